@@ -1,0 +1,165 @@
+//! Authentication and rate limiting, before routing.
+
+use std::sync::Arc;
+
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
+
+use crate::auth::jwt::SCOPE_FULL;
+use crate::auth::{AuthMethod, Principal};
+use crate::error::{ApiError, ErrorCode};
+use crate::http::context::RequestContext;
+use crate::ids::ClientId;
+use crate::rate_limit::Decision;
+use crate::state::AppState;
+
+pub const API_KEY_HEADER: &str = "x-api-key";
+pub const API_SECRET_HEADER: &str = "x-api-secret";
+
+/// Verifies the credentials a request carries, charges its organization's rate limit, and
+/// leaves the [`Principal`] in the request. Requests without credentials pass through; the
+/// routes that need them answer 401.
+pub struct Authenticate {
+    state: Arc<AppState>,
+}
+
+impl Authenticate {
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for Authenticate {
+    type Output = AuthenticateEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        AuthenticateEndpoint {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+pub struct AuthenticateEndpoint<E> {
+    inner: E,
+    state: Arc<AppState>,
+}
+
+impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let Some(principal) = authenticate(&self.state, &req).await? else {
+            return self.inner.call(req).await.map(IntoResponse::into_response);
+        };
+        let ctx = req.data::<Arc<RequestContext>>().cloned();
+        let request_id = ctx
+            .as_ref()
+            .map(|c| c.request_id.clone())
+            .unwrap_or_default();
+        if let Some(ctx) = &ctx {
+            ctx.set_principal(principal.clone());
+        }
+        let decision = self.state.limiter.check(&principal, &request_id).await?;
+        if let Some(ctx) = &ctx {
+            ctx.set_rate_limit(decision.headers());
+        }
+        if let Decision::Blocked { retry_after, .. } = decision {
+            return Err(ApiError {
+                retry_after: Some(retry_after),
+                ..ApiError::new(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "the rate limit of {} requests per hour is used up; retry in {retry_after} s",
+                        decision.headers().limit
+                    ),
+                )
+            }
+            .into());
+        }
+        req.set_data(principal);
+        self.inner.call(req).await.map(IntoResponse::into_response)
+    }
+}
+
+fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The caller of `req`, if it sent credentials; an error if they are wrong.
+async fn authenticate(state: &AppState, req: &Request) -> Result<Option<Principal>, ApiError> {
+    let key = header(req, API_KEY_HEADER);
+    let secret = header(req, API_SECRET_HEADER);
+    if key.is_some() || secret.is_some() {
+        let (Some(key), Some(secret)) = (key, secret) else {
+            return Err(ApiError::new(
+                ErrorCode::MissingCredentials,
+                "send both `X-API-Key` and `X-API-Secret`",
+            ));
+        };
+        return key_pair(state, key, secret).await.map(Some);
+    }
+    match header(req, "authorization") {
+        Some(value) => bearer(state, value).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidCredentials,
+        "the API key and secret do not match an active client",
+    )
+}
+
+async fn key_pair(state: &AppState, key: &str, secret: &str) -> Result<Principal, ApiError> {
+    let id = ClientId::parse(key.trim()).ok_or_else(invalid_credentials)?;
+    let client = state
+        .credentials
+        .get(&id)
+        .await?
+        .ok_or_else(invalid_credentials)?;
+    let matches =
+        super::credentials::verify_secret(&client.secret_salt, &client.secret_hash, secret.trim());
+    if !matches || !client.usable {
+        return Err(invalid_credentials());
+    }
+    Ok(Principal {
+        org_id: client.org_id.clone(),
+        environment: client.environment,
+        client_id: client.id.clone(),
+        method: AuthMethod::KeyPair,
+    })
+}
+
+async fn bearer(state: &AppState, value: &str) -> Result<Principal, ApiError> {
+    let token = value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidToken,
+                "the Authorization header must be `Bearer <token>`",
+            )
+        })?;
+    let claims = state.jwt.verify(token)?;
+    let revoked = || ApiError::new(ErrorCode::InvalidToken, "the bearer token has been revoked");
+    let id = ClientId::parse(&claims.sub).ok_or_else(revoked)?;
+    let client = state.credentials.get(&id).await?.ok_or_else(revoked)?;
+    let same_tenant = client.org_id.as_str() == claims.org && client.environment == claims.env;
+    if !client.usable || client.secret_version != claims.sv || !same_tenant {
+        return Err(revoked());
+    }
+    if claims.scope != SCOPE_FULL {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this token's scope does not allow this route",
+        ));
+    }
+    Ok(Principal {
+        org_id: client.org_id.clone(),
+        environment: client.environment,
+        client_id: client.id.clone(),
+        method: AuthMethod::Bearer,
+    })
+}

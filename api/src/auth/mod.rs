@@ -1,0 +1,32 @@
+//! Who is calling: key pairs, bearer tokens and the operator token.
+//!
+//! The [`middleware::Authenticate`] middleware verifies whatever credentials a request carries
+//! (and charges the rate limit) before routing, and leaves a [`Principal`] in the request; the
+//! security schemes in [`scheme`] only read it back, so that poem-openapi documents both
+//! schemes and answers 401 on routes that need credentials when there were none.
+
+pub mod credentials;
+pub mod jwt;
+pub mod middleware;
+pub mod scheme;
+
+use companin_entity::Environment;
+
+use crate::ids::{ClientId, OrgId};
+
+/// How a request proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    KeyPair,
+    Bearer,
+}
+
+/// The authenticated caller: one client of one organization's environment. Every query a
+/// handler makes is scoped by `org_id` and `environment`.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub org_id: OrgId,
+    pub environment: Environment,
+    pub client_id: ClientId,
+    pub method: AuthMethod,
+}

@@ -1,0 +1,215 @@
+//! The `companin` command line: the service, migrations, and operator commands.
+
+mod org;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use companin_config::{CliOverrides, LogFormat, Settings};
+use companin_entity::Environment;
+
+/// Companin: an organization's AI assistants behind one REST API.
+#[derive(Debug, Parser)]
+#[command(name = "companin", version, about)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Configuration file [default: companin.toml when present; env: COMPANIN_CONFIG]
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Database URL, sqlite:... or postgres://... [env: COMPANIN_DATABASE_URL]
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Data directory [env: COMPANIN_DATA_DIR; default: ./data]
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP API
+    Serve {
+        /// Address to listen on [env: COMPANIN_LISTEN; default: 127.0.0.1:8080]
+        #[arg(long)]
+        listen: Option<String>,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
+    /// Apply pending database migrations
+    Migrate,
+    /// Manage organizations (tenants)
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Manage an organization's OAuth clients
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// Print the OpenAPI document
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Create an organization and print its first production and sandbox credentials
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Requests per hour per environment [default: the configured default]
+        #[arg(long)]
+        rate_limit_per_hour: Option<u32>,
+        /// Print JSON: {"org_id", "production": {"client_id", "client_secret"}, "sandbox": {...}}
+        #[arg(long)]
+        json: bool,
+    },
+    /// List organizations
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an organization's rate limit (running servers apply it within seconds)
+    SetLimit {
+        #[arg(long = "org")]
+        org_id: String,
+        #[arg(long)]
+        per_hour: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientCommand {
+    /// Create a client and print its credentials
+    Create {
+        #[arg(long = "org")]
+        org_id: String,
+        #[arg(long, value_parser = ["production", "sandbox"])]
+        environment: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Entry point of the `companin` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = CliOverrides {
+        database_url: cli.global.database_url.clone(),
+        data_dir: cli.global.data_dir.clone(),
+        listen: match &cli.command {
+            Command::Serve { listen, .. } => listen.clone(),
+            _ => None,
+        },
+        models_dir: match &cli.command {
+            Command::Serve { models_dir, .. } => models_dir.clone(),
+            _ => None,
+        },
+    };
+    let settings = match Settings::load(cli.global.config.as_deref(), &overrides) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let serving = matches!(cli.command, Command::Serve { .. });
+    init_logging(&settings, serving);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { .. } => crate::app::serve(settings).await,
+        Command::Migrate => {
+            let db = crate::db::connect(&settings).await?;
+            let pending = crate::db::pending_migrations(&db).await?;
+            crate::db::migrate(&db).await?;
+            println!("applied {pending} migration(s); the schema is up to date");
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", crate::routes::openapi_json());
+            Ok(())
+        }
+        Command::Org { command } => {
+            let db = org::open(&settings).await?;
+            match command {
+                OrgCommand::Create {
+                    name,
+                    rate_limit_per_hour,
+                    json,
+                } => org::create(&db, &settings, &name, rate_limit_per_hour, json).await,
+                OrgCommand::List { json } => org::list(&db, &settings, json).await,
+                OrgCommand::SetLimit { org_id, per_hour } => {
+                    org::set_limit(&db, &org_id, per_hour).await
+                }
+            }
+        }
+        Command::Client { command } => {
+            let db = org::open(&settings).await?;
+            match command {
+                ClientCommand::Create {
+                    org_id,
+                    environment,
+                    name,
+                    json,
+                } => {
+                    let environment = Environment::parse(&environment)
+                        .ok_or_else(|| anyhow::anyhow!("unknown environment {environment}"))?;
+                    org::create_client(&db, &org_id, environment, &name, json).await
+                }
+            }
+        }
+    }
+}
+
+/// Structured logs on stderr (stdout stays clean for command output). Operator commands log
+/// only warnings unless `RUST_LOG` says otherwise.
+fn init_logging(settings: &Settings, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if serving {
+        settings.log.level.as_str()
+    } else {
+        "warn"
+    };
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(default))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = match settings.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+    if let Err(e) = result {
+        eprintln!("warning: logging not initialised: {e}");
+    }
+}

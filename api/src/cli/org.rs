@@ -1,0 +1,149 @@
+//! Operator commands on organizations and clients.
+
+use anyhow::Context;
+use companin_config::Settings;
+use companin_entity::Environment;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+
+use crate::ids::OrgId;
+use crate::schemas::Paging;
+use crate::services::{Actor, Tenant, clients, orgs};
+
+/// Connects and brings the schema up to date (on the embedded default) or checks it.
+pub async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = crate::db::connect(settings).await?;
+    crate::db::prepare(&db, settings).await?;
+    Ok(db)
+}
+
+fn fail(e: crate::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}", e.detail)
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    name: &str,
+    rate_limit_per_hour: Option<u32>,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let new = orgs::create(db, name, rate_limit_per_hour.map(i64::from), &Actor::Cli)
+        .await
+        .map_err(fail)?;
+    let (production, production_secret) = new.production;
+    let (sandbox, sandbox_secret) = new.sandbox;
+    if as_json {
+        let out = json!({
+            "org_id": new.org.id,
+            "production": { "client_id": production.id, "client_secret": production_secret },
+            "sandbox": { "client_id": sandbox.id, "client_secret": sandbox_secret },
+        });
+        println!("{out}");
+        return Ok(());
+    }
+    let limit = new
+        .org
+        .rate_limit_per_hour
+        .unwrap_or(i64::from(settings.rate_limit.default_per_hour));
+    println!("Organization {} ({})", new.org.id, new.org.name);
+    println!("Rate limit: {limit} requests per hour per environment");
+    println!();
+    println!("production  X-API-Key: {}", production.id);
+    println!("            X-API-Secret: {production_secret}");
+    println!("sandbox     X-API-Key: {}", sandbox.id);
+    println!("            X-API-Secret: {sandbox_secret}");
+    println!();
+    println!("Store the secrets now: they are not shown again.");
+    Ok(())
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let mut all = Vec::new();
+    let mut paging = Paging::new(Some(crate::schemas::MAX_LIMIT), Some(0));
+    loop {
+        let (page, total) = orgs::list(db, paging).await.map_err(fail)?;
+        let done = page.is_empty() || paging.offset + page.len() as u64 >= total;
+        paging.offset += page.len() as u64;
+        all.extend(page);
+        if done {
+            break;
+        }
+    }
+    let default = settings.rate_limit.default_per_hour;
+    if as_json {
+        let rows: Vec<_> = all
+            .iter()
+            .map(|o| {
+                json!({
+                    "id": o.id,
+                    "name": o.name,
+                    "rate_limit_per_hour": o.rate_limit_per_hour.unwrap_or(i64::from(default)),
+                    "rate_limit_is_custom": o.rate_limit_per_hour.is_some(),
+                    "created_at": o.created_at.to_rfc3339(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    println!("{:<40}  {:>10}  NAME", "ID", "LIMIT/H");
+    for o in &all {
+        let limit = o.rate_limit_per_hour.unwrap_or(i64::from(default));
+        println!("{:<40}  {:>10}  {}", o.id, limit, o.name);
+    }
+    Ok(())
+}
+
+pub async fn set_limit(db: &DatabaseConnection, org_id: &str, per_hour: u32) -> anyhow::Result<()> {
+    let update = orgs::Update {
+        name: None,
+        rate_limit_per_hour: Some(Some(i64::from(per_hour))),
+    };
+    let org = orgs::update(db, org_id, update, &Actor::Cli)
+        .await
+        .map_err(fail)?;
+    println!(
+        "{}: rate limit set to {per_hour} requests per hour; running servers apply it within seconds",
+        org.id
+    );
+    Ok(())
+}
+
+pub async fn create_client(
+    db: &DatabaseConnection,
+    org_id: &str,
+    environment: Environment,
+    name: &str,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let org = orgs::get(db, org_id).await.map_err(fail)?;
+    let tenant = Tenant {
+        org_id: OrgId::from_db(org.id),
+        environment,
+    };
+    let (client, secret) = clients::create(db, &tenant, &Actor::Cli, name, &[], true)
+        .await
+        .map_err(fail)
+        .context("creating the client")?;
+    if as_json {
+        let out = json!({
+            "org_id": client.org_id,
+            "environment": environment.as_str(),
+            "name": client.name,
+            "client_id": client.id,
+            "client_secret": secret,
+        });
+        println!("{out}");
+    } else {
+        println!("{environment} client {} ({})", client.id, client.name);
+        println!("X-API-Key: {}", client.id);
+        println!("X-API-Secret: {secret}");
+        println!("Store the secret now: it is not shown again.");
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! Connecting to the database in effect and bringing its schema up to date.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use companin_config::{Settings, redact_password};
+use companin_migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// Opens the pool. SQLite runs in WAL mode with a busy timeout so that readers never block the
+/// writer and concurrent writers wait their turn instead of failing.
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let url = settings.database_url();
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "creating the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .sqlx_logging(false)
+        .max_connections(if settings.is_sqlite() { 8 } else { 32 })
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database {}", redact_password(&url)))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("applying database migrations")
+}
+
+/// Number of migrations not yet applied.
+pub async fn pending_migrations(db: &DatabaseConnection) -> anyhow::Result<usize> {
+    Ok(Migrator::get_pending_migrations(db)
+        .await
+        .context("reading the migration table")?
+        .len())
+}
+
+/// Migrates when the settings say so, otherwise refuses to run on an outdated schema.
+pub async fn prepare(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
+    if settings.auto_migrate() {
+        return migrate(db).await;
+    }
+    let pending = pending_migrations(db).await?;
+    if pending > 0 {
+        anyhow::bail!(
+            "the database schema is {pending} migration(s) behind: run `companin migrate` first"
+        );
+    }
+    Ok(())
+}
+
+/// Whether the database answers.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first cannot later upgrade once
+/// another writer committed, and would fail instead of waiting its turn.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}

@@ -1,0 +1,379 @@
+//! The one error shape of the API and the one table from error code to HTTP status.
+//!
+//! Every layer produces [`ApiError`] (or a poem error that [`ApiError::from_poem`] maps); the
+//! request-context middleware is the only place that turns it into a response, so every error
+//! body carries the request id.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use poem::http::StatusCode;
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Object};
+use serde_json::Value;
+
+macro_rules! error_codes {
+    ($( $variant:ident => ($status:literal, $code:literal, $doc:literal) ),* $(,)?) => {
+        /// A stable, machine-readable error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The wire name, e.g. `validation_error`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $code, )* }
+            }
+
+            /// The HTTP status this code is answered with.
+            pub fn status(self) -> StatusCode {
+                match self {
+                    // The table holds only valid status literals.
+                    $( ErrorCode::$variant => StatusCode::from_u16($status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), )*
+                }
+            }
+
+            /// When a client sees this code.
+            pub fn description(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $doc, )* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest => (400, "bad_request", "The request could not be read (bad headers or body encoding)."),
+    InvalidJson => (400, "invalid_json", "The body is not well-formed JSON, or is empty where JSON is required."),
+    MissingCredentials => (401, "missing_credentials", "No credentials: send `X-API-Key` and `X-API-Secret`, or `Authorization: Bearer <token>`."),
+    InvalidCredentials => (401, "invalid_credentials", "Unknown client, wrong secret, or a deactivated or deleted client."),
+    InvalidToken => (401, "invalid_token", "The bearer token is malformed, tampered with, signed with another key, or revoked."),
+    TokenExpired => (401, "token_expired", "The bearer token has expired; request a new one."),
+    InvalidOperatorToken => (401, "invalid_operator_token", "Admin routes need the operator token in `X-Operator-Token`."),
+    Forbidden => (403, "forbidden", "The credentials are valid but may not do this."),
+    AdminDisabled => (403, "admin_disabled", "Admin routes are off because no operator token is configured."),
+    NotFound => (404, "not_found", "No such route, or no such resource in this organization and environment."),
+    MethodNotAllowed => (405, "method_not_allowed", "The route exists but not with this HTTP method."),
+    PayloadTooLarge => (413, "payload_too_large", "The request body is larger than the configured limit."),
+    UnsupportedMediaType => (415, "unsupported_media_type", "The body's `Content-Type` is not one this route accepts."),
+    ValidationError => (422, "validation_error", "The request is well-formed but a field or parameter is invalid; `data` names it."),
+    RateLimited => (429, "rate_limited", "The organization's request limit for this window is used up; retry after `Retry-After` seconds."),
+    Internal => (500, "internal_error", "An unexpected error; quote the `request_id` when reporting it."),
+    ServiceUnavailable => (503, "service_unavailable", "A dependency (such as the database) is not reachable right now."),
+}
+
+/// The error body, the same for every error of every route.
+#[derive(Debug, Clone, Object, serde::Serialize)]
+pub struct ErrorBody {
+    /// Always `error`.
+    pub status: String,
+    /// The HTTP status, repeated.
+    pub status_code: u16,
+    /// A stable machine-readable code (see docs/api.md).
+    pub code: String,
+    /// A human sentence saying what went wrong.
+    pub detail: String,
+    /// Field details, when there are any.
+    pub data: Option<Value>,
+    /// The request id, also sent as `X-Request-Id`.
+    pub request_id: String,
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub detail: String,
+    pub data: Option<Value>,
+    /// Seconds, for 429 and 503.
+    pub retry_after: Option<u64>,
+    /// The underlying cause of an internal error, for the logs only.
+    pub source: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            data: None,
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// A 404 that says what was not found, without saying whether it exists elsewhere.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    /// A 422 naming the field at fault.
+    pub fn validation(field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Self::new(ErrorCode::ValidationError, format!("`{field}` {reason}"))
+            .with_data(serde_json::json!({ "field": field, "reason": reason }))
+    }
+
+    /// A 500 that keeps its cause for the logs and shows the client only the request id.
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        Self {
+            source: Some(source.into()),
+            ..Self::new(
+                ErrorCode::Internal,
+                "an unexpected error occurred; quote the request id when reporting it",
+            )
+        }
+    }
+
+    /// The body for this error with the given request id.
+    pub fn body(&self, request_id: &str) -> ErrorBody {
+        ErrorBody {
+            status: "error".to_owned(),
+            status_code: self.code.status().as_u16(),
+            code: self.code.as_str().to_owned(),
+            detail: self.detail.clone(),
+            data: self.data.clone(),
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    /// Maps any error that reached the outermost middleware to the API's error, keeping ours
+    /// as they are and giving poem's and poem-openapi's own errors their documented codes.
+    pub fn from_poem(err: &poem::Error) -> ApiError {
+        use poem_openapi::error::{
+            AuthorizationError, ContentTypeError, ParseParamError, ParsePathError,
+            ParseRequestPayloadError,
+        };
+
+        if let Some(api) = err.downcast_ref::<ApiError>() {
+            return api.shallow_clone();
+        }
+        if err.is::<ParseParamError>() || err.is::<ParsePathError>() {
+            return ApiError::new(ErrorCode::ValidationError, err.to_string());
+        }
+        if err.is::<ParseRequestPayloadError>() {
+            return ApiError::new(ErrorCode::InvalidJson, err.to_string());
+        }
+        if let Some(ct) = err.downcast_ref::<ContentTypeError>() {
+            let detail = match ct {
+                ContentTypeError::ExpectContentType => {
+                    "this route needs a body with `Content-Type: application/json`".to_owned()
+                }
+                ContentTypeError::NotSupported { content_type } => format!(
+                    "content type `{content_type}` is not supported here; send application/json"
+                ),
+            };
+            return ApiError::new(ErrorCode::UnsupportedMediaType, detail)
+                .with_data(serde_json::json!({ "supported": ["application/json"] }));
+        }
+        if err.is::<AuthorizationError>() {
+            return ApiError::new(
+                ErrorCode::MissingCredentials,
+                "this route needs credentials: send `X-API-Key` and `X-API-Secret`, or `Authorization: Bearer <token>`",
+            );
+        }
+        let (code, detail) = match err.status() {
+            StatusCode::NOT_FOUND => (ErrorCode::NotFound, "no route matches this path".to_owned()),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                ErrorCode::MethodNotAllowed,
+                "this route does not accept this HTTP method".to_owned(),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                ErrorCode::PayloadTooLarge,
+                "the request body is too large".to_owned(),
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                (ErrorCode::UnsupportedMediaType, err.to_string())
+            }
+            status if status.is_client_error() => (ErrorCode::BadRequest, err.to_string()),
+            _ => return ApiError::internal(anyhow::anyhow!("{err}")),
+        };
+        ApiError::new(code, detail)
+    }
+
+    /// A copy without the (non-clonable) internal cause.
+    fn shallow_clone(&self) -> ApiError {
+        ApiError {
+            code: self.code,
+            detail: self.detail.clone(),
+            data: self.data.clone(),
+            retry_after: self.retry_after,
+            source: None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)?;
+        if let Some(source) = &self.source {
+            write!(f, ": {source:#}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl poem::error::ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.code.status()
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ApiError::internal(anyhow::Error::new(err).context("database error"))
+    }
+}
+
+impl<E> From<sea_orm::TransactionError<E>> for ApiError
+where
+    E: Into<ApiError> + std::error::Error,
+{
+    fn from(err: sea_orm::TransactionError<E>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(inner) => inner.into(),
+        }
+    }
+}
+
+/// A set of HTTP error statuses an operation can answer, for the OpenAPI document.
+pub trait ErrorSet: Send + Sync + 'static {
+    const STATUSES: &'static [u16];
+}
+
+/// The error side of an operation's result: an [`ApiError`] at run time, and in the OpenAPI
+/// document every status of the set `S` with the error body.
+pub struct Errors<S: ErrorSet>(pub ApiError, PhantomData<S>);
+
+impl<S: ErrorSet> From<ApiError> for Errors<S> {
+    fn from(err: ApiError) -> Self {
+        Errors(err, PhantomData)
+    }
+}
+
+impl<S: ErrorSet> From<sea_orm::DbErr> for Errors<S> {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Errors(err.into(), PhantomData)
+    }
+}
+
+impl<S: ErrorSet> From<Errors<S>> for poem::Error {
+    fn from(err: Errors<S>) -> Self {
+        poem::Error::from(err.0)
+    }
+}
+
+impl<S: ErrorSet> ApiResponse for Errors<S> {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: S::STATUSES
+                .iter()
+                .map(|&status| MetaResponse {
+                    description: status_description(status),
+                    status: Some(status),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: ErrorBody::schema_ref(),
+                    }],
+                    headers: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        ErrorBody::register(registry);
+    }
+}
+
+/// What each error status means in this API, naming its codes.
+fn status_description(status: u16) -> &'static str {
+    match status {
+        400 => "Malformed request or JSON body (`invalid_json`, `bad_request`).",
+        401 => {
+            "Missing or invalid credentials (`missing_credentials`, `invalid_credentials`, `invalid_token`, `token_expired`, `invalid_operator_token`)."
+        }
+        403 => "Not allowed (`forbidden`, `admin_disabled`).",
+        404 => "No such resource in this organization and environment (`not_found`).",
+        413 => "Body larger than the configured limit (`payload_too_large`).",
+        415 => "Body content type not accepted (`unsupported_media_type`).",
+        422 => "A field or parameter is invalid (`validation_error`); `data` names it.",
+        429 => "Rate limit exhausted (`rate_limited`); see `Retry-After`.",
+        500 => "Unexpected error (`internal_error`).",
+        503 => "A dependency is unavailable (`service_unavailable`).",
+        _ => "Error.",
+    }
+}
+
+macro_rules! error_set {
+    ($( $(#[$meta:meta])* $name:ident: [$($status:literal),*]; )*) => {
+        $(
+            $(#[$meta])*
+            pub struct $name;
+            impl ErrorSet for $name {
+                const STATUSES: &'static [u16] = &[$($status),*];
+            }
+        )*
+    };
+}
+
+error_set! {
+    /// An authenticated read with query parameters.
+    ListErrors: [401, 422, 429, 500];
+    /// An authenticated read of one resource by id.
+    GetErrors: [401, 404, 429, 500];
+    /// An authenticated create with a JSON body.
+    CreateErrors: [400, 401, 413, 415, 422, 429, 500];
+    /// An authenticated change of one resource by id, with a JSON body.
+    UpdateErrors: [400, 401, 404, 413, 415, 422, 429, 500];
+    /// An authenticated action on one resource by id, without a body.
+    ActionErrors: [401, 404, 429, 500];
+    /// Exchanging the key pair for a token.
+    TokenErrors: [401, 429, 500];
+    /// Operator routes.
+    AdminErrors: [400, 401, 403, 404, 413, 415, 422, 500];
+}
+
+/// Result of an operation documented with the error set `S`.
+pub type ApiResult<T, S> = Result<T, Errors<S>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {}", code.as_str());
+            assert!(
+                code.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_')
+            );
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+        }
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let err = ApiError::internal(anyhow::anyhow!("password=hunter2 leaked"));
+        let body = err.body("req-1");
+        assert_eq!(body.status_code, 500);
+        assert!(!body.detail.contains("hunter2"));
+        assert!(err.to_string().contains("hunter2"), "kept for the logs");
+    }
+}

@@ -1,0 +1,73 @@
+//! The request body limit, answered with the API's 413 whether or not the client sent a
+//! `Content-Length`.
+
+use poem::error::ReadBodyError;
+use poem::http::header::CONTENT_LENGTH;
+use poem::{Body, Endpoint, Middleware, Request};
+
+use crate::error::{ApiError, ErrorCode};
+
+pub struct BodyLimit {
+    max: usize,
+}
+
+impl BodyLimit {
+    pub fn new(max: usize) -> Self {
+        Self { max }
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for BodyLimit {
+    type Output = BodyLimitEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        BodyLimitEndpoint {
+            inner,
+            max: self.max,
+        }
+    }
+}
+
+pub struct BodyLimitEndpoint<E> {
+    inner: E,
+    max: usize,
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("the request body is larger than the limit of {max} bytes"),
+    )
+    .with_data(serde_json::json!({ "max_bytes": max }))
+}
+
+impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
+    type Output = E::Output;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        let declared = req
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > self.max as u64) {
+            return Err(too_large(self.max).into());
+        }
+        if declared != Some(0) {
+            // Bodies without a declared length (chunked) are read here, up to the limit.
+            let bytes = req
+                .take_body()
+                .into_bytes_limit(self.max)
+                .await
+                .map_err(|e| match e {
+                    ReadBodyError::PayloadTooLarge => too_large(self.max),
+                    other => ApiError::new(
+                        ErrorCode::BadRequest,
+                        format!("the request body could not be read: {other}"),
+                    ),
+                })?;
+            req.set_body(Body::from(bytes));
+        }
+        self.inner.call(req).await
+    }
+}

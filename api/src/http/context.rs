@@ -1,0 +1,224 @@
+//! The outermost middleware: request id, the one error shape, the request log, metrics and one
+//! structured log line per request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use poem::PathPattern;
+use poem::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ErrorCode};
+use crate::rate_limit::RateLimitHeaders;
+use crate::telemetry::{RequestRecord, TelemetryWriter};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// What inner layers learn about a request and the outer layer reports.
+#[derive(Debug)]
+pub struct RequestContext {
+    pub request_id: String,
+    principal: OnceLock<Principal>,
+    rate_limit: OnceLock<RateLimitHeaders>,
+}
+
+impl RequestContext {
+    fn new(request_id: String) -> Self {
+        Self {
+            request_id,
+            principal: OnceLock::new(),
+            rate_limit: OnceLock::new(),
+        }
+    }
+
+    pub fn set_principal(&self, principal: Principal) {
+        let _ = self.principal.set(principal);
+    }
+
+    pub fn set_rate_limit(&self, headers: RateLimitHeaders) {
+        let _ = self.rate_limit.set(headers);
+    }
+
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.get()
+    }
+}
+
+/// Wraps the whole application.
+pub struct Observe {
+    telemetry: TelemetryWriter,
+    templates: Arc<HashMap<String, String>>,
+}
+
+impl Observe {
+    /// `templates` maps poem's route patterns to the documented templates.
+    pub fn new(telemetry: TelemetryWriter, templates: HashMap<String, String>) -> Self {
+        Self {
+            telemetry,
+            templates: Arc::new(templates),
+        }
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for Observe {
+    type Output = ObserveEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        ObserveEndpoint {
+            inner,
+            telemetry: self.telemetry.clone(),
+            templates: self.templates.clone(),
+        }
+    }
+}
+
+pub struct ObserveEndpoint<E> {
+    inner: E,
+    telemetry: TelemetryWriter,
+    templates: Arc<HashMap<String, String>>,
+}
+
+/// A client-sent request id is echoed when it is short and printable; otherwise we make one.
+fn request_id_of(req: &Request) -> String {
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// The documented template of the matched route; poem writes path parameters as `:id`, the
+/// API documents them as `{id}`.
+fn route_template(
+    templates: &HashMap<String, String>,
+    pattern: Option<&PathPattern>,
+) -> Option<String> {
+    let pattern = pattern?;
+    if let Some(template) = templates.get(&*pattern.0) {
+        return Some(template.clone());
+    }
+    let parts: Vec<String> = pattern
+        .0
+        .split('/')
+        .map(|seg| match seg.strip_prefix(':') {
+            Some(name) => format!("{{{name}}}"),
+            None => seg.to_owned(),
+        })
+        .collect();
+    Some(parts.join("/"))
+}
+
+impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let started = Instant::now();
+        let ctx = Arc::new(RequestContext::new(request_id_of(&req)));
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        req.set_data(ctx.clone());
+
+        let (mut response, pattern) = match self.inner.call(req).await {
+            Ok(resp) => {
+                let resp = resp.into_response();
+                let pattern = route_template(&self.templates, resp.data::<PathPattern>());
+                (resp, pattern)
+            }
+            Err(err) => {
+                // A nest that matched a prefix but none of its routes leaves the prefix as
+                // the pattern; such requests matched no route.
+                let unmatched = err.is::<poem::error::NotFoundError>();
+                let pattern = route_template(&self.templates, err.data::<PathPattern>())
+                    .filter(|_| !unmatched);
+                let api = ApiError::from_poem(&err);
+                if api.code == ErrorCode::Internal {
+                    // The poem error still holds the cause that the response must not show.
+                    tracing::error!(request_id = %ctx.request_id, %method, path, error = %err, "internal error");
+                }
+                (render_error(&api, &ctx.request_id), pattern)
+            }
+        };
+
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&ctx.request_id) {
+            headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+        }
+        if let Some(rate) = ctx.rate_limit.get() {
+            rate.apply(headers);
+        }
+
+        let latency = started.elapsed();
+        let status = response.status();
+        // Unmatched paths are not labelled by their raw path, which would let any client grow
+        // the metric and log cardinality without bound.
+        let route = pattern.unwrap_or_else(|| "<unmatched>".to_owned());
+        let principal = ctx.principal();
+        tracing::info!(
+            request_id = %ctx.request_id,
+            method = %method,
+            route = %route,
+            path = %path,
+            status = status.as_u16(),
+            latency_ms = latency.as_secs_f64() * 1000.0,
+            org_id = principal.map(|p| p.org_id.as_str()),
+            client_id = principal.map(|p| p.client_id.as_str()),
+            "request"
+        );
+        super::metrics::record_request(method.as_str(), &route, status.as_u16(), latency);
+        if path.starts_with("/api/") {
+            self.telemetry
+                .record_request(RequestRecord {
+                    org_id: principal.map(|p| p.org_id.to_string()),
+                    environment: principal.map(|p| p.environment),
+                    client_id: principal.map(|p| p.client_id.to_string()),
+                    request_id: ctx.request_id.clone(),
+                    method: method.to_string(),
+                    route,
+                    status: status.as_u16(),
+                    latency_ms: latency.as_secs_f64() * 1000.0,
+                    at: chrono::Utc::now(),
+                })
+                .await;
+        }
+        Ok(response)
+    }
+}
+
+/// The error response: the JSON body plus `Retry-After` where it applies.
+fn render_error(err: &ApiError, request_id: &str) -> Response {
+    let body = err.body(request_id);
+    let mut response = poem::web::Json(body)
+        .with_status(err.code.status())
+        .into_response();
+    if let Some(secs) = err.retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_use_braces() {
+        let p = PathPattern("/api/v1/things/:id".into());
+        let none = HashMap::new();
+        assert_eq!(
+            route_template(&none, Some(&p)).as_deref(),
+            Some("/api/v1/things/{id}")
+        );
+        assert_eq!(route_template(&none, None), None);
+        let templates = crate::routes::route_templates();
+        let p = PathPattern("/api/v1/clients/:param0/rotate-secret".into());
+        assert_eq!(
+            route_template(&templates, Some(&p)).as_deref(),
+            Some("/api/v1/clients/{id}/rotate-secret")
+        );
+    }
+}

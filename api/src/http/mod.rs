@@ -1,0 +1,7 @@
+//! Transport plumbing shared by every route: request context and error rendering, body limit,
+//! JSON bodies with the API's error codes, and Prometheus metrics.
+
+pub mod body_limit;
+pub mod context;
+pub mod json;
+pub mod metrics;

@@ -1,0 +1,161 @@
+//! `/admin/...`: the platform operator's routes, guarded by the operator token.
+
+use std::sync::Arc;
+
+use companin_entity::organization;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::{ApiTags, request_id};
+use crate::auth::scheme::OperatorAuth;
+use crate::error::{AdminErrors, ApiResult};
+use crate::http::context::RequestContext;
+use crate::http::json::JsonBody;
+use crate::schemas::Paging;
+use crate::schemas::orgs::{
+    ClientCredentials, CreateOrganization, CreatedOrganization, Organization, OrganizationList,
+    UpdateOrganization,
+};
+use crate::services::{Actor, orgs};
+use crate::state::AppState;
+
+#[derive(ApiResponse)]
+enum Created {
+    /// The organization with its first production and sandbox credentials (shown only now).
+    #[oai(status = 201)]
+    Created(Json<CreatedOrganization>),
+}
+
+pub struct AdminApi;
+
+/// The organization as the operator sees it, with the limit in force.
+pub fn organization_view(org: organization::Model, default_limit: u32) -> Organization {
+    Organization {
+        rate_limit_is_custom: org.rate_limit_per_hour.is_some(),
+        rate_limit_per_hour: org.rate_limit_per_hour.unwrap_or(i64::from(default_limit)),
+        id: org.id,
+        name: org.name,
+        created_at: org.created_at,
+        updated_at: org.updated_at,
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Admin")]
+impl AdminApi {
+    /// Create an organization
+    #[oai(
+        path = "/admin/orgs/",
+        method = "post",
+        operation_id = "admin_create_org"
+    )]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        _operator: OperatorAuth,
+        body: JsonBody<CreateOrganization>,
+    ) -> ApiResult<Created, AdminErrors> {
+        let actor = Actor::Operator {
+            request_id: request_id(&ctx).to_owned(),
+        };
+        let new = orgs::create(&state.db, &body.0.name, body.0.rate_limit_per_hour, &actor).await?;
+        let credentials =
+            |(client, secret): (companin_entity::client::Model, String)| ClientCredentials {
+                client_id: client.id,
+                client_secret: secret,
+            };
+        Ok(Created::Created(Json(CreatedOrganization {
+            organization: organization_view(new.org, state.settings.rate_limit.default_per_hour),
+            production: credentials(new.production),
+            sandbox: credentials(new.sandbox),
+        })))
+    }
+
+    /// List organizations
+    #[oai(
+        path = "/admin/orgs/",
+        method = "get",
+        operation_id = "admin_list_orgs"
+    )]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _operator: OperatorAuth,
+        /// Page size (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// Items to skip.
+        offset: Query<Option<u64>>,
+    ) -> ApiResult<Json<OrganizationList>, AdminErrors> {
+        let paging = Paging::new(limit.0, offset.0);
+        let (items, total) = orgs::list(&state.db, paging).await?;
+        let default = state.settings.rate_limit.default_per_hour;
+        Ok(Json(OrganizationList::new(
+            items
+                .into_iter()
+                .map(|o| organization_view(o, default))
+                .collect(),
+            total,
+            paging,
+        )))
+    }
+
+    /// Get an organization
+    #[oai(
+        path = "/admin/orgs/:id",
+        method = "get",
+        operation_id = "admin_get_org"
+    )]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _operator: OperatorAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<Organization>, AdminErrors> {
+        let org = orgs::get(&state.db, &id.0).await?;
+        Ok(Json(organization_view(
+            org,
+            state.settings.rate_limit.default_per_hour,
+        )))
+    }
+
+    /// Update an organization
+    ///
+    /// A new `rate_limit_per_hour` applies to every running server within a few seconds;
+    /// `null` returns to the default limit.
+    #[oai(
+        path = "/admin/orgs/:id",
+        method = "patch",
+        operation_id = "admin_update_org"
+    )]
+    async fn update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        _operator: OperatorAuth,
+        id: Path<String>,
+        body: JsonBody<UpdateOrganization>,
+    ) -> ApiResult<Json<Organization>, AdminErrors> {
+        let actor = Actor::Operator {
+            request_id: request_id(&ctx).to_owned(),
+        };
+        let body = body.0;
+        let limit = match body.rate_limit_per_hour {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(n) => Some(Some(n)),
+        };
+        let update = orgs::Update {
+            name: body.name,
+            rate_limit_per_hour: limit,
+        };
+        let org = orgs::update(&state.db, &id.0, update, &actor).await?;
+        Ok(Json(organization_view(
+            org,
+            state.settings.rate_limit.default_per_hour,
+        )))
+    }
+}

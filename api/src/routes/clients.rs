@@ -1,0 +1,197 @@
+//! `/clients/`: an organization's own OAuth applications.
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::{ApiTags, request_id};
+use crate::auth::scheme::ClientAuth;
+use crate::error::{ActionErrors, ApiResult, CreateErrors, GetErrors, ListErrors, UpdateErrors};
+use crate::http::context::RequestContext;
+use crate::http::json::JsonBody;
+use crate::ids::ClientId;
+use crate::schemas::Paging;
+use crate::schemas::clients::{Client, ClientList, ClientWithSecret, CreateClient, UpdateClient};
+use crate::services::{Actor, Tenant, clients};
+use crate::state::AppState;
+
+#[derive(ApiResponse)]
+enum Created {
+    /// The client, with its secret (shown only now).
+    #[oai(status = 201)]
+    Created(Json<ClientWithSecret>),
+}
+
+#[derive(ApiResponse)]
+enum Deleted {
+    /// Deleted; the client's credentials and tokens stop working at once.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+pub struct ClientsApi;
+
+#[OpenApi(tag = "ApiTags::Clients")]
+impl ClientsApi {
+    /// Create a client
+    ///
+    /// The new client belongs to the caller's organization and environment.
+    #[oai(path = "/clients/", method = "post", operation_id = "create_client")]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        body: JsonBody<CreateClient>,
+    ) -> ApiResult<Created, CreateErrors> {
+        let p = auth.principal();
+        let body = body.0;
+        let (client, secret) = clients::create(
+            &state.db,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &body.name,
+            body.allowed_origins.as_deref().unwrap_or_default(),
+            body.is_active.unwrap_or(true),
+        )
+        .await?;
+        Ok(Created::Created(Json(ClientWithSecret {
+            client: client.into(),
+            client_secret: secret,
+        })))
+    }
+
+    /// List clients
+    #[oai(path = "/clients/", method = "get", operation_id = "list_clients")]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        /// Page size (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// Items to skip.
+        offset: Query<Option<u64>>,
+    ) -> ApiResult<Json<ClientList>, ListErrors> {
+        let paging = Paging::new(limit.0, offset.0);
+        let (items, total) =
+            clients::list(&state.db, &Tenant::from(auth.principal()), paging).await?;
+        Ok(Json(ClientList::new(
+            items.into_iter().map(Client::from).collect(),
+            total,
+            paging,
+        )))
+    }
+
+    /// Get a client
+    #[oai(path = "/clients/:id", method = "get", operation_id = "get_client")]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<Client>, GetErrors> {
+        let client = clients::get(&state.db, &Tenant::from(auth.principal()), &id.0).await?;
+        Ok(Json(client.into()))
+    }
+
+    /// Update a client
+    ///
+    /// `is_active: false` revokes the client's credentials and tokens at once.
+    #[oai(
+        path = "/clients/:id",
+        method = "patch",
+        operation_id = "update_client"
+    )]
+    async fn update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+        body: JsonBody<UpdateClient>,
+    ) -> ApiResult<Json<Client>, UpdateErrors> {
+        let p = auth.principal();
+        let body = body.0;
+        let client = clients::update(
+            &state.db,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+            clients::Update {
+                name: body.name,
+                allowed_origins: body.allowed_origins,
+                is_active: body.is_active,
+            },
+        )
+        .await?;
+        forget(&state, &client.id);
+        Ok(Json(client.into()))
+    }
+
+    /// Delete a client
+    #[oai(
+        path = "/clients/:id",
+        method = "delete",
+        operation_id = "delete_client"
+    )]
+    async fn delete(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Deleted, ActionErrors> {
+        let p = auth.principal();
+        clients::delete(
+            &state.db,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+        )
+        .await?;
+        forget(&state, &id.0);
+        Ok(Deleted::Deleted)
+    }
+
+    /// Rotate a client's secret
+    ///
+    /// Answers the new secret once; the old secret and every token issued under it stop
+    /// working at once.
+    #[oai(
+        path = "/clients/:id/rotate-secret",
+        method = "post",
+        operation_id = "rotate_client_secret"
+    )]
+    async fn rotate_secret(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<ClientWithSecret>, ActionErrors> {
+        let p = auth.principal();
+        let (client, secret) = clients::rotate_secret(
+            &state.db,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+        )
+        .await?;
+        forget(&state, &client.id);
+        Ok(Json(ClientWithSecret {
+            client: client.into(),
+            client_secret: secret,
+        }))
+    }
+}
+
+/// Drops the cached credentials of a client that changed.
+fn forget(state: &AppState, id: &str) {
+    if let Some(id) = ClientId::parse(id) {
+        state.credentials.invalidate(&id);
+    }
+}

@@ -1,0 +1,132 @@
+//! The HTTP surface: one module per resource (an `#[OpenApi]` impl each), the operational
+//! endpoints, and the assembly of the whole route tree.
+
+mod admin;
+mod analytics;
+mod audit;
+mod auth;
+mod clients;
+mod ops;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use poem::middleware::{NormalizePath, TrailingSlash};
+use poem::{Endpoint, EndpointExt, Route, get};
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::auth::middleware::Authenticate;
+use crate::http::body_limit::BodyLimit;
+use crate::http::context::{Observe, RequestContext};
+use crate::state::AppState;
+
+/// Where the API lives.
+pub const API_PREFIX: &str = "/api/v1";
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Exchanging a key pair for a bearer token.
+    Auth,
+    /// An organization's OAuth applications (API credentials).
+    Clients,
+    /// Request logs and usage.
+    Analytics,
+    /// The record of every change.
+    Audit,
+    /// Platform operator routes (`X-Operator-Token`); organizations never reach them.
+    Admin,
+}
+
+type Apis = (
+    auth::AuthApi,
+    clients::ClientsApi,
+    analytics::AnalyticsApi,
+    audit::AuditApi,
+    admin::AdminApi,
+);
+
+/// The OpenAPI service: every documented route under [`API_PREFIX`].
+pub fn openapi_service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            auth::AuthApi,
+            clients::ClientsApi,
+            analytics::AnalyticsApi,
+            audit::AuditApi,
+            admin::AdminApi,
+        ),
+        "Companin API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Companin runs an organization's AI assistants behind one REST API. Every error has the \
+         shape `{status, status_code, code, detail, data, request_id}`; the codes are listed in \
+         docs/api.md. Authenticated responses carry `X-RateLimit-Limit`, \
+         `X-RateLimit-Remaining` and `X-RateLimit-Reset`.",
+    )
+    .server(API_PREFIX)
+}
+
+/// The generated OpenAPI document, as committed in docs/openapi.json.
+pub fn openapi_json() -> String {
+    openapi_service().spec()
+}
+
+/// Maps poem's pattern of each documented route to its OpenAPI template, e.g.
+/// `/api/v1/clients/:param0` to `/api/v1/clients/{id}`: poem-openapi renames path parameters
+/// when it registers routes, but logs and metrics should name them as the documentation does.
+pub fn route_templates() -> HashMap<String, String> {
+    let spec: serde_json::Value = serde_json::from_str(&openapi_json()).unwrap_or_default();
+    let Some(paths) = spec["paths"].as_object() else {
+        return HashMap::new();
+    };
+    paths
+        .keys()
+        .map(|template| {
+            let mut n = 0;
+            let pattern: Vec<String> = template
+                .split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        n += 1;
+                        format!(":param{}", n - 1)
+                    } else {
+                        segment.to_owned()
+                    }
+                })
+                .collect();
+            (
+                format!("{API_PREFIX}{}", pattern.join("/")),
+                format!("{API_PREFIX}{template}"),
+            )
+        })
+        .collect()
+}
+
+/// The whole application.
+pub fn app(state: Arc<AppState>) -> impl Endpoint {
+    let service = openapi_service();
+    let api = Route::new()
+        .at("/openapi.json", service.spec_endpoint())
+        .nest("/docs", service.swagger_ui())
+        .nest("/", service)
+        .with(Authenticate::new(state.clone()))
+        .with(BodyLimit::new(
+            usize::try_from(state.settings.http.body_limit_bytes).unwrap_or(usize::MAX),
+        ));
+    Route::new()
+        .at("/healthz", get(ops::healthz))
+        .at("/readyz", get(ops::readyz))
+        .at("/metrics", get(ops::metrics))
+        .nest(API_PREFIX, api)
+        .data(state.clone())
+        // The contract spells collection routes with a trailing slash (`/clients/`) while
+        // poem-openapi registers them without; both spellings reach the same route.
+        .with(NormalizePath::new(TrailingSlash::Trim))
+        .with(Observe::new(state.telemetry.clone(), route_templates()))
+}
+
+/// The request's context, set by the outermost middleware.
+fn request_id(ctx: &Arc<RequestContext>) -> &str {
+    &ctx.request_id
+}

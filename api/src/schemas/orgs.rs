@@ -1,0 +1,63 @@
+//! Organizations, as the platform operator sees them.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+use poem_openapi::types::MaybeUndefined;
+
+use super::list_type;
+
+/// A tenant.
+#[derive(Debug, Object)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    /// The limit in force, per environment and hour.
+    pub rate_limit_per_hour: i64,
+    /// Whether `rate_limit_per_hour` is this organization's own (otherwise the default).
+    pub rate_limit_is_custom: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A client id and its secret, shown once.
+#[derive(Debug, Object, serde::Serialize)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// A new organization with the first client of each environment.
+#[derive(Debug, Object)]
+pub struct CreatedOrganization {
+    pub organization: Organization,
+    pub production: ClientCredentials,
+    pub sandbox: ClientCredentials,
+}
+
+/// A new organization.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CreateOrganization {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    /// Its own limit; the configured default when absent.
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000000000")))]
+    pub rate_limit_per_hour: Option<i64>,
+}
+
+/// Changes to an organization; absent fields stay, `rate_limit_per_hour: null` returns to the
+/// default limit.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct UpdateOrganization {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: Option<String>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000000000")))]
+    pub rate_limit_per_hour: MaybeUndefined<i64>,
+}
+
+list_type!(
+    /// A page of organizations, newest first.
+    OrganizationList,
+    Organization
+);

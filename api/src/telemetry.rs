@@ -1,0 +1,207 @@
+//! Request logs and rate-limit events, written in batches by one background task so that no
+//! request waits for a database write of its own log row.
+//!
+//! Records go into a bounded channel; the writer takes whatever has accumulated (up to the
+//! batch size) and inserts it with one statement per table, so batches grow by themselves under
+//! load. On shutdown the writer drains the channel before it exits: nothing accepted is lost.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use companin_entity::{Environment, rate_limit_event, request_log};
+use sea_orm::{ActiveValue::NotSet, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// Records waiting beyond this make requests wait for room (back-pressure) rather than grow
+/// memory without bound while the database is slow.
+const CHANNEL_CAPACITY: usize = 65_536;
+
+/// A finished API request.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    pub org_id: Option<String>,
+    pub environment: Option<Environment>,
+    pub client_id: Option<String>,
+    pub request_id: String,
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+    pub latency_ms: f64,
+    pub at: DateTime<Utc>,
+}
+
+/// A rate-limit event (`warning` or `blocked`).
+#[derive(Debug, Clone)]
+pub struct RateLimitEventRecord {
+    pub org_id: String,
+    pub environment: Environment,
+    pub client_id: String,
+    pub kind: &'static str,
+    pub window_start: i64,
+    pub max_requests: i64,
+    pub used: i64,
+    pub request_id: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+enum Record {
+    Request(RequestRecord),
+    RateLimitEvent(RateLimitEventRecord),
+}
+
+/// The sending side; cheap to clone.
+#[derive(Clone)]
+pub struct TelemetryWriter {
+    tx: mpsc::Sender<Record>,
+}
+
+/// Stops the writer after draining what it has been given.
+pub struct TelemetryShutdown {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl TelemetryShutdown {
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "request log writer ended abnormally");
+        }
+    }
+}
+
+impl TelemetryWriter {
+    /// Starts the writer task.
+    pub fn spawn(
+        db: DatabaseConnection,
+        batch_size: usize,
+    ) -> (TelemetryWriter, TelemetryShutdown) {
+        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(run(db, rx, stop_rx, batch_size));
+        (TelemetryWriter { tx }, TelemetryShutdown { stop, task })
+    }
+
+    pub async fn record_request(&self, record: RequestRecord) {
+        self.send(Record::Request(record)).await;
+    }
+
+    pub async fn record_rate_limit_event(&self, record: RateLimitEventRecord) {
+        self.send(Record::RateLimitEvent(record)).await;
+    }
+
+    async fn send(&self, record: Record) {
+        match self.tx.try_send(record) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(record)) => {
+                if self.tx.send(record).await.is_err() {
+                    tracing::warn!("request log writer has stopped; a record was not kept");
+                }
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::warn!("request log writer has stopped; a record was not kept");
+            }
+        }
+    }
+}
+
+async fn run(
+    db: DatabaseConnection,
+    mut rx: mpsc::Receiver<Record>,
+    mut stop: watch::Receiver<bool>,
+    batch_size: usize,
+) {
+    let mut buf = Vec::with_capacity(batch_size);
+    loop {
+        tokio::select! {
+            n = rx.recv_many(&mut buf, batch_size) => {
+                if n == 0 {
+                    break;
+                }
+                write(&db, std::mem::take(&mut buf)).await;
+            }
+            _ = stop.changed() => {
+                while let Ok(record) = rx.try_recv() {
+                    buf.push(record);
+                    if buf.len() >= batch_size {
+                        write(&db, std::mem::take(&mut buf)).await;
+                    }
+                }
+                write(&db, std::mem::take(&mut buf)).await;
+                break;
+            }
+        }
+    }
+}
+
+/// Inserts one batch, retrying a few times when the database is briefly unavailable.
+async fn write(db: &DatabaseConnection, batch: Vec<Record>) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut requests = Vec::new();
+    let mut events = Vec::new();
+    for record in batch {
+        match record {
+            Record::Request(r) => requests.push(request_log::ActiveModel {
+                id: NotSet,
+                org_id: Set(r.org_id),
+                environment: Set(r.environment),
+                client_id: Set(r.client_id),
+                request_id: Set(r.request_id),
+                method: Set(r.method),
+                route: Set(r.route),
+                status: Set(i32::from(r.status)),
+                latency_ms: Set(r.latency_ms),
+                created_at: Set(r.at),
+            }),
+            Record::RateLimitEvent(e) => events.push(rate_limit_event::ActiveModel {
+                id: NotSet,
+                org_id: Set(e.org_id),
+                environment: Set(e.environment),
+                client_id: Set(e.client_id),
+                kind: Set(e.kind.to_owned()),
+                window_start: Set(e.window_start),
+                max_requests: Set(e.max_requests),
+                used: Set(e.used),
+                request_id: Set(e.request_id),
+                created_at: Set(e.at),
+            }),
+        }
+    }
+    let count = requests.len() + events.len();
+    for attempt in 1..=5u32 {
+        match insert(db, &requests, &events).await {
+            Ok(()) => return,
+            Err(e) if attempt < 5 => {
+                tracing::warn!(error = %e, attempt, "writing request logs failed; retrying");
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, lost = count, "writing request logs failed; giving up");
+            }
+        }
+    }
+}
+
+/// Both tables in one transaction, so that a retry never writes a row twice.
+async fn insert(
+    db: &DatabaseConnection,
+    requests: &[request_log::ActiveModel],
+    events: &[rate_limit_event::ActiveModel],
+) -> Result<(), sea_orm::DbErr> {
+    let txn = db.begin().await?;
+    if !requests.is_empty() {
+        request_log::Entity::insert_many(requests.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    if !events.is_empty() {
+        rate_limit_event::Entity::insert_many(events.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await
+}

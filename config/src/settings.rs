@@ -1,0 +1,213 @@
+//! The typed settings and their compiled defaults.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// Every setting of a Companin process. Built by [`crate::Settings::load`]; each field's
+/// default is the embedded, zero-service configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server binds (`COMPANIN_LISTEN`).
+    pub listen: SocketAddr,
+    /// Where the SQLite database, the generated JWT secret and (later) indexes live
+    /// (`COMPANIN_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Where local model weights are read from (`COMPANIN_MODELS_DIR`).
+    pub models_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...` (`COMPANIN_DATABASE_URL`); a SQLite file in the data
+    /// directory when unset.
+    pub database_url: Option<DatabaseUrl>,
+    /// Run pending migrations when `serve` starts. Unset means: yes on SQLite, no on
+    /// PostgreSQL (where several processes start at once and `companin migrate` runs once).
+    pub auto_migrate: Option<bool>,
+    /// Operator token guarding `/api/v1/admin/...` (header `X-Operator-Token`); the admin
+    /// routes are disabled while it is unset.
+    pub admin_token: Option<SecretString>,
+    pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
+    pub http: HttpSettings,
+    pub log: LogSettings,
+    pub request_log: RequestLogSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            models_dir: PathBuf::from("./models"),
+            database_url: None,
+            auto_migrate: None,
+            admin_token: None,
+            auth: AuthSettings::default(),
+            rate_limit: RateLimitSettings::default(),
+            http: HttpSettings::default(),
+            log: LogSettings::default(),
+            request_log: RequestLogSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// The database URL in effect: the configured one, or a SQLite file in the data directory
+    /// (created when missing).
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.0.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("companin.db").display()
+            ),
+        }
+    }
+
+    /// Whether the database in effect is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+
+    /// Whether `serve` should run pending migrations itself.
+    pub fn auto_migrate(&self) -> bool {
+        self.auto_migrate.unwrap_or_else(|| self.is_sqlite())
+    }
+}
+
+/// Credentials and tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// HS256 key for the JWTs this service issues (`COMPANIN_AUTH_JWT_SECRET`). When unset, a
+    /// random key is generated on first start and kept in `<data_dir>/jwt_secret`. Several
+    /// processes behind one load balancer must share it.
+    pub jwt_secret: Option<SecretString>,
+    /// Lifetime of tokens from `POST /api/v1/auth/token`, in seconds.
+    pub token_ttl_secs: u64,
+    /// How long a process trusts a client row it has read (secret hash, active flag) before
+    /// reading it again. Rotation and deletion drop the entry at once in the process that made
+    /// the change; other processes see it within this many seconds.
+    pub credential_cache_ttl_secs: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            token_ttl_secs: 3600,
+            credential_cache_ttl_secs: 5,
+        }
+    }
+}
+
+/// Per-organization request limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Requests per hour for an organization (per environment) without its own limit.
+    pub default_per_hour: u32,
+    /// How long a process keeps an organization's limit before reading it again, in seconds;
+    /// a limit changed from the CLI applies to running servers within this delay.
+    pub limit_refresh_secs: u64,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            default_per_hour: 1000,
+            limit_refresh_secs: 2,
+        }
+    }
+}
+
+/// HTTP server limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Largest accepted request body, in bytes (413 beyond it).
+    pub body_limit_bytes: u64,
+    /// How long graceful shutdown waits for in-flight requests, in seconds.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: 1024 * 1024,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+/// Process logs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter such as `info` or `companin_api=debug,info`.
+    pub level: String,
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".to_owned(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The buffered request-log writer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RequestLogSettings {
+    /// Longest time a finished request waits in memory before its log row is written.
+    pub flush_interval_ms: u64,
+    /// Most rows written by one insert.
+    pub batch_size: usize,
+}
+
+impl Default for RequestLogSettings {
+    fn default() -> Self {
+        Self {
+            flush_interval_ms: 200,
+            batch_size: 1000,
+        }
+    }
+}
+
+/// A database URL whose password never reaches logs or `Debug` output.
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_password(&self.0))
+    }
+}
+
+/// The URL with any password replaced by `***`.
+pub fn redact_password(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            // set_password only fails for URLs that cannot carry one, ruled out above.
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(_) => raw.to_owned(),
+        Err(_) => "<unparsable database url>".to_owned(),
+    }
+}

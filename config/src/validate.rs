@@ -1,0 +1,221 @@
+//! Checks that the deserialised settings make sense, naming the key at fault.
+
+use secrecy::ExposeSecret;
+
+use crate::ConfigError;
+use crate::settings::Settings;
+
+/// Shortest accepted JWT secret or operator token, in bytes.
+const MIN_SECRET_LEN: usize = 32;
+/// Longest accepted token lifetime: a week.
+const MAX_TOKEN_TTL_SECS: u64 = 7 * 24 * 3600;
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Validates every setting; the first problem found is returned.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            let url = &url.0;
+            let known = ["sqlite:", "postgres://", "postgresql://"];
+            if !known.iter().any(|p| url.starts_with(p)) {
+                return Err(invalid(
+                    "database_url",
+                    "must start with sqlite:, postgres:// or postgresql://",
+                ));
+            }
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(invalid("data_dir", "must not be empty"));
+        }
+        if self.models_dir.as_os_str().is_empty() {
+            return Err(invalid("models_dir", "must not be empty"));
+        }
+        let secrets = [
+            ("auth.jwt_secret", &self.auth.jwt_secret),
+            ("admin_token", &self.admin_token),
+        ];
+        for (key, secret) in secrets {
+            if secret
+                .as_ref()
+                .is_some_and(|s| s.expose_secret().len() < MIN_SECRET_LEN)
+            {
+                return Err(invalid(
+                    key,
+                    format!("must be at least {MIN_SECRET_LEN} bytes long"),
+                ));
+            }
+        }
+        let ttl = self.auth.token_ttl_secs;
+        if ttl == 0 || ttl > MAX_TOKEN_TTL_SECS {
+            return Err(invalid(
+                "auth.token_ttl_secs",
+                format!("must be between 1 and {MAX_TOKEN_TTL_SECS} (got {ttl})"),
+            ));
+        }
+        if self.auth.credential_cache_ttl_secs > 300 {
+            return Err(invalid(
+                "auth.credential_cache_ttl_secs",
+                "must be at most 300 so that revoked credentials stop working promptly",
+            ));
+        }
+        if self.rate_limit.default_per_hour == 0 {
+            return Err(invalid("rate_limit.default_per_hour", "must be at least 1"));
+        }
+        if self.rate_limit.limit_refresh_secs > 60 {
+            return Err(invalid(
+                "rate_limit.limit_refresh_secs",
+                "must be at most 60",
+            ));
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return Err(invalid("http.body_limit_bytes", "must be at least 1024"));
+        }
+        if tracing_filter_is_blank(&self.log.level) {
+            return Err(invalid("log.level", "must not be empty"));
+        }
+        if self.request_log.batch_size == 0 || self.request_log.batch_size > 5000 {
+            return Err(invalid(
+                "request_log.batch_size",
+                "must be between 1 and 5000",
+            ));
+        }
+        if self.request_log.flush_interval_ms == 0 {
+            return Err(invalid(
+                "request_log.flush_interval_ms",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn tracing_filter_is_blank(level: &str) -> bool {
+    level.trim().is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use figment::providers::Serialized;
+    use figment::{Figment, Jail};
+
+    use crate::{CliOverrides, ConfigError, Settings, layers};
+
+    fn load_in_jail() -> Result<Settings, ConfigError> {
+        Settings::from_figment(layers(None, &CliOverrides::default()))
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        Jail::expect_with(|_| {
+            let s = load_in_jail().map_err(|e| e.to_string())?;
+            assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+            assert_eq!(s.data_dir, PathBuf::from("./data"));
+            assert_eq!(s.models_dir, PathBuf::from("./models"));
+            assert_eq!(s.database_url(), "sqlite://./data/companin.db?mode=rwc");
+            assert_eq!(s.rate_limit.default_per_hour, 1000);
+            assert!(s.auto_migrate());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_environment_then_cli() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "listen = \"0.0.0.0:9000\"\n[rate_limit]\ndefault_per_hour = 50\n[auth]\ntoken_ttl_secs = 60\n",
+            )?;
+            jail.set_env("COMPANIN_RATE_LIMIT_DEFAULT_PER_HOUR", "70");
+            jail.set_env("COMPANIN_DATABASE_URL", "postgres://u:pw@db/x");
+            jail.set_env("COMPANIN_TEST_DATABASE_URL", "ignored");
+            let cli = CliOverrides {
+                listen: Some("127.0.0.1:7000".into()),
+                ..CliOverrides::default()
+            };
+            let s = Settings::from_figment(layers(Some("c.toml".as_ref()), &cli))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.listen.to_string(), "127.0.0.1:7000");
+            assert_eq!(s.rate_limit.default_per_hour, 70);
+            assert_eq!(s.auth.token_ttl_secs, 60);
+            assert!(!s.is_sqlite());
+            assert!(!s.auto_migrate());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("COMPANIN_RATE_LIMIT_DEFAULT_PER_HOUR", "lots");
+            let err = load_in_jail().expect_err("must fail").to_string();
+            let lower = err.to_ascii_lowercase();
+            assert!(lower.contains("rate_limit.default_per_hour"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("COMPANIN_RATE_LIMIT_DEFAULT_PER_HOUR", "0");
+            let err = load_in_jail().expect_err("must fail").to_string();
+            assert_eq!(
+                err,
+                "invalid configuration: `rate_limit.default_per_hour` must be at least 1"
+            );
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("COMPANIN_LISTEN_PORT", "1");
+            let err = load_in_jail().expect_err("must fail").to_string();
+            assert!(err.to_ascii_lowercase().contains("listen_port"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("COMPANIN_AUTH_JWT_SECRET", "short");
+            let err = load_in_jail().expect_err("must fail").to_string();
+            assert!(err.contains("auth.jwt_secret"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let figment = Figment::new().merge(Serialized::defaults(serde_json_like()));
+        let s = Settings::from_figment(figment).expect("valid");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(
+            !debug.contains("operator-token-operator-token-000"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("jwt-secret-jwt-secret-jwt-secret-0"),
+            "{debug}"
+        );
+    }
+
+    fn serde_json_like() -> std::collections::BTreeMap<&'static str, figment::value::Value> {
+        use figment::value::{Dict, Value};
+        let mut auth = Dict::new();
+        auth.insert(
+            "jwt_secret".into(),
+            Value::from("jwt-secret-jwt-secret-jwt-secret-0"),
+        );
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(
+            "database_url",
+            Value::from("postgres://me:hunter2@localhost/db"),
+        );
+        map.insert(
+            "admin_token",
+            Value::from("operator-token-operator-token-000"),
+        );
+        map.insert("auth", Value::from(auth));
+        map
+    }
+}

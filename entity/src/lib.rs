@@ -1,0 +1,16 @@
+//! sea-orm entities: the rows Companin stores, and nothing else.
+//!
+//! One module per table. These types are storage, not API: the `api` crate maps them to its
+//! own request and response schemas. Every tenant-owned row carries `org_id` and
+//! `environment`, and every query of a tenant filters on both. Timestamps are UTC.
+//! The tables are created by the `migration` crate, which runs alike on SQLite and PostgreSQL.
+
+pub mod audit_log;
+pub mod client;
+pub mod environment;
+pub mod organization;
+pub mod rate_limit_event;
+pub mod rate_limit_window;
+pub mod request_log;
+
+pub use environment::Environment;

@@ -1,0 +1,18 @@
+//! Schema migrations, written once and run alike on SQLite and PostgreSQL.
+//!
+//! Each migration is a module named by date; they run in order and never change once
+//! released. `companin migrate` applies pending ones; `companin serve` does so itself on the
+//! embedded SQLite default.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_foundation;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_foundation::Migration)]
+    }
+}

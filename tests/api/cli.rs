@@ -1,0 +1,184 @@
+//! The command line as an operator uses it.
+
+use std::process::Output;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::helpers::{Backend, Creds, spawn_app};
+
+async fn companin(db_url: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
+        .env("COMPANIN_DATABASE_URL", db_url)
+        .env("COMPANIN_DATA_DIR", data_dir)
+        .env_remove("COMPANIN_CONFIG")
+        .args(args)
+        .output()
+        .await
+        .expect("run companin")
+}
+
+fn stdout_json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn org_and_client_commands_print_working_credentials() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let dir = &app.settings.data_dir;
+    let out = companin(
+        &app.db_url,
+        dir,
+        &["org", "create", "--name", "Cli Co", "--json"],
+    )
+    .await;
+    let org = stdout_json(&out);
+    let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(keys(&org), ["org_id", "production", "sandbox"]);
+    assert_eq!(keys(&org["production"]), ["client_id", "client_secret"]);
+    assert_eq!(keys(&org["sandbox"]), ["client_id", "client_secret"]);
+    let org_id = org["org_id"].as_str().unwrap();
+
+    for env in ["production", "sandbox"] {
+        let creds = Creds::from_json(&org[env]);
+        let resp = app
+            .as_client(&creds, Method::GET, "/api/v1/clients/")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{env} credentials work");
+        let list: Value = resp.json().await.unwrap();
+        assert_eq!(list["items"][0]["environment"], env);
+    }
+
+    let out = companin(&app.db_url, dir, &["org", "list", "--json"]).await;
+    let list = stdout_json(&out);
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == org_id)
+        .expect("listed");
+    assert_eq!(row["name"], "Cli Co");
+    assert_eq!(row["rate_limit_per_hour"], 1000);
+    assert_eq!(row["rate_limit_is_custom"], false);
+
+    let out = companin(
+        &app.db_url,
+        dir,
+        &[
+            "client",
+            "create",
+            "--org",
+            org_id,
+            "--environment",
+            "sandbox",
+            "--name",
+            "ci",
+            "--json",
+        ],
+    )
+    .await;
+    let client = stdout_json(&out);
+    assert_eq!(client["environment"], "sandbox");
+    assert_eq!(client["org_id"], org_id);
+    let creds = Creds::from_json(&client);
+    let token = app.token(&creds).await;
+    let resp = app
+        .with_token(&token, Method::GET, "/api/v1/clients/")
+        .send()
+        .await
+        .unwrap();
+    let list: Value = resp.json().await.unwrap();
+    assert_eq!(
+        list["total"], 2,
+        "both sandbox clients, none of production's"
+    );
+
+    // The operator's actions are audited.
+    let audit: Value = app
+        .as_client(
+            &creds,
+            Method::GET,
+            "/api/v1/audit-logs/?action=client.created",
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["items"][0]["actor"]["type"], "cli");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_cli_input_fails_clearly_and_changes_nothing() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let dir = &app.settings.data_dir;
+    let out = companin(
+        &app.db_url,
+        dir,
+        &[
+            "org",
+            "set-limit",
+            "--org",
+            "org_0123456789abcdef0123456789abcdef",
+            "--per-hour",
+            "5",
+        ],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: organization not found"
+    );
+
+    let out = companin(
+        &app.db_url,
+        dir,
+        &["org", "create", "--name", "   ", "--json"],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: `name` must not be blank"
+    );
+    let out = companin(&app.db_url, dir, &["org", "list", "--json"]).await;
+    assert_eq!(stdout_json(&out), serde_json::json!([]));
+
+    let out = companin(
+        &app.db_url,
+        dir,
+        &[
+            "client",
+            "create",
+            "--org",
+            "org_x",
+            "--environment",
+            "staging",
+            "--name",
+            "x",
+        ],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'staging'"));
+
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
+        .env("COMPANIN_RATE_LIMIT_DEFAULT_PER_HOUR", "zero")
+        .args(["org", "list"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).to_ascii_lowercase();
+    assert!(err.contains("rate_limit.default_per_hour"), "{err}");
+}

@@ -1,0 +1,223 @@
+//! The clients API and its audit trail.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, assert_error, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(client_lifecycle_is_audited, lists_paginate);
+
+async fn client_lifecycle_is_audited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Acme", None).await;
+    let admin = &org.production;
+
+    let resp = app
+        .as_client(admin, Method::POST, "/api/v1/clients/")
+        .json(&json!({ "name": "  Web shop ", "allowed_origins": ["https://Shop.example/", "http://localhost:3000"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let created: Value = resp.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["client_id"], id.as_str());
+    assert_eq!(created["name"], "Web shop");
+    assert_eq!(created["environment"], "production");
+    assert_eq!(
+        created["allowed_origins"],
+        json!(["https://shop.example", "http://localhost:3000"])
+    );
+    assert_eq!(created["is_active"], true);
+    assert!(
+        created["client_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("cs_")
+    );
+
+    // Path parameters reach the handler intact, with and without a trailing slash.
+    let path = format!("/api/v1/clients/{id}");
+    let got: Value = app
+        .as_client(admin, Method::GET, &path)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["id"], id.as_str());
+    assert!(
+        got.get("client_secret").is_none(),
+        "the secret is shown only once"
+    );
+    let resp = app
+        .as_client(admin, Method::GET, &format!("{path}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let resp = app
+        .as_client(
+            admin,
+            Method::GET,
+            "/api/v1/clients/cli_0123456789abcdef0123456789abcdef",
+        )
+        .send()
+        .await
+        .unwrap();
+    let body = assert_error(resp, 404, "not_found").await;
+    assert_eq!(body["detail"], "client not found");
+
+    let resp = app
+        .as_client(admin, Method::PATCH, &path)
+        .json(&json!({ "name": "Shop", "allowed_origins": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let patched: Value = resp.json().await.unwrap();
+    assert_eq!(patched["name"], "Shop");
+    assert_eq!(patched["allowed_origins"], json!([]));
+    // A PATCH that changes nothing writes no audit entry.
+    let resp = app
+        .as_client(admin, Method::PATCH, &path)
+        .json(&json!({ "name": "Shop" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    let resp = app
+        .as_client(admin, Method::POST, &format!("{path}/rotate-secret"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let resp = app
+        .as_client(admin, Method::DELETE, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(resp.text().await.unwrap(), "");
+
+    let audit: Value = app
+        .as_client(
+            admin,
+            Method::GET,
+            &format!("/api/v1/audit-logs/?resource_id={id}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "client.deleted",
+            "client.secret_rotated",
+            "client.updated",
+            "client.created"
+        ]
+    );
+    let update = &audit["items"][2];
+    assert_eq!(update["actor"]["type"], "client");
+    assert_eq!(update["actor"]["client_id"], admin.client_id.as_str());
+    assert_eq!(update["resource_type"], "client");
+    assert_eq!(
+        update["changes"],
+        json!({
+            "name": { "from": "Web shop", "to": "Shop" },
+            "allowed_origins": { "from": ["https://shop.example", "http://localhost:3000"], "to": [] }
+        })
+    );
+    assert!(
+        !audit.to_string().contains("cs_"),
+        "no secret in the audit log"
+    );
+
+    // Filters.
+    let rotated: Value = app
+        .as_client(
+            admin,
+            Method::GET,
+            "/api/v1/audit-logs/?action=client.secret_rotated",
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rotated["total"], 1);
+    // The organization's first clients were created from the admin route.
+    let first: Value = app
+        .as_client(
+            admin,
+            Method::GET,
+            &format!("/api/v1/audit-logs/?resource_id={}", admin.client_id),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["items"][0]["actor"]["type"], "operator");
+}
+
+async fn lists_paginate(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Acme", None).await;
+    for i in 0..4 {
+        let resp = app
+            .as_client(&org.production, Method::POST, "/api/v1/clients/")
+            .json(&json!({ "name": format!("c{i}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+    let page: Value = app
+        .as_client(
+            &org.production,
+            Method::GET,
+            "/api/v1/clients/?limit=2&offset=1",
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 5);
+    assert_eq!(page["limit"], 2);
+    assert_eq!(page["offset"], 1);
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["c2", "c1"], "newest first");
+    let default: Value = app
+        .as_client(&org.production, Method::GET, "/api/v1/clients/")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(default["limit"], 20);
+    assert_eq!(default["offset"], 0);
+}

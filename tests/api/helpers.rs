@@ -1,0 +1,289 @@
+//! `spawn_app()` and friends: a real server on a random port over a fresh database.
+
+use std::time::Duration;
+
+use companin_api::Server;
+use companin_config::{DatabaseUrl, Settings};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+/// The JWT key every test server signs with, so tests can forge tokens of their own.
+pub const JWT_SECRET: &str = "test-jwt-secret-test-jwt-secret-test-jwt-secret";
+/// The operator token of every test server.
+pub const OPERATOR_TOKEN: &str = "test-operator-token-test-operator-token";
+
+/// Where the storage-facing tests run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per backend for an `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+/// Administrative URL of the local PostgreSQL, where each test creates its own database.
+fn postgres_admin_url() -> String {
+    std::env::var("COMPANIN_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database no other test uses.
+pub struct TestDatabase {
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend, dir: &std::path::Path) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => TestDatabase {
+                url: format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+            },
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is not reachable at {admin_url} ({e}); the PostgreSQL tests \
+                         need it: start it, or point COMPANIN_TEST_POSTGRES_URL at one"
+                    )
+                });
+                let name = format!("companin_test_{}", uuid::Uuid::now_v7().simple());
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                let (base, _) = admin_url
+                    .rsplit_once('/')
+                    .expect("admin url has a database");
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                }
+            }
+        }
+    }
+}
+
+/// Credentials of one client.
+#[derive(Debug, Clone)]
+pub struct Creds {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl Creds {
+    pub fn from_json(v: &Value) -> Creds {
+        Creds {
+            client_id: v["client_id"].as_str().expect("client_id").to_owned(),
+            client_secret: v["client_secret"]
+                .as_str()
+                .expect("client_secret")
+                .to_owned(),
+        }
+    }
+}
+
+/// An organization made for a test.
+#[derive(Debug, Clone)]
+pub struct TestOrg {
+    pub id: String,
+    pub production: Creds,
+    pub sandbox: Creds,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub db_url: String,
+    pub settings: Settings,
+    server: Option<Server>,
+    _dir: tempfile::TempDir,
+}
+
+/// Settings of a test server over `db_url` with its data in `dir`.
+pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: dir.join("data"),
+        database_url: Some(DatabaseUrl(db_url.to_owned())),
+        auto_migrate: Some(true),
+        admin_token: Some(SecretString::from(OPERATOR_TOKEN)),
+        ..Settings::default()
+    };
+    settings.auth.jwt_secret = Some(SecretString::from(JWT_SECRET));
+    settings.request_log.batch_size = 500;
+    settings
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = TestDatabase::new(backend, dir.path()).await;
+    let mut settings = test_settings(&db.url, dir.path());
+    configure(&mut settings);
+    let server = companin_api::start(settings.clone())
+        .await
+        .expect("server starts");
+    let addr = server.addr;
+    TestApp {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        db_url: db.url,
+        settings,
+        server: Some(server),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, self.url(path))
+    }
+
+    /// A request authenticated with a key pair.
+    pub fn as_client(&self, creds: &Creds, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path)
+            .header("X-API-Key", &creds.client_id)
+            .header("X-API-Secret", &creds.client_secret)
+    }
+
+    /// A request authenticated with a bearer token.
+    pub fn with_token(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(token)
+    }
+
+    pub fn as_operator(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path)
+            .header("X-Operator-Token", OPERATOR_TOKEN)
+    }
+
+    /// Creates an organization through the admin API.
+    pub async fn create_org(&self, name: &str, rate_limit_per_hour: Option<i64>) -> TestOrg {
+        let mut body = json!({ "name": name });
+        if let Some(limit) = rate_limit_per_hour {
+            body["rate_limit_per_hour"] = json!(limit);
+        }
+        let resp = self
+            .as_operator(Method::POST, "/api/v1/admin/orgs/")
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let v: Value = resp.json().await.expect("json");
+        TestOrg {
+            id: v["organization"]["id"].as_str().expect("id").to_owned(),
+            production: Creds::from_json(&v["production"]),
+            sandbox: Creds::from_json(&v["sandbox"]),
+        }
+    }
+
+    /// A bearer token for `creds`.
+    pub async fn token(&self, creds: &Creds) -> String {
+        let resp = self
+            .as_client(creds, Method::POST, "/api/v1/auth/token")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let v: Value = resp.json().await.expect("json");
+        v["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A direct connection to the app's database, for checks the API does not expose.
+    pub async fn db(&self) -> DatabaseConnection {
+        Database::connect(&self.db_url).await.expect("connect")
+    }
+
+    /// Polls the request log until it holds `n` rows for `creds`' tenant.
+    pub async fn wait_for_logs(&self, creds: &Creds, query: &str, n: u64) -> Value {
+        let path = format!("/api/v1/analytics/logs/?{query}");
+        for _ in 0..100 {
+            let v: Value = self
+                .as_client(creds, Method::GET, &path)
+                .send()
+                .await
+                .expect("request")
+                .json()
+                .await
+                .expect("json");
+            // The poll itself is logged too, so it can only add rows, never hide them.
+            if v["total"].as_u64().unwrap_or(0) >= n {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("request log never reached {n} rows for {query}");
+    }
+
+    /// Stops the server gracefully.
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.expect("clean shutdown");
+        }
+    }
+}
+
+/// Asserts the one error shape with this status and code, and that its request id is the one
+/// in `X-Request-Id`; returns the body.
+pub async fn assert_error(resp: Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    let header_id = resp
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .expect("X-Request-Id on every response");
+    let body: Value = resp.json().await.expect("error body is JSON");
+    let keys: Vec<&str> = body
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "code",
+            "data",
+            "detail",
+            "request_id",
+            "status",
+            "status_code"
+        ],
+        "{body}"
+    );
+    assert_eq!(body["status"], "error", "{body}");
+    assert_eq!(body["status_code"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    assert_eq!(body["request_id"], header_id.as_str(), "{body}");
+    body
+}

@@ -1,0 +1,15 @@
+//! End-to-end tests: each starts the real application on a random port over a fresh database
+//! (a temporary SQLite file, or a new PostgreSQL database) and speaks HTTP to it. One binary
+//! for all of them, to link once.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod clients;
+mod errors;
+mod logs;
+mod openapi;
+mod ops;
+mod rate_limit;
+mod tenancy;
