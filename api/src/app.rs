@@ -41,14 +41,17 @@ impl Server {
 /// Connects, migrates when configured to, binds `settings.listen` and starts serving.
 pub async fn start(settings: Settings) -> anyhow::Result<Server> {
     crate::http::metrics::install();
-    let db = crate::db::connect(&settings).await?;
-    crate::db::prepare(&db, &settings).await?;
+    let pools = crate::db::Pools::open(&settings).await?;
+    crate::db::prepare(&pools.write, &settings).await?;
     let jwt = JwtKeys::new(&settings.jwt_secret()?);
-    let (telemetry, telemetry_stop) =
-        TelemetryWriter::spawn(db.clone(), settings.request_log.batch_size);
+    let (telemetry, telemetry_stop) = TelemetryWriter::spawn(
+        pools.write.clone(),
+        settings.request_log.batch_size,
+        Duration::from_millis(settings.request_log.flush_interval_ms),
+    );
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let listen = settings.listen;
-    let state = AppState::new(db.clone(), settings, jwt, telemetry);
+    let state = AppState::new(pools.clone(), settings, jwt, telemetry);
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -65,9 +68,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
             .run_with_graceful_shutdown(app, signal, Some(grace))
             .await;
         telemetry_stop.shutdown().await;
-        if let Err(e) = db.close().await {
-            tracing::warn!(error = %e, "closing the database pool");
-        }
+        pools.close().await;
         served.context("HTTP server failed")
     });
     tracing::info!(%addr, "companin is listening");

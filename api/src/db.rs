@@ -11,9 +11,49 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-/// Opens the pool. SQLite runs in WAL mode with a busy timeout so that readers never block the
+/// The connection pools of a server process.
+///
+/// On SQLite, writes go through a pool of one connection: SQLite admits one writer at a time,
+/// and a second connection that wants to write meets a locked database and sleeps in SQLite's
+/// busy handler (a millisecond or more) where it could have waited its turn in the pool
+/// without sleeping. Reads use the other pool, which WAL lets run beside the writer. On
+/// PostgreSQL both are the same pool.
+#[derive(Clone)]
+pub struct Pools {
+    pub read: DatabaseConnection,
+    pub write: DatabaseConnection,
+}
+
+impl Pools {
+    pub async fn open(settings: &Settings) -> anyhow::Result<Pools> {
+        let read = connect(settings).await?;
+        let write = if settings.is_sqlite() {
+            connect_with(settings, 1).await?
+        } else {
+            read.clone()
+        };
+        Ok(Pools { read, write })
+    }
+
+    pub async fn close(self) {
+        for (name, pool) in [("read", self.read), ("write", self.write)] {
+            if let Err(e) = pool.close().await {
+                tracing::warn!(error = %e, pool = name, "closing a database pool");
+            }
+        }
+    }
+}
+
+/// Opens a pool. SQLite runs in WAL mode with a busy timeout so that readers never block the
 /// writer and concurrent writers wait their turn instead of failing.
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    connect_with(settings, if settings.is_sqlite() { 8 } else { 32 }).await
+}
+
+async fn connect_with(
+    settings: &Settings,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
     let url = settings.database_url();
     if settings.is_sqlite() {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
@@ -26,7 +66,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     let mut options = ConnectOptions::new(url.clone());
     options
         .sqlx_logging(false)
-        .max_connections(if settings.is_sqlite() { 8 } else { 32 })
+        .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         .map_sqlx_sqlite_opts(|o| {

@@ -1,12 +1,15 @@
 //! Identifier newtypes, parsed at the edge so the core never handles bare strings.
 
 use std::fmt;
+use std::sync::Arc;
 
 macro_rules! prefixed_id {
     ($(#[$meta:meta])* $name:ident, $prefix:literal) => {
         $(#[$meta])*
+        // Shared, not owned: ids are cloned into every request's context, log row and
+        // limiter request, and a clone should not allocate.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// The prefix every id of this kind starts with.
@@ -14,19 +17,19 @@ macro_rules! prefixed_id {
 
             /// A new, time-ordered id.
             pub fn generate() -> Self {
-                Self(format!("{}{}", $prefix, uuid::Uuid::now_v7().simple()))
+                Self(format!("{}{}", $prefix, uuid::Uuid::now_v7().simple()).into())
             }
 
             /// Accepts a string that has this kind's shape; anything else cannot name a row.
             pub fn parse(raw: &str) -> Option<Self> {
                 let rest = raw.strip_prefix($prefix)?;
                 let valid = rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_hexdigit());
-                valid.then(|| Self(raw.to_owned()))
+                valid.then(|| Self(raw.into()))
             }
 
             /// Wraps an id read back from our own database.
             pub fn from_db(raw: String) -> Self {
-                Self(raw)
+                Self(raw.into())
             }
 
             pub fn as_str(&self) -> &str {
@@ -34,7 +37,7 @@ macro_rules! prefixed_id {
             }
 
             pub fn into_string(self) -> String {
-                self.0
+                self.0.to_string()
             }
         }
 

@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod db;
 pub mod error;

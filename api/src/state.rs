@@ -8,43 +8,60 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::credentials::CredentialStore;
 use crate::auth::jwt::JwtKeys;
+use crate::cache::ConfigCache;
+use crate::db::Pools;
+use crate::http::rendered::RenderedJson;
 use crate::rate_limit::RateLimiter;
+use crate::schemas::clients::{Client, ClientList};
 use crate::telemetry::TelemetryWriter;
 
 /// Built once per process at start; handlers reach it through poem's request data.
 pub struct AppState {
+    /// Reads.
     pub db: DatabaseConnection,
+    /// Writes and read-modify-write transactions (see [`Pools`]).
+    pub db_write: DatabaseConnection,
     pub settings: Settings,
     pub jwt: JwtKeys,
     pub credentials: CredentialStore,
     pub limiter: RateLimiter,
     pub telemetry: TelemetryWriter,
+    /// Rendered pages of `GET /clients/`, by `(limit, offset)`.
+    pub client_pages: ConfigCache<(u64, u64), RenderedJson<ClientList>>,
+    /// Rendered clients by id (`None`: not found in the tenant).
+    pub client_rows: ConfigCache<String, Option<RenderedJson<Client>>>,
 }
 
 impl AppState {
     pub fn new(
-        db: DatabaseConnection,
+        pools: Pools,
         settings: Settings,
         jwt: JwtKeys,
         telemetry: TelemetryWriter,
     ) -> Arc<Self> {
+        let Pools {
+            read: db,
+            write: db_write,
+        } = pools;
         let credentials = CredentialStore::new(
             db.clone(),
             Duration::from_secs(settings.auth.credential_cache_ttl_secs),
         );
         let limiter = RateLimiter::new(
-            db.clone(),
-            telemetry.clone(),
+            db_write.clone(),
             settings.rate_limit.default_per_hour,
             Duration::from_secs(settings.rate_limit.limit_refresh_secs),
         );
         Arc::new(Self {
             db,
+            db_write,
             settings,
             jwt,
             credentials,
             limiter,
             telemetry,
+            client_pages: ConfigCache::new(10_000),
+            client_rows: ConfigCache::new(100_000),
         })
     }
 }

@@ -1,9 +1,9 @@
 //! Request logs and rate-limit events, written in batches by one background task so that no
 //! request waits for a database write of its own log row.
 //!
-//! Records go into a bounded channel; the writer takes whatever has accumulated (up to the
-//! batch size) and inserts it with one statement per table, so batches grow by themselves under
-//! load. On shutdown the writer drains the channel before it exits: nothing accepted is lost.
+//! Records go into a bounded channel; the writer gathers them for up to the flush interval (or
+//! until a batch is full) and inserts each batch with one statement per table. On shutdown the
+//! writer drains the channel before it exits: nothing accepted is lost.
 
 use std::time::Duration;
 
@@ -77,10 +77,11 @@ impl TelemetryWriter {
     pub fn spawn(
         db: DatabaseConnection,
         batch_size: usize,
+        flush_interval: Duration,
     ) -> (TelemetryWriter, TelemetryShutdown) {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let (stop, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(run(db, rx, stop_rx, batch_size));
+        let task = tokio::spawn(run(db, rx, stop_rx, batch_size, flush_interval));
         (TelemetryWriter { tx }, TelemetryShutdown { stop, task })
     }
 
@@ -112,27 +113,35 @@ async fn run(
     mut rx: mpsc::Receiver<Record>,
     mut stop: watch::Receiver<bool>,
     batch_size: usize,
+    flush_interval: Duration,
 ) {
     let mut buf = Vec::with_capacity(batch_size);
-    loop {
+    let mut stopping = false;
+    while !stopping {
+        // Wait for a first record, then gather more for up to `flush_interval`: one insert
+        // of many rows costs the database far less than many inserts of a few.
         tokio::select! {
-            n = rx.recv_many(&mut buf, batch_size) => {
-                if n == 0 {
-                    break;
-                }
-                write(&db, std::mem::take(&mut buf)).await;
-            }
-            _ = stop.changed() => {
-                while let Ok(record) = rx.try_recv() {
-                    buf.push(record);
-                    if buf.len() >= batch_size {
-                        write(&db, std::mem::take(&mut buf)).await;
-                    }
-                }
-                write(&db, std::mem::take(&mut buf)).await;
-                break;
+            n = rx.recv_many(&mut buf, batch_size) => stopping = n == 0,
+            _ = stop.changed() => stopping = true,
+        }
+        let deadline = tokio::time::Instant::now() + flush_interval;
+        while !stopping && buf.len() < batch_size {
+            let room = batch_size - buf.len();
+            tokio::select! {
+                n = rx.recv_many(&mut buf, room) => stopping = n == 0,
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = stop.changed() => stopping = true,
             }
         }
+        if stopping {
+            while let Ok(record) = rx.try_recv() {
+                buf.push(record);
+                if buf.len() >= batch_size {
+                    write(&db, std::mem::take(&mut buf)).await;
+                }
+            }
+        }
+        write(&db, std::mem::take(&mut buf)).await;
     }
 }
 

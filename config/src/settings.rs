@@ -173,7 +173,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RequestLogSettings {
-    /// Longest time a finished request waits in memory before its log row is written.
+    /// Longest time a finished request waits in memory before its log row is written; rows
+    /// gathered meanwhile go to the database in one insert.
     pub flush_interval_ms: u64,
     /// Most rows written by one insert.
     pub batch_size: usize,
@@ -183,7 +184,7 @@ impl Default for RequestLogSettings {
     fn default() -> Self {
         Self {
             flush_interval_ms: 200,
-            batch_size: 1000,
+            batch_size: 250,
         }
     }
 }

@@ -52,6 +52,10 @@ pub struct Model {
     pub org_id: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub environment: Environment,
+    /// Bumped in the same transaction as every change to the tenant's configuration (its
+    /// clients, and later its assistants): a process may serve cached reads of that
+    /// configuration for as long as this number has not moved.
+    pub config_version: i64,
     pub created_at: DateTimeUtc,
 }
 

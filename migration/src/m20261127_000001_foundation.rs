@@ -29,6 +29,7 @@ impl MigrationTrait for Migration {
                     .table("environments")
                     .col(string("org_id"))
                     .col(string_len("environment", 16))
+                    .col(big_integer("config_version").default(0))
                     .col(timestamp_with_time_zone("created_at"))
                     .primary_key(Index::create().col("org_id").col("environment"))
                     .foreign_key(

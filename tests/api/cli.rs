@@ -182,3 +182,79 @@ async fn bad_cli_input_fails_clearly_and_changes_nothing() {
     let err = String::from_utf8_lossy(&out.stderr).to_ascii_lowercase();
     assert!(err.contains("rate_limit.default_per_hour"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_shuts_down_gracefully_and_keeps_every_log_row() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+    let org = stdout_json(
+        &companin(
+            &db_url,
+            dir.path(),
+            &["org", "create", "--name", "T", "--json"],
+        )
+        .await,
+    );
+    let creds = Creds::from_json(&org["production"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
+        .env("COMPANIN_DATABASE_URL", &db_url)
+        .env("COMPANIN_DATA_DIR", dir.path())
+        // A long flush interval: the rows below are still buffered when SIGTERM arrives.
+        .env("COMPANIN_REQUEST_LOG_FLUSH_INTERVAL_MS", "60000")
+        .env("COMPANIN_REQUEST_LOG_BATCH_SIZE", "5000")
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "server did not start");
+    for _ in 0..40 {
+        let resp = http
+            .get(format!("{base}/api/v1/clients/"))
+            .header("X-API-Key", &creds.client_id)
+            .header("X-API-Secret", &creds.client_secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let pid = server.id().unwrap().to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), server.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+
+    let db = Database::connect(&db_url).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM request_logs WHERE route = '/api/v1/clients'".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 40);
+}

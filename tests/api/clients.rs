@@ -3,10 +3,76 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, assert_error, spawn_app};
+use crate::helpers::{Backend, Creds, TestApp, assert_error, spawn_app, spawn_sibling};
 use crate::on_both_backends;
 
-on_both_backends!(client_lifecycle_is_audited, lists_paginate);
+on_both_backends!(
+    client_lifecycle_is_audited,
+    lists_paginate,
+    reads_are_never_stale_across_processes
+);
+
+async fn get_json(app: &TestApp, creds: &Creds, path: &str) -> (u16, Value) {
+    let resp = app
+        .as_client(creds, Method::GET, path)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+/// Reads are cached per process; a change made through another process must still show in
+/// the very next read.
+async fn reads_are_never_stale_across_processes(backend: Backend) {
+    let a = spawn_app(backend).await;
+    let b = spawn_sibling(&a).await;
+    let org = a.create_org("Acme", None).await;
+    let me = &org.production;
+    let (_, before) = get_json(&b, me, "/api/v1/clients/").await;
+    assert_eq!(before["total"], 1);
+    let path = format!("/api/v1/clients/{}", me.client_id);
+    let (_, mine) = get_json(&b, me, &path).await;
+    assert_eq!(mine["name"], "Acme production key");
+
+    let created: Value = a
+        .as_client(me, Method::POST, "/api/v1/clients/")
+        .json(&json!({ "name": "second" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (_, after) = get_json(&b, me, "/api/v1/clients/").await;
+    assert_eq!(after["total"], 2);
+    assert_eq!(after["items"][0]["name"], "second");
+    // Each change comes right after B has cached the current state.
+    let (_, mine) = get_json(&b, me, &path).await;
+    assert_eq!(mine["name"], "Acme production key");
+
+    let resp = a
+        .as_client(me, Method::PATCH, &path)
+        .json(&json!({ "name": "renamed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let (_, renamed) = get_json(&b, me, &path).await;
+    assert_eq!(renamed["name"], "renamed");
+
+    let second = format!("/api/v1/clients/{}", created["id"].as_str().unwrap());
+    assert_eq!(get_json(&b, me, &second).await.0, 200);
+    let resp = a
+        .as_client(me, Method::DELETE, &second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let (status, _) = get_json(&b, me, &second).await;
+    assert_eq!(status, 404);
+    let (_, last) = get_json(&b, me, "/api/v1/clients/").await;
+    assert_eq!(last["total"], 1);
+}
 
 async fn client_lifecycle_is_audited(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -128,7 +128,7 @@ pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
         ..Settings::default()
     };
     settings.auth.jwt_secret = Some(SecretString::from(JWT_SECRET));
-    settings.request_log.batch_size = 500;
+    settings.request_log.flush_interval_ms = 20;
     settings
 }
 
@@ -139,7 +139,22 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = TestDatabase::new(backend, dir.path()).await;
-    let mut settings = test_settings(&db.url, dir.path());
+    spawn_app_in(dir, &db.url, configure).await
+}
+
+/// A second server over the database of `other`, as another process behind a load balancer
+/// would be (its own caches, limiter and connection pool).
+pub async fn spawn_sibling(other: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    spawn_app_in(dir, &other.db_url, |_| {}).await
+}
+
+async fn spawn_app_in(
+    dir: tempfile::TempDir,
+    db_url: &str,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = test_settings(db_url, dir.path());
     configure(&mut settings);
     let server = companin_api::start(settings.clone())
         .await
@@ -148,7 +163,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     TestApp {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
-        db_url: db.url,
+        db_url: db_url.to_owned(),
         settings,
         server: Some(server),
         _dir: dir,

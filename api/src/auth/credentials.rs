@@ -52,14 +52,11 @@ pub fn hash_secret(salt_hex: &str, secret: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Whether `secret` matches the stored hash, compared in constant time.
-pub fn verify_secret(salt_hex: &str, hash_hex: &str, secret: &str) -> bool {
-    let Ok(expected) = hex::decode(hash_hex) else {
-        return false;
-    };
+/// Whether `secret` matches the stored hash (decoded from hex), compared in constant time.
+pub fn verify_secret(salt_hex: &str, hash: &[u8], secret: &str) -> bool {
     let mut mac = mac(salt_hex);
     mac.update(secret.as_bytes());
-    mac.verify_slice(&expected).is_ok()
+    mac.verify_slice(hash).is_ok()
 }
 
 /// What authentication needs to know about a client.
@@ -68,7 +65,9 @@ pub struct ClientRecord {
     pub id: ClientId,
     pub org_id: OrgId,
     pub environment: Environment,
-    pub secret_hash: String,
+    /// The stored hash, decoded once when the row is read (empty if the row is corrupt, which
+    /// then matches no secret).
+    pub secret_hash: Vec<u8>,
     pub secret_salt: String,
     pub secret_version: i32,
     pub allowed_origins: Vec<String>,
@@ -84,7 +83,7 @@ impl From<client::Model> for ClientRecord {
             id: ClientId::from_db(m.id),
             org_id: OrgId::from_db(m.org_id),
             environment: m.environment,
-            secret_hash: m.secret_hash,
+            secret_hash: hex::decode(&m.secret_hash).unwrap_or_default(),
             secret_salt: m.secret_salt,
             secret_version: m.secret_version,
             allowed_origins,
@@ -143,10 +142,11 @@ mod tests {
         assert!(a.starts_with("cs_") && a.len() == 46, "{a}");
         let salt = generate_salt();
         let hash = hash_secret(&salt, &a);
-        assert!(verify_secret(&salt, &hash, &a));
-        assert!(!verify_secret(&salt, &hash, &b));
-        assert!(!verify_secret(&generate_salt(), &hash, &a));
-        assert!(!verify_secret(&salt, "not-hex", &a));
+        let decoded = hex::decode(&hash).unwrap();
+        assert!(verify_secret(&salt, &decoded, &a));
+        assert!(!verify_secret(&salt, &decoded, &b));
+        assert!(!verify_secret(&generate_salt(), &decoded, &a));
+        assert!(!verify_secret(&salt, &[], &a));
         assert!(!hash.contains(&a));
     }
 }

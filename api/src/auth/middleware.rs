@@ -9,8 +9,9 @@ use crate::auth::{AuthMethod, Principal};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::context::RequestContext;
 use crate::ids::ClientId;
-use crate::rate_limit::Decision;
+use crate::rate_limit::{Decision, WINDOW_SECS};
 use crate::state::AppState;
+use crate::telemetry::RateLimitEventRecord;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 pub const API_SECRET_HEADER: &str = "x-api-secret";
@@ -48,36 +49,58 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
-        let Some(principal) = authenticate(&self.state, &req).await? else {
+        let Some(mut principal) = authenticate(&self.state, &req).await? else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         let ctx = req.data::<Arc<RequestContext>>().cloned();
-        let request_id = ctx
-            .as_ref()
-            .map(|c| c.request_id.clone())
-            .unwrap_or_default();
         if let Some(ctx) = &ctx {
             ctx.set_principal(principal.clone());
         }
-        let decision = self.state.limiter.check(&principal, &request_id).await?;
+        let decision = self.state.limiter.check(&principal).await?;
         if let Some(ctx) = &ctx {
             ctx.set_rate_limit(decision.headers());
         }
-        if let Decision::Blocked { retry_after, .. } = decision {
-            return Err(ApiError {
-                retry_after: Some(retry_after),
-                ..ApiError::new(
-                    ErrorCode::RateLimited,
-                    format!(
-                        "the rate limit of {} requests per hour is used up; retry in {retry_after} s",
-                        decision.headers().limit
-                    ),
-                )
-            }
-            .into());
+        if let Some((kind, used)) = decision.event() {
+            let headers = decision.headers();
+            self.state
+                .telemetry
+                .record_rate_limit_event(RateLimitEventRecord {
+                    org_id: principal.org_id.to_string(),
+                    environment: principal.environment,
+                    client_id: principal.client_id.to_string(),
+                    kind,
+                    window_start: headers.reset - WINDOW_SECS,
+                    max_requests: headers.limit,
+                    used,
+                    request_id: ctx
+                        .as_ref()
+                        .map(|c| c.request_id.clone())
+                        .unwrap_or_default(),
+                    at: chrono::Utc::now(),
+                })
+                .await;
         }
+        let config_version = match decision {
+            Decision::Allowed { config_version, .. } => config_version,
+            Decision::Blocked { retry_after, .. } => {
+                return Err(rate_limited(decision.headers().limit, retry_after).into());
+            }
+        };
+        principal.config_version = config_version;
         req.set_data(principal);
         self.inner.call(req).await.map(IntoResponse::into_response)
+    }
+}
+
+fn rate_limited(limit: i64, retry_after: u64) -> ApiError {
+    ApiError {
+        retry_after: Some(retry_after),
+        ..ApiError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "the rate limit of {limit} requests per hour is used up; retry in {retry_after} s"
+            ),
+        )
     }
 }
 
@@ -128,6 +151,7 @@ async fn key_pair(state: &AppState, key: &str, secret: &str) -> Result<Principal
         environment: client.environment,
         client_id: client.id.clone(),
         method: AuthMethod::KeyPair,
+        config_version: 0,
     })
 }
 
@@ -161,5 +185,6 @@ async fn bearer(state: &AppState, value: &str) -> Result<Principal, ApiError> {
         environment: client.environment,
         client_id: client.id.clone(),
         method: AuthMethod::Bearer,
+        config_version: 0,
     })
 }

@@ -29,4 +29,7 @@ pub struct Principal {
     pub environment: Environment,
     pub client_id: ClientId,
     pub method: AuthMethod,
+    /// The tenant's configuration version observed after the request arrived (see
+    /// [`crate::cache`]); set when the request is admitted by the rate limiter.
+    pub config_version: i64,
 }

@@ -2,7 +2,7 @@
 //! `Content-Length`.
 
 use poem::error::ReadBodyError;
-use poem::http::header::CONTENT_LENGTH;
+use poem::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use poem::{Body, Endpoint, Middleware, Request};
 
 use crate::error::{ApiError, ErrorCode};
@@ -53,8 +53,10 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         if declared.is_some_and(|len| len > self.max as u64) {
             return Err(too_large(self.max).into());
         }
-        if declared != Some(0) {
-            // Bodies without a declared length (chunked) are read here, up to the limit.
+        // Without Content-Length a request has a body only when it is chunked; such bodies are
+        // read here, up to the limit.
+        let chunked = req.headers().contains_key(TRANSFER_ENCODING);
+        if declared.is_none() && chunked {
             let bytes = req
                 .take_body()
                 .into_bytes_limit(self.max)

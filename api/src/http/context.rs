@@ -49,12 +49,16 @@ impl RequestContext {
 /// Wraps the whole application.
 pub struct Observe {
     telemetry: TelemetryWriter,
-    templates: Arc<HashMap<String, String>>,
+    templates: Arc<HashMap<String, Arc<str>>>,
 }
 
 impl Observe {
     /// `templates` maps poem's route patterns to the documented templates.
     pub fn new(telemetry: TelemetryWriter, templates: HashMap<String, String>) -> Self {
+        let templates = templates
+            .into_iter()
+            .map(|(pattern, template)| (pattern, Arc::from(template)))
+            .collect();
         Self {
             telemetry,
             templates: Arc::new(templates),
@@ -77,7 +81,7 @@ impl<E: Endpoint> Middleware<E> for Observe {
 pub struct ObserveEndpoint<E> {
     inner: E,
     telemetry: TelemetryWriter,
-    templates: Arc<HashMap<String, String>>,
+    templates: Arc<HashMap<String, Arc<str>>>,
 }
 
 /// A client-sent request id is echoed when it is short and printable; otherwise we make one.
@@ -93,9 +97,9 @@ fn request_id_of(req: &Request) -> String {
 /// The documented template of the matched route; poem writes path parameters as `:id`, the
 /// API documents them as `{id}`.
 fn route_template(
-    templates: &HashMap<String, String>,
+    templates: &HashMap<String, Arc<str>>,
     pattern: Option<&PathPattern>,
-) -> Option<String> {
+) -> Option<Arc<str>> {
     let pattern = pattern?;
     if let Some(template) = templates.get(&*pattern.0) {
         return Some(template.clone());
@@ -108,7 +112,7 @@ fn route_template(
             None => seg.to_owned(),
         })
         .collect();
-    Some(parts.join("/"))
+    Some(parts.join("/").into())
 }
 
 impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
@@ -154,7 +158,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         let status = response.status();
         // Unmatched paths are not labelled by their raw path, which would let any client grow
         // the metric and log cardinality without bound.
-        let route = pattern.unwrap_or_else(|| "<unmatched>".to_owned());
+        let route = pattern.unwrap_or_else(|| Arc::from("<unmatched>"));
         let principal = ctx.principal();
         tracing::info!(
             request_id = %ctx.request_id,
@@ -176,7 +180,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                     client_id: principal.map(|p| p.client_id.to_string()),
                     request_id: ctx.request_id.clone(),
                     method: method.to_string(),
-                    route,
+                    route: route.to_string(),
                     status: status.as_u16(),
                     latency_ms: latency.as_secs_f64() * 1000.0,
                     at: chrono::Utc::now(),
@@ -208,13 +212,16 @@ mod tests {
     #[test]
     fn templates_use_braces() {
         let p = PathPattern("/api/v1/things/:id".into());
-        let none = HashMap::new();
+        let none: HashMap<String, Arc<str>> = HashMap::new();
         assert_eq!(
             route_template(&none, Some(&p)).as_deref(),
             Some("/api/v1/things/{id}")
         );
         assert_eq!(route_template(&none, None), None);
-        let templates = crate::routes::route_templates();
+        let templates: HashMap<String, Arc<str>> = crate::routes::route_templates()
+            .into_iter()
+            .map(|(k, v)| (k, Arc::from(v)))
+            .collect();
         let p = PathPattern("/api/v1/clients/:param0/rotate-secret".into());
         assert_eq!(
             route_template(&templates, Some(&p)).as_deref(),

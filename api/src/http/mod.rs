@@ -5,3 +5,4 @@ pub mod body_limit;
 pub mod context;
 pub mod json;
 pub mod metrics;
+pub mod rendered;

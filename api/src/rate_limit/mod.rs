@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use companin_entity::{Environment, organization};
 use poem::http::HeaderMap;
 use poem::http::header::{HeaderName, HeaderValue};
@@ -24,13 +23,14 @@ use tokio::sync::{mpsc, oneshot};
 use crate::auth::Principal;
 use crate::auth::jwt::unix_now;
 use crate::error::ApiError;
-use crate::ids::{ClientId, OrgId};
-use crate::telemetry::{RateLimitEventRecord, TelemetryWriter};
+use crate::ids::OrgId;
 
 /// Length of a window.
 pub const WINDOW_SECS: i64 = 3600;
 /// Most requests charged by one upsert.
 const MAX_BATCH: usize = 1024;
+/// Scheduler turns a busy tenant's task gives other requests to join its next batch.
+const GATHER_YIELDS: usize = 4;
 /// Requests waiting for their tenant's task beyond this wait for room.
 const QUEUE_CAPACITY: usize = 8192;
 
@@ -58,35 +58,50 @@ impl RateLimitHeaders {
 /// Whether a request may proceed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
-    Allowed(RateLimitHeaders),
+    Allowed {
+        headers: RateLimitHeaders,
+        /// The tenant's configuration version, read after the request arrived.
+        config_version: i64,
+        /// This is the first request past 80 % of the limit in its window.
+        warning: bool,
+    },
     Blocked {
         headers: RateLimitHeaders,
         /// Seconds until the window resets.
         retry_after: u64,
+        /// Requests admitted in the window.
+        used: i64,
     },
 }
 
 impl Decision {
     pub fn headers(&self) -> RateLimitHeaders {
         match self {
-            Decision::Allowed(h) | Decision::Blocked { headers: h, .. } => *h,
+            Decision::Allowed { headers: h, .. } | Decision::Blocked { headers: h, .. } => *h,
+        }
+    }
+
+    /// The rate-limit event this decision is, if any: `(kind, requests used in the window)`.
+    pub fn event(&self) -> Option<(&'static str, i64)> {
+        match *self {
+            Decision::Allowed {
+                headers,
+                warning: true,
+                ..
+            } => Some(("warning", headers.limit - headers.remaining)),
+            Decision::Allowed { .. } => None,
+            Decision::Blocked { used, .. } => Some(("blocked", used)),
         }
     }
 }
 
-struct Ask {
-    client_id: ClientId,
-    request_id: String,
-    reply: oneshot::Sender<Result<Decision, String>>,
-}
-
+type Reply = oneshot::Sender<Result<Decision, String>>;
 type TenantKey = (OrgId, Environment);
 
 /// Settings and handles every tenant task shares.
 #[derive(Clone)]
 struct Shared {
     db: DatabaseConnection,
-    telemetry: TelemetryWriter,
     default_limit: i64,
     limit_refresh: Duration,
 }
@@ -94,20 +109,14 @@ struct Shared {
 /// The limiter of one process.
 pub struct RateLimiter {
     shared: Shared,
-    tenants: Mutex<HashMap<TenantKey, mpsc::Sender<Ask>>>,
+    tenants: Mutex<HashMap<TenantKey, mpsc::Sender<Reply>>>,
 }
 
 impl RateLimiter {
-    pub fn new(
-        db: DatabaseConnection,
-        telemetry: TelemetryWriter,
-        default_limit: u32,
-        limit_refresh: Duration,
-    ) -> Self {
+    pub fn new(db: DatabaseConnection, default_limit: u32, limit_refresh: Duration) -> Self {
         Self {
             shared: Shared {
                 db,
-                telemetry,
                 default_limit: i64::from(default_limit),
                 limit_refresh,
             },
@@ -116,22 +125,13 @@ impl RateLimiter {
     }
 
     /// Charges one request of `principal`'s tenant.
-    pub async fn check(
-        &self,
-        principal: &Principal,
-        request_id: &str,
-    ) -> Result<Decision, ApiError> {
+    pub async fn check(&self, principal: &Principal) -> Result<Decision, ApiError> {
         let key = (principal.org_id.clone(), principal.environment);
         // A second attempt covers a tenant task that ended (it only ends with its sender).
         for _ in 0..2 {
             let sender = self.sender(&key);
             let (reply, answer) = oneshot::channel();
-            let ask = Ask {
-                client_id: principal.client_id.clone(),
-                request_id: request_id.to_owned(),
-                reply,
-            };
-            if sender.send(ask).await.is_err() {
+            if sender.send(reply).await.is_err() {
                 self.forget(&key);
                 continue;
             }
@@ -150,7 +150,7 @@ impl RateLimiter {
         )))
     }
 
-    fn sender(&self, key: &TenantKey) -> mpsc::Sender<Ask> {
+    fn sender(&self, key: &TenantKey) -> mpsc::Sender<Reply> {
         let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
         tenants
             .entry(key.clone())
@@ -192,15 +192,30 @@ impl LimitCache {
     }
 }
 
-async fn run_tenant(shared: Shared, key: TenantKey, mut rx: mpsc::Receiver<Ask>) {
+async fn run_tenant(shared: Shared, key: TenantKey, mut rx: mpsc::Receiver<Reply>) {
     let (org_id, environment) = key;
     let mut limit = LimitCache {
         value: shared.default_limit,
         read_at: None,
     };
     let mut batch = Vec::with_capacity(64);
+    let mut busy = false;
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let asks = std::mem::take(&mut batch);
+        if busy {
+            // Under concurrent load, let the requests already being handled reach the queue
+            // so that one upsert charges them all. A lone client never waits here.
+            for _ in 0..GATHER_YIELDS {
+                tokio::task::yield_now().await;
+            }
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(reply) => batch.push(reply),
+                    Err(_) => break,
+                }
+            }
+        }
+        busy = batch.len() > 1;
+        let replies = std::mem::take(&mut batch);
         let now = unix_now() as i64;
         let window_start = now - now.rem_euclid(WINDOW_SECS);
         let charged = async {
@@ -211,28 +226,30 @@ async fn run_tenant(shared: Shared, key: TenantKey, mut rx: mpsc::Receiver<Ask>)
                 environment,
                 window_start,
                 max,
-                asks.len() as i64,
+                replies.len() as i64,
             )
             .await?;
-            Ok::<_, DbErr>((max, grant))
+            Ok::<_, DbErr>(Outcome {
+                max,
+                admitted_before: grant.admitted - grant.granted,
+                granted: grant.granted,
+                admitted_after: grant.admitted,
+                config_version: grant.config_version,
+                window_start,
+                now,
+            })
         }
         .await;
         match charged {
-            Ok((max, grant)) => {
-                let outcome = Outcome {
-                    max,
-                    admitted_before: grant.admitted - grant.granted,
-                    granted: grant.granted,
-                    admitted_after: grant.admitted,
-                    window_start,
-                    now,
-                };
-                answer(&shared, &org_id, environment, asks, outcome).await;
+            Ok(outcome) => {
+                for (i, reply) in replies.into_iter().enumerate() {
+                    let _ = reply.send(Ok(outcome.decision(i)));
+                }
             }
             Err(e) => {
                 let cause = e.to_string();
-                for ask in asks {
-                    let _ = ask.reply.send(Err(cause.clone()));
+                for reply in replies {
+                    let _ = reply.send(Err(cause.clone()));
                 }
             }
         }
@@ -246,6 +263,7 @@ struct Outcome {
     admitted_before: i64,
     granted: i64,
     admitted_after: i64,
+    config_version: i64,
     window_start: i64,
     now: i64,
 }
@@ -257,11 +275,15 @@ impl Outcome {
         let i = i as i64;
         if i < self.granted {
             let position = self.admitted_before + i + 1;
-            Decision::Allowed(RateLimitHeaders {
-                limit: self.max,
-                remaining: (self.max - position).max(0),
-                reset,
-            })
+            Decision::Allowed {
+                headers: RateLimitHeaders {
+                    limit: self.max,
+                    remaining: (self.max - position).max(0),
+                    reset,
+                },
+                config_version: self.config_version,
+                warning: position == self.warning_position(),
+            }
         } else {
             Decision::Blocked {
                 headers: RateLimitHeaders {
@@ -270,57 +292,15 @@ impl Outcome {
                     reset,
                 },
                 retry_after: (reset - self.now).max(1) as u64,
+                used: self.admitted_after,
             }
         }
     }
 
-    /// Index in the batch of the first request past 80 % of the limit, if this batch has it.
-    fn warning_index(&self) -> Option<usize> {
-        // The first position p with p > 0.8 * max, in integers: 5p > 4 * max.
-        let threshold = self.max * 4 / 5 + 1;
-        let first = self.admitted_before + 1;
-        let last = self.admitted_before + self.granted;
-        (first <= threshold && threshold <= last).then(|| (threshold - first) as usize)
-    }
-}
-
-async fn answer(
-    shared: &Shared,
-    org_id: &OrgId,
-    environment: Environment,
-    asks: Vec<Ask>,
-    outcome: Outcome,
-) {
-    let warning = outcome.warning_index();
-    let at = Utc::now();
-    for (i, ask) in asks.into_iter().enumerate() {
-        let decision = outcome.decision(i);
-        let kind = match decision {
-            Decision::Blocked { .. } => Some("blocked"),
-            Decision::Allowed(_) if warning == Some(i) => Some("warning"),
-            Decision::Allowed(_) => None,
-        };
-        if let Some(kind) = kind {
-            let used = match decision {
-                Decision::Allowed(h) => h.limit - h.remaining,
-                Decision::Blocked { .. } => outcome.admitted_after,
-            };
-            shared
-                .telemetry
-                .record_rate_limit_event(RateLimitEventRecord {
-                    org_id: org_id.to_string(),
-                    environment,
-                    client_id: ask.client_id.to_string(),
-                    kind,
-                    window_start: outcome.window_start,
-                    max_requests: outcome.max,
-                    used,
-                    request_id: ask.request_id.clone(),
-                    at,
-                })
-                .await;
-        }
-        let _ = ask.reply.send(Ok(decision));
+    /// The place in the window of the first request past 80 % of the limit: the first
+    /// position p with p > 0.8 * max, in integers 5p > 4 * max.
+    fn warning_position(&self) -> i64 {
+        self.max * 4 / 5 + 1
     }
 }
 
@@ -334,9 +314,20 @@ mod tests {
             admitted_before: before,
             granted,
             admitted_after: before + granted,
+            config_version: 4,
             window_start: 3600,
             now: 3700,
         }
+    }
+
+    fn warnings(o: &Outcome, batch: usize) -> Vec<usize> {
+        (0..batch)
+            .filter(|&i| {
+                o.decision(i)
+                    .event()
+                    .is_some_and(|(kind, _)| kind == "warning")
+            })
+            .collect()
     }
 
     #[test]
@@ -344,32 +335,43 @@ mod tests {
         let o = outcome(10, 7, 3);
         assert_eq!(
             o.decision(0),
-            Decision::Allowed(RateLimitHeaders {
-                limit: 10,
-                remaining: 2,
-                reset: 7200
-            })
+            Decision::Allowed {
+                headers: RateLimitHeaders {
+                    limit: 10,
+                    remaining: 2,
+                    reset: 7200,
+                },
+                config_version: 4,
+                warning: false,
+            }
         );
         assert_eq!(o.decision(2).headers().remaining, 0);
-        assert!(matches!(
+        assert_eq!(
             o.decision(3),
             Decision::Blocked {
+                headers: RateLimitHeaders {
+                    limit: 10,
+                    remaining: 0,
+                    reset: 7200,
+                },
                 retry_after: 3500,
-                ..
+                used: 10,
             }
-        ));
+        );
+        assert_eq!(o.decision(3).event(), Some(("blocked", 10)));
     }
 
     #[test]
     fn warning_falls_on_the_first_request_past_eighty_percent() {
         // Limit 10: the 9th request is the first past 8.
-        assert_eq!(outcome(10, 0, 10).warning_index(), Some(8));
-        assert_eq!(outcome(10, 8, 1).warning_index(), Some(0));
-        assert_eq!(outcome(10, 9, 1).warning_index(), None);
-        assert_eq!(outcome(10, 0, 8).warning_index(), None);
+        assert_eq!(warnings(&outcome(10, 0, 10), 10), [8]);
+        assert_eq!(warnings(&outcome(10, 8, 1), 1), [0]);
+        assert_eq!(outcome(10, 8, 1).decision(0).event(), Some(("warning", 9)));
+        assert!(warnings(&outcome(10, 9, 1), 1).is_empty());
+        assert!(warnings(&outcome(10, 0, 8), 8).is_empty());
         // Limit 1000: request 801.
-        assert_eq!(outcome(1000, 790, 20).warning_index(), Some(10));
+        assert_eq!(warnings(&outcome(1000, 790, 20), 20), [10]);
         // Limit 1: the first request is already past 80 %.
-        assert_eq!(outcome(1, 0, 1).warning_index(), Some(0));
+        assert_eq!(warnings(&outcome(1, 0, 1), 1), [0]);
     }
 }

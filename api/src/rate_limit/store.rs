@@ -4,6 +4,10 @@
 //! under the limit, in a single row update that PostgreSQL serialises with a row lock and
 //! SQLite with its write lock. `last_grant` reports how many of the `k` were admitted: every
 //! `SET` expression reads the row as it was before the update, on both databases.
+//!
+//! The same round trip reads the tenant's configuration version, as of a moment after every
+//! request of the batch arrived; handlers use it to serve cached reads that are never older
+//! than the request (see `crate::cache`).
 
 use std::sync::OnceLock;
 
@@ -36,7 +40,9 @@ ON CONFLICT (org_id, environment, window_start) DO UPDATE SET
             THEN excluded.max_requests - rate_limit_windows.admitted
         ELSE 0
     END
-RETURNING admitted, last_grant
+RETURNING admitted, last_grant,
+    (SELECT config_version FROM environments
+      WHERE environments.org_id = $1 AND environments.environment = $2)
 "#;
 
 fn upsert_sql(backend: DbBackend) -> &'static str {
@@ -54,6 +60,8 @@ pub struct Grant {
     pub admitted: i64,
     /// How many of the requested were admitted.
     pub granted: i64,
+    /// The tenant's configuration version.
+    pub config_version: i64,
 }
 
 /// Asks for `requested` admissions in the window starting at `window_start`.
@@ -84,5 +92,6 @@ pub async fn increment(
     Ok(Grant {
         admitted: row.try_get_by_index(0)?,
         granted: row.try_get_by_index(1)?,
+        config_version: row.try_get_by_index::<Option<i64>>(2)?.unwrap_or(0),
     })
 }

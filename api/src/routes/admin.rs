@@ -61,7 +61,13 @@ impl AdminApi {
         let actor = Actor::Operator {
             request_id: request_id(&ctx).to_owned(),
         };
-        let new = orgs::create(&state.db, &body.0.name, body.0.rate_limit_per_hour, &actor).await?;
+        let new = orgs::create(
+            &state.db_write,
+            &body.0.name,
+            body.0.rate_limit_per_hour,
+            &actor,
+        )
+        .await?;
         let credentials =
             |(client, secret): (companin_entity::client::Model, String)| ClientCredentials {
                 client_id: client.id,
@@ -152,7 +158,7 @@ impl AdminApi {
             name: body.name,
             rate_limit_per_hour: limit,
         };
-        let org = orgs::update(&state.db, &id.0, update, &actor).await?;
+        let org = orgs::update(&state.db_write, &id.0, update, &actor).await?;
         Ok(Json(organization_view(
             org,
             state.settings.rate_limit.default_per_hour,

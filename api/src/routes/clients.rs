@@ -9,9 +9,12 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::{ApiTags, request_id};
 use crate::auth::scheme::ClientAuth;
-use crate::error::{ActionErrors, ApiResult, CreateErrors, GetErrors, ListErrors, UpdateErrors};
+use crate::error::{
+    ActionErrors, ApiError, ApiResult, CreateErrors, GetErrors, ListErrors, UpdateErrors,
+};
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
+use crate::http::rendered::RenderedJson;
 use crate::ids::ClientId;
 use crate::schemas::Paging;
 use crate::schemas::clients::{Client, ClientList, ClientWithSecret, CreateClient, UpdateClient};
@@ -50,7 +53,7 @@ impl ClientsApi {
         let p = auth.principal();
         let body = body.0;
         let (client, secret) = clients::create(
-            &state.db,
+            &state.db_write,
             &Tenant::from(p),
             &Actor::from_principal(p, request_id(&ctx)),
             &body.name,
@@ -75,15 +78,19 @@ impl ClientsApi {
         limit: Query<Option<u64>>,
         /// Items to skip.
         offset: Query<Option<u64>>,
-    ) -> ApiResult<Json<ClientList>, ListErrors> {
+    ) -> ApiResult<RenderedJson<ClientList>, ListErrors> {
+        let p = auth.principal();
+        let tenant = Tenant::from(p);
         let paging = Paging::new(limit.0, offset.0);
-        let (items, total) =
-            clients::list(&state.db, &Tenant::from(auth.principal()), paging).await?;
-        Ok(Json(ClientList::new(
-            items.into_iter().map(Client::from).collect(),
-            total,
-            paging,
-        )))
+        let page = state
+            .client_pages
+            .get_or_load(p, (paging.limit, paging.offset), || async {
+                let (items, total) = clients::list(&state.db, &tenant, paging).await?;
+                let items = items.into_iter().map(Client::from).collect();
+                Ok::<_, ApiError>(RenderedJson::render(&ClientList::new(items, total, paging)))
+            })
+            .await?;
+        Ok(RenderedJson::clone(&page))
     }
 
     /// Get a client
@@ -93,9 +100,18 @@ impl ClientsApi {
         state: Data<&Arc<AppState>>,
         auth: ClientAuth,
         id: Path<String>,
-    ) -> ApiResult<Json<Client>, GetErrors> {
-        let client = clients::get(&state.db, &Tenant::from(auth.principal()), &id.0).await?;
-        Ok(Json(client.into()))
+    ) -> ApiResult<RenderedJson<Client>, GetErrors> {
+        let p = auth.principal();
+        let tenant = Tenant::from(p);
+        let row = state
+            .client_rows
+            .get_or_load(p, id.0.clone(), || async {
+                let found = clients::find(&state.db, &tenant, &id.0).await?;
+                Ok::<_, ApiError>(found.map(|c| RenderedJson::render(&Client::from(c))))
+            })
+            .await?;
+        let client = Option::as_ref(&row).ok_or_else(|| ApiError::not_found("client"))?;
+        Ok(client.clone())
     }
 
     /// Update a client
@@ -117,7 +133,7 @@ impl ClientsApi {
         let p = auth.principal();
         let body = body.0;
         let client = clients::update(
-            &state.db,
+            &state.db_write,
             &Tenant::from(p),
             &Actor::from_principal(p, request_id(&ctx)),
             &id.0,
@@ -147,7 +163,7 @@ impl ClientsApi {
     ) -> ApiResult<Deleted, ActionErrors> {
         let p = auth.principal();
         clients::delete(
-            &state.db,
+            &state.db_write,
             &Tenant::from(p),
             &Actor::from_principal(p, request_id(&ctx)),
             &id.0,
@@ -175,7 +191,7 @@ impl ClientsApi {
     ) -> ApiResult<Json<ClientWithSecret>, ActionErrors> {
         let p = auth.principal();
         let (client, secret) = clients::rotate_secret(
-            &state.db,
+            &state.db_write,
             &Tenant::from(p),
             &Actor::from_principal(p, request_id(&ctx)),
             &id.0,

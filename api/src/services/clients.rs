@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::audit::{self, Change};
-use super::{Actor, Tenant};
+use super::{Actor, Tenant, bump_config_version};
 use crate::auth::credentials::{generate_salt, generate_secret, hash_secret};
 use crate::error::ApiError;
 use crate::ids::ClientId;
@@ -95,6 +95,7 @@ pub async fn insert(
 ) -> Result<(client::Model, String), DbErr> {
     let (model, secret) = new_client(tenant, name, allowed_origins, is_active);
     let model = model.insert(conn).await?;
+    bump_config_version(conn, tenant).await?;
     audit::record(
         conn,
         tenant,
@@ -155,15 +156,25 @@ pub async fn list(
     Ok((items, total))
 }
 
+/// The tenant's client with this id, if there is one (another tenant's id finds nothing).
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant: &Tenant,
+    id: &str,
+) -> Result<Option<client::Model>, ApiError> {
+    Ok(tenant_clients(tenant)
+        .filter(client::Column::Id.eq(id))
+        .one(conn)
+        .await?)
+}
+
 /// The tenant's client with this id; 404 for anything else, including other tenants' ids.
 pub async fn get(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
     id: &str,
 ) -> Result<client::Model, ApiError> {
-    tenant_clients(tenant)
-        .filter(client::Column::Id.eq(id))
-        .one(conn)
+    find(conn, tenant, id)
         .await?
         .ok_or_else(|| ApiError::not_found("client"))
 }
@@ -219,6 +230,7 @@ pub async fn update(
     }
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
+    bump_config_version(&txn, tenant).await?;
     audit::record(
         &txn,
         tenant,
@@ -250,6 +262,7 @@ pub async fn delete(
     row.is_active = Set(false);
     row.updated_at = Set(now);
     row.update(&txn).await?;
+    bump_config_version(&txn, tenant).await?;
     audit::record(
         &txn,
         tenant,
@@ -284,6 +297,7 @@ pub async fn rotate_secret(
     row.secret_version = Set(version);
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
+    bump_config_version(&txn, tenant).await?;
     audit::record(
         &txn,
         tenant,

@@ -6,7 +6,9 @@ pub mod clients;
 pub mod orgs;
 pub mod request_logs;
 
-use companin_entity::Environment;
+use companin_entity::{Environment, environment};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter};
 
 use crate::auth::Principal;
 use crate::ids::{ClientId, OrgId};
@@ -48,4 +50,20 @@ impl Actor {
             request_id: request_id.to_owned(),
         }
     }
+}
+
+/// Records a change to the tenant's configuration, so that no process serves a cached read of
+/// it from before the change (see [`crate::cache`]). Call inside the change's transaction.
+pub async fn bump_config_version(
+    conn: &impl ConnectionTrait,
+    tenant: &Tenant,
+) -> Result<(), DbErr> {
+    use environment::Column as C;
+    environment::Entity::update_many()
+        .col_expr(C::ConfigVersion, Expr::col(C::ConfigVersion).add(1))
+        .filter(C::OrgId.eq(tenant.org_id.as_str()))
+        .filter(C::Environment.eq(tenant.environment))
+        .exec(conn)
+        .await
+        .map(|_| ())
 }

@@ -65,6 +65,7 @@ pub async fn create(
         environment::ActiveModel {
             org_id: Set(org.id.clone()),
             environment: Set(env),
+            config_version: Set(0),
             created_at: Set(now),
         }
         .insert(&txn)
