@@ -65,6 +65,7 @@ impl TestDatabase {
                          need it: start it, or point COMPANIN_TEST_POSTGRES_URL at one"
                     )
                 });
+                drop_stale_databases(&admin).await;
                 let name = format!("companin_test_{}", uuid::Uuid::now_v7().simple());
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
@@ -79,6 +80,38 @@ impl TestDatabase {
             }
         }
     }
+}
+
+/// Drops test databases left by runs more than an hour old (their names carry a UUIDv7, whose
+/// timestamp says when they were made), once per test process.
+async fn drop_stale_databases(admin: &DatabaseConnection) {
+    static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        let rows = admin
+            .query_all_raw(sea_orm::Statement::from_string(
+                admin.get_database_backend(),
+                "SELECT datname FROM pg_database WHERE datname LIKE 'companin_test_%'",
+            ))
+            .await
+            .unwrap_or_default();
+        let cutoff = chrono::Utc::now().timestamp() - 3600;
+        for row in rows {
+            let Ok(name) = row.try_get_by_index::<String>(0) else {
+                continue;
+            };
+            let made_at = name
+                .strip_prefix("companin_test_")
+                .and_then(|hex| uuid::Uuid::parse_str(hex).ok())
+                .and_then(|id| id.get_timestamp())
+                .map(|ts| ts.to_unix().0 as i64);
+            if made_at.is_some_and(|t| t < cutoff) {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+            }
+        }
+    })
+    .await;
 }
 
 /// Credentials of one client.
