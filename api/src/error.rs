@@ -335,6 +335,8 @@ error_set! {
     ListErrors: [401, 422, 429, 500];
     /// An authenticated read of one resource by id.
     GetErrors: [401, 404, 429, 500];
+    /// An authenticated read under one resource by id, with query or path parameters.
+    ListByIdErrors: [401, 404, 422, 429, 500];
     /// An authenticated create with a JSON body.
     CreateErrors: [400, 401, 413, 415, 422, 429, 500];
     /// An authenticated change of one resource by id, with a JSON body.

@@ -60,6 +60,11 @@ prefixed_id!(
     "cli_"
 );
 prefixed_id!(
+    /// An assistant.
+    AssistantId,
+    "asst_"
+);
+prefixed_id!(
     /// An audit log row.
     AuditId,
     "aud_"

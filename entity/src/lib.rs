@@ -5,6 +5,8 @@
 //! `environment`, and every query of a tenant filters on both. Timestamps are UTC.
 //! The tables are created by the `migration` crate, which runs alike on SQLite and PostgreSQL.
 
+pub mod assistant;
+pub mod assistant_version;
 pub mod audit_log;
 pub mod client;
 pub mod environment;

@@ -7,12 +7,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_foundation;
+mod m20261127_000002_assistants;
 
 /// Every migration, in order.
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261127_000001_foundation::Migration),
+            Box::new(m20261127_000002_assistants::Migration),
+        ]
     }
 }

@@ -76,7 +76,7 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
                         .as_ref()
                         .map(|c| c.request_id.clone())
                         .unwrap_or_default(),
-                    at: chrono::Utc::now(),
+                    at: crate::db::now(),
                 })
                 .await;
         }

@@ -183,7 +183,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                     route: route.to_string(),
                     status: status.as_u16(),
                     latency_ms: latency.as_secs_f64() * 1000.0,
-                    at: chrono::Utc::now(),
+                    at: crate::db::now(),
                 })
                 .await;
         }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod analytics;
+mod assistants;
 mod audit;
 mod auth;
 mod clients;
@@ -29,6 +30,8 @@ enum ApiTags {
     Auth,
     /// An organization's OAuth applications (API credentials).
     Clients,
+    /// Assistant personas and their configuration versions.
+    Assistants,
     /// Request logs and usage.
     Analytics,
     /// The record of every change.
@@ -40,6 +43,7 @@ enum ApiTags {
 type Apis = (
     auth::AuthApi,
     clients::ClientsApi,
+    assistants::AssistantsApi,
     analytics::AnalyticsApi,
     audit::AuditApi,
     admin::AdminApi,
@@ -51,6 +55,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
         (
             auth::AuthApi,
             clients::ClientsApi,
+            assistants::AssistantsApi,
             analytics::AnalyticsApi,
             audit::AuditApi,
             admin::AdminApi,

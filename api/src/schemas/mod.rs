@@ -1,5 +1,6 @@
 //! Request and response bodies of the API (DTOs), apart from the storage entities.
 
+pub mod assistants;
 pub mod auth;
 pub mod clients;
 pub mod logs;

@@ -50,7 +50,7 @@ pub async fn record(
         resource_id: Set(change.resource_id.to_owned()),
         changes: Set(change.changes),
         request_id: Set(request_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(crate::db::now()),
     })
     .exec_without_returning(conn)
     .await

@@ -1,7 +1,6 @@
 //! An organization's OAuth applications: create, read, change, delete, rotate. Every change
 //! writes its audit entry in the same transaction.
 
-use chrono::Utc;
 use companin_entity::client;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -66,7 +65,7 @@ pub fn new_client(
 ) -> (client::ActiveModel, String) {
     let secret = generate_secret();
     let salt = generate_salt();
-    let now = Utc::now();
+    let now = crate::db::now();
     let model = client::ActiveModel {
         id: Set(ClientId::generate().into_string()),
         org_id: Set(tenant.org_id.to_string()),
@@ -228,7 +227,7 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(current);
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(crate::db::now());
     let updated = row.update(&txn).await?;
     bump_config_version(&txn, tenant).await?;
     audit::record(
@@ -256,7 +255,7 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, tenant, id).await?;
-    let now = Utc::now();
+    let now = crate::db::now();
     let mut row: client::ActiveModel = current.into();
     row.deleted_at = Set(Some(now));
     row.is_active = Set(false);
@@ -295,7 +294,7 @@ pub async fn rotate_secret(
     row.secret_hash = Set(hash_secret(&salt, &secret));
     row.secret_salt = Set(salt);
     row.secret_version = Set(version);
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(crate::db::now());
     let updated = row.update(&txn).await?;
     bump_config_version(&txn, tenant).await?;
     audit::record(

@@ -1,6 +1,7 @@
 //! The product's operations over storage, called by routes and the CLI alike. Functions here
 //! take a [`Tenant`] and scope every query by it; they know nothing of HTTP.
 
+pub mod assistants;
 pub mod audit;
 pub mod clients;
 pub mod orgs;

@@ -1,7 +1,6 @@
 //! Organizations: created by the platform operator (CLI or admin routes) together with their
 //! two environments and a first client in each.
 
-use chrono::Utc;
 use companin_entity::{Environment, client, environment, organization};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder,
@@ -50,7 +49,7 @@ pub async fn create(
     let name = clean_name(name)?;
     check_limit(rate_limit_per_hour)?;
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
+    let now = crate::db::now();
     let org = organization::ActiveModel {
         id: Set(OrgId::generate().into_string()),
         name: Set(name),
@@ -155,7 +154,7 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(current);
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(crate::db::now());
     let updated = row.update(&txn).await?;
     for env in Environment::ALL {
         let tenant = Tenant {

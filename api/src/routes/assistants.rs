@@ -1,0 +1,242 @@
+//! `/assistants/`: personas with versioned configuration.
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::{ApiTags, request_id};
+use crate::auth::scheme::ClientAuth;
+use crate::error::{
+    ActionErrors, ApiResult, CreateErrors, GetErrors, ListByIdErrors, ListErrors, UpdateErrors,
+};
+use crate::http::context::RequestContext;
+use crate::http::json::JsonBody;
+use crate::schemas::Paging;
+use crate::schemas::assistants::{
+    Assistant, AssistantList, AssistantVersion, AssistantVersionList, CreateAssistant, Rollback,
+    UpdateAssistant,
+};
+use crate::services::{Actor, Tenant, assistants};
+use crate::state::AppState;
+
+#[derive(ApiResponse)]
+enum Created {
+    /// The assistant, at version 1.
+    #[oai(status = 201)]
+    Created(Json<Assistant>),
+}
+
+#[derive(ApiResponse)]
+enum Deleted {
+    /// Deleted: hidden from every route; its versions are kept for the conversations that
+    /// point to them.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+pub struct AssistantsApi;
+
+#[OpenApi(tag = "ApiTags::Assistants")]
+impl AssistantsApi {
+    /// Create an assistant
+    #[oai(
+        path = "/assistants/",
+        method = "post",
+        operation_id = "create_assistant"
+    )]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        body: JsonBody<CreateAssistant>,
+    ) -> ApiResult<Created, CreateErrors> {
+        let p = auth.principal();
+        let row = assistants::create(
+            &state.db_write,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            body.0.into(),
+        )
+        .await?;
+        Ok(Created::Created(Json(row.into())))
+    }
+
+    /// List assistants
+    #[oai(
+        path = "/assistants/",
+        method = "get",
+        operation_id = "list_assistants"
+    )]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        /// Only active (`true`) or inactive (`false`) assistants.
+        is_active: Query<Option<bool>>,
+        /// Only assistants whose name contains this text (case-insensitive).
+        q: Query<Option<String>>,
+        /// Page size (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// Items to skip.
+        offset: Query<Option<u64>>,
+    ) -> ApiResult<Json<AssistantList>, ListErrors> {
+        let paging = Paging::new(limit.0, offset.0);
+        let filter = assistants::Filter {
+            is_active: is_active.0,
+            q: q.0,
+        };
+        let (items, total) =
+            assistants::list(&state.db, &Tenant::from(auth.principal()), filter, paging).await?;
+        Ok(Json(AssistantList::new(
+            items.into_iter().map(Assistant::from).collect(),
+            total,
+            paging,
+        )))
+    }
+
+    /// Get an assistant
+    #[oai(
+        path = "/assistants/:id",
+        method = "get",
+        operation_id = "get_assistant"
+    )]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<Assistant>, GetErrors> {
+        let row = assistants::get(&state.db, &Tenant::from(auth.principal()), &id.0).await?;
+        Ok(Json(row.into()))
+    }
+
+    /// Update an assistant
+    ///
+    /// Every change creates a new immutable version; a PATCH that changes nothing does not.
+    #[oai(
+        path = "/assistants/:id",
+        method = "patch",
+        operation_id = "update_assistant"
+    )]
+    async fn update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+        body: JsonBody<UpdateAssistant>,
+    ) -> ApiResult<Json<Assistant>, UpdateErrors> {
+        let p = auth.principal();
+        let row = assistants::update(
+            &state.db_write,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+            body.0.into(),
+        )
+        .await?;
+        Ok(Json(row.into()))
+    }
+
+    /// Delete an assistant
+    #[oai(
+        path = "/assistants/:id",
+        method = "delete",
+        operation_id = "delete_assistant"
+    )]
+    async fn delete(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Deleted, ActionErrors> {
+        let p = auth.principal();
+        assistants::delete(
+            &state.db_write,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+        )
+        .await?;
+        Ok(Deleted::Deleted)
+    }
+
+    /// List an assistant's versions
+    #[oai(
+        path = "/assistants/:id/versions",
+        method = "get",
+        operation_id = "list_assistant_versions"
+    )]
+    async fn versions(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        id: Path<String>,
+        /// Page size (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// Items to skip.
+        offset: Query<Option<u64>>,
+    ) -> ApiResult<Json<AssistantVersionList>, ListByIdErrors> {
+        let paging = Paging::new(limit.0, offset.0);
+        let (items, total) =
+            assistants::versions(&state.db, &Tenant::from(auth.principal()), &id.0, paging).await?;
+        let items = items
+            .into_iter()
+            .map(AssistantVersion::from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(Json(AssistantVersionList::new(items, total, paging)))
+    }
+
+    /// Get one version of an assistant
+    #[oai(
+        path = "/assistants/:id/versions/:version",
+        method = "get",
+        operation_id = "get_assistant_version"
+    )]
+    async fn version(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        id: Path<String>,
+        version: Path<i32>,
+    ) -> ApiResult<Json<AssistantVersion>, ListByIdErrors> {
+        let row = assistants::version(&state.db, &Tenant::from(auth.principal()), &id.0, version.0)
+            .await?;
+        Ok(Json(AssistantVersion::from_row(row)?))
+    }
+
+    /// Roll an assistant back to an earlier version
+    ///
+    /// The restored configuration becomes a new version; the history is never rewritten.
+    #[oai(
+        path = "/assistants/:id/rollback",
+        method = "post",
+        operation_id = "rollback_assistant"
+    )]
+    async fn rollback(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+        body: JsonBody<Rollback>,
+    ) -> ApiResult<Json<Assistant>, UpdateErrors> {
+        let p = auth.principal();
+        let row = assistants::rollback(
+            &state.db_write,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+            body.0.version,
+        )
+        .await?;
+        Ok(Json(row.into()))
+    }
+}
