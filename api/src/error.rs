@@ -58,6 +58,8 @@ error_codes! {
     AdminDisabled => (403, "admin_disabled", "Admin routes are off because no operator token is configured."),
     NotFound => (404, "not_found", "No such route, or no such resource in this organization and environment."),
     MethodNotAllowed => (405, "method_not_allowed", "The route exists but not with this HTTP method."),
+    AssistantInactive => (409, "assistant_inactive", "The assistant is deactivated (`is_active: false`) and takes no new sessions or messages."),
+    SessionExpired => (410, "session_expired", "The session has ended or expired; start a new one."),
     PayloadTooLarge => (413, "payload_too_large", "The request body is larger than the configured limit."),
     UnsupportedMediaType => (415, "unsupported_media_type", "The body's `Content-Type` is not one this route accepts."),
     ValidationError => (422, "validation_error", "The request is well-formed but a field or parameter is invalid; `data` names it."),
@@ -308,6 +310,8 @@ fn status_description(status: u16) -> &'static str {
         }
         403 => "Not allowed (`forbidden`, `admin_disabled`).",
         404 => "No such resource in this organization and environment (`not_found`).",
+        409 => "The resource's state forbids this (`assistant_inactive`).",
+        410 => "The session has ended or expired (`session_expired`).",
         413 => "Body larger than the configured limit (`payload_too_large`).",
         415 => "Body content type not accepted (`unsupported_media_type`).",
         422 => "A field or parameter is invalid (`validation_error`); `data` names it.",

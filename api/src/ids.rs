@@ -65,6 +65,21 @@ prefixed_id!(
     "asst_"
 );
 prefixed_id!(
+    /// A visitor session.
+    SessionId,
+    "sess_"
+);
+prefixed_id!(
+    /// A context (traits of a session, visitor or user).
+    ContextId,
+    "ctx_"
+);
+prefixed_id!(
+    /// A visitor (browser or device) when the client did not name one.
+    VisitorId,
+    "vis_"
+);
+prefixed_id!(
     /// An audit log row.
     AuditId,
     "aud_"

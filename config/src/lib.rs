@@ -20,7 +20,7 @@ pub use load::{CliOverrides, DEFAULT_CONFIG_FILE, environment, layers};
 pub use secrets::JWT_SECRET_FILE;
 pub use settings::{
     AuthSettings, DatabaseUrl, HttpSettings, LogFormat, LogSettings, RateLimitSettings,
-    RequestLogSettings, Settings, redact_password,
+    RequestLogSettings, SessionSettings, Settings, redact_password,
 };
 
 /// Why settings could not be loaded.

@@ -14,7 +14,14 @@ pub const DEFAULT_CONFIG_FILE: &str = "companin.toml";
 
 /// Sections of the settings; a flat variable `COMPANIN_<SECTION>_<KEY>` sets `section.key`.
 /// Longest names first so that `request_log_*` is not read as `log` + `request_...`.
-const SECTIONS: [&str; 5] = ["request_log", "rate_limit", "auth", "http", "log"];
+const SECTIONS: [&str; 6] = [
+    "request_log",
+    "rate_limit",
+    "sessions",
+    "auth",
+    "http",
+    "log",
+];
 
 /// Environment variables with the prefix that are not settings.
 const NOT_SETTINGS: [&str; 1] = ["config"];

@@ -33,6 +33,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub log: LogSettings,
     pub request_log: RequestLogSettings,
+    pub sessions: SessionSettings,
 }
 
 impl Default for Settings {
@@ -49,6 +50,7 @@ impl Default for Settings {
             http: HttpSettings::default(),
             log: LogSettings::default(),
             request_log: RequestLogSettings::default(),
+            sessions: SessionSettings::default(),
         }
     }
 }
@@ -185,6 +187,25 @@ impl Default for RequestLogSettings {
         Self {
             flush_interval_ms: 200,
             batch_size: 250,
+        }
+    }
+}
+
+/// Visitor sessions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Lifetime of a session created without `expires_in`, in seconds.
+    pub default_ttl_secs: u64,
+    /// Longest `expires_in` accepted, in seconds.
+    pub max_ttl_secs: u64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            default_ttl_secs: 24 * 3600,
+            max_ttl_secs: 30 * 24 * 3600,
         }
     }
 }

@@ -85,6 +85,16 @@ impl Settings {
                 "must be between 1 and 5000",
             ));
         }
+        let sessions = &self.sessions;
+        if sessions.max_ttl_secs < 60 {
+            return Err(invalid("sessions.max_ttl_secs", "must be at least 60"));
+        }
+        if sessions.default_ttl_secs < 60 || sessions.default_ttl_secs > sessions.max_ttl_secs {
+            return Err(invalid(
+                "sessions.default_ttl_secs",
+                "must be between 60 and sessions.max_ttl_secs",
+            ));
+        }
         if self.request_log.flush_interval_ms == 0 {
             return Err(invalid(
                 "request_log.flush_interval_ms",

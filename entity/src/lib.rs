@@ -9,10 +9,12 @@ pub mod assistant;
 pub mod assistant_version;
 pub mod audit_log;
 pub mod client;
+pub mod context;
 pub mod environment;
 pub mod organization;
 pub mod rate_limit_event;
 pub mod rate_limit_window;
 pub mod request_log;
+pub mod session;
 
 pub use environment::Environment;

@@ -13,4 +13,5 @@ mod logs;
 mod openapi;
 mod ops;
 mod rate_limit;
+mod sessions;
 mod tenancy;

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod clients;
 mod ops;
+mod sessions;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,6 +33,8 @@ enum ApiTags {
     Clients,
     /// Assistant personas and their configuration versions.
     Assistants,
+    /// Visitor sessions and the contexts (traits) known about them.
+    Sessions,
     /// Request logs and usage.
     Analytics,
     /// The record of every change.
@@ -44,6 +47,7 @@ type Apis = (
     auth::AuthApi,
     clients::ClientsApi,
     assistants::AssistantsApi,
+    sessions::SessionsApi,
     analytics::AnalyticsApi,
     audit::AuditApi,
     admin::AdminApi,
@@ -56,6 +60,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             auth::AuthApi,
             clients::ClientsApi,
             assistants::AssistantsApi,
+            sessions::SessionsApi,
             analytics::AnalyticsApi,
             audit::AuditApi,
             admin::AdminApi,

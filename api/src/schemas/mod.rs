@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clients;
 pub mod logs;
 pub mod orgs;
+pub mod sessions;
 
 use companin_entity::Environment;
 use poem_openapi::Enum;

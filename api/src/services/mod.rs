@@ -4,8 +4,10 @@
 pub mod assistants;
 pub mod audit;
 pub mod clients;
+pub mod contexts;
 pub mod orgs;
 pub mod request_logs;
+pub mod sessions;
 
 use companin_entity::{Environment, environment};
 use sea_orm::sea_query::Expr;
@@ -67,4 +69,66 @@ pub async fn bump_config_version(
         .exec(conn)
         .await
         .map(|_| ())
+}
+
+/// Checks a JSON object given by a client (metadata, traits) against size limits, naming
+/// `field` in the error.
+pub fn check_object(
+    field: &str,
+    object: &serde_json::Map<String, serde_json::Value>,
+    max_keys: usize,
+    max_bytes: usize,
+) -> Result<(), crate::error::ApiError> {
+    use crate::error::ApiError;
+    if object.len() > max_keys {
+        return Err(ApiError::validation(
+            field,
+            format!("must have at most {max_keys} keys"),
+        ));
+    }
+    if let Some(key) = object
+        .keys()
+        .find(|k| k.is_empty() || k.chars().count() > 100)
+    {
+        return Err(ApiError::validation(
+            &format!("{field}.{key}"),
+            "keys must be 1 to 100 characters",
+        ));
+    }
+    let size = serde_json::to_vec(object)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if size > max_bytes {
+        return Err(ApiError::validation(
+            field,
+            format!("must be at most {max_bytes} bytes of JSON (got {size})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Merges `patch` into `target`: a `null` value removes its key.
+pub fn merge_object(
+    target: &mut serde_json::Map<String, serde_json::Value>,
+    patch: serde_json::Map<String, serde_json::Value>,
+) {
+    for (key, value) in patch {
+        if serde_json::Value::is_null(&value) {
+            target.remove(&key);
+        } else {
+            target.insert(key, value);
+        }
+    }
+}
+
+/// A client-given identifier (visitor id, user id): trimmed, 1 to 200 characters.
+pub fn clean_identifier(field: &str, raw: &str) -> Result<String, crate::error::ApiError> {
+    let value = raw.trim();
+    if value.is_empty() || value.chars().count() > 200 {
+        return Err(crate::error::ApiError::validation(
+            field,
+            "must be 1 to 200 characters",
+        ));
+    }
+    Ok(value.to_owned())
 }

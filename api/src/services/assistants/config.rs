@@ -120,9 +120,14 @@ fn bounded(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
 /// (two or three letters) are accepted: longer ones are reserved or unused in practice, and
 /// accepting them would let `english` through.
 pub fn normalize_language(raw: &str) -> Result<String, ApiError> {
+    normalize_tag("language", raw)
+}
+
+/// [`normalize_language`] for any field holding a BCP-47 tag.
+pub fn normalize_tag(field: &str, raw: &str) -> Result<String, ApiError> {
     let invalid = || {
         ApiError::validation(
-            "language",
+            field,
             format!("must be a BCP-47 language tag such as `en`, `es` or `pt-BR` (got `{raw}`)"),
         )
     };

@@ -1,0 +1,369 @@
+//! `/sessions/` and `/contexts/`: who the assistant talks to, and what is known about them.
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::{ApiTags, request_id};
+use crate::auth::scheme::ClientAuth;
+use crate::error::{
+    ActionErrors, ApiResult, ErrorSet, Errors, GetErrors, ListErrors, UpdateErrors,
+};
+use crate::http::context::RequestContext;
+use crate::http::json::JsonBody;
+use crate::schemas::Paging;
+use crate::schemas::sessions::{
+    Context, ContextList, CreateContext, CreateSession, Session, SessionList, SessionTraits,
+    UpdateContext, UpdateSession, to_map,
+};
+use crate::services::{Actor, Tenant, contexts, sessions};
+use crate::state::AppState;
+
+/// Creating a session: also 404 for an unknown assistant and 409 for an inactive one.
+pub struct CreateSessionErrors;
+impl ErrorSet for CreateSessionErrors {
+    const STATUSES: &'static [u16] = &[400, 401, 404, 409, 413, 415, 422, 429, 500];
+}
+
+/// Changing a session: also 410 once it has ended or expired.
+pub struct UpdateSessionErrors;
+impl ErrorSet for UpdateSessionErrors {
+    const STATUSES: &'static [u16] = &[400, 401, 404, 410, 413, 415, 422, 429, 500];
+}
+
+/// Creating a context: also 404 for an unknown session.
+pub struct CreateContextErrors;
+impl ErrorSet for CreateContextErrors {
+    const STATUSES: &'static [u16] = &[400, 401, 404, 413, 415, 422, 429, 500];
+}
+
+#[derive(ApiResponse)]
+enum SessionCreated {
+    /// The session, active until `expires_at`.
+    #[oai(status = 201)]
+    Created(Json<Session>),
+}
+
+#[derive(ApiResponse)]
+enum ContextCreated {
+    /// The context.
+    #[oai(status = 201)]
+    Created(Json<Context>),
+}
+
+#[derive(ApiResponse)]
+enum Deleted {
+    /// Deleted.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+pub struct SessionsApi;
+
+#[OpenApi(tag = "ApiTags::Sessions")]
+impl SessionsApi {
+    /// Start a session
+    #[oai(path = "/sessions/", method = "post", operation_id = "create_session")]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        body: JsonBody<CreateSession>,
+    ) -> Result<SessionCreated, Errors<CreateSessionErrors>> {
+        let p = auth.principal();
+        let b = body.0;
+        let row = sessions::create(
+            &state.db_write,
+            &state.settings.sessions,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            sessions::NewSession {
+                assistant_id: b.assistant_id,
+                visitor_id: b.visitor_id,
+                user_id: b.user_id,
+                locale: b.locale,
+                metadata: b.metadata.map(to_map),
+                expires_in: b.expires_in,
+            },
+        )
+        .await?;
+        Ok(SessionCreated::Created(Json(row.into())))
+    }
+
+    /// List sessions
+    #[oai(path = "/sessions/", method = "get", operation_id = "list_sessions")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        assistant_id: Query<Option<String>>,
+        visitor_id: Query<Option<String>>,
+        user_id: Query<Option<String>>,
+        /// `true`: neither ended nor expired; `false`: ended or expired.
+        active: Query<Option<bool>>,
+        /// Page size (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// Items to skip.
+        offset: Query<Option<u64>>,
+    ) -> ApiResult<Json<SessionList>, ListErrors> {
+        let paging = Paging::new(limit.0, offset.0);
+        let filter = sessions::Filter {
+            assistant_id: assistant_id.0,
+            visitor_id: visitor_id.0,
+            user_id: user_id.0,
+            active: active.0,
+        };
+        let (items, total) =
+            sessions::list(&state.db, &Tenant::from(auth.principal()), filter, paging).await?;
+        Ok(Json(SessionList::new(
+            items.into_iter().map(Session::from).collect(),
+            total,
+            paging,
+        )))
+    }
+
+    /// Get a session
+    #[oai(path = "/sessions/:id", method = "get", operation_id = "get_session")]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<Session>, GetErrors> {
+        let row = sessions::get(&state.db, &Tenant::from(auth.principal()), &id.0).await?;
+        Ok(Json(row.into()))
+    }
+
+    /// Update a session
+    ///
+    /// Merges or replaces metadata and extends the expiry; 410 once the session has ended or
+    /// expired.
+    #[oai(
+        path = "/sessions/:id",
+        method = "patch",
+        operation_id = "update_session"
+    )]
+    async fn update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+        body: JsonBody<UpdateSession>,
+    ) -> Result<Json<Session>, Errors<UpdateSessionErrors>> {
+        let p = auth.principal();
+        let b = body.0;
+        let row = sessions::update(
+            &state.db_write,
+            &state.settings.sessions,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+            sessions::Update {
+                metadata: b.metadata.map(to_map),
+                replace_metadata: b.replace_metadata,
+                expires_in: b.expires_in,
+            },
+        )
+        .await?;
+        Ok(Json(row.into()))
+    }
+
+    /// End a session
+    ///
+    /// Messages to it answer 410 afterwards. Ending an ended session changes nothing.
+    #[oai(
+        path = "/sessions/:id/end",
+        method = "post",
+        operation_id = "end_session"
+    )]
+    async fn end(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<Session>, ActionErrors> {
+        let p = auth.principal();
+        let row = sessions::end(
+            &state.db_write,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+        )
+        .await?;
+        Ok(Json(row.into()))
+    }
+
+    /// The traits that apply to a session
+    ///
+    /// What the assistant will know about the person: the user's contexts, overridden by the
+    /// visitor's, overridden by the session's own.
+    #[oai(
+        path = "/sessions/:id/traits",
+        method = "get",
+        operation_id = "get_session_traits"
+    )]
+    async fn traits(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<SessionTraits>, GetErrors> {
+        let tenant = Tenant::from(auth.principal());
+        let session = sessions::get(&state.db, &tenant, &id.0).await?;
+        let (traits, context_ids) =
+            contexts::traits_for_session(&state.db, &tenant, &session).await?;
+        Ok(Json(SessionTraits {
+            session_id: session.id,
+            traits: traits.into_iter().collect(),
+            context_ids,
+        }))
+    }
+
+    /// Add a context
+    ///
+    /// About exactly one of `session_id`, `visitor_id` or `user_id`.
+    #[oai(path = "/contexts/", method = "post", operation_id = "create_context")]
+    async fn create_context(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        body: JsonBody<CreateContext>,
+    ) -> Result<ContextCreated, Errors<CreateContextErrors>> {
+        let p = auth.principal();
+        let b = body.0;
+        let subject = contexts::Subject::one_of(b.session_id, b.visitor_id, b.user_id)?;
+        let row = contexts::create(
+            &state.db_write,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            subject,
+            to_map(b.traits),
+            b.crm.map(|c| contexts::Crm {
+                provider: c.provider,
+                external_id: c.external_id,
+            }),
+        )
+        .await?;
+        Ok(ContextCreated::Created(Json(row.into())))
+    }
+
+    /// List contexts
+    #[oai(path = "/contexts/", method = "get", operation_id = "list_contexts")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list_contexts(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        session_id: Query<Option<String>>,
+        visitor_id: Query<Option<String>>,
+        user_id: Query<Option<String>>,
+        /// Only contexts mapped to this CRM record id.
+        crm_external_id: Query<Option<String>>,
+        /// Page size (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// Items to skip.
+        offset: Query<Option<u64>>,
+    ) -> ApiResult<Json<ContextList>, ListErrors> {
+        let paging = Paging::new(limit.0, offset.0);
+        let filter = contexts::Filter {
+            session_id: session_id.0,
+            visitor_id: visitor_id.0,
+            user_id: user_id.0,
+            crm_external_id: crm_external_id.0,
+        };
+        let (items, total) =
+            contexts::list(&state.db, &Tenant::from(auth.principal()), filter, paging).await?;
+        Ok(Json(ContextList::new(
+            items.into_iter().map(Context::from).collect(),
+            total,
+            paging,
+        )))
+    }
+
+    /// Get a context
+    #[oai(path = "/contexts/:id", method = "get", operation_id = "get_context")]
+    async fn get_context(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<Context>, GetErrors> {
+        let row = contexts::get(&state.db, &Tenant::from(auth.principal()), &id.0).await?;
+        Ok(Json(row.into()))
+    }
+
+    /// Update a context
+    ///
+    /// Traits are merged: new keys are added, existing ones replaced, `null` removes a key.
+    #[oai(
+        path = "/contexts/:id",
+        method = "patch",
+        operation_id = "update_context"
+    )]
+    async fn update_context(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+        body: JsonBody<UpdateContext>,
+    ) -> ApiResult<Json<Context>, UpdateErrors> {
+        let p = auth.principal();
+        let b = body.0;
+        let crm = match b.crm {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(c) => Some(Some(contexts::Crm {
+                provider: c.provider,
+                external_id: c.external_id,
+            })),
+        };
+        let row = contexts::update(
+            &state.db_write,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+            contexts::Update {
+                traits: b.traits.map(to_map),
+                crm,
+            },
+        )
+        .await?;
+        Ok(Json(row.into()))
+    }
+
+    /// Delete a context
+    #[oai(
+        path = "/contexts/:id",
+        method = "delete",
+        operation_id = "delete_context"
+    )]
+    async fn delete_context(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> ApiResult<Deleted, ActionErrors> {
+        let p = auth.principal();
+        contexts::delete(
+            &state.db_write,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+        )
+        .await?;
+        Ok(Deleted::Deleted)
+    }
+}
