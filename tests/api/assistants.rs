@@ -16,25 +16,10 @@ on_both_backends!(
     assistants_are_walled_off,
 );
 
-async fn call(
-    app: &TestApp,
-    creds: &Creds,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.as_client(creds, method, path);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn create(app: &TestApp, creds: &Creds, body: Value) -> Value {
-    let (status, v) = call(app, creds, Method::POST, "/api/v1/assistants/", Some(body)).await;
+    let (status, v) = app
+        .call(creds, Method::POST, "/api/v1/assistants/", Some(body))
+        .await;
     assert_eq!(status, 201, "{v}");
     v
 }
@@ -93,14 +78,14 @@ async fn assistant_crud_and_filters(backend: Backend) {
     assert_eq!(full["retrieval"], json!({ "top_k": 8, "min_score": 0.25 }));
     assert_eq!(full["reply_mode"], "extractive");
     assert_eq!(full["is_active"], false);
-    let (status, got) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!("/api/v1/assistants/{}", full["id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    let (status, got) = app
+        .call(
+            me,
+            Method::GET,
+            &format!("/api/v1/assistants/{}", full["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(got, full);
 
@@ -112,50 +97,39 @@ async fn assistant_crud_and_filters(backend: Backend) {
             .map(|a| a["name"].as_str().unwrap().to_owned())
             .collect()
     };
-    let (_, all) = call(&app, me, Method::GET, "/api/v1/assistants/", None).await;
+    let (_, all) = app.call(me, Method::GET, "/api/v1/assistants/", None).await;
     assert_eq!(all["total"], 2);
     assert_eq!(names(&all), ["Ventas 50% Bot", "Support bot"]);
-    let (_, active) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/assistants/?is_active=true",
-        None,
-    )
-    .await;
+    let (_, active) = app
+        .call(me, Method::GET, "/api/v1/assistants/?is_active=true", None)
+        .await;
     assert_eq!(names(&active), ["Support bot"]);
-    let (_, inactive) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/assistants/?is_active=false",
-        None,
-    )
-    .await;
+    let (_, inactive) = app
+        .call(me, Method::GET, "/api/v1/assistants/?is_active=false", None)
+        .await;
     assert_eq!(names(&inactive), ["Ventas 50% Bot"]);
-    let (_, q) = call(&app, me, Method::GET, "/api/v1/assistants/?q=SUPPORT", None).await;
+    let (_, q) = app
+        .call(me, Method::GET, "/api/v1/assistants/?q=SUPPORT", None)
+        .await;
     assert_eq!(names(&q), ["Support bot"]);
-    let (_, percent) = call(&app, me, Method::GET, "/api/v1/assistants/?q=50%25", None).await;
+    let (_, percent) = app
+        .call(me, Method::GET, "/api/v1/assistants/?q=50%25", None)
+        .await;
     assert_eq!(names(&percent), ["Ventas 50% Bot"], "a % in q is literal");
-    let (_, page) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/assistants/?limit=1&offset=1",
-        None,
-    )
-    .await;
+    let (_, page) = app
+        .call(
+            me,
+            Method::GET,
+            "/api/v1/assistants/?limit=1&offset=1",
+            None,
+        )
+        .await;
     assert_eq!(names(&page), ["Support bot"]);
     assert_eq!(page["total"], 2);
 
-    let (status, body) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/assistants/asst_missing",
-        None,
-    )
-    .await;
+    let (status, body) = app
+        .call(me, Method::GET, "/api/v1/assistants/asst_missing", None)
+        .await;
     assert_eq!(status, 404);
     assert_eq!(body["detail"], "assistant not found");
 }
@@ -172,33 +146,31 @@ async fn versions_and_rollback(backend: Backend) {
     .await;
     let path = format!("/api/v1/assistants/{}", v1["id"].as_str().unwrap());
 
-    let (status, v2) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &path,
-        Some(json!({ "tone": "friendly" })),
-    )
-    .await;
+    let (status, v2) = app
+        .call(
+            me,
+            Method::PATCH,
+            &path,
+            Some(json!({ "tone": "friendly" })),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(v2["version"], 2);
     assert_eq!(v2["tone"], "friendly");
     assert_eq!(v2["instructions"], "Be brief.", "untouched fields stay");
 
     // A PATCH that changes nothing makes no version.
-    let (_, same) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &path,
-        Some(json!({ "tone": "friendly", "retrieval": { "top_k": 5 } })),
-    )
-    .await;
+    let (_, same) = app
+        .call(
+            me,
+            Method::PATCH,
+            &path,
+            Some(json!({ "tone": "friendly", "retrieval": { "top_k": 5 } })),
+        )
+        .await;
     assert_eq!(same["version"], 2);
 
-    let (_, v3) = call(
-        &app,
-        me,
+    let (_, v3) = app.call(me,
         Method::PATCH,
         &path,
         Some(json!({ "retrieval": { "top_k": 9 }, "description": "new", "instructions": "Be thorough." })),
@@ -206,18 +178,20 @@ async fn versions_and_rollback(backend: Backend) {
     .await;
     assert_eq!(v3["version"], 3);
     assert_eq!(v3["retrieval"], json!({ "top_k": 9, "min_score": 0.0 }));
-    let (_, v3b) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &path,
-        Some(json!({ "description": null })),
-    )
-    .await;
+    let (_, v3b) = app
+        .call(
+            me,
+            Method::PATCH,
+            &path,
+            Some(json!({ "description": null })),
+        )
+        .await;
     assert_eq!(v3b["version"], 4);
     assert_eq!(v3b["description"], Value::Null);
 
-    let (_, history) = call(&app, me, Method::GET, &format!("{path}/versions"), None).await;
+    let (_, history) = app
+        .call(me, Method::GET, &format!("{path}/versions"), None)
+        .await;
     assert_eq!(history["total"], 4);
     let numbers: Vec<i64> = history["items"]
         .as_array()
@@ -232,21 +206,23 @@ async fn versions_and_rollback(backend: Backend) {
     );
     assert_eq!(history["items"][3]["changed_fields"], json!([]));
 
-    let (status, first) = call(&app, me, Method::GET, &format!("{path}/versions/1"), None).await;
+    let (status, first) = app
+        .call(me, Method::GET, &format!("{path}/versions/1"), None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(first["version"], 1);
     assert_eq!(first["config"]["tone"], "professional");
     assert_eq!(first["config"]["instructions"], "Be brief.");
     assert_eq!(first["rolled_back_from"], Value::Null);
 
-    let (status, rolled) = call(
-        &app,
-        me,
-        Method::POST,
-        &format!("{path}/rollback"),
-        Some(json!({ "version": 1 })),
-    )
-    .await;
+    let (status, rolled) = app
+        .call(
+            me,
+            Method::POST,
+            &format!("{path}/rollback"),
+            Some(json!({ "version": 1 })),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(rolled["version"], 5);
     for field in [
@@ -259,52 +235,60 @@ async fn versions_and_rollback(backend: Backend) {
     ] {
         assert_eq!(rolled[field], v1[field], "{field} restored");
     }
-    let (_, v5) = call(&app, me, Method::GET, &format!("{path}/versions/5"), None).await;
+    let (_, v5) = app
+        .call(me, Method::GET, &format!("{path}/versions/5"), None)
+        .await;
     assert_eq!(v5["rolled_back_from"], 1);
     assert_eq!(
         v5["changed_fields"],
         json!(["instructions", "retrieval.top_k", "tone"])
     );
     // The history itself is never rewritten.
-    let (_, still) = call(&app, me, Method::GET, &format!("{path}/versions/3"), None).await;
+    let (_, still) = app
+        .call(me, Method::GET, &format!("{path}/versions/3"), None)
+        .await;
     assert_eq!(still["config"]["instructions"], "Be thorough.");
 
-    let (status, _) = call(&app, me, Method::GET, &format!("{path}/versions/99"), None).await;
+    let (status, _) = app
+        .call(me, Method::GET, &format!("{path}/versions/99"), None)
+        .await;
     assert_eq!(status, 404);
-    let (status, body) = call(
-        &app,
-        me,
-        Method::POST,
-        &format!("{path}/rollback"),
-        Some(json!({ "version": 99 })),
-    )
-    .await;
+    let (status, body) = app
+        .call(
+            me,
+            Method::POST,
+            &format!("{path}/rollback"),
+            Some(json!({ "version": 99 })),
+        )
+        .await;
     assert_eq!(status, 404);
     assert_eq!(body["detail"], "assistant version not found");
-    let (status, body) = call(
-        &app,
-        me,
-        Method::POST,
-        &format!("{path}/rollback"),
-        Some(json!({ "version": 0 })),
-    )
-    .await;
+    let (status, body) = app
+        .call(
+            me,
+            Method::POST,
+            &format!("{path}/rollback"),
+            Some(json!({ "version": 0 })),
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(body["data"]["field"], "version");
-    let (status, body) = call(&app, me, Method::GET, &format!("{path}/versions/two"), None).await;
+    let (status, body) = app
+        .call(me, Method::GET, &format!("{path}/versions/two"), None)
+        .await;
     assert_eq!(status, 422, "{body}");
 
-    let (_, audit) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!(
-            "/api/v1/audit-logs/?resource_id={}",
-            v1["id"].as_str().unwrap()
-        ),
-        None,
-    )
-    .await;
+    let (_, audit) = app
+        .call(
+            me,
+            Method::GET,
+            &format!(
+                "/api/v1/audit-logs/?resource_id={}",
+                v1["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
@@ -360,7 +344,7 @@ async fn concurrent_patches_never_share_a_version_nor_lose_a_change(backend: Bac
     for resp in join_all(sends).await {
         assert_eq!(resp.unwrap().status(), 200);
     }
-    let (_, now) = call(&app, me, Method::GET, &path, None).await;
+    let (_, now) = app.call(me, Method::GET, &path, None).await;
     assert_eq!(now["version"], 11);
     assert_eq!(now["name"], "Renamed");
     assert_eq!(now["tone"], "concise");
@@ -372,14 +356,9 @@ async fn concurrent_patches_never_share_a_version_nor_lose_a_change(backend: Bac
     assert_eq!(now["default_tasks"], json!(["Summarise"]));
     assert_eq!(now["reply_mode"], "extractive");
     assert_eq!(now["excluded_knowledge_ids"], json!(["x"]));
-    let (_, history) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!("{path}/versions?limit=100"),
-        None,
-    )
-    .await;
+    let (_, history) = app
+        .call(me, Method::GET, &format!("{path}/versions?limit=100"), None)
+        .await;
     let mut numbers: Vec<i64> = history["items"]
         .as_array()
         .unwrap()
@@ -402,15 +381,14 @@ async fn deleted_assistants_vanish_but_keep_their_history(backend: Backend) {
     let created = create(&app, me, json!({ "name": "Temp" })).await;
     let id = created["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/assistants/{id}");
-    call(
-        &app,
+    app.call(
         me,
         Method::PATCH,
         &path,
         Some(json!({ "tone": "friendly" })),
     )
     .await;
-    let (status, _) = call(&app, me, Method::DELETE, &path, None).await;
+    let (status, _) = app.call(me, Method::DELETE, &path, None).await;
     assert_eq!(status, 204);
     for (method, p, body) in [
         (Method::GET, path.clone(), None),
@@ -430,7 +408,7 @@ async fn deleted_assistants_vanish_but_keep_their_history(backend: Backend) {
         }
         assert_error(req.send().await.unwrap(), 404, "not_found").await;
     }
-    let (_, list) = call(&app, me, Method::GET, "/api/v1/assistants/", None).await;
+    let (_, list) = app.call(me, Method::GET, "/api/v1/assistants/", None).await;
     assert_eq!(list["total"], 0);
 
     use sea_orm::{ConnectionTrait, Statement};
@@ -460,14 +438,14 @@ async fn deleted_assistants_vanish_but_keep_their_history(backend: Backend) {
         .await,
         2
     );
-    let (_, audit) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!("/api/v1/audit-logs/?resource_id={id}&action=assistant.deleted"),
-        None,
-    )
-    .await;
+    let (_, audit) = app
+        .call(
+            me,
+            Method::GET,
+            &format!("/api/v1/audit-logs/?resource_id={id}&action=assistant.deleted"),
+            None,
+        )
+        .await;
     assert_eq!(audit["total"], 1);
 }
 
@@ -523,14 +501,9 @@ async fn bad_assistant_input_is_refused_and_changes_nothing(backend: Backend) {
         ),
     ];
     for (body, field) in &cases {
-        let (status, err) = call(
-            &app,
-            me,
-            Method::POST,
-            "/api/v1/assistants/",
-            Some(body.clone()),
-        )
-        .await;
+        let (status, err) = app
+            .call(me, Method::POST, "/api/v1/assistants/", Some(body.clone()))
+            .await;
         assert_eq!(status, 422, "{body}: {err}");
         assert_eq!(err["code"], "validation_error");
         assert_eq!(err["data"]["field"], *field, "{body}: {err}");
@@ -543,25 +516,27 @@ async fn bad_assistant_input_is_refused_and_changes_nothing(backend: Backend) {
         (json!({ "tone": null, "colour": 1 }), "colour"),
     ];
     for (body, field) in patches {
-        let (status, err) = call(&app, me, Method::PATCH, &path, Some(body.clone())).await;
+        let (status, err) = app.call(me, Method::PATCH, &path, Some(body.clone())).await;
         assert_eq!(status, 422, "{body}: {err}");
         assert_eq!(err["data"]["field"], field, "{body}: {err}");
     }
     // Nothing was written: still one assistant, still at version 1, no audit entry but its
     // creation.
-    let (_, all) = call(&app, me, Method::GET, "/api/v1/assistants/", None).await;
+    let (_, all) = app.call(me, Method::GET, "/api/v1/assistants/", None).await;
     assert_eq!(all["total"], 1, "{all}");
     assert_eq!(all["items"][0]["version"], 1);
-    let (_, versions) = call(&app, me, Method::GET, &format!("{path}/versions"), None).await;
+    let (_, versions) = app
+        .call(me, Method::GET, &format!("{path}/versions"), None)
+        .await;
     assert_eq!(versions["total"], 1);
-    let (_, audit) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/audit-logs/?resource_type=assistant",
-        None,
-    )
-    .await;
+    let (_, audit) = app
+        .call(
+            me,
+            Method::GET,
+            "/api/v1/audit-logs/?resource_type=assistant",
+            None,
+        )
+        .await;
     assert_eq!(audit["total"], 1);
 }
 
@@ -595,10 +570,12 @@ async fn assistants_are_walled_off(backend: Backend) {
             let body = assert_error(req.send().await.unwrap(), 404, "not_found").await;
             assert_eq!(body["detail"], "assistant not found", "{method} {p}");
         }
-        let (_, list) = call(&app, outsider, Method::GET, "/api/v1/assistants/", None).await;
+        let (_, list) = app
+            .call(outsider, Method::GET, "/api/v1/assistants/", None)
+            .await;
         assert_eq!(list["total"], 0);
     }
-    let (_, still) = call(&app, &a.production, Method::GET, &path, None).await;
+    let (_, still) = app.call(&a.production, Method::GET, &path, None).await;
     assert_eq!(still["name"], "A's bot");
     assert_eq!(still["version"], 1);
 }

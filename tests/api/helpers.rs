@@ -229,6 +229,25 @@ impl TestApp {
             .header("X-Operator-Token", OPERATOR_TOKEN)
     }
 
+    /// Sends a request as `creds` and returns the status and the JSON body (`null` when
+    /// there is none).
+    pub async fn call(
+        &self,
+        creds: &Creds,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.as_client(creds, method, path);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// Creates an organization through the admin API.
     pub async fn create_org(&self, name: &str, rate_limit_per_hour: Option<i64>) -> TestOrg {
         let mut body = json!({ "name": name });

@@ -16,31 +16,18 @@ on_both_backends!(
     sessions_and_contexts_are_walled_off,
 );
 
-async fn call(
-    app: &TestApp,
-    creds: &Creds,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.as_client(creds, method, path);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn assistant(app: &TestApp, creds: &Creds, body: Value) -> String {
-    let (status, v) = call(app, creds, Method::POST, "/api/v1/assistants/", Some(body)).await;
+    let (status, v) = app
+        .call(creds, Method::POST, "/api/v1/assistants/", Some(body))
+        .await;
     assert_eq!(status, 201, "{v}");
     v["id"].as_str().unwrap().to_owned()
 }
 
 async fn session(app: &TestApp, creds: &Creds, body: Value) -> Value {
-    let (status, v) = call(app, creds, Method::POST, "/api/v1/sessions/", Some(body)).await;
+    let (status, v) = app
+        .call(creds, Method::POST, "/api/v1/sessions/", Some(body))
+        .await;
     assert_eq!(status, 201, "{v}");
     v
 }
@@ -85,7 +72,7 @@ async fn session_lifecycle(backend: Backend) {
         chrono::Duration::seconds(600)
     );
     let path = format!("/api/v1/sessions/{}", known["id"].as_str().unwrap());
-    let (status, got) = call(&app, me, Method::GET, &path, None).await;
+    let (status, got) = app.call(me, Method::GET, &path, None).await;
     assert_eq!(status, 200);
     assert_eq!(got, known);
 
@@ -97,73 +84,72 @@ async fn session_lifecycle(backend: Backend) {
             .map(|s| s["id"].as_str().unwrap().to_owned())
             .collect()
     };
-    let (_, by_visitor) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/sessions/?visitor_id=device-1",
-        None,
-    )
-    .await;
+    let (_, by_visitor) = app
+        .call(
+            me,
+            Method::GET,
+            "/api/v1/sessions/?visitor_id=device-1",
+            None,
+        )
+        .await;
     assert_eq!(ids(&by_visitor), [known["id"].as_str().unwrap()]);
-    let (_, by_user) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/sessions/?user_id=u-42",
-        None,
-    )
-    .await;
+    let (_, by_user) = app
+        .call(me, Method::GET, "/api/v1/sessions/?user_id=u-42", None)
+        .await;
     assert_eq!(by_user["total"], 1);
-    let (_, by_assistant) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!("/api/v1/sessions/?assistant_id={bot}"),
-        None,
-    )
-    .await;
+    let (_, by_assistant) = app
+        .call(
+            me,
+            Method::GET,
+            &format!("/api/v1/sessions/?assistant_id={bot}"),
+            None,
+        )
+        .await;
     assert_eq!(by_assistant["total"], 2);
 
     // Merge: new keys added, existing replaced, null removes.
-    let (status, merged) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &path,
-        Some(json!({ "metadata": { "plan": "team", "crm": null, "source": "ads" } })),
-    )
-    .await;
+    let (status, merged) = app
+        .call(
+            me,
+            Method::PATCH,
+            &path,
+            Some(json!({ "metadata": { "plan": "team", "crm": null, "source": "ads" } })),
+        )
+        .await;
     assert_eq!(status, 200, "{merged}");
     assert_eq!(
         merged["metadata"],
         json!({ "plan": "team", "source": "ads" })
     );
     assert!(time(&merged["last_activity_at"]) >= time(&known["last_activity_at"]));
-    let (_, replaced) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &path,
-        Some(json!({ "metadata": { "only": 1 }, "replace_metadata": true })),
-    )
-    .await;
+    let (_, replaced) = app
+        .call(
+            me,
+            Method::PATCH,
+            &path,
+            Some(json!({ "metadata": { "only": 1 }, "replace_metadata": true })),
+        )
+        .await;
     assert_eq!(replaced["metadata"], json!({ "only": 1 }));
-    let (_, extended) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &path,
-        Some(json!({ "expires_in": 7200 })),
-    )
-    .await;
+    let (_, extended) = app
+        .call(
+            me,
+            Method::PATCH,
+            &path,
+            Some(json!({ "expires_in": 7200 })),
+        )
+        .await;
     assert!(time(&extended["expires_at"]) > time(&known["expires_at"]));
 
-    let (status, ended) = call(&app, me, Method::POST, &format!("{path}/end"), None).await;
+    let (status, ended) = app
+        .call(me, Method::POST, &format!("{path}/end"), None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(ended["status"], "ended");
     assert!(ended["ended_at"].is_string());
-    let (status, again) = call(&app, me, Method::POST, &format!("{path}/end"), None).await;
+    let (status, again) = app
+        .call(me, Method::POST, &format!("{path}/end"), None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(
         again["ended_at"], ended["ended_at"],
@@ -178,29 +164,26 @@ async fn session_lifecycle(backend: Backend) {
     let body = assert_error(resp, 410, "session_expired").await;
     assert_eq!(body["detail"], "the session has ended; start a new session");
 
-    let (_, active) = call(&app, me, Method::GET, "/api/v1/sessions/?active=true", None).await;
+    let (_, active) = app
+        .call(me, Method::GET, "/api/v1/sessions/?active=true", None)
+        .await;
     assert_eq!(ids(&active), [anon["id"].as_str().unwrap()]);
-    let (_, inactive) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/sessions/?active=false",
-        None,
-    )
-    .await;
+    let (_, inactive) = app
+        .call(me, Method::GET, "/api/v1/sessions/?active=false", None)
+        .await;
     assert_eq!(ids(&inactive), [known["id"].as_str().unwrap()]);
 
-    let (_, audit) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!(
-            "/api/v1/audit-logs/?resource_id={}",
-            known["id"].as_str().unwrap()
-        ),
-        None,
-    )
-    .await;
+    let (_, audit) = app
+        .call(
+            me,
+            Method::GET,
+            &format!(
+                "/api/v1/audit-logs/?resource_id={}",
+                known["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
@@ -228,18 +211,15 @@ async fn sessions_expire_and_refuse_changes(backend: Backend) {
     assert_eq!(short["status"], "active");
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
     let path = format!("/api/v1/sessions/{}", short["id"].as_str().unwrap());
-    let (_, now) = call(&app, me, Method::GET, &path, None).await;
+    let (_, now) = app.call(me, Method::GET, &path, None).await;
     assert_eq!(now["status"], "expired");
-    let (_, active) = call(&app, me, Method::GET, "/api/v1/sessions/?active=true", None).await;
+    let (_, active) = app
+        .call(me, Method::GET, "/api/v1/sessions/?active=true", None)
+        .await;
     assert_eq!(active["total"], 0);
-    let (_, inactive) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/sessions/?active=false",
-        None,
-    )
-    .await;
+    let (_, inactive) = app
+        .call(me, Method::GET, "/api/v1/sessions/?active=false", None)
+        .await;
     assert_eq!(inactive["total"], 1);
     let resp = app
         .as_client(me, Method::PATCH, &path)
@@ -250,7 +230,9 @@ async fn sessions_expire_and_refuse_changes(backend: Backend) {
     let body = assert_error(resp, 410, "session_expired").await;
     assert_eq!(body["detail"], "the session expired; start a new session");
     // Ending an expired session records that it ended.
-    let (_, ended) = call(&app, me, Method::POST, &format!("{path}/end"), None).await;
+    let (_, ended) = app
+        .call(me, Method::POST, &format!("{path}/end"), None)
+        .await;
     assert_eq!(ended["status"], "ended");
 }
 
@@ -281,8 +263,7 @@ async fn sessions_need_an_active_assistant_of_the_tenant(backend: Backend) {
     );
 
     let gone = assistant(&app, me, json!({ "name": "Gone" })).await;
-    call(
-        &app,
+    app.call(
         me,
         Method::DELETE,
         &format!("/api/v1/assistants/{gone}"),
@@ -297,7 +278,7 @@ async fn sessions_need_an_active_assistant_of_the_tenant(backend: Backend) {
         .unwrap();
     assert_error(resp, 404, "not_found").await;
 
-    let (_, list) = call(&app, me, Method::GET, "/api/v1/sessions/", None).await;
+    let (_, list) = app.call(me, Method::GET, "/api/v1/sessions/", None).await;
     assert_eq!(list["total"], 0);
 }
 
@@ -341,33 +322,28 @@ async fn bad_session_input_is_refused_and_changes_nothing(backend: Backend) {
         ),
     ];
     for (body, field) in cases {
-        let (status, err) = call(
-            &app,
-            me,
-            Method::POST,
-            "/api/v1/sessions/",
-            Some(body.clone()),
-        )
-        .await;
+        let (status, err) = app
+            .call(me, Method::POST, "/api/v1/sessions/", Some(body.clone()))
+            .await;
         assert_eq!(status, 422, "{body}: {err}");
         assert_eq!(err["data"]["field"], field, "{body}: {err}");
     }
     let many: serde_json::Map<String, Value> =
         (0..101).map(|i| (format!("k{i}"), json!(i))).collect();
-    let (status, err) = call(
-        &app,
-        me,
-        Method::POST,
-        "/api/v1/sessions/",
-        Some(json!({ "assistant_id": bot, "metadata": many })),
-    )
-    .await;
+    let (status, err) = app
+        .call(
+            me,
+            Method::POST,
+            "/api/v1/sessions/",
+            Some(json!({ "assistant_id": bot, "metadata": many })),
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(
         err["data"],
         json!({ "field": "metadata", "reason": "must have at most 100 keys" })
     );
-    let (_, list) = call(&app, me, Method::GET, "/api/v1/sessions/", None).await;
+    let (_, list) = app.call(me, Method::GET, "/api/v1/sessions/", None).await;
     assert_eq!(list["total"], 0, "nothing was written");
 
     let s = session(
@@ -382,11 +358,11 @@ async fn bad_session_input_is_refused_and_changes_nothing(backend: Backend) {
         (json!({ "expires_in": 0 }), "expires_in"),
         (json!({ "assistant_id": bot }), "assistant_id"),
     ] {
-        let (status, err) = call(&app, me, Method::PATCH, &path, Some(body.clone())).await;
+        let (status, err) = app.call(me, Method::PATCH, &path, Some(body.clone())).await;
         assert_eq!(status, 422, "{body}: {err}");
         assert_eq!(err["data"]["field"], field);
     }
-    let (_, unchanged) = call(&app, me, Method::GET, &path, None).await;
+    let (_, unchanged) = app.call(me, Method::GET, &path, None).await;
     assert_eq!(unchanged["metadata"], json!({ "a": 1 }));
     assert_eq!(unchanged["expires_at"], s["expires_at"]);
 }
@@ -407,7 +383,9 @@ async fn contexts_merge_into_session_traits(backend: Backend) {
     let create = |body: Value| {
         let app = &app;
         async move {
-            let (status, v) = call(app, me, Method::POST, "/api/v1/contexts/", Some(body)).await;
+            let (status, v) = app
+                .call(me, Method::POST, "/api/v1/contexts/", Some(body))
+                .await;
             assert_eq!(status, 201, "{v}");
             v
         }
@@ -431,14 +409,14 @@ async fn contexts_merge_into_session_traits(backend: Backend) {
     assert_eq!(visitor["session_id"], Value::Null);
     assert_eq!(visitor["visitor_id"], "dev-9");
 
-    let (status, merged) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!("/api/v1/sessions/{sid}/traits"),
-        None,
-    )
-    .await;
+    let (status, merged) = app
+        .call(
+            me,
+            Method::GET,
+            &format!("/api/v1/sessions/{sid}/traits"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(
         merged["traits"],
@@ -451,102 +429,93 @@ async fn contexts_merge_into_session_traits(backend: Backend) {
 
     // PATCH merges traits; null removes a key; crm null removes the record.
     let cpath = format!("/api/v1/contexts/{}", own["id"].as_str().unwrap());
-    let (status, patched) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &cpath,
-        Some(json!({ "traits": { "page": null, "cart": 3 } })),
-    )
-    .await;
+    let (status, patched) = app
+        .call(
+            me,
+            Method::PATCH,
+            &cpath,
+            Some(json!({ "traits": { "page": null, "cart": 3 } })),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["traits"], json!({ "plan": "pro", "cart": 3 }));
     let upath = format!("/api/v1/contexts/{}", user["id"].as_str().unwrap());
-    let (_, no_crm) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &upath,
-        Some(json!({ "crm": null })),
-    )
-    .await;
+    let (_, no_crm) = app
+        .call(me, Method::PATCH, &upath, Some(json!({ "crm": null })))
+        .await;
     assert_eq!(no_crm["crm"], Value::Null);
-    let (_, merged) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!("/api/v1/sessions/{sid}/traits"),
-        None,
-    )
-    .await;
+    let (_, merged) = app
+        .call(
+            me,
+            Method::GET,
+            &format!("/api/v1/sessions/{sid}/traits"),
+            None,
+        )
+        .await;
     assert_eq!(merged["traits"]["cart"], 3);
     assert!(merged["traits"].get("page").is_none());
 
-    let (_, by_session) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!("/api/v1/contexts/?session_id={sid}"),
-        None,
-    )
-    .await;
+    let (_, by_session) = app
+        .call(
+            me,
+            Method::GET,
+            &format!("/api/v1/contexts/?session_id={sid}"),
+            None,
+        )
+        .await;
     assert_eq!(by_session["total"], 1);
-    let (_, by_user) = call(&app, me, Method::GET, "/api/v1/contexts/?user_id=u-1", None).await;
+    let (_, by_user) = app
+        .call(me, Method::GET, "/api/v1/contexts/?user_id=u-1", None)
+        .await;
     assert_eq!(by_user["total"], 1);
-    let (_, by_visitor) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/contexts/?visitor_id=dev-9",
-        None,
-    )
-    .await;
+    let (_, by_visitor) = app
+        .call(me, Method::GET, "/api/v1/contexts/?visitor_id=dev-9", None)
+        .await;
     assert_eq!(by_visitor["total"], 1);
-    call(
-        &app,
+    app.call(
         me,
         Method::PATCH,
         &upath,
         Some(json!({ "crm": { "provider": "hubspot", "external_id": "hs-78" } })),
     )
     .await;
-    let (_, by_crm) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/contexts/?crm_external_id=hs-78",
-        None,
-    )
-    .await;
+    let (_, by_crm) = app
+        .call(
+            me,
+            Method::GET,
+            "/api/v1/contexts/?crm_external_id=hs-78",
+            None,
+        )
+        .await;
     assert_eq!(by_crm["total"], 1);
-    let (_, all) = call(&app, me, Method::GET, "/api/v1/contexts/", None).await;
+    let (_, all) = app.call(me, Method::GET, "/api/v1/contexts/", None).await;
     assert_eq!(all["total"], 4);
 
-    let (status, _) = call(&app, me, Method::DELETE, &cpath, None).await;
+    let (status, _) = app.call(me, Method::DELETE, &cpath, None).await;
     assert_eq!(status, 204);
-    let (status, _) = call(&app, me, Method::GET, &cpath, None).await;
+    let (status, _) = app.call(me, Method::GET, &cpath, None).await;
     assert_eq!(status, 404);
-    let (_, merged) = call(
-        &app,
-        me,
-        Method::GET,
-        &format!("/api/v1/sessions/{sid}/traits"),
-        None,
-    )
-    .await;
+    let (_, merged) = app
+        .call(
+            me,
+            Method::GET,
+            &format!("/api/v1/sessions/{sid}/traits"),
+            None,
+        )
+        .await;
     assert_eq!(
         merged["traits"]["plan"], "trial",
         "the visitor's plan shows once the session's is gone"
     );
 
-    let (_, audit) = call(
-        &app,
-        me,
-        Method::GET,
-        "/api/v1/audit-logs/?resource_type=context",
-        None,
-    )
-    .await;
+    let (_, audit) = app
+        .call(
+            me,
+            Method::GET,
+            "/api/v1/audit-logs/?resource_type=context",
+            None,
+        )
+        .await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
@@ -608,14 +577,9 @@ async fn bad_context_input_is_refused_and_changes_nothing(backend: Backend) {
         ),
     ];
     for (body, field) in cases {
-        let (status, err) = call(
-            &app,
-            me,
-            Method::POST,
-            "/api/v1/contexts/",
-            Some(body.clone()),
-        )
-        .await;
+        let (status, err) = app
+            .call(me, Method::POST, "/api/v1/contexts/", Some(body.clone()))
+            .await;
         assert_eq!(status, 422, "{body}: {err}");
         assert_eq!(err["data"]["field"], field, "{body}: {err}");
     }
@@ -627,39 +591,29 @@ async fn bad_context_input_is_refused_and_changes_nothing(backend: Backend) {
         .unwrap();
     let body = assert_error(resp, 404, "not_found").await;
     assert_eq!(body["detail"], "session not found");
-    let (_, list) = call(&app, me, Method::GET, "/api/v1/contexts/", None).await;
+    let (_, list) = app.call(me, Method::GET, "/api/v1/contexts/", None).await;
     assert_eq!(list["total"], 0, "nothing was written");
 
-    let (_, ok) = call(
-        &app,
-        me,
-        Method::POST,
-        "/api/v1/contexts/",
-        Some(json!({ "visitor_id": "v", "traits": { "a": 1 } })),
-    )
-    .await;
+    let (_, ok) = app
+        .call(
+            me,
+            Method::POST,
+            "/api/v1/contexts/",
+            Some(json!({ "visitor_id": "v", "traits": { "a": 1 } })),
+        )
+        .await;
     let path = format!("/api/v1/contexts/{}", ok["id"].as_str().unwrap());
-    let (status, err) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &path,
-        Some(json!({ "traits": many })),
-    )
-    .await;
+    let (status, err) = app
+        .call(me, Method::PATCH, &path, Some(json!({ "traits": many })))
+        .await;
     assert_eq!(status, 422);
     assert_eq!(err["data"]["field"], "traits");
-    let (status, err) = call(
-        &app,
-        me,
-        Method::PATCH,
-        &path,
-        Some(json!({ "visitor_id": "w" })),
-    )
-    .await;
+    let (status, err) = app
+        .call(me, Method::PATCH, &path, Some(json!({ "visitor_id": "w" })))
+        .await;
     assert_eq!(status, 422);
     assert_eq!(err["data"]["field"], "visitor_id");
-    let (_, unchanged) = call(&app, me, Method::GET, &path, None).await;
+    let (_, unchanged) = app.call(me, Method::GET, &path, None).await;
     assert_eq!(unchanged["traits"], json!({ "a": 1 }));
 }
 
@@ -675,23 +629,23 @@ async fn sessions_and_contexts_are_walled_off(backend: Backend) {
     )
     .await;
     let sid = s["id"].as_str().unwrap();
-    let (_, c) = call(
-        &app,
-        &a.production,
-        Method::POST,
-        "/api/v1/contexts/",
-        Some(json!({ "session_id": sid, "traits": { "secret": 1 } })),
-    )
-    .await;
+    let (_, c) = app
+        .call(
+            &a.production,
+            Method::POST,
+            "/api/v1/contexts/",
+            Some(json!({ "session_id": sid, "traits": { "secret": 1 } })),
+        )
+        .await;
     let cid = c["id"].as_str().unwrap();
-    let (_, vc) = call(
-        &app,
-        &a.production,
-        Method::POST,
-        "/api/v1/contexts/",
-        Some(json!({ "visitor_id": "shared-visitor", "traits": { "a_only": 1 } })),
-    )
-    .await;
+    let (_, vc) = app
+        .call(
+            &a.production,
+            Method::POST,
+            "/api/v1/contexts/",
+            Some(json!({ "visitor_id": "shared-visitor", "traits": { "a_only": 1 } })),
+        )
+        .await;
     assert_eq!(vc["visitor_id"], "shared-visitor");
 
     for outsider in [&b.production, &a.sandbox] {
@@ -733,7 +687,7 @@ async fn sessions_and_contexts_are_walled_off(backend: Backend) {
             "/api/v1/contexts/",
             "/api/v1/contexts/?visitor_id=shared-visitor",
         ] {
-            let (_, v) = call(&app, outsider, Method::GET, list, None).await;
+            let (_, v) = app.call(outsider, Method::GET, list, None).await;
             assert_eq!(v["total"], 0, "{list}");
         }
     }
@@ -745,31 +699,31 @@ async fn sessions_and_contexts_are_walled_off(backend: Backend) {
         json!({ "assistant_id": b_bot, "visitor_id": "shared-visitor" }),
     )
     .await;
-    let (_, b_traits) = call(
-        &app,
-        &b.production,
-        Method::GET,
-        &format!("/api/v1/sessions/{}/traits", bs["id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    let (_, b_traits) = app
+        .call(
+            &b.production,
+            Method::GET,
+            &format!("/api/v1/sessions/{}/traits", bs["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
     assert_eq!(b_traits["traits"], json!({}));
-    let (_, a_traits) = call(
-        &app,
-        &a.production,
-        Method::GET,
-        &format!("/api/v1/sessions/{sid}/traits"),
-        None,
-    )
-    .await;
+    let (_, a_traits) = app
+        .call(
+            &a.production,
+            Method::GET,
+            &format!("/api/v1/sessions/{sid}/traits"),
+            None,
+        )
+        .await;
     assert_eq!(a_traits["traits"], json!({ "secret": 1, "a_only": 1 }));
-    let (_, still) = call(
-        &app,
-        &a.production,
-        Method::GET,
-        &format!("/api/v1/sessions/{sid}"),
-        None,
-    )
-    .await;
+    let (_, still) = app
+        .call(
+            &a.production,
+            Method::GET,
+            &format!("/api/v1/sessions/{sid}"),
+            None,
+        )
+        .await;
     assert_eq!(still["status"], "active");
 }

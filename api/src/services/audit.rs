@@ -3,10 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use companin_entity::audit_log;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
 use super::{Actor, Tenant};
@@ -92,13 +89,5 @@ pub async fn list(
     if let Some(v) = filter.to {
         query = query.filter(C::CreatedAt.lt(v));
     }
-    let total = query.clone().count(conn).await?;
-    let items = query
-        .order_by_desc(C::CreatedAt)
-        .order_by_desc(C::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(conn)
-        .await?;
-    Ok((items, total))
+    super::page(conn, query, C::CreatedAt, C::Id, paging).await
 }

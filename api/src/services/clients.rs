@@ -4,7 +4,7 @@
 use companin_entity::client;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, Set,
 };
 use serde_json::{Value, json};
 
@@ -144,15 +144,14 @@ pub async fn list(
     paging: Paging,
 ) -> Result<(Vec<client::Model>, u64), ApiError> {
     let query = tenant_clients(tenant);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_desc(client::Column::CreatedAt)
-        .order_by_desc(client::Column::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(db)
-        .await?;
-    Ok((items, total))
+    Ok(super::page(
+        db,
+        query,
+        client::Column::CreatedAt,
+        client::Column::Id,
+        paging,
+    )
+    .await?)
 }
 
 /// The tenant's client with this id, if there is one (another tenant's id finds nothing).

@@ -4,7 +4,7 @@
 use companin_entity::{context, session};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde_json::{Map, Value, json};
 
@@ -183,15 +183,7 @@ pub async fn list(
     if let Some(v) = filter.crm_external_id {
         query = query.filter(C::CrmExternalId.eq(v));
     }
-    let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_desc(C::CreatedAt)
-        .order_by_desc(C::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(db)
-        .await?;
-    Ok((items, total))
+    Ok(super::page(db, query, C::CreatedAt, C::Id, paging).await?)
 }
 
 pub async fn get(

@@ -11,10 +11,14 @@ pub mod sessions;
 
 use companin_entity::{Environment, environment};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
 
 use crate::auth::Principal;
 use crate::ids::{ClientId, OrgId};
+use crate::schemas::Paging;
 
 /// One organization's environment: the wall around every resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,4 +135,28 @@ pub fn clean_identifier(field: &str, raw: &str) -> Result<String, crate::error::
         ));
     }
     Ok(value.to_owned())
+}
+
+/// One page of `query`, ordered by `newest` then `id` descending (newest first, ties broken
+/// by the time-ordered id), and the number of rows across all pages.
+pub async fn page<E>(
+    conn: &impl ConnectionTrait,
+    query: Select<E>,
+    newest: E::Column,
+    id: E::Column,
+    paging: Paging,
+) -> Result<(Vec<E::Model>, u64), DbErr>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+{
+    let total = query.clone().count(conn).await?;
+    let items = query
+        .order_by_desc(newest)
+        .order_by_desc(id)
+        .limit(paging.limit)
+        .offset(paging.offset)
+        .all(conn)
+        .await?;
+    Ok((items, total))
 }

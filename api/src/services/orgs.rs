@@ -2,10 +2,7 @@
 //! two environments and a first client in each.
 
 use companin_entity::{Environment, client, environment, organization};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde_json::json;
 
 use super::audit::{self, Change};
@@ -95,15 +92,14 @@ pub async fn list(
     paging: Paging,
 ) -> Result<(Vec<organization::Model>, u64), ApiError> {
     let query = organization::Entity::find();
-    let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_desc(organization::Column::CreatedAt)
-        .order_by_desc(organization::Column::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(db)
-        .await?;
-    Ok((items, total))
+    Ok(super::page(
+        db,
+        query,
+        organization::Column::CreatedAt,
+        organization::Column::Id,
+        paging,
+    )
+    .await?)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: &str) -> Result<organization::Model, ApiError> {

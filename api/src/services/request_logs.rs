@@ -2,10 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use companin_entity::request_log;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::Tenant;
 use crate::schemas::Paging;
@@ -45,13 +42,5 @@ pub async fn list(
     if let Some(v) = filter.client_id {
         query = query.filter(C::ClientId.eq(v));
     }
-    let total = query.clone().count(conn).await?;
-    let items = query
-        .order_by_desc(C::CreatedAt)
-        .order_by_desc(C::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(conn)
-        .await?;
-    Ok((items, total))
+    super::page(conn, query, C::CreatedAt, C::Id, paging).await
 }

@@ -6,7 +6,7 @@ use companin_config::SessionSettings;
 use companin_entity::session;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    IntoActiveModel, QueryFilter, Set,
 };
 use serde_json::{Map, Value, json};
 
@@ -201,15 +201,7 @@ pub async fn list(
         }
         None => {}
     }
-    let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_desc(C::CreatedAt)
-        .order_by_desc(C::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(db)
-        .await?;
-    Ok((items, total))
+    Ok(super::page(db, query, C::CreatedAt, C::Id, paging).await?)
 }
 
 /// The tenant's session with this id; 404 for other tenants' ids.

@@ -153,15 +153,14 @@ pub async fn list(
                 .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
         );
     }
-    let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_desc(assistant::Column::CreatedAt)
-        .order_by_desc(assistant::Column::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(db)
-        .await?;
-    Ok((items, total))
+    Ok(super::page(
+        db,
+        query,
+        assistant::Column::CreatedAt,
+        assistant::Column::Id,
+        paging,
+    )
+    .await?)
 }
 
 /// `%`, `_` and `\` match themselves in a `q` filter.
