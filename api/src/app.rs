@@ -28,14 +28,6 @@ impl Server {
         let _ = self.stop.send(());
         self.task.await.context("server task panicked")?
     }
-
-    /// Waits until the server ends on its own (it does not, short of an error).
-    pub async fn wait(self) -> anyhow::Result<()> {
-        let Server { stop, task, .. } = self;
-        let result = task.await.context("server task panicked")?;
-        drop(stop);
-        result
-    }
 }
 
 /// Connects, migrates when configured to, binds `settings.listen` and starts serving.

@@ -402,11 +402,8 @@ async fn deleted_assistants_vanish_but_keep_their_history(backend: Backend) {
             Some(json!({ "version": 1 })),
         ),
     ] {
-        let mut req = app.as_client(me, method.clone(), &p);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        assert_error(req.send().await.unwrap(), 404, "not_found").await;
+        let resp = app.send(me, method.clone(), &p, body.as_ref()).await;
+        assert_error(resp, 404, "not_found").await;
     }
     let (_, list) = app.call(me, Method::GET, "/api/v1/assistants/", None).await;
     assert_eq!(list["total"], 0);
@@ -563,11 +560,8 @@ async fn assistants_are_walled_off(backend: Backend) {
                 Some(json!({ "version": 1 })),
             ),
         ] {
-            let mut req = app.as_client(outsider, method.clone(), &p);
-            if let Some(body) = body {
-                req = req.json(&body);
-            }
-            let body = assert_error(req.send().await.unwrap(), 404, "not_found").await;
+            let resp = app.send(outsider, method.clone(), &p, body.as_ref()).await;
+            let body = assert_error(resp, 404, "not_found").await;
             assert_eq!(body["detail"], "assistant not found", "{method} {p}");
         }
         let (_, list) = app

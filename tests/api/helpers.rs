@@ -229,8 +229,22 @@ impl TestApp {
             .header("X-Operator-Token", OPERATOR_TOKEN)
     }
 
-    /// Sends a request as `creds` and returns the status and the JSON body (`null` when
-    /// there is none).
+    /// Sends a request as `creds`, with a JSON body when there is one.
+    pub async fn send(
+        &self,
+        creds: &Creds,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self.as_client(creds, method, path);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// [`TestApp::send`], answering the status and the JSON body (`null` when there is none).
     pub async fn call(
         &self,
         creds: &Creds,
@@ -238,11 +252,7 @@ impl TestApp {
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req = self.as_client(creds, method, path);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.expect("request");
+        let resp = self.send(creds, method, path, body.as_ref()).await;
         let status = resp.status().as_u16();
         let text = resp.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))

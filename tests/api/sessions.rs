@@ -676,11 +676,8 @@ async fn sessions_and_contexts_are_walled_off(backend: Backend) {
                 Some(json!({ "assistant_id": bot })),
             ),
         ] {
-            let mut req = app.as_client(outsider, method.clone(), &p);
-            if let Some(body) = body {
-                req = req.json(&body);
-            }
-            assert_error(req.send().await.unwrap(), 404, "not_found").await;
+            let resp = app.send(outsider, method.clone(), &p, body.as_ref()).await;
+            assert_error(resp, 404, "not_found").await;
         }
         for list in [
             "/api/v1/sessions/",

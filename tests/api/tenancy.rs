@@ -45,11 +45,10 @@ async fn organizations_and_environments_are_walled_off(backend: Backend) {
         (Method::POST, format!("{path}/rotate-secret"), None),
         (Method::DELETE, path.clone(), None),
     ] {
-        let mut req = app.as_client(&a.production, method.clone(), &path);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let body = assert_error(req.send().await.unwrap(), 404, "not_found").await;
+        let resp = app
+            .send(&a.production, method.clone(), &path, body.as_ref())
+            .await;
+        let body = assert_error(resp, 404, "not_found").await;
         assert_eq!(body["detail"], "client not found", "{method} {path}");
     }
     // B's client is untouched.

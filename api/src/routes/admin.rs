@@ -6,7 +6,6 @@ use companin_entity::organization;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::{ApiTags, request_id};
@@ -149,14 +148,9 @@ impl AdminApi {
             request_id: request_id(&ctx).to_owned(),
         };
         let body = body.0;
-        let limit = match body.rate_limit_per_hour {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(n) => Some(Some(n)),
-        };
         let update = orgs::Update {
             name: body.name,
-            rate_limit_per_hour: limit,
+            rate_limit_per_hour: body.rate_limit_per_hour.into(),
         };
         let org = orgs::update(&state.db_write, &id.0, update, &actor).await?;
         Ok(Json(organization_view(

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::{ApiTags, request_id};
@@ -321,14 +320,12 @@ impl SessionsApi {
     ) -> ApiResult<Json<Context>, UpdateErrors> {
         let p = auth.principal();
         let b = body.0;
-        let crm = match b.crm {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(c) => Some(Some(contexts::Crm {
+        let crm = Option::<Option<_>>::from(b.crm).map(|crm| {
+            crm.map(|c| contexts::Crm {
                 provider: c.provider,
                 external_id: c.external_id,
-            })),
-        };
+            })
+        });
         let row = contexts::update(
             &state.db_write,
             &Tenant::from(p),

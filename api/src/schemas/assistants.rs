@@ -303,11 +303,7 @@ impl From<UpdateAssistant> for Patch {
     fn from(b: UpdateAssistant) -> Self {
         Patch {
             name: b.name,
-            description: match b.description {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(v) => Some(Some(v)),
-            },
+            description: b.description.into(),
             tone: b.tone,
             language: b.language,
             default_tasks: b.default_tasks,

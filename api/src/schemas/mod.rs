@@ -69,12 +69,3 @@ impl From<Environment> for EnvironmentName {
         }
     }
 }
-
-impl From<EnvironmentName> for Environment {
-    fn from(env: EnvironmentName) -> Self {
-        match env {
-            EnvironmentName::Production => Environment::Production,
-            EnvironmentName::Sandbox => Environment::Sandbox,
-        }
-    }
-}
