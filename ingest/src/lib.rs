@@ -1,7 +1,24 @@
-//! Knowledge ingestion engines for Companin (not built yet; see the ingestion and URL issues).
+//! Knowledge ingestion: the pure steps that turn a source into chunks ready to store.
 //!
-//! This crate will own the pure steps that turn a source into indexed text: fetching (an HTTP
-//! crawler with robots.txt, sitemaps and an SSRF guard), parsing (PDF, HTML, Markdown, CSV,
-//! JSON, plain text), token-aware chunking, and enrichment (summaries and keywords). Functions
-//! here work on bytes and text and know nothing of HTTP routes or job queues, so the API, the
-//! workers and the evaluation command all run the same pipeline code.
+//! `parse` turns bytes of a supported format into text with its headings; `chunk` splits it
+//! into pieces sized in the embedding model's tokens, each prefixed with its title and heading
+//! so it stands on its own; `prepare` embeds the chunks and derives keywords and an extractive
+//! summary from the same forward passes. Nothing here knows about HTTP routes, databases or job
+//! queues, so the API, the workers and the evaluation command all run the same pipeline code.
+
+pub mod chunk;
+pub mod enrich;
+pub mod format;
+pub mod parse;
+pub mod prepare;
+
+pub use chunk::{Chunk, ChunkOptions};
+pub use format::SourceFormat;
+pub use parse::{ParseError, Parsed, Section};
+pub use prepare::{Prepared, PreparedChunk, Source, prepare};
+
+/// The hex sha256 of `bytes`: the identity of a source's content, for de-duplication.
+pub fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}

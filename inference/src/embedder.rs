@@ -1,0 +1,292 @@
+//! The sentence embedder: all-MiniLM-L6-v2 (BERT) with mean pooling and L2 normalisation, the
+//! same recipe as sentence-transformers, so vectors match the reference implementation.
+
+use std::ops::Range;
+use std::path::Path;
+
+use candle_core::{D, DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use tokenizers::{Tokenizer, TruncationParams};
+
+use crate::manifest::{ModelError, verify_file};
+
+/// The embedder's folder inside the models folder.
+pub const EMBEDDER_DIR: &str = "all-MiniLM-L6-v2";
+
+/// How the embedder runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbedderOptions {
+    /// Threads for inference; 0 uses one per core.
+    pub threads: usize,
+    /// Texts per forward pass.
+    pub batch_size: usize,
+    /// Inputs are truncated to this many tokens (the model was trained on 256).
+    pub max_tokens: usize,
+}
+
+impl Default for EmbedderOptions {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            batch_size: 32,
+            max_tokens: 256,
+        }
+    }
+}
+
+/// A loaded embedder. Load it once per process and share it (`Arc`): it is `Sync`, and calls
+/// run on its own thread pool, so callers on async runtimes use `spawn_blocking`.
+pub struct Embedder {
+    model: BertModel,
+    /// Truncates to `max_tokens`, for the model's inputs.
+    model_tokenizer: Tokenizer,
+    /// Does not truncate, for counting tokens when chunking.
+    tokenizer: Tokenizer,
+    pool: rayon::ThreadPool,
+    options: EmbedderOptions,
+    dimension: usize,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder")
+            .field("options", &self.options)
+            .field("dimension", &self.dimension)
+            .finish_non_exhaustive()
+    }
+}
+
+fn load_error(path: &Path, reason: impl ToString) -> ModelError {
+    ModelError::Load {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+impl Embedder {
+    /// Loads the embedder from `models_dir`, checking every file's checksum first.
+    pub fn load(models_dir: &Path, options: EmbedderOptions) -> Result<Self, ModelError> {
+        let config_path = verify_file(models_dir, &format!("{EMBEDDER_DIR}/config.json"))?;
+        let tokenizer_path = verify_file(models_dir, &format!("{EMBEDDER_DIR}/tokenizer.json"))?;
+        let weights_path = verify_file(models_dir, &format!("{EMBEDDER_DIR}/model.safetensors"))?;
+
+        let config_text =
+            std::fs::read_to_string(&config_path).map_err(|source| ModelError::Io {
+                path: config_path.clone(),
+                source,
+            })?;
+        let config: Config =
+            serde_json::from_str(&config_text).map_err(|e| load_error(&config_path, e))?;
+
+        let mut tokenizer =
+            Tokenizer::from_file(&tokenizer_path).map_err(|e| load_error(&tokenizer_path, e))?;
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| load_error(&tokenizer_path, e))?;
+        let mut model_tokenizer = tokenizer.clone();
+        model_tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: options.max_tokens.max(2),
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| load_error(&tokenizer_path, e))?;
+
+        let device = Device::Cpu;
+        let tensors = candle_core::safetensors::load(&weights_path, &device)
+            .map_err(|e| load_error(&weights_path, e))?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
+        let model = BertModel::load(vb, &config).map_err(|e| load_error(&weights_path, e))?;
+
+        let mut pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("embed-{i}"));
+        if options.threads > 0 {
+            pool = pool.num_threads(options.threads);
+        }
+        let pool = pool
+            .build()
+            .map_err(|e| ModelError::Inference(format!("cannot start embedder threads: {e}")))?;
+        tracing::info!(
+            model = EMBEDDER_DIR,
+            dimension = config.hidden_size,
+            threads = pool.current_num_threads(),
+            "embedder loaded"
+        );
+        Ok(Self {
+            model,
+            model_tokenizer,
+            tokenizer,
+            pool,
+            options,
+            dimension: config.hidden_size,
+        })
+    }
+
+    /// Length of the vectors.
+    pub fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    /// How the embedder runs.
+    pub fn options(&self) -> EmbedderOptions {
+        self.options
+    }
+
+    /// The model's tokenizer without truncation, to size chunks in model tokens.
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// Embeds `texts`, returning one unit-length vector per text, in order.
+    pub fn embed<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, ModelError> {
+        let out = self.pool.install(|| self.embed_on_pool(texts, &[]))?;
+        Ok(out.into_iter().map(|e| e.vector).collect())
+    }
+
+    /// Embeds `texts` and, for each text, the byte `spans` of it that are asked for: a span's
+    /// vector is the normalised mean of the contextual token states it covers, taken from the
+    /// same forward pass, so sentences and phrases get vectors at no extra model cost. Spans
+    /// past the model's token window get no vector (`None`).
+    pub fn embed_with_spans<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        spans: &[Vec<Range<usize>>],
+    ) -> Result<Vec<Embedded>, ModelError> {
+        self.pool.install(|| self.embed_on_pool(texts, spans))
+    }
+
+    fn embed_on_pool<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        spans: &[Vec<Range<usize>>],
+    ) -> Result<Vec<Embedded>, ModelError> {
+        let inputs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        let encodings = self
+            .model_tokenizer
+            .encode_batch(inputs, true)
+            .map_err(|e| ModelError::Inference(format!("tokenizer: {e}")))?;
+        // Longest first, so each batch holds texts of similar length and pads little.
+        let mut order: Vec<usize> = (0..encodings.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].get_ids().len()));
+
+        let mut out: Vec<Embedded> = vec![Embedded::default(); encodings.len()];
+        for batch in order.chunks(self.options.batch_size.max(1)) {
+            let width = batch
+                .iter()
+                .map(|&i| encodings[i].get_ids().len())
+                .max()
+                .unwrap_or(0);
+            let mut ids = Vec::with_capacity(batch.len() * width);
+            let mut mask = Vec::with_capacity(batch.len() * width);
+            for &i in batch {
+                let e = &encodings[i];
+                ids.extend_from_slice(e.get_ids());
+                mask.extend(std::iter::repeat_n(1u32, e.get_ids().len()));
+                let pad = width - e.get_ids().len();
+                ids.extend(std::iter::repeat_n(0u32, pad));
+                mask.extend(std::iter::repeat_n(0u32, pad));
+            }
+            let wants_spans = batch
+                .iter()
+                .any(|&i| spans.get(i).is_some_and(|s| !s.is_empty()));
+            let (vectors, hidden) = self.forward(ids, mask, batch.len(), width, wants_spans)?;
+            for (row, (&i, vector)) in batch.iter().zip(vectors).enumerate() {
+                let span_vectors = match (&hidden, spans.get(i)) {
+                    (Some(hidden), Some(wanted)) if !wanted.is_empty() => {
+                        pool_spans(&hidden[row], encodings[i].get_offsets(), wanted)
+                    }
+                    _ => Vec::new(),
+                };
+                out[i] = Embedded {
+                    vector,
+                    spans: span_vectors,
+                };
+            }
+        }
+        Ok(out)
+    }
+
+    fn forward(
+        &self,
+        ids: Vec<u32>,
+        mask: Vec<u32>,
+        rows: usize,
+        width: usize,
+        keep_hidden: bool,
+    ) -> Result<(Vec<Vec<f32>>, Option<TokenStates>), ModelError> {
+        let device = Device::Cpu;
+        let ids = Tensor::from_vec(ids, (rows, width), &device)?;
+        let mask = Tensor::from_vec(mask, (rows, width), &device)?;
+        let token_types = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &token_types, Some(&mask))?;
+        let states = if keep_hidden {
+            Some(hidden.to_vec3::<f32>()?)
+        } else {
+            None
+        };
+        // Mean over the real tokens, then unit length.
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+        let counts = mask.sum(1)?.clamp(1e-9f32, f32::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norms = mean
+            .sqr()?
+            .sum_keepdim(D::Minus1)?
+            .sqrt()?
+            .clamp(1e-12f32, f32::MAX)?;
+        Ok((mean.broadcast_div(&norms)?.to_vec2::<f32>()?, states))
+    }
+}
+
+/// The last hidden states of a batch: row → token → dimension.
+type TokenStates = Vec<Vec<Vec<f32>>>;
+
+/// A text's vector and the vectors of the spans asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Embedded {
+    pub vector: Vec<f32>,
+    /// One per requested span, in order; `None` when no token of the window falls inside it.
+    pub spans: Vec<Option<Vec<f32>>>,
+}
+
+/// Mean of the token states overlapping each byte span, normalised.
+fn pool_spans(
+    states: &[Vec<f32>],
+    offsets: &[(usize, usize)],
+    spans: &[Range<usize>],
+) -> Vec<Option<Vec<f32>>> {
+    spans
+        .iter()
+        .map(|span| {
+            let mut sum: Vec<f32> = Vec::new();
+            let mut count = 0usize;
+            for (state, &(start, end)) in states.iter().zip(offsets) {
+                // Special tokens have empty offsets and never overlap a span.
+                if start < end && start < span.end && end > span.start {
+                    if sum.is_empty() {
+                        sum = vec![0.0; state.len()];
+                    }
+                    for (s, v) in sum.iter_mut().zip(state) {
+                        *s += v;
+                    }
+                    count += 1;
+                }
+            }
+            (count > 0).then(|| normalize(sum))
+        })
+        .collect()
+}
+
+/// `v` scaled to unit length (unchanged when zero).
+pub fn normalize(mut v: Vec<f32>) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+    v
+}
+
+/// Dot product; the cosine of two unit vectors.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
