@@ -1,10 +1,12 @@
 //! Starting and stopping the service: database, state, HTTP server, graceful shutdown.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use companin_config::Settings;
+use companin_worker::{Queue, Runtime};
 use poem::listener::TcpAcceptor;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -22,19 +24,94 @@ pub struct Server {
 }
 
 impl Server {
-    /// Stops accepting, lets in-flight requests finish, writes the buffered request logs, and
-    /// closes the database.
+    /// Stops accepting, lets in-flight requests finish, stops the in-process workers, writes
+    /// the buffered request logs, and closes the database.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.task.await.context("server task panicked")?
     }
 }
 
-/// Connects, migrates when configured to, binds `settings.listen` and starts serving.
-pub async fn start(settings: Settings) -> anyhow::Result<Server> {
+/// What `start` runs besides the HTTP API.
+#[derive(Debug, Clone, Copy)]
+pub struct StartOptions {
+    /// Run job workers in this process (`serve --no-worker` turns them off).
+    pub worker: bool,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        Self { worker: true }
+    }
+}
+
+/// The job workers of a process, stopped with it.
+struct Workers {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Workers {
+    /// Loads the embedder (once for the process) and starts the workers on `queue`.
+    async fn start(
+        settings: &Settings,
+        db: sea_orm::DatabaseConnection,
+        queue: Queue,
+    ) -> anyhow::Result<Workers> {
+        let embedder_settings = settings.clone();
+        let embedder =
+            tokio::task::spawn_blocking(move || companin_worker::load_embedder(&embedder_settings))
+                .await
+                .context("loading the embedding model")?
+                .context("cannot load the embedding model")?;
+        let runtime = Arc::new(Runtime {
+            db,
+            embedder,
+            settings: settings.clone(),
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(companin_worker::run_workers(runtime, queue, async move {
+            let _ = stopped.await;
+        }));
+        Ok(Workers { stop, task })
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "job worker failed"),
+            Err(e) => tracing::error!(error = %e, "job worker panicked"),
+        }
+    }
+}
+
+/// Runs job workers only (`companin worker`) until SIGINT or SIGTERM.
+pub async fn work(settings: Settings) -> anyhow::Result<()> {
+    let pools = crate::db::Pools::open(&settings).await?;
+    crate::db::prepare(&pools.write, &settings).await?;
+    let queue = Queue::connect(&settings).await?;
+    let workers = Workers::start(&settings, pools.write.clone(), queue).await?;
+    tracing::info!("companin worker is running");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    workers.stop().await;
+    pools.close().await;
+    Ok(())
+}
+
+/// Connects, migrates when configured to, binds `settings.listen` and starts serving (and,
+/// by default, the job workers).
+pub async fn start(settings: Settings, options: StartOptions) -> anyhow::Result<Server> {
     crate::http::metrics::install();
     let pools = crate::db::Pools::open(&settings).await?;
     crate::db::prepare(&pools.write, &settings).await?;
+    let queue = Queue::connect(&settings).await?;
+    let workers = if options.worker {
+        Some(Workers::start(&settings, pools.write.clone(), queue.clone()).await?)
+    } else {
+        None
+    };
     let jwt = JwtKeys::new(&settings.jwt_secret()?);
     let (telemetry, telemetry_stop) = TelemetryWriter::spawn(
         pools.write.clone(),
@@ -43,7 +120,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
     );
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let listen = settings.listen;
-    let state = AppState::new(pools.clone(), settings, jwt, telemetry);
+    let state = AppState::new(pools.clone(), settings, jwt, telemetry, Some(queue));
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -59,6 +136,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         let served = poem::Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, signal, Some(grace))
             .await;
+        if let Some(workers) = workers {
+            workers.stop().await;
+        }
         telemetry_stop.shutdown().await;
         pools.close().await;
         served.context("HTTP server failed")
@@ -68,8 +148,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
 }
 
 /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
-pub async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let server = start(settings).await?;
+pub async fn serve(settings: Settings, options: StartOptions) -> anyhow::Result<()> {
+    let server = start(settings, options).await?;
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await

@@ -98,3 +98,13 @@ mod tests {
         assert_eq!(ClientId::parse("cli_"), None);
     }
 }
+prefixed_id!(
+    /// A knowledge item.
+    KnowledgeId,
+    "kn_"
+);
+prefixed_id!(
+    /// A background job.
+    JobId,
+    "job_"
+);

@@ -23,5 +23,5 @@ pub mod services;
 pub mod state;
 pub mod telemetry;
 
-pub use app::{Server, serve, start};
+pub use app::{Server, StartOptions, serve, start, work};
 pub use routes::openapi_json;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use companin_config::Settings;
+use companin_worker::Queue;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::credentials::CredentialStore;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub credentials: CredentialStore,
     pub limiter: RateLimiter,
     pub telemetry: TelemetryWriter,
+    /// Where jobs are queued (`None` only in tests of routes that queue nothing).
+    pub queue: Option<Queue>,
     /// Rendered pages of `GET /clients/`, by `(limit, offset)`.
     pub client_pages: ConfigCache<(u64, u64), RenderedJson<ClientList>>,
     /// Rendered clients by id (`None`: not found in the tenant).
@@ -38,6 +41,7 @@ impl AppState {
         settings: Settings,
         jwt: JwtKeys,
         telemetry: TelemetryWriter,
+        queue: Option<Queue>,
     ) -> Arc<Self> {
         let Pools {
             read: db,
@@ -60,6 +64,7 @@ impl AppState {
             credentials,
             limiter,
             telemetry,
+            queue,
             client_pages: ConfigCache::new(10_000),
             client_rows: ConfigCache::new(100_000),
         })

@@ -34,6 +34,9 @@ pub struct Settings {
     pub log: LogSettings,
     pub request_log: RequestLogSettings,
     pub sessions: SessionSettings,
+    pub embedder: EmbedderSettings,
+    pub ingest: IngestSettings,
+    pub worker: WorkerSettings,
 }
 
 impl Default for Settings {
@@ -51,6 +54,9 @@ impl Default for Settings {
             log: LogSettings::default(),
             request_log: RequestLogSettings::default(),
             sessions: SessionSettings::default(),
+            embedder: EmbedderSettings::default(),
+            ingest: IngestSettings::default(),
+            worker: WorkerSettings::default(),
         }
     }
 }
@@ -231,5 +237,81 @@ pub fn redact_password(raw: &str) -> String {
         }
         Ok(_) => raw.to_owned(),
         Err(_) => "<unparsable database url>".to_owned(),
+    }
+}
+
+/// The local embedding model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmbedderSettings {
+    /// Inference threads; 0 uses one per core.
+    pub threads: usize,
+    /// Texts per forward pass.
+    pub batch_size: usize,
+}
+
+impl Default for EmbedderSettings {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            batch_size: 32,
+        }
+    }
+}
+
+/// Knowledge ingestion.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestSettings {
+    /// Largest uploaded file, in bytes (413 beyond it).
+    pub max_file_bytes: u64,
+    /// Most tokens per chunk (the embedding model's tokens, title prefix included).
+    pub chunk_tokens: usize,
+    /// Tokens shared by neighbouring chunks.
+    pub chunk_overlap_tokens: usize,
+    /// How long reading one PDF may take, in seconds.
+    pub pdf_timeout_secs: u64,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 25 * 1024 * 1024,
+            chunk_tokens: 200,
+            chunk_overlap_tokens: 20,
+            pdf_timeout_secs: 60,
+        }
+    }
+}
+
+/// Background workers (in `serve`, or alone in `companin worker`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Jobs one process runs at once.
+    pub concurrency: usize,
+    /// A job running longer than this fails its attempt, in seconds.
+    pub job_timeout_secs: u64,
+    /// Attempts per job before it fails for good.
+    pub max_attempts: u32,
+    /// First retry delay, in milliseconds; each further retry doubles it.
+    pub retry_backoff_ms: u64,
+    /// How often a worker says it is alive, in seconds. A job held by a worker silent for
+    /// two intervals (its process died) is queued again.
+    pub heartbeat_secs: u64,
+    /// How often an idle worker looks for new jobs, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            job_timeout_secs: 600,
+            max_attempts: 3,
+            retry_backoff_ms: 2_000,
+            heartbeat_secs: 15,
+            poll_interval_ms: 500,
+        }
     }
 }

@@ -51,6 +51,38 @@ impl Settings {
                 ));
             }
         }
+        if self.embedder.batch_size == 0 || self.embedder.batch_size > 1024 {
+            return Err(invalid("embedder.batch_size", "must be between 1 and 1024"));
+        }
+        let chunk = self.ingest.chunk_tokens;
+        if !(32..=256).contains(&chunk) {
+            return Err(invalid(
+                "ingest.chunk_tokens",
+                "must be between 32 and 256 (the embedding model reads 256 tokens)",
+            ));
+        }
+        if self.ingest.chunk_overlap_tokens >= chunk / 2 {
+            return Err(invalid(
+                "ingest.chunk_overlap_tokens",
+                "must be less than half of ingest.chunk_tokens",
+            ));
+        }
+        if self.ingest.max_file_bytes == 0 {
+            return Err(invalid("ingest.max_file_bytes", "must be positive"));
+        }
+        let w = &self.worker;
+        if w.concurrency == 0 || w.max_attempts == 0 || w.job_timeout_secs == 0 {
+            return Err(invalid(
+                "worker",
+                "concurrency, max_attempts and job_timeout_secs must be positive",
+            ));
+        }
+        if w.heartbeat_secs == 0 || w.poll_interval_ms == 0 {
+            return Err(invalid(
+                "worker",
+                "heartbeat_secs and poll_interval_ms must be positive",
+            ));
+        }
         let ttl = self.auth.token_ttl_secs;
         if ttl == 0 || ttl > MAX_TOKEN_TTL_SECS {
             return Err(invalid(

@@ -56,6 +56,9 @@ pub struct Model {
     /// clients, and later its assistants): a process may serve cached reads of that
     /// configuration for as long as this number has not moved.
     pub config_version: i64,
+    /// Bumped in the same transaction as every change to the tenant's knowledge chunks, so
+    /// retrievers in any process know their index is behind.
+    pub index_version: i64,
     pub created_at: DateTimeUtc,
 }
 

@@ -187,7 +187,8 @@ fn prepare_chunks(
         labels.push(meaning);
     }
 
-    let group = embedder.options().batch_size.max(1) * 2;
+    // One batch per step: progress and the cancel flag are checked after each.
+    let group = embedder.options().batch_size.max(1);
     let total = chunks.len();
     let mut out = Vec::with_capacity(total);
     let mut phrase_sums: Vec<(Vec<f32>, usize)> = vec![(Vec::new(), 0); top.len()];

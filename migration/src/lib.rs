@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_foundation;
 mod m20261127_000002_assistants;
 mod m20261127_000003_sessions_contexts;
+mod m20261127_000004_knowledge;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_foundation::Migration),
             Box::new(m20261127_000002_assistants::Migration),
             Box::new(m20261127_000003_sessions_contexts::Migration),
+            Box::new(m20261127_000004_knowledge::Migration),
         ]
     }
 }

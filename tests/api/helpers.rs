@@ -162,7 +162,20 @@ pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
     };
     settings.auth.jwt_secret = Some(SecretString::from(JWT_SECRET));
     settings.request_log.flush_interval_ms = 20;
+    settings.models_dir = models_dir();
+    // Jobs are picked up quickly, and a dead worker's jobs are re-queued within seconds.
+    settings.worker.poll_interval_ms = 50;
+    settings.worker.heartbeat_secs = 1;
+    settings.worker.retry_backoff_ms = 100;
+    settings.embedder.threads = 2;
     settings
+}
+
+/// The repository's models folder (`scripts/fetch-models` fills it).
+pub fn models_dir() -> std::path::PathBuf {
+    std::env::var_os("COMPANIN_MODELS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"))
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -170,26 +183,42 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_opts(backend, companin_api::StartOptions::default(), configure).await
+}
+
+/// A test server with explicit start options (e.g. without in-process workers).
+pub async fn spawn_app_opts(
+    backend: Backend,
+    options: companin_api::StartOptions,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = TestDatabase::new(backend, dir.path()).await;
-    spawn_app_in(dir, &db.url, configure).await
+    spawn_app_in(dir, &db.url, options, configure).await
 }
 
 /// A second server over the database of `other`, as another process behind a load balancer
 /// would be (its own caches, limiter and connection pool).
 pub async fn spawn_sibling(other: &TestApp) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    spawn_app_in(dir, &other.db_url, |_| {}).await
+    spawn_app_in(
+        dir,
+        &other.db_url,
+        companin_api::StartOptions::default(),
+        |_| {},
+    )
+    .await
 }
 
 async fn spawn_app_in(
     dir: tempfile::TempDir,
     db_url: &str,
+    options: companin_api::StartOptions,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let mut settings = test_settings(db_url, dir.path());
     configure(&mut settings);
-    let server = companin_api::start(settings.clone())
+    let server = companin_api::start(settings.clone(), options)
         .await
         .expect("server starts");
     let addr = server.addr;

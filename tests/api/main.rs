@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod clients;
 mod errors;
+mod knowledge;
 mod logs;
 mod openapi;
 mod ops;

@@ -1,8 +1,69 @@
-//! Background work for Companin (not built yet; see the ingestion issue).
+//! Background work for Companin, on apalis.
 //!
-//! This crate will own the apalis job definitions and their handlers: ingest a knowledge item,
-//! sync a crawled URL, rebuild a tenant's index, and the scheduled re-sync. Jobs live in the
-//! service's own database (apalis' SQLite storage on the embedded default, its PostgreSQL
-//! storage otherwise), every job has a timeout and bounded retries with backoff, and long loops
-//! check a cooperative cancel flag. `companin serve` runs these workers in-process by default;
-//! `companin worker` runs them alone, in any number of processes against one database.
+//! The queue lives in the service's own database: apalis' SQLite storage on the embedded
+//! default, its PostgreSQL storage otherwise ([`Queue`]). A queued task carries only a job
+//! id; the job's public record (status, attempts, progress, error, cancel flag) is our
+//! `background_jobs` row ([`jobs`]), which the API reads for `GET /jobs/{id}`.
+//!
+//! Every attempt has a timeout, failures are retried with exponential backoff up to a bound,
+//! a job held by a process that died is queued again once its heartbeats stop (apalis'
+//! orphan recovery), and long loops check a cooperative cancel flag. Re-running a job is
+//! harmless: an item's chunks are replaced in one transaction, never appended.
+//! `companin serve` runs these workers in-process; `companin worker` runs them alone, in any
+//! number of processes against one database.
+
+pub mod ingest;
+pub mod jobs;
+pub mod progress;
+pub mod queue;
+mod runner;
+pub mod store;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use companin_config::Settings;
+use companin_inference::{Embedder, EmbedderOptions};
+use sea_orm::DatabaseConnection;
+
+pub use queue::Queue;
+pub use runner::run_workers;
+
+/// What job handlers share: the database, the loaded embedder and the settings.
+pub struct Runtime {
+    /// Writes (on SQLite, the process's single write connection).
+    pub db: DatabaseConnection,
+    pub embedder: Arc<Embedder>,
+    pub settings: Settings,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").finish_non_exhaustive()
+    }
+}
+
+/// Loads the embedder as the settings say, once per process: later calls with the same
+/// folder and options share the loaded model (the API, the workers and a second server in
+/// one test process alike).
+pub fn load_embedder(settings: &Settings) -> Result<Arc<Embedder>, companin_inference::ModelError> {
+    type Loaded = Option<(PathBuf, EmbedderOptions, Arc<Embedder>)>;
+    static LOADED: Mutex<Loaded> = Mutex::new(None);
+    let options = EmbedderOptions {
+        threads: settings.embedder.threads,
+        batch_size: settings.embedder.batch_size,
+        ..EmbedderOptions::default()
+    };
+    let mut loaded = LOADED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((dir, opts, embedder)) = loaded.as_ref()
+        && *dir == settings.models_dir
+        && *opts == options
+    {
+        return Ok(embedder.clone());
+    }
+    let embedder = Arc::new(Embedder::load(&settings.models_dir, options)?);
+    *loaded = Some((settings.models_dir.clone(), options, embedder.clone()));
+    Ok(embedder)
+}

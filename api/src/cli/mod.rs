@@ -1,6 +1,7 @@
 //! The `companin` command line: the service, migrations, and operator commands.
 
 mod org;
+mod reindex;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,28 @@ enum Command {
         /// Address to listen on [env: COMPANIN_LISTEN; default: 127.0.0.1:8080]
         #[arg(long)]
         listen: Option<String>,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+        /// Do not run job workers in this process (run `companin worker` elsewhere)
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run job workers only (any number of processes against one database)
+    Worker {
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
+    /// Re-chunk and re-embed knowledge now, e.g. after a model change (a progress bar shows
+    /// how far it is)
+    Reindex {
+        /// Only this organization's items (both environments)
+        #[arg(long = "org")]
+        org_id: Option<String>,
+        /// Only this item
+        #[arg(long)]
+        knowledge_id: Option<String>,
         /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
         #[arg(long)]
         models_dir: Option<PathBuf>,
@@ -112,7 +135,9 @@ pub fn main() -> ExitCode {
             _ => None,
         },
         models_dir: match &cli.command {
-            Command::Serve { models_dir, .. } => models_dir.clone(),
+            Command::Serve { models_dir, .. }
+            | Command::Worker { models_dir }
+            | Command::Reindex { models_dir, .. } => models_dir.clone(),
             _ => None,
         },
     };
@@ -123,7 +148,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let serving = matches!(cli.command, Command::Serve { .. });
+    let serving = matches!(cli.command, Command::Serve { .. } | Command::Worker { .. });
     init_logging(&settings, serving);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -146,7 +171,16 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve { .. } => crate::app::serve(settings).await,
+        Command::Serve { no_worker, .. } => {
+            let options = crate::app::StartOptions { worker: !no_worker };
+            crate::app::serve(settings, options).await
+        }
+        Command::Worker { .. } => crate::app::work(settings).await,
+        Command::Reindex {
+            org_id,
+            knowledge_id,
+            ..
+        } => reindex::run(&settings, org_id.as_deref(), knowledge_id.as_deref()).await,
         Command::Migrate => {
             let db = crate::db::connect(&settings).await?;
             let pending = crate::db::pending_migrations(&db).await?;

@@ -9,11 +9,22 @@ use crate::error::{ApiError, ErrorCode};
 
 pub struct BodyLimit {
     max: usize,
+    /// Routes (path suffixes, without a trailing slash) with their own limit.
+    routes: Vec<(&'static str, usize)>,
 }
 
 impl BodyLimit {
     pub fn new(max: usize) -> Self {
-        Self { max }
+        Self {
+            max,
+            routes: Vec::new(),
+        }
+    }
+
+    /// A different limit for requests whose path ends with `suffix`.
+    pub fn with_route(mut self, suffix: &'static str, max: usize) -> Self {
+        self.routes.push((suffix, max));
+        self
     }
 }
 
@@ -24,6 +35,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
         BodyLimitEndpoint {
             inner,
             max: self.max,
+            routes: self.routes.clone(),
         }
     }
 }
@@ -31,6 +43,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
 pub struct BodyLimitEndpoint<E> {
     inner: E,
     max: usize,
+    routes: Vec<(&'static str, usize)>,
 }
 
 fn too_large(max: usize) -> ApiError {
@@ -45,13 +58,19 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = E::Output;
 
     async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        let path = req.uri().path().trim_end_matches('/');
+        let max = self
+            .routes
+            .iter()
+            .find(|(suffix, _)| path.ends_with(suffix))
+            .map_or(self.max, |(_, max)| *max);
         let declared = req
             .headers()
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > self.max as u64) {
-            return Err(too_large(self.max).into());
+        if declared.is_some_and(|len| len > max as u64) {
+            return Err(too_large(max).into());
         }
         // Without Content-Length a request has a body only when it is chunked; such bodies are
         // read here, up to the limit.
@@ -59,10 +78,10 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         if declared.is_none() && chunked {
             let bytes = req
                 .take_body()
-                .into_bytes_limit(self.max)
+                .into_bytes_limit(max)
                 .await
                 .map_err(|e| match e {
-                    ReadBodyError::PayloadTooLarge => too_large(self.max),
+                    ReadBodyError::PayloadTooLarge => too_large(max),
                     other => ApiError::new(
                         ErrorCode::BadRequest,
                         format!("the request body could not be read: {other}"),

@@ -7,6 +7,7 @@ mod assistants;
 mod audit;
 mod auth;
 mod clients;
+mod knowledge;
 mod ops;
 mod sessions;
 
@@ -35,6 +36,10 @@ enum ApiTags {
     Assistants,
     /// Visitor sessions and the contexts (traits) known about them.
     Sessions,
+    /// Files, texts and curated Q&A the assistants answer from.
+    Knowledge,
+    /// Background work: ingestion and re-indexing.
+    Jobs,
     /// Request logs and usage.
     Analytics,
     /// The record of every change.
@@ -48,6 +53,7 @@ type Apis = (
     clients::ClientsApi,
     assistants::AssistantsApi,
     sessions::SessionsApi,
+    knowledge::KnowledgeApi,
     analytics::AnalyticsApi,
     audit::AuditApi,
     admin::AdminApi,
@@ -61,6 +67,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             clients::ClientsApi,
             assistants::AssistantsApi,
             sessions::SessionsApi,
+            knowledge::KnowledgeApi,
             analytics::AnalyticsApi,
             audit::AuditApi,
             admin::AdminApi,
@@ -113,6 +120,9 @@ pub fn route_templates() -> HashMap<String, String> {
         .collect()
 }
 
+/// Room for the multipart framing and text fields of an upload, beyond the file.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
 /// The whole application.
 pub fn app(state: Arc<AppState>) -> impl Endpoint {
     let service = openapi_service();
@@ -121,9 +131,19 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint {
         .nest("/docs", service.swagger_ui())
         .nest("/", service)
         .with(Authenticate::new(state.clone()))
-        .with(BodyLimit::new(
-            usize::try_from(state.settings.http.body_limit_bytes).unwrap_or(usize::MAX),
-        ));
+        .with(
+            BodyLimit::new(
+                usize::try_from(state.settings.http.body_limit_bytes).unwrap_or(usize::MAX),
+            )
+            // File uploads have their own, larger limit; the multipart framing gets room on
+            // top of the file itself.
+            .with_route(
+                "/knowledge/files",
+                usize::try_from(state.settings.ingest.max_file_bytes)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(MULTIPART_OVERHEAD),
+            ),
+        );
     Route::new()
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))

@@ -5,6 +5,8 @@ pub mod assistants;
 pub mod audit;
 pub mod clients;
 pub mod contexts;
+pub mod jobs;
+pub mod knowledge;
 pub mod orgs;
 pub mod request_logs;
 pub mod sessions;

@@ -62,6 +62,7 @@ pub async fn create(
             org_id: Set(org.id.clone()),
             environment: Set(env),
             config_version: Set(0),
+            index_version: Set(0),
             created_at: Set(now),
         }
         .insert(&txn)

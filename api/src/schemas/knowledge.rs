@@ -1,0 +1,341 @@
+//! Knowledge items, chunks and jobs.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use companin_entity::{job, knowledge_chunk, knowledge_item};
+use poem_openapi::types::multipart::Upload;
+use poem_openapi::{Enum, Multipart, Object};
+use serde_json::Value;
+
+use super::list_type;
+
+/// What an item was made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum KnowledgeType {
+    File,
+    Text,
+    Qa,
+    Url,
+}
+
+/// The types `POST /knowledge/` creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum CreateKnowledgeType {
+    Text,
+    Qa,
+}
+
+/// Where an item's processing stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum KnowledgeStatus {
+    Pending,
+    Processing,
+    Ready,
+    Failed,
+}
+
+/// How an item's summary was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum SummaryKind {
+    /// The most central sentences, chosen with the embedder.
+    Extractive,
+    /// Written by the local language model.
+    Generated,
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+fn object(v: Value) -> BTreeMap<String, Value> {
+    match v {
+        Value::Object(o) => o.into_iter().collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// A knowledge item.
+#[derive(Debug, Object)]
+pub struct KnowledgeItem {
+    pub id: String,
+    #[oai(rename = "type")]
+    pub kind: KnowledgeType,
+    pub title: String,
+    /// The file name (files) or URL (urls).
+    pub source: Option<String>,
+    /// The stored content's media type (files and texts).
+    pub media_type: Option<String>,
+    pub status: KnowledgeStatus,
+    /// Why processing failed (`status: failed`).
+    pub error: Option<String>,
+    pub summary: Option<String>,
+    pub summary_kind: Option<SummaryKind>,
+    pub keywords: Vec<String>,
+    pub chunk_count: u32,
+    /// sha256 of the content; one item per content in an organization's environment.
+    pub content_hash: String,
+    /// 1 at creation, +1 each time the content is replaced.
+    pub version: u32,
+    pub metadata: BTreeMap<String, Value>,
+    pub assistant_ids: Vec<String>,
+    /// The job that last processed (or is processing) the item: `GET /jobs/{job_id}`.
+    pub job_id: Option<String>,
+    /// Q&A only.
+    #[oai(skip_serializing_if_is_none)]
+    pub question: Option<String>,
+    /// Q&A only: answered verbatim.
+    #[oai(skip_serializing_if_is_none)]
+    pub answer: Option<String>,
+    /// Q&A only.
+    #[oai(skip_serializing_if_is_none)]
+    pub alternate_questions: Option<Vec<String>>,
+    /// Q&A only.
+    #[oai(skip_serializing_if_is_none)]
+    pub tags: Option<Vec<String>>,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    pub next_sync_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<knowledge_item::Model> for KnowledgeItem {
+    fn from(m: knowledge_item::Model) -> Self {
+        let kind = match m.kind.as_str() {
+            "text" => KnowledgeType::Text,
+            "qa" => KnowledgeType::Qa,
+            "url" => KnowledgeType::Url,
+            _ => KnowledgeType::File,
+        };
+        let status = match m.status.as_str() {
+            "processing" => KnowledgeStatus::Processing,
+            "ready" => KnowledgeStatus::Ready,
+            "failed" => KnowledgeStatus::Failed,
+            _ => KnowledgeStatus::Pending,
+        };
+        let summary_kind = m.summary_kind.as_deref().map(|k| match k {
+            "generated" => SummaryKind::Generated,
+            _ => SummaryKind::Extractive,
+        });
+        let is_qa = kind == KnowledgeType::Qa;
+        KnowledgeItem {
+            keywords: strings(&m.keywords),
+            assistant_ids: strings(&m.assistant_ids),
+            alternate_questions: is_qa.then(|| strings(&m.alternate_questions)),
+            tags: is_qa.then(|| strings(&m.tags)),
+            id: m.id,
+            kind,
+            title: m.title,
+            source: m.source,
+            media_type: m.media_type,
+            status,
+            error: m.error,
+            summary: m.summary,
+            summary_kind,
+            chunk_count: u32::try_from(m.chunk_count).unwrap_or(0),
+            content_hash: m.content_hash,
+            version: u32::try_from(m.version).unwrap_or(0),
+            metadata: object(m.metadata),
+            job_id: m.job_id,
+            question: m.question,
+            answer: m.answer,
+            last_synced_at: m.last_synced_at,
+            next_sync_at: m.next_sync_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+list_type!(
+    /// A page of knowledge items, newest first.
+    KnowledgeList,
+    KnowledgeItem
+);
+
+/// `POST /knowledge/`: a text (`title`, `content`) or a Q&A (`question`, `answer`, ...).
+#[derive(Debug, Object)]
+pub struct CreateKnowledge {
+    #[oai(rename = "type")]
+    pub kind: CreateKnowledgeType,
+    /// Required for texts; a Q&A defaults to its question.
+    #[oai(validator(max_length = 500))]
+    pub title: Option<String>,
+    /// Text only.
+    pub content: Option<String>,
+    /// Q&A only.
+    pub question: Option<String>,
+    /// Q&A only.
+    pub answer: Option<String>,
+    /// Q&A only.
+    pub alternate_questions: Option<Vec<String>>,
+    /// Q&A only.
+    pub tags: Option<Vec<String>>,
+    pub metadata: Option<BTreeMap<String, Value>>,
+    pub assistant_ids: Option<Vec<String>>,
+    /// Texts: replace the content of the text with the same title, keeping its id.
+    #[oai(default)]
+    pub replace: bool,
+}
+
+/// `POST /knowledge/qas/`.
+#[derive(Debug, Object)]
+pub struct CreateQa {
+    #[oai(validator(min_length = 1, max_length = 1000))]
+    pub question: String,
+    #[oai(validator(min_length = 1, max_length = 20000))]
+    pub answer: String,
+    #[oai(validator(max_items = 20))]
+    pub alternate_questions: Option<Vec<String>>,
+    #[oai(validator(max_items = 20))]
+    pub tags: Option<Vec<String>>,
+    /// Defaults to the question.
+    #[oai(validator(max_length = 500))]
+    pub title: Option<String>,
+    pub metadata: Option<BTreeMap<String, Value>>,
+    pub assistant_ids: Option<Vec<String>>,
+}
+
+/// `PATCH /knowledge/qas/{id}`: a new question, answer or alternates re-embed the Q&A.
+#[derive(Debug, Object)]
+pub struct UpdateQa {
+    #[oai(validator(min_length = 1, max_length = 1000))]
+    pub question: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 20000))]
+    pub answer: Option<String>,
+    #[oai(validator(max_items = 20))]
+    pub alternate_questions: Option<Vec<String>>,
+    #[oai(validator(max_items = 20))]
+    pub tags: Option<Vec<String>>,
+}
+
+/// `PATCH /knowledge/{id}`.
+#[derive(Debug, Object)]
+pub struct UpdateKnowledge {
+    /// A new title re-processes the item (every chunk carries it).
+    #[oai(validator(min_length = 1, max_length = 500))]
+    pub title: Option<String>,
+    /// Merged into the metadata; a `null` value removes its key.
+    pub metadata: Option<BTreeMap<String, Value>>,
+    /// Replaces the linked assistants.
+    pub assistant_ids: Option<Vec<String>>,
+}
+
+/// `POST /knowledge/files/` (multipart/form-data).
+#[derive(Debug, Multipart)]
+pub struct UploadFile {
+    /// PDF, plain text, Markdown, HTML, CSV or JSON.
+    pub file: Upload,
+    /// Defaults to the file name.
+    pub title: Option<String>,
+    /// A JSON array of assistant ids, or ids separated by commas.
+    pub assistant_ids: Option<String>,
+    /// A JSON object.
+    pub metadata: Option<String>,
+    /// Replace the content of the file with the same name, keeping its id.
+    pub replace: Option<bool>,
+}
+
+/// `POST /knowledge/reindex`.
+#[derive(Debug, Object)]
+pub struct Reindex {
+    /// Only this item; all of the environment's items when absent.
+    pub knowledge_id: Option<String>,
+}
+
+/// A chunk of an item.
+#[derive(Debug, Object)]
+pub struct Chunk {
+    pub id: String,
+    pub knowledge_id: String,
+    /// Order within the item, from 0.
+    pub position: u32,
+    pub heading: Option<String>,
+    /// The text as embedded and cited, title prefix included.
+    pub content: String,
+    pub token_count: u32,
+    pub source: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<knowledge_chunk::Model> for Chunk {
+    fn from(m: knowledge_chunk::Model) -> Self {
+        Chunk {
+            id: m.id,
+            knowledge_id: m.knowledge_id,
+            position: u32::try_from(m.position).unwrap_or(0),
+            heading: m.heading,
+            content: m.content,
+            token_count: u32::try_from(m.token_count).unwrap_or(0),
+            source: m.source,
+            created_at: m.created_at,
+        }
+    }
+}
+
+list_type!(
+    /// A page of an item's chunks, in order.
+    ChunkList,
+    Chunk
+);
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum JobStatusName {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+/// A background job.
+#[derive(Debug, Object)]
+pub struct Job {
+    pub id: String,
+    /// `ingest` or `reindex`.
+    pub kind: String,
+    pub status: JobStatusName,
+    /// Attempts started so far (failed attempts are retried with backoff, up to a bound).
+    pub attempts: u32,
+    /// From 0 to 1.
+    pub progress: f64,
+    /// Why the job (or its last attempt, while it waits for a retry) failed.
+    pub error: Option<String>,
+    pub knowledge_id: Option<String>,
+    /// A cancel was asked for; a running job stops at its next check.
+    pub cancel_requested: bool,
+    pub enqueued_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<job::Model> for Job {
+    fn from(m: job::Model) -> Self {
+        let status = match m.status.as_str() {
+            "running" => JobStatusName::Running,
+            "succeeded" => JobStatusName::Succeeded,
+            "failed" => JobStatusName::Failed,
+            "canceled" => JobStatusName::Canceled,
+            _ => JobStatusName::Queued,
+        };
+        Job {
+            id: m.id,
+            kind: m.kind,
+            status,
+            attempts: u32::try_from(m.attempts).unwrap_or(0),
+            progress: m.progress,
+            error: m.error,
+            knowledge_id: m.knowledge_id,
+            cancel_requested: m.cancel_requested,
+            enqueued_at: m.enqueued_at,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+        }
+    }
+}

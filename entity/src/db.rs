@@ -1,0 +1,23 @@
+//! Conventions every writer shares, the API and the workers alike.
+
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+/// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so two
+/// writers queue for the lock instead of one failing on upgrade; other databases ignore it.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
+/// The current time as the databases store it (microseconds), so that a row answered right
+/// after it is written reads the same as when it is read back.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

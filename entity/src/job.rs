@@ -1,0 +1,37 @@
+//! Background jobs as users see them (`GET /jobs/{id}`). The queue itself is apalis' table;
+//! this row is the job's public record: status, progress, attempts, error and cancel flag.
+
+use sea_orm::entity::prelude::*;
+
+use crate::Environment;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "background_jobs")]
+pub struct Model {
+    /// `job_` followed by a UUIDv7.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub org_id: String,
+    pub environment: Environment,
+    /// `ingest` or `reindex`.
+    pub kind: String,
+    pub knowledge_id: Option<String>,
+    /// Kind-specific arguments (JSON object).
+    pub params: Json,
+    /// `queued`, `running`, `succeeded`, `failed` or `canceled`.
+    pub status: String,
+    pub attempts: i32,
+    /// 0.0 to 1.0.
+    pub progress: f64,
+    pub error: Option<String>,
+    pub cancel_requested: bool,
+    pub enqueued_at: DateTimeUtc,
+    pub started_at: Option<DateTimeUtc>,
+    pub finished_at: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

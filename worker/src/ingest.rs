@@ -1,0 +1,185 @@
+//! The ingest and reindex jobs: read an item's source, run the pipeline, store the result.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use companin_entity::{Environment, knowledge_item};
+use companin_ingest::parse::{parse, parse_pdf_with_timeout, plain};
+use companin_ingest::prepare::PrepareError;
+use companin_ingest::{ChunkOptions, Parsed, Source, SourceFormat, prepare};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::Runtime;
+use crate::progress::Control;
+use crate::store::{self, FAILED, PROCESSING, READY};
+
+/// Why an attempt did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Trying again cannot help (a corrupt file): the item and job fail now.
+    Permanent(String),
+    /// Worth another attempt (the database was unavailable).
+    Retryable(String),
+    Canceled,
+}
+
+impl From<DbErr> for Failure {
+    fn from(e: DbErr) -> Self {
+        Failure::Retryable(format!("database error: {e}"))
+    }
+}
+
+impl Failure {
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Permanent(m) | Failure::Retryable(m) => m.clone(),
+            Failure::Canceled => "canceled".to_owned(),
+        }
+    }
+}
+
+/// A text for the whole failure: what went wrong with the item's source.
+fn blocking_failed(e: tokio::task::JoinError) -> Failure {
+    Failure::Permanent(format!("processing stopped unexpectedly: {e}"))
+}
+
+fn chunk_options(rt: &Runtime) -> ChunkOptions {
+    ChunkOptions {
+        max_tokens: rt.settings.ingest.chunk_tokens,
+        overlap_tokens: rt.settings.ingest.chunk_overlap_tokens,
+    }
+}
+
+async fn parse_item(rt: &Runtime, item: &knowledge_item::Model) -> Result<Parsed, Failure> {
+    let bytes = item.content.clone().unwrap_or_default();
+    let pdf_limit = Duration::from_secs(rt.settings.ingest.pdf_timeout_secs);
+    let parsed = match item.kind.as_str() {
+        "text" => tokio::task::spawn_blocking(move || {
+            String::from_utf8(bytes)
+                .map_err(|e| companin_ingest::ParseError::InvalidUtf8 {
+                    offset: e.utf8_error().valid_up_to(),
+                })
+                .and_then(|t| plain(&t))
+        })
+        .await
+        .map_err(blocking_failed)?,
+        _ => {
+            let format = item
+                .media_type
+                .as_deref()
+                .and_then(SourceFormat::from_media_type)
+                .ok_or_else(|| {
+                    Failure::Permanent("the item's file type is not supported".into())
+                })?;
+            tokio::task::spawn_blocking(move || match format {
+                SourceFormat::Pdf => parse_pdf_with_timeout(bytes, pdf_limit),
+                other => parse(other, &bytes),
+            })
+            .await
+            .map_err(blocking_failed)?
+        }
+    };
+    parsed.map_err(|e| Failure::Permanent(e.to_string()))
+}
+
+/// Runs the pipeline on one item and stores its chunks. Progress goes to `control`, scaled
+/// into `range`.
+pub async fn ingest_item(
+    rt: &Arc<Runtime>,
+    item: knowledge_item::Model,
+    control: &Arc<Control>,
+    range: (f64, f64),
+) -> Result<(), Failure> {
+    store::set_status(&rt.db, &item, PROCESSING, None).await?;
+    let parsed = match item.kind.as_str() {
+        "qa" => None,
+        _ => Some(parse_item(rt, &item).await?),
+    };
+    let embedder = rt.embedder.clone();
+    let options = chunk_options(rt);
+    let work_item = item.clone();
+    let work_control = control.clone();
+    let prepared = tokio::task::spawn_blocking(move || {
+        let mut progress = |done: usize, total: usize| {
+            let fraction = if total == 0 {
+                1.0
+            } else {
+                done as f64 / total as f64
+            };
+            work_control.set_progress(range.0 + (range.1 - range.0) * fraction);
+            !work_control.is_canceled()
+        };
+        let alternates: Vec<String> =
+            serde_json::from_value(work_item.alternate_questions.clone()).unwrap_or_default();
+        let source = match &parsed {
+            Some(parsed) => Source::Document {
+                title: &work_item.title,
+                parsed,
+            },
+            None => Source::Qa {
+                question: work_item.question.as_deref().unwrap_or_default(),
+                alternates: &alternates,
+                answer: work_item.answer.as_deref().unwrap_or_default(),
+            },
+        };
+        prepare(source, &embedder, options, &mut progress)
+    })
+    .await
+    .map_err(blocking_failed)?
+    .map_err(|e| match e {
+        PrepareError::Canceled => Failure::Canceled,
+        PrepareError::Model(e) => Failure::Permanent(format!("embedding failed: {e}")),
+    })?;
+    if !store::replace_chunks(&rt.db, &item, prepared).await? {
+        tracing::info!(knowledge_id = %item.id, "item changed or deleted while processing; result dropped");
+    }
+    Ok(())
+}
+
+/// Records a final failure on the item: a canceled re-process keeps the chunks it had.
+pub async fn fail_item(
+    rt: &Runtime,
+    item: &knowledge_item::Model,
+    failure: &Failure,
+) -> Result<(), DbErr> {
+    let (status, error) = match failure {
+        Failure::Canceled if item.chunk_count > 0 => (READY, None),
+        Failure::Canceled => (FAILED, Some("ingestion was canceled".to_owned())),
+        other => (FAILED, Some(other.message())),
+    };
+    store::set_status(&rt.db, item, status, error)
+        .await
+        .map(|_| ())
+}
+
+/// The tenant's item with this id, if it still exists.
+pub async fn find_item(
+    rt: &Runtime,
+    org_id: &str,
+    env: Environment,
+    id: &str,
+) -> Result<Option<knowledge_item::Model>, DbErr> {
+    use knowledge_item::Column as C;
+    knowledge_item::Entity::find_by_id(id)
+        .filter(C::OrgId.eq(org_id))
+        .filter(C::Environment.eq(env))
+        .one(&rt.db)
+        .await
+}
+
+/// The items a reindex covers: one, or all of the tenant's, oldest first.
+pub async fn reindex_items(
+    rt: &Runtime,
+    org_id: &str,
+    env: Environment,
+    only: Option<&str>,
+) -> Result<Vec<knowledge_item::Model>, DbErr> {
+    use knowledge_item::Column as C;
+    let mut q = knowledge_item::Entity::find()
+        .filter(C::OrgId.eq(org_id))
+        .filter(C::Environment.eq(env));
+    if let Some(id) = only {
+        q = q.filter(C::Id.eq(id));
+    }
+    q.order_by_asc(C::CreatedAt).all(&rt.db).await
+}

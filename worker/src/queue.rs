@@ -1,0 +1,110 @@
+//! The apalis queue in the service's database, and the one task type it carries.
+
+use std::time::Duration;
+
+use apalis::prelude::TaskSink;
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use companin_config::Settings;
+use serde::{Deserialize, Serialize};
+
+/// A queued unit of work: the id of its `background_jobs` row, which holds the rest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct JobTask {
+    pub job_id: String,
+}
+
+/// apalis' storage for [`JobTask`], in whichever database the service uses.
+#[derive(Clone)]
+pub enum Queue {
+    Sqlite(SqliteStorage<JobTask>),
+    Postgres(PostgresStorage<JobTask>),
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Queue::Sqlite(_) => "Queue::Sqlite",
+            Queue::Postgres(_) => "Queue::Postgres",
+        })
+    }
+}
+
+/// Why the queue could not be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("cannot open the job queue: {0}")]
+    Connect(#[from] sqlx::Error),
+    #[error("cannot set up the job queue tables: {0}")]
+    Setup(String),
+    #[error("cannot enqueue the job: {0}")]
+    Push(String),
+}
+
+impl Queue {
+    /// Connects to the queue in the database of `settings`, creating apalis' tables when
+    /// missing (their own migrations, kept apart from ours).
+    pub async fn connect(settings: &Settings) -> Result<Queue, QueueError> {
+        let url = settings.database_url();
+        let heartbeat = Duration::from_secs(settings.worker.heartbeat_secs);
+        let queue_name = "companin-jobs";
+        if settings.is_sqlite() {
+            use apalis_sqlite::{Config, SqliteConnectOptions, SqlitePoolOptions};
+            use std::str::FromStr;
+            // Its own small pool: the queue's polling must not queue behind the API's single
+            // write connection. WAL and a busy timeout let them share the file.
+            let options = SqliteConnectOptions::from_str(&url)?
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(2)
+                .connect_with(options)
+                .await?;
+            SqliteStorage::setup(&pool)
+                .await
+                .map_err(|e| QueueError::Setup(e.to_string()))?;
+            let config = Config::default()
+                .queue(queue_name)
+                .heartbeat_interval(heartbeat)
+                .missed_heartbeats(2)
+                .batch_size(1);
+            Ok(Queue::Sqlite(SqliteStorage::new(&pool).with_config(config)))
+        } else {
+            use apalis_postgres::{Config, PgPool};
+            let pool = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()
+                .max_connections(4)
+                .connect(&url)
+                .await?;
+            let _: &PgPool = &pool;
+            PostgresStorage::<()>::setup(&pool)
+                .await
+                .map_err(|e| QueueError::Setup(e.to_string()))?;
+            let config = Config::default()
+                .queue(queue_name)
+                .heartbeat_interval(heartbeat)
+                .missed_heartbeats(2)
+                .batch_size(1);
+            Ok(Queue::Postgres(
+                PostgresStorage::new(&pool).with_config(config),
+            ))
+        }
+    }
+
+    /// Enqueues the job with this id.
+    pub async fn push(&self, job_id: &str) -> Result<(), QueueError> {
+        let task = JobTask {
+            job_id: job_id.to_owned(),
+        };
+        match self.clone() {
+            Queue::Sqlite(mut s) => s
+                .push(task)
+                .await
+                .map_err(|e| QueueError::Push(e.to_string())),
+            Queue::Postgres(mut s) => s
+                .push(task)
+                .await
+                .map_err(|e| QueueError::Push(e.to_string())),
+        }
+    }
+}

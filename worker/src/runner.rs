@@ -1,0 +1,194 @@
+//! The apalis workers: one per process, running up to `worker.concurrency` jobs at once.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::layers::retry::HasherRng;
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::prelude::*;
+use companin_entity::job;
+
+use crate::Runtime;
+use crate::ingest::{self, Failure};
+use crate::jobs::{self, JobStatus, KIND_INGEST, KIND_REINDEX};
+use crate::progress::{self, Control};
+use crate::queue::{JobTask, Queue};
+
+/// A failed attempt that apalis should retry after its backoff.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RetryLater(String);
+
+/// Runs workers on `queue` until `shutdown` resolves; jobs in flight then finish their
+/// current step or are picked up again by another worker.
+pub async fn run_workers<F>(rt: Arc<Runtime>, queue: Queue, shutdown: F) -> anyhow::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let settings = rt.settings.worker.clone();
+    let name = format!(
+        "companin-{}-{}",
+        std::process::id(),
+        &uuid::Uuid::now_v7().simple().to_string()[20..]
+    );
+    let poll = Duration::from_millis(settings.poll_interval_ms);
+    let first = Duration::from_millis(settings.retry_backoff_ms);
+    let backoff = ExponentialBackoffMaker::new(first, first * 32, 0.2, HasherRng::default())
+        .map_err(|e| anyhow::anyhow!("bad retry backoff: {e}"))?
+        .make_backoff();
+    let retries = usize::try_from(settings.max_attempts.saturating_sub(1)).unwrap_or(0);
+    tracing::info!(worker = %name, concurrency = settings.concurrency, "job worker started");
+    macro_rules! run {
+        ($storage:expr) => {
+            WorkerBuilder::new(name.as_str())
+                .backend($storage.poll_with_interval(poll))
+                .data(rt.clone())
+                .concurrency(settings.concurrency)
+                .retry(RetryPolicy::retries(retries).with_backoff(backoff))
+                .build(handle)
+                .run_until(async move {
+                    shutdown.await;
+                    Ok::<(), std::io::Error>(())
+                })
+                .await
+        };
+    }
+    let result = match queue {
+        Queue::Sqlite(storage) => run!(storage),
+        Queue::Postgres(storage) => run!(storage),
+    };
+    result.map_err(|e| anyhow::anyhow!("job worker stopped: {e}"))
+}
+
+async fn handle(task: JobTask, rt: Data<Arc<Runtime>>) -> Result<(), RetryLater> {
+    use futures::FutureExt;
+    let rt: Arc<Runtime> = (*rt).clone();
+    // A panic fails this attempt (and is retried), never the worker. Parsing and embedding
+    // run on blocking threads, whose panics already arrive as errors; this covers the rest.
+    std::panic::AssertUnwindSafe(run_job(&rt, &task.job_id))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(RetryLater(format!("job {} panicked", task.job_id))))
+}
+
+/// One attempt at a job, with its timeout, and the bookkeeping of how it ended.
+pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> {
+    let job = match jobs::start(&rt.db, job_id).await {
+        Ok(Some(job)) => job,
+        Ok(None) => return Ok(()),
+        Err(e) => return Err(RetryLater(format!("cannot start job {job_id}: {e}"))),
+    };
+    let final_attempt =
+        job.attempts >= i32::try_from(rt.settings.worker.max_attempts).unwrap_or(i32::MAX);
+    let control = Arc::new(Control::default());
+    let watcher = progress::watch(rt.db.clone(), job.id.clone(), control.clone());
+    let limit = Duration::from_secs(rt.settings.worker.job_timeout_secs);
+    let started = std::time::Instant::now();
+    let outcome =
+        match tokio::time::timeout(limit, execute(rt, &job, &control, final_attempt)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                // The blocking work stops at its next check of the flag.
+                control.cancel();
+                let failure =
+                    Failure::Retryable(format!("the job took longer than {} s", limit.as_secs()));
+                if final_attempt {
+                    record_item_failure(rt, &job, &failure).await;
+                }
+                Err(failure)
+            }
+        };
+    watcher.abort();
+    tracing::info!(
+        job_id = %job.id,
+        kind = %job.kind,
+        attempt = job.attempts,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        outcome = ?outcome,
+        "job attempt finished"
+    );
+    let recorded = match outcome {
+        Ok(()) => jobs::finish(&rt.db, &job.id, JobStatus::Succeeded, None).await,
+        Err(Failure::Canceled) => jobs::finish(&rt.db, &job.id, JobStatus::Canceled, None).await,
+        Err(Failure::Retryable(m)) if !final_attempt => {
+            return match jobs::requeue(&rt.db, &job.id, m.clone()).await {
+                Ok(()) => Err(RetryLater(m)),
+                Err(e) => Err(RetryLater(format!("{m}; and cannot record it: {e}"))),
+            };
+        }
+        Err(Failure::Retryable(m) | Failure::Permanent(m)) => {
+            jobs::finish(&rt.db, &job.id, JobStatus::Failed, Some(m)).await
+        }
+    };
+    recorded.map_err(|e| RetryLater(format!("cannot record the end of job {}: {e}", job.id)))
+}
+
+async fn record_item_failure(rt: &Arc<Runtime>, job: &job::Model, failure: &Failure) {
+    let Some(id) = job.knowledge_id.as_deref() else {
+        return;
+    };
+    if let Ok(Some(item)) = ingest::find_item(rt, &job.org_id, job.environment, id).await
+        && let Err(e) = ingest::fail_item(rt, &item, failure).await
+    {
+        tracing::warn!(knowledge_id = id, error = %e, "cannot record the item's failure");
+    }
+}
+
+async fn execute(
+    rt: &Arc<Runtime>,
+    job: &job::Model,
+    control: &Arc<Control>,
+    final_attempt: bool,
+) -> Result<(), Failure> {
+    match job.kind.as_str() {
+        KIND_INGEST => {
+            let Some(id) = job.knowledge_id.as_deref() else {
+                return Err(Failure::Permanent("the job names no knowledge item".into()));
+            };
+            // Deleted since it was queued: nothing left to do.
+            let Some(item) = ingest::find_item(rt, &job.org_id, job.environment, id).await? else {
+                return Ok(());
+            };
+            let result = ingest::ingest_item(rt, item.clone(), control, (0.0, 1.0)).await;
+            if let Err(failure) = &result
+                && (final_attempt || !matches!(failure, Failure::Retryable(_)))
+            {
+                ingest::fail_item(rt, &item, failure).await?;
+            }
+            result
+        }
+        KIND_REINDEX => {
+            let only = job.params.get("knowledge_id").and_then(|v| v.as_str());
+            let items = ingest::reindex_items(rt, &job.org_id, job.environment, only).await?;
+            let total = items.len().max(1) as f64;
+            let mut failed = 0;
+            for (i, item) in items.iter().enumerate() {
+                if control.is_canceled() {
+                    return Err(Failure::Canceled);
+                }
+                let range = (i as f64 / total, (i + 1) as f64 / total);
+                match ingest::ingest_item(rt, item.clone(), control, range).await {
+                    Ok(()) => {}
+                    Err(Failure::Canceled) => {
+                        ingest::fail_item(rt, item, &Failure::Canceled).await?;
+                        return Err(Failure::Canceled);
+                    }
+                    Err(Failure::Retryable(m)) => return Err(Failure::Retryable(m)),
+                    Err(failure) => {
+                        ingest::fail_item(rt, item, &failure).await?;
+                        failed += 1;
+                    }
+                }
+            }
+            if failed > 0 {
+                return Err(Failure::Permanent(format!(
+                    "{failed} of {} items failed; each item records why",
+                    items.len()
+                )));
+            }
+            Ok(())
+        }
+        other => Err(Failure::Permanent(format!("unknown job kind `{other}`"))),
+    }
+}

@@ -1,0 +1,117 @@
+//! Writing what the pipeline prepared: chunks, vectors and the item's new state together.
+
+use companin_entity::db::{begin_write, now};
+use companin_entity::knowledge_chunk::encode_vector;
+use companin_entity::{Environment, environment, knowledge_chunk, knowledge_item};
+use companin_ingest::Prepared;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, Set,
+};
+use serde_json::json;
+
+/// Item statuses.
+pub const PENDING: &str = "pending";
+pub const PROCESSING: &str = "processing";
+pub const READY: &str = "ready";
+pub const FAILED: &str = "failed";
+
+/// Rows per multi-row insert (well under SQLite's bound on parameters).
+const INSERT_BATCH: usize = 200;
+
+/// Moves the tenant's index version on, in the transaction that changed its chunks.
+pub async fn bump_index_version(
+    conn: &impl ConnectionTrait,
+    org_id: &str,
+    env: Environment,
+) -> Result<(), DbErr> {
+    use environment::Column as C;
+    environment::Entity::update_many()
+        .col_expr(C::IndexVersion, Expr::col(C::IndexVersion).add(1))
+        .filter(C::OrgId.eq(org_id))
+        .filter(C::Environment.eq(env))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Sets an item's status (and error) unless its content moved on to another version or it
+/// was deleted meanwhile; answers whether it did.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    item: &knowledge_item::Model,
+    status: &str,
+    error: Option<String>,
+) -> Result<bool, DbErr> {
+    use knowledge_item::Column as C;
+    let res = knowledge_item::Entity::update_many()
+        .col_expr(C::Status, Expr::value(status))
+        .col_expr(C::Error, Expr::value(error))
+        .col_expr(C::UpdatedAt, Expr::value(now()))
+        .filter(C::Id.eq(item.id.as_str()))
+        .filter(C::Version.eq(item.version))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
+}
+
+/// Replaces the item's chunks with `prepared` and marks it `ready`, in one transaction with
+/// the tenant's index version. Answers `false`, writing nothing, when the item was deleted or
+/// its content replaced since `item` was read: that newer version has its own job.
+pub async fn replace_chunks(
+    db: &DatabaseConnection,
+    item: &knowledge_item::Model,
+    prepared: Prepared,
+) -> Result<bool, DbErr> {
+    let txn = begin_write(db).await?;
+    let current = knowledge_item::Entity::find_by_id(item.id.as_str())
+        .one(&txn)
+        .await?;
+    let Some(current) = current.filter(|c| c.version == item.version) else {
+        return Ok(false);
+    };
+    knowledge_chunk::Entity::delete_many()
+        .filter(knowledge_chunk::Column::KnowledgeId.eq(item.id.as_str()))
+        .exec(&txn)
+        .await?;
+    let at = now();
+    let chunk_count = prepared.chunks.len();
+    let rows: Vec<knowledge_chunk::ActiveModel> = prepared
+        .chunks
+        .into_iter()
+        .enumerate()
+        .map(|(position, c)| knowledge_chunk::ActiveModel {
+            id: Set(format!("chk_{}", uuid::Uuid::now_v7().simple())),
+            knowledge_id: Set(item.id.clone()),
+            org_id: Set(item.org_id.clone()),
+            environment: Set(item.environment),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            heading: Set(c.heading),
+            content: Set(c.content),
+            token_count: Set(i32::try_from(c.token_count).unwrap_or(i32::MAX)),
+            embedding: Set(encode_vector(&c.vector)),
+            source: Set(item.source.clone()),
+            created_at: Set(at),
+        })
+        .collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<_> = rows.by_ref().take(INSERT_BATCH).collect();
+        knowledge_chunk::Entity::insert_many(batch)
+            .exec(&txn)
+            .await?;
+    }
+    let mut active = current.into_active_model();
+    active.status = Set(READY.to_owned());
+    active.error = Set(None);
+    active.chunk_count = Set(i32::try_from(chunk_count).unwrap_or(i32::MAX));
+    active.summary_kind = Set(prepared.summary.as_ref().map(|_| "extractive".to_owned()));
+    active.summary = Set(prepared.summary);
+    active.keywords = Set(json!(prepared.keywords));
+    active.updated_at = Set(at);
+    active.update(&txn).await?;
+    bump_index_version(&txn, &item.org_id, item.environment).await?;
+    txn.commit().await?;
+    Ok(true)
+}
