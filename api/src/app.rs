@@ -64,11 +64,7 @@ impl Workers {
                 .await
                 .context("loading the embedding model")?
                 .context("cannot load the embedding model")?;
-        let runtime = Arc::new(Runtime {
-            db,
-            embedder,
-            settings: settings.clone(),
-        });
+        let runtime = Arc::new(Runtime::new(db, embedder, settings.clone())?);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(companin_worker::run_workers(runtime, queue, async move {
             let _ = stopped.await;

@@ -306,7 +306,9 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
-            concurrency: 2,
+            // Jobs mostly wait for the embedder, whose batcher shares forward passes between
+            // them: more jobs in flight make fuller batches, not more CPU contention.
+            concurrency: 8,
             job_timeout_secs: 600,
             max_attempts: 3,
             retry_backoff_ms: 2_000,

@@ -5,8 +5,10 @@
 //! is used, so a missing, truncated or swapped file is a clear start-up error that says how to
 //! fetch it, never a panic or a silently different model.
 
+mod batcher;
 mod embedder;
 mod manifest;
 
+pub use batcher::{Batcher, Embed};
 pub use embedder::{EMBEDDER_DIR, Embedded, Embedder, EmbedderOptions, dot, normalize};
 pub use manifest::{ModelError, verify_file};

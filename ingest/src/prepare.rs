@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use companin_inference::{Embedder, ModelError};
+use companin_inference::{Embed, ModelError};
 
 use crate::chunk::{Chunk, ChunkOptions, chunk};
 use crate::enrich;
@@ -61,13 +61,13 @@ pub enum PrepareError {
 /// embedded; returning `false` cancels.
 pub fn prepare(
     source: Source<'_>,
-    embedder: &Embedder,
+    embedder: &dyn Embed,
     options: ChunkOptions,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Result<Prepared, PrepareError> {
     match source {
         Source::Document { title, parsed } => {
-            let chunks = chunk(parsed, title, embedder.tokenizer(), options);
+            let chunks = chunk(parsed, title, embedder.model().tokenizer(), options);
             prepare_chunks(chunks, embedder, progress, true)
         }
         Source::Qa {
@@ -82,7 +82,11 @@ pub fn prepare(
                 .chain(alternates.iter().map(String::as_str))
                 .filter(|q| !q.trim().is_empty())
                 .collect();
-            let vectors = embedder.embed(&phrasings)?;
+            let vectors: Vec<Vec<f32>> = embedder
+                .embed_spans(&phrasings, &[])?
+                .into_iter()
+                .map(|e| e.vector)
+                .collect();
             if !progress(phrasings.len(), phrasings.len()) {
                 return Err(PrepareError::Canceled);
             }
@@ -95,6 +99,7 @@ pub fn prepare(
                     PreparedChunk {
                         heading: None,
                         token_count: embedder
+                            .model()
                             .tokenizer()
                             .encode_fast(content.as_str(), false)
                             .map(|e| e.get_ids().len())
@@ -113,7 +118,7 @@ pub fn prepare(
     }
 }
 
-fn qa_keywords(question: &str, embedder: &Embedder) -> Result<Vec<String>, ModelError> {
+fn qa_keywords(question: &str, embedder: &dyn Embed) -> Result<Vec<String>, ModelError> {
     let chunks = vec![Chunk {
         heading: None,
         content: question.to_owned(),
@@ -130,7 +135,7 @@ fn qa_keywords(question: &str, embedder: &Embedder) -> Result<Vec<String>, Model
 
 fn prepare_chunks(
     chunks: Vec<Chunk>,
-    embedder: &Embedder,
+    embedder: &dyn Embed,
     progress: &mut dyn FnMut(usize, usize) -> bool,
     with_summary: bool,
 ) -> Result<Prepared, PrepareError> {
@@ -188,7 +193,7 @@ fn prepare_chunks(
     }
 
     // One batch per step: progress and the cancel flag are checked after each.
-    let group = embedder.options().batch_size.max(1);
+    let group = embedder.model().options().batch_size.max(1);
     let total = chunks.len();
     let mut out = Vec::with_capacity(total);
     let mut phrase_sums: Vec<(Vec<f32>, usize)> = vec![(Vec::new(), 0); top.len()];
@@ -196,7 +201,7 @@ fn prepare_chunks(
     for (g, batch) in chunks.chunks(group).enumerate() {
         let first = g * group;
         let texts: Vec<&str> = batch.iter().map(|c| c.content.as_str()).collect();
-        let embedded = embedder.embed_with_spans(&texts, &requests[first..first + batch.len()])?;
+        let embedded = embedder.embed_spans(&texts, &requests[first..first + batch.len()])?;
         for (offset, (c, e)) in batch.iter().zip(embedded).enumerate() {
             let i = first + offset;
             for ((span, label), vector) in requests[i].iter().zip(&labels[i]).zip(e.spans) {

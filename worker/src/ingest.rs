@@ -90,11 +90,14 @@ pub async fn ingest_item(
     control: &Arc<Control>,
     range: (f64, f64),
 ) -> Result<(), Failure> {
+    let t0 = std::time::Instant::now();
     store::set_status(&rt.db, &item, PROCESSING, None).await?;
+    let t1 = std::time::Instant::now();
     let parsed = match item.kind.as_str() {
         "qa" => None,
         _ => Some(parse_item(rt, &item).await?),
     };
+    let t2 = std::time::Instant::now();
     let embedder = rt.embedder.clone();
     let options = chunk_options(rt);
     let work_item = item.clone();
@@ -122,7 +125,7 @@ pub async fn ingest_item(
                 answer: work_item.answer.as_deref().unwrap_or_default(),
             },
         };
-        prepare(source, &embedder, options, &mut progress)
+        prepare(source, &*embedder, options, &mut progress)
     })
     .await
     .map_err(blocking_failed)?
@@ -130,9 +133,22 @@ pub async fn ingest_item(
         PrepareError::Canceled => Failure::Canceled,
         PrepareError::Model(e) => Failure::Permanent(format!("embedding failed: {e}")),
     })?;
+    let t3 = std::time::Instant::now();
+    let chunks = prepared.chunks.len();
     if !store::replace_chunks(&rt.db, &item, prepared).await? {
         tracing::info!(knowledge_id = %item.id, "item changed or deleted while processing; result dropped");
     }
+    let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;
+    let t4 = std::time::Instant::now();
+    tracing::info!(
+        knowledge_id = %item.id,
+        chunks,
+        mark_ms = ms(t0, t1),
+        parse_ms = ms(t1, t2),
+        prepare_ms = ms(t2, t3),
+        store_ms = ms(t3, t4),
+        "item ingested"
+    );
     Ok(())
 }
 

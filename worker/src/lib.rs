@@ -21,20 +21,39 @@ pub mod store;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use companin_config::Settings;
-use companin_inference::{Embedder, EmbedderOptions};
+use companin_inference::{Batcher, Embed, Embedder, EmbedderOptions};
 use sea_orm::DatabaseConnection;
 
 pub use queue::Queue;
 pub use runner::run_workers;
 
-/// What job handlers share: the database, the loaded embedder and the settings.
+/// What job handlers share: the database, the embedder (behind a batcher that lets
+/// concurrent jobs share forward passes) and the settings.
 pub struct Runtime {
     /// Writes (on SQLite, the process's single write connection).
     pub db: DatabaseConnection,
-    pub embedder: Arc<Embedder>,
+    pub embedder: Arc<dyn Embed>,
     pub settings: Settings,
+}
+
+/// How long the batcher waits for other jobs' texts before running a partial batch.
+const BATCH_WINDOW: Duration = Duration::from_millis(3);
+
+impl Runtime {
+    pub fn new(
+        db: DatabaseConnection,
+        embedder: Arc<Embedder>,
+        settings: Settings,
+    ) -> Result<Runtime, companin_inference::ModelError> {
+        Ok(Runtime {
+            db,
+            embedder: Arc::new(Batcher::new(embedder, BATCH_WINDOW)?),
+            settings,
+        })
+    }
 }
 
 impl std::fmt::Debug for Runtime {

@@ -48,6 +48,8 @@ impl Queue {
         let url = settings.database_url();
         let heartbeat = Duration::from_secs(settings.worker.heartbeat_secs);
         let queue_name = "companin-jobs";
+        // One poll may take as many jobs as the worker runs at once.
+        let fetch = settings.worker.concurrency.max(1);
         if settings.is_sqlite() {
             use apalis_sqlite::{Config, SqliteConnectOptions, SqlitePoolOptions};
             use std::str::FromStr;
@@ -68,7 +70,7 @@ impl Queue {
                 .queue(queue_name)
                 .heartbeat_interval(heartbeat)
                 .missed_heartbeats(2)
-                .batch_size(1);
+                .batch_size(fetch);
             Ok(Queue::Sqlite(SqliteStorage::new(&pool).with_config(config)))
         } else {
             use apalis_postgres::{Config, PgPool};
@@ -84,7 +86,7 @@ impl Queue {
                 .queue(queue_name)
                 .heartbeat_interval(heartbeat)
                 .missed_heartbeats(2)
-                .batch_size(1);
+                .batch_size(fetch);
             Ok(Queue::Postgres(
                 PostgresStorage::new(&pool).with_config(config),
             ))

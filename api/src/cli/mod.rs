@@ -1,5 +1,6 @@
 //! The `companin` command line: the service, migrations, and operator commands.
 
+mod bench;
 mod org;
 mod reindex;
 
@@ -68,6 +69,11 @@ enum Command {
     },
     /// Apply pending database migrations
     Migrate,
+    /// Measure (a benchmark, not a test)
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Manage organizations (tenants)
     Org {
         #[command(subcommand)]
@@ -80,6 +86,22 @@ enum Command {
     },
     /// Print the OpenAPI document
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Ingest a BEIR corpus (JSON lines of {_id, title, text}) through the real pipeline into
+    /// a scratch database, and compare with the raw embedder on the same texts
+    Ingest {
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Only the first N documents
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,7 +159,10 @@ pub fn main() -> ExitCode {
         models_dir: match &cli.command {
             Command::Serve { models_dir, .. }
             | Command::Worker { models_dir }
-            | Command::Reindex { models_dir, .. } => models_dir.clone(),
+            | Command::Reindex { models_dir, .. }
+            | Command::Bench {
+                command: BenchCommand::Ingest { models_dir, .. },
+            } => models_dir.clone(),
             _ => None,
         },
     };
@@ -181,6 +206,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             knowledge_id,
             ..
         } => reindex::run(&settings, org_id.as_deref(), knowledge_id.as_deref()).await,
+        Command::Bench {
+            command: BenchCommand::Ingest { corpus, limit, .. },
+        } => bench::ingest(&settings, &corpus, limit).await,
         Command::Migrate => {
             let db = crate::db::connect(&settings).await?;
             let pending = crate::db::pending_migrations(&db).await?;

@@ -38,11 +38,11 @@ pub async fn run(
     let embedder = tokio::task::spawn_blocking(move || companin_worker::load_embedder(&loading))
         .await
         .context("loading the embedding model")??;
-    let runtime = Arc::new(Runtime {
-        db: pools.write.clone(),
+    let runtime = Arc::new(Runtime::new(
+        pools.write.clone(),
         embedder,
-        settings: settings.clone(),
-    });
+        settings.clone(),
+    )?);
     let bar = ProgressBar::new(items.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} items  {elapsed_precise}  {msg}")

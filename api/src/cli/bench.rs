@@ -1,0 +1,238 @@
+//! `companin bench ingest`: the ingestion pipeline's throughput against the raw embedder's,
+//! measured in one run on the same texts.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use companin_config::Settings;
+use companin_entity::{Environment, knowledge_item};
+use companin_ingest::{ChunkOptions, chunk::chunk, parse::plain};
+use companin_worker::{Queue, Runtime};
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::jwt::JwtKeys;
+use crate::services::knowledge::{self, NewItem, NewSource};
+use crate::services::{Actor, Tenant, orgs};
+use crate::state::AppState;
+use crate::telemetry::TelemetryWriter;
+
+#[derive(Deserialize)]
+struct Doc {
+    title: String,
+    text: String,
+}
+
+fn read_corpus(path: &Path, limit: Option<usize>) -> anyhow::Result<Vec<Doc>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut docs = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let doc: Doc = serde_json::from_str(line)
+            .with_context(|| format!("{} line {}", path.display(), n + 1))?;
+        docs.push(doc);
+        if limit.is_some_and(|l| docs.len() >= l) {
+            break;
+        }
+    }
+    Ok(docs)
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64().max(1e-9)
+}
+
+/// Runs the benchmark and prints its figures.
+pub async fn ingest(
+    settings: &Settings,
+    corpus: &Path,
+    limit: Option<usize>,
+) -> anyhow::Result<()> {
+    let docs = read_corpus(corpus, limit)?;
+    anyhow::ensure!(!docs.is_empty(), "the corpus is empty");
+    let loading = settings.clone();
+    let embedder = tokio::task::spawn_blocking(move || companin_worker::load_embedder(&loading))
+        .await
+        .context("loading the embedding model")??;
+    let options = ChunkOptions {
+        max_tokens: settings.ingest.chunk_tokens,
+        overlap_tokens: settings.ingest.chunk_overlap_tokens,
+    };
+
+    // The texts the pipeline will embed, made by the same chunker.
+    let mut chunk_texts = Vec::new();
+    let chunking = Instant::now();
+    for d in &docs {
+        if let Ok(parsed) = plain(&d.text) {
+            chunk_texts.extend(
+                chunk(&parsed, &d.title, embedder.tokenizer(), options)
+                    .into_iter()
+                    .map(|c| c.content),
+            );
+        }
+    }
+    let chunking = chunking.elapsed();
+    println!(
+        "chunker: {} documents into {} chunks in {:.2} s ({:.1} docs/s)",
+        docs.len(),
+        chunk_texts.len(),
+        chunking.as_secs_f64(),
+        rate(docs.len(), chunking)
+    );
+    let titles: Vec<String> = docs.iter().map(|d| d.title.clone()).collect();
+    let raw = embedder.clone();
+    let texts = chunk_texts.clone();
+    let (short, long) =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<(Duration, Duration)> {
+            raw.embed(&texts[..texts.len().min(64)])?;
+            let t = Instant::now();
+            raw.embed(&titles)?;
+            let short = t.elapsed();
+            let t = Instant::now();
+            raw.embed(&texts)?;
+            Ok((short, t.elapsed()))
+        })
+        .await??;
+    println!(
+        "raw embedder (batch {}, {} threads): {:.1} sentences/s on {} titles; {:.1} chunks/s on the pipeline's {} chunks",
+        embedder.options().batch_size,
+        settings.embedder.threads,
+        rate(docs.len(), short),
+        docs.len(),
+        rate(chunk_texts.len(), long),
+        chunk_texts.len(),
+    );
+
+    // The pipeline: a scratch database, the real create path, the real workers.
+    let scratch = tempdir()?;
+    let mut s = settings.clone();
+    s.data_dir = scratch.clone();
+    s.database_url = None;
+    s.auto_migrate = Some(true);
+    let pools = crate::db::Pools::open(&s).await?;
+    crate::db::prepare(&pools.write, &s).await?;
+    let queue = Queue::connect(&s).await?;
+    let new = orgs::create(
+        &pools.write,
+        "bench",
+        Some(i64::from(u32::MAX)),
+        &Actor::Cli,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    let tenant = Tenant {
+        org_id: crate::ids::OrgId::from_db(new.org.id.clone()),
+        environment: Environment::Production,
+    };
+    let (telemetry, telemetry_stop) =
+        TelemetryWriter::spawn(pools.write.clone(), 250, Duration::from_millis(200));
+    let state = AppState::new(
+        pools.clone(),
+        s.clone(),
+        JwtKeys::new(&s.jwt_secret()?),
+        telemetry,
+        Some(queue.clone()),
+    );
+    let runtime = Arc::new(Runtime::new(
+        pools.write.clone(),
+        embedder.clone(),
+        s.clone(),
+    )?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let workers = tokio::spawn(companin_worker::run_workers(runtime, queue, async move {
+        let _ = stopped.await;
+    }));
+
+    let bar = ProgressBar::new(docs.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} ready  {elapsed_precise}  {per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let mut created = 0usize;
+    for d in &docs {
+        let item = NewItem {
+            title: Some(d.title.chars().take(500).collect()),
+            source: NewSource::Text {
+                content: d.text.clone(),
+            },
+            metadata: None,
+            assistant_ids: None,
+            replace: false,
+        };
+        match knowledge::create(&state, &tenant, &Actor::Cli, item).await {
+            Ok(knowledge::Created::Accepted(_)) => created += 1,
+            Ok(knowledge::Created::Existing(_)) => {}
+            Err(e) => anyhow::bail!("creating an item failed: {}", e.detail),
+        }
+    }
+    let enqueued = started.elapsed();
+    let (ready, failed, chunks) = loop {
+        let count = |status: &'static str| {
+            knowledge_item::Entity::find()
+                .filter(knowledge_item::Column::Status.eq(status))
+                .count(&pools.read)
+        };
+        let ready = count("ready").await?;
+        let failed = count("failed").await?;
+        bar.set_position(ready + failed);
+        if (ready + failed) as usize >= created {
+            let items = knowledge_item::Entity::find().all(&pools.read).await?;
+            let chunks: i64 = items.iter().map(|i| i64::from(i.chunk_count)).sum();
+            break (ready, failed, chunks);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let elapsed = started.elapsed();
+    bar.finish_and_clear();
+    let _ = stop.send(());
+    workers.await.context("worker task")??;
+    telemetry_stop.shutdown().await;
+    pools.close().await;
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    let pipeline_chunks = rate(usize::try_from(chunks).unwrap_or(0), elapsed);
+    let raw_chunks = rate(chunk_texts.len(), long);
+    let report = json!({
+        "documents": docs.len(),
+        "items": created,
+        "ready": ready,
+        "failed": failed,
+        "chunks": chunks,
+        "enqueue_s": enqueued.as_secs_f64(),
+        "pipeline_s": elapsed.as_secs_f64(),
+        "pipeline_docs_per_s": rate(created, elapsed),
+        "pipeline_chunks_per_s": pipeline_chunks,
+        "raw_chunks_per_s": raw_chunks,
+        "raw_docs_per_s": rate(created, long),
+        "raw_sentences_per_s": rate(docs.len(), short),
+        "pipeline_over_raw": pipeline_chunks / raw_chunks.max(1e-9),
+        "worker_concurrency": s.worker.concurrency,
+    });
+    println!(
+        "pipeline: {} items ready ({} failed) with {} chunks in {:.1} s: {:.1} docs/s, {:.1} chunks/s = {:.0} % of the raw embedder",
+        ready,
+        failed,
+        chunks,
+        elapsed.as_secs_f64(),
+        rate(created, elapsed),
+        pipeline_chunks,
+        100.0 * pipeline_chunks / raw_chunks.max(1e-9)
+    );
+    println!("{report}");
+    Ok(())
+}
+
+fn tempdir() -> anyhow::Result<std::path::PathBuf> {
+    let dir =
+        std::env::temp_dir().join(format!("companin-bench-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
