@@ -812,6 +812,39 @@ fn spawn_worker(app: &TestApp) -> std::process::Child {
         .expect("companin worker starts")
 }
 
+/// An attempt that runs past the job timeout fails and is retried with backoff, up to the
+/// bound; then the job and item fail with the reason.
+async fn timeouts_are_retried_then_fail(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.worker.job_timeout_secs = 1;
+        s.worker.max_attempts = 2;
+    })
+    .await;
+    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+    let c = &org.production;
+    let (_, item) = app
+        .call(
+            c,
+            Method::POST,
+            "/api/v1/knowledge/",
+            Some(json!({"type": "text", "title": "Long", "content": long_text()})),
+        )
+        .await;
+    let j = wait_job(&app, c, item["job_id"].as_str().unwrap()).await;
+    assert_eq!(j["status"], "failed", "{j}");
+    assert_eq!(j["attempts"], 2, "{j}");
+    assert!(
+        j["error"].as_str().unwrap().contains("longer than 1 s"),
+        "{j}"
+    );
+    let done = wait_done(&app, c, item["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert!(
+        done["error"].as_str().unwrap().contains("longer than 1 s"),
+        "{done}"
+    );
+}
+
 async fn reindex_reprocesses_everything(backend: Backend) {
     let app = spawn_app(backend).await;
     let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
@@ -948,6 +981,7 @@ crate::on_both_backends!(
     list_patch_and_delete,
     cancel_queued_and_running,
     killed_worker_job_is_taken_over,
+    timeouts_are_retried_then_fail,
     reindex_reprocesses_everything,
     tenant_walls,
 );

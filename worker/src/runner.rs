@@ -37,7 +37,11 @@ where
     let backoff = ExponentialBackoffMaker::new(first, first * 32, 0.2, HasherRng::default())
         .map_err(|e| anyhow::anyhow!("bad retry backoff: {e}"))?
         .make_backoff();
-    let retries = usize::try_from(settings.max_attempts.saturating_sub(1)).unwrap_or(0);
+    // Our job row counts attempts and decides when a job has failed for good (it marks the
+    // row and item, then answers Ok so apalis stops). apalis' own retry bound is only a
+    // backstop, set with room to spare: its counter also moves when it re-queues a dead
+    // worker's task, and it must never stop retrying while our row still says `queued`.
+    let retries = usize::try_from(settings.max_attempts.saturating_mul(2)).unwrap_or(usize::MAX);
     tracing::info!(worker = %name, concurrency = settings.concurrency, "job worker started");
     macro_rules! run {
         ($storage:expr) => {
