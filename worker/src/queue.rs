@@ -73,12 +73,11 @@ impl Queue {
                 .batch_size(fetch);
             Ok(Queue::Sqlite(SqliteStorage::new(&pool).with_config(config)))
         } else {
-            use apalis_postgres::{Config, PgPool};
+            use apalis_postgres::Config;
             let pool = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()
                 .max_connections(4)
                 .connect(&url)
                 .await?;
-            let _: &PgPool = &pool;
             PostgresStorage::<()>::setup(&pool)
                 .await
                 .map_err(|e| QueueError::Setup(e.to_string()))?;
