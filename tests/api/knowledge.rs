@@ -714,7 +714,8 @@ async fn cancel_queued_and_running(backend: Backend) {
 }
 
 async fn wait_running(app: &TestApp, c: &Creds, job_id: &str) -> Value {
-    for _ in 0..600 {
+    // Up to a minute: under a loaded CI machine the first embedding batch can take a while.
+    for _ in 0..2400 {
         let j = job(app, c, job_id).await;
         if j["status"] == "running" && j["progress"].as_f64().unwrap() > 0.0 {
             return j;
