@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use companin_config::Settings;
-use companin_worker::{Queue, Runtime};
+use companin_worker::{Lane, Queue, Runtime};
 use poem::listener::TcpAcceptor;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -52,7 +52,8 @@ struct Workers {
 }
 
 impl Workers {
-    /// Loads the embedder (once for the process) and starts the workers on `queue`.
+    /// Loads the models (once for the process) and starts the workers: the jobs lane on
+    /// `queue` and, when generated summaries are on, the enrichment lane.
     async fn start(
         settings: &Settings,
         db: sea_orm::DatabaseConnection,
@@ -64,11 +65,56 @@ impl Workers {
                 .await
                 .context("loading the embedding model")?
                 .context("cannot load the embedding model")?;
-        let runtime = Arc::new(Runtime::new(db, embedder, settings.clone())?);
+        let mut runtime = Runtime::new(db, embedder, settings.clone())?;
+        let mut enrichment = None;
+        if settings.generator.summaries {
+            // Checked now, so a missing or corrupt file stops start-up with its message; loaded
+            // below in the background, so neither the API nor ingestion waits for it.
+            let checking = settings.clone();
+            tokio::task::spawn_blocking(move || companin_worker::check_generator(&checking))
+                .await
+                .context("checking the generator model")?
+                .context("cannot load the generator model")?;
+            let lane = Queue::connect_lane(settings, Lane::Enrichment).await?;
+            runtime = runtime.with_enrichment(lane.clone());
+            enrichment = Some(lane);
+        }
+        let runtime = Arc::new(runtime);
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(companin_worker::run_workers(runtime, queue, async move {
+        let (lanes_stop, lanes_stopped) = tokio::sync::watch::channel(false);
+        let stop_signal = move || {
+            let mut stopped = lanes_stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }
+        };
+        let jobs = tokio::spawn(companin_worker::run_workers(
+            runtime.clone(),
+            queue,
+            Lane::Jobs,
+            stop_signal(),
+        ));
+        let enrich = enrichment.map(|queue| {
+            let (runtime, settings, stopped) = (runtime.clone(), settings.clone(), stop_signal());
+            tokio::spawn(async move {
+                let generator =
+                    tokio::task::spawn_blocking(move || companin_worker::load_generator(&settings))
+                        .await
+                        .context("loading the generator model")?
+                        .context("cannot load the generator model")?;
+                runtime.set_generator(generator);
+                companin_worker::run_workers(runtime, queue, Lane::Enrichment, stopped).await
+            })
+        });
+        let task = tokio::spawn(async move {
             let _ = stopped.await;
-        }));
+            let _ = lanes_stop.send(true);
+            let mut result = jobs.await.context("job worker panicked")?;
+            if let Some(enrich) = enrich {
+                result = result.and(enrich.await.context("enrichment worker panicked")?);
+            }
+            result
+        });
         Ok(Workers { stop, task })
     }
 

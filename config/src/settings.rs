@@ -35,6 +35,7 @@ pub struct Settings {
     pub request_log: RequestLogSettings,
     pub sessions: SessionSettings,
     pub embedder: EmbedderSettings,
+    pub generator: GeneratorSettings,
     pub ingest: IngestSettings,
     pub worker: WorkerSettings,
 }
@@ -55,6 +56,7 @@ impl Default for Settings {
             request_log: RequestLogSettings::default(),
             sessions: SessionSettings::default(),
             embedder: EmbedderSettings::default(),
+            generator: GeneratorSettings::default(),
             ingest: IngestSettings::default(),
             worker: WorkerSettings::default(),
         }
@@ -255,6 +257,39 @@ impl Default for EmbedderSettings {
         Self {
             threads: 0,
             batch_size: 32,
+        }
+    }
+}
+
+/// The local text generator (SmolLM2) and the work it does in the background.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GeneratorSettings {
+    /// Inference threads; 0 uses one per core.
+    pub threads: usize,
+    /// Replace each document's extractive summary with a generated one, in a low-priority
+    /// job after the item is ready.
+    pub summaries: bool,
+    /// Most tokens of a generated summary.
+    pub summary_max_tokens: usize,
+    /// Most tokens of the document the summary is written from (its beginning).
+    pub summary_input_tokens: usize,
+    /// Time allowed for one summary, in seconds; a slower one keeps what it has so far only
+    /// if that ends a sentence, else the extractive summary stays.
+    pub summary_timeout_secs: u64,
+    /// Summaries written at once per process (each uses the generator's threads).
+    pub concurrency: usize,
+}
+
+impl Default for GeneratorSettings {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            summaries: true,
+            summary_max_tokens: 96,
+            summary_input_tokens: 768,
+            summary_timeout_secs: 60,
+            concurrency: 1,
         }
     }
 }

@@ -54,6 +54,25 @@ impl Settings {
         if self.embedder.batch_size == 0 || self.embedder.batch_size > 1024 {
             return Err(invalid("embedder.batch_size", "must be between 1 and 1024"));
         }
+        let g = &self.generator;
+        if g.summary_max_tokens == 0 || g.summary_max_tokens > 512 {
+            return Err(invalid(
+                "generator.summary_max_tokens",
+                "must be between 1 and 512",
+            ));
+        }
+        if !(64..=1536).contains(&g.summary_input_tokens) {
+            return Err(invalid(
+                "generator.summary_input_tokens",
+                "must be between 64 and 1536",
+            ));
+        }
+        if g.summary_timeout_secs == 0 || g.concurrency == 0 {
+            return Err(invalid(
+                "generator",
+                "summary_timeout_secs and concurrency must be positive",
+            ));
+        }
         let chunk = self.ingest.chunk_tokens;
         if !(32..=256).contains(&chunk) {
             return Err(invalid(

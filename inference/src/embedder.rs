@@ -4,11 +4,11 @@
 use std::ops::Range;
 use std::path::Path;
 
-use candle_core::{D, DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_core::Device;
+use candle_transformers::models::bert::Config;
 use tokenizers::{Tokenizer, TruncationParams};
 
+use crate::bert::PackedBert;
 use crate::manifest::{ModelError, verify_file};
 
 /// The embedder's folder inside the models folder.
@@ -38,7 +38,7 @@ impl Default for EmbedderOptions {
 /// A loaded embedder. Load it once per process and share it (`Arc`): it is `Sync`, and calls
 /// run on its own thread pool, so callers on async runtimes use `spawn_blocking`.
 pub struct Embedder {
-    model: BertModel,
+    model: PackedBert,
     /// Truncates to `max_tokens`, for the model's inputs.
     model_tokenizer: Tokenizer,
     /// Does not truncate, for counting tokens when chunking.
@@ -93,11 +93,9 @@ impl Embedder {
             }))
             .map_err(|e| load_error(&tokenizer_path, e))?;
 
-        let device = Device::Cpu;
-        let tensors = candle_core::safetensors::load(&weights_path, &device)
+        let tensors = candle_core::safetensors::load(&weights_path, &Device::Cpu)
             .map_err(|e| load_error(&weights_path, e))?;
-        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
-        let model = BertModel::load(vb, &config).map_err(|e| load_error(&weights_path, e))?;
+        let model = PackedBert::new(tensors, &config).map_err(|e| load_error(&weights_path, e))?;
 
         let mut pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("embed-{i}"));
         if options.threads > 0 {
@@ -165,81 +163,50 @@ impl Embedder {
             .model_tokenizer
             .encode_batch(inputs, true)
             .map_err(|e| ModelError::Inference(format!("tokenizer: {e}")))?;
-        // Longest first, so each batch holds texts of similar length and pads little.
+        // Longest first, so each batch holds texts of similar length and attention work is
+        // spread evenly over the threads.
         let mut order: Vec<usize> = (0..encodings.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].get_ids().len()));
 
+        let dimension = self.dimension;
         let mut out: Vec<Embedded> = vec![Embedded::default(); encodings.len()];
         for batch in order.chunks(self.options.batch_size.max(1)) {
-            let width = batch
-                .iter()
-                .map(|&i| encodings[i].get_ids().len())
-                .max()
-                .unwrap_or(0);
-            let mut ids = Vec::with_capacity(batch.len() * width);
-            let mut mask = Vec::with_capacity(batch.len() * width);
-            for &i in batch {
-                let e = &encodings[i];
-                ids.extend_from_slice(e.get_ids());
-                mask.extend(std::iter::repeat_n(1u32, e.get_ids().len()));
-                let pad = width - e.get_ids().len();
-                ids.extend(std::iter::repeat_n(0u32, pad));
-                mask.extend(std::iter::repeat_n(0u32, pad));
-            }
-            let wants_spans = batch
-                .iter()
-                .any(|&i| spans.get(i).is_some_and(|s| !s.is_empty()));
-            let (vectors, hidden) = self.forward(ids, mask, batch.len(), width, wants_spans)?;
-            for (row, (&i, vector)) in batch.iter().zip(vectors).enumerate() {
-                let span_vectors = match (&hidden, spans.get(i)) {
-                    (Some(hidden), Some(wanted)) if !wanted.is_empty() => {
-                        pool_spans(&hidden[row], encodings[i].get_offsets(), wanted)
+            let sequences: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
+            let states = self.model.forward(&sequences)?;
+            let mut at = 0;
+            for (&i, sequence) in batch.iter().zip(&sequences) {
+                let rows = &states[at * dimension..(at + sequence.len()) * dimension];
+                at += sequence.len();
+                let span_vectors = match spans.get(i) {
+                    Some(wanted) if !wanted.is_empty() => {
+                        pool_spans(rows, dimension, encodings[i].get_offsets(), wanted)
                     }
                     _ => Vec::new(),
                 };
                 out[i] = Embedded {
-                    vector,
+                    vector: mean_pool(rows, dimension),
                     spans: span_vectors,
                 };
             }
         }
         Ok(out)
     }
-
-    fn forward(
-        &self,
-        ids: Vec<u32>,
-        mask: Vec<u32>,
-        rows: usize,
-        width: usize,
-        keep_hidden: bool,
-    ) -> Result<(Vec<Vec<f32>>, Option<TokenStates>), ModelError> {
-        let device = Device::Cpu;
-        let ids = Tensor::from_vec(ids, (rows, width), &device)?;
-        let mask = Tensor::from_vec(mask, (rows, width), &device)?;
-        let token_types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &token_types, Some(&mask))?;
-        let states = if keep_hidden {
-            Some(hidden.to_vec3::<f32>()?)
-        } else {
-            None
-        };
-        // Mean over the real tokens, then unit length.
-        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-        let counts = mask.sum(1)?.clamp(1e-9f32, f32::MAX)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norms = mean
-            .sqr()?
-            .sum_keepdim(D::Minus1)?
-            .sqrt()?
-            .clamp(1e-12f32, f32::MAX)?;
-        Ok((mean.broadcast_div(&norms)?.to_vec2::<f32>()?, states))
-    }
 }
 
-/// The last hidden states of a batch: row → token → dimension.
-type TokenStates = Vec<Vec<Vec<f32>>>;
+/// Mean of a sequence's token states, unit length: sentence-transformers' pooling.
+fn mean_pool(rows: &[f32], dimension: usize) -> Vec<f32> {
+    let mut sum = vec![0f32; dimension];
+    let count = rows.len() / dimension.max(1);
+    for row in rows.chunks_exact(dimension) {
+        for (s, v) in sum.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    if count > 0 {
+        sum.iter_mut().for_each(|s| *s /= count as f32);
+    }
+    normalize(sum)
+}
 
 /// A text's vector and the vectors of the spans asked for.
 #[derive(Debug, Clone, Default)]
@@ -251,7 +218,8 @@ pub struct Embedded {
 
 /// Mean of the token states overlapping each byte span, normalised.
 fn pool_spans(
-    states: &[Vec<f32>],
+    states: &[f32],
+    dimension: usize,
     offsets: &[(usize, usize)],
     spans: &[Range<usize>],
 ) -> Vec<Option<Vec<f32>>> {
@@ -260,7 +228,7 @@ fn pool_spans(
         .map(|span| {
             let mut sum: Vec<f32> = Vec::new();
             let mut count = 0usize;
-            for (state, &(start, end)) in states.iter().zip(offsets) {
+            for (state, &(start, end)) in states.chunks_exact(dimension).zip(offsets) {
                 // Special tokens have empty offsets and never overlap a span.
                 if start < end && start < span.end && end > span.start {
                     if sum.is_empty() {

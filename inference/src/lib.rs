@@ -1,4 +1,5 @@
-//! Local models on candle, loaded once per process and shared.
+//! Local models on candle, loaded once per process and shared: the sentence embedder
+//! (all-MiniLM-L6-v2) and the text generator (SmolLM2-135M-Instruct).
 //!
 //! The models folder (`models_dir`, filled by `scripts/fetch-models`) holds the weights; every
 //! file is checked against the sha256 recorded in the repository (`models.sha256`) before it
@@ -6,9 +7,15 @@
 //! fetch it, never a panic or a silently different model.
 
 mod batcher;
+mod bert;
 mod embedder;
+mod generator;
 mod manifest;
 
 pub use batcher::{Batcher, Embed};
 pub use embedder::{EMBEDDER_DIR, Embedded, Embedder, EmbedderOptions, dot, normalize};
+pub use generator::{
+    CONTEXT_TOKENS, GENERATOR_FILE, Generated, Generator, GeneratorOptions, Limits, Message, Role,
+    StopReason,
+};
 pub use manifest::{ModelError, verify_file};

@@ -168,6 +168,10 @@ pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
     settings.worker.heartbeat_secs = 1;
     settings.worker.retry_backoff_ms = 100;
     settings.embedder.threads = 2;
+    // Generated summaries cost seconds of CPU per document; the tests that are about them
+    // turn them on.
+    settings.generator.summaries = false;
+    settings.generator.threads = 2;
     settings
 }
 

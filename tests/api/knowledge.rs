@@ -805,6 +805,7 @@ fn spawn_worker(app: &TestApp) -> std::process::Child {
         .env("COMPANIN_WORKER_HEARTBEAT_SECS", "1")
         .env("COMPANIN_WORKER_POLL_INTERVAL_MS", "50")
         .env("COMPANIN_EMBEDDER_THREADS", "2")
+        .env("COMPANIN_GENERATOR_SUMMARIES", "false")
         .env("COMPANIN_AUTH_JWT_SECRET", crate::helpers::JWT_SECRET)
         .env("COMPANIN_LOG_LEVEL", "warn")
         .stdout(std::process::Stdio::null())
@@ -972,8 +973,71 @@ async fn tenant_walls(backend: Backend) {
     assert_eq!(still["title"], "Q?");
 }
 
+/// With generated summaries on, a document is `ready` with its extractive summary first and
+/// gets the generator's summary afterwards; a Q&A (whose answer is its summary) gets none.
+async fn generated_summaries_follow_ready(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.generator.summaries = true;
+        s.generator.summary_max_tokens = 48;
+    })
+    .await;
+    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+    let c = &org.production;
+    let (status, item) = upload(
+        &app,
+        c,
+        "handbook.md",
+        "text/markdown",
+        fixture("handbook.md"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 202, "{item}");
+    let id = item["id"].as_str().unwrap().to_owned();
+    let ready = wait_done(&app, c, &id).await;
+    assert_eq!(ready["status"], "ready", "{ready}");
+    let extractive = ready["summary"].as_str().unwrap().to_owned();
+    let (_, qa) = app
+        .call(
+            c,
+            Method::POST,
+            "/api/v1/knowledge/qas/",
+            Some(json!({"question": "How many days of leave?", "answer": "27 days a year."})),
+        )
+        .await;
+    let qa_id = qa["id"].as_str().unwrap().to_owned();
+
+    let mut generated = Value::Null;
+    for _ in 0..2400 {
+        let (_, now) = app
+            .call(c, Method::GET, &format!("/api/v1/knowledge/{id}"), None)
+            .await;
+        if now["summary_kind"] == "generated" {
+            generated = now;
+            break;
+        }
+        assert_eq!(now["summary_kind"], "extractive", "{now}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        generated["summary_kind"], "generated",
+        "no generated summary came"
+    );
+    let summary = generated["summary"].as_str().unwrap();
+    assert!(summary.split_whitespace().count() >= 4, "{summary}");
+    eprintln!("generated summary: {summary}");
+    assert_ne!(summary, extractive);
+    assert_eq!(generated["status"], "ready");
+    assert_eq!(generated["chunk_count"], ready["chunk_count"]);
+
+    let qa = wait_done(&app, c, &qa_id).await;
+    assert_eq!(qa["status"], "ready", "{qa}");
+    assert!(qa["summary_kind"].is_null(), "{qa}");
+}
+
 crate::on_both_backends!(
     each_file_type_becomes_ready,
+    generated_summaries_follow_ready,
     broken_files_fail_clearly,
     nothing_is_stored_for_refused_uploads,
     duplicates_and_replace,

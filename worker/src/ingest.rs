@@ -39,7 +39,7 @@ impl Failure {
 }
 
 /// A text for the whole failure: what went wrong with the item's source.
-fn blocking_failed(e: tokio::task::JoinError) -> Failure {
+pub(crate) fn blocking_failed(e: tokio::task::JoinError) -> Failure {
     Failure::Permanent(format!("processing stopped unexpectedly: {e}"))
 }
 
@@ -50,7 +50,10 @@ fn chunk_options(rt: &Runtime) -> ChunkOptions {
     }
 }
 
-async fn parse_item(rt: &Runtime, item: &knowledge_item::Model) -> Result<Parsed, Failure> {
+pub(crate) async fn parse_item(
+    rt: &Runtime,
+    item: &knowledge_item::Model,
+) -> Result<Parsed, Failure> {
     let bytes = item.content.clone().unwrap_or_default();
     let pdf_limit = Duration::from_secs(rt.settings.ingest.pdf_timeout_secs);
     let parsed = match item.kind.as_str() {
@@ -135,7 +138,9 @@ pub async fn ingest_item(
     })?;
     let t3 = std::time::Instant::now();
     let chunks = prepared.chunks.len();
-    if !store::replace_chunks(&rt.db, &item, prepared).await? {
+    if store::replace_chunks(&rt.db, &item, prepared).await? {
+        crate::enrich::schedule_summary(rt, &item).await;
+    } else {
         tracing::info!(knowledge_id = %item.id, "item changed or deleted while processing; result dropped");
     }
     let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;

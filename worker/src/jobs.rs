@@ -9,6 +9,8 @@ use serde_json::Value;
 pub const KIND_INGEST: &str = "ingest";
 /// Re-chunk and re-embed a tenant's items (all, or one).
 pub const KIND_REINDEX: &str = "reindex";
+/// Write a ready document's generated summary (enrichment lane).
+pub const KIND_SUMMARIZE: &str = "summarize";
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@
 //! `companin serve` runs these workers in-process; `companin worker` runs them alone, in any
 //! number of processes against one database.
 
+pub mod enrich;
 pub mod ingest;
 pub mod jobs;
 pub mod progress;
@@ -20,23 +21,32 @@ mod runner;
 pub mod store;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use companin_config::Settings;
-use companin_inference::{Batcher, Embed, Embedder, EmbedderOptions};
+use companin_inference::{Batcher, Embed, Embedder, EmbedderOptions, Generator, GeneratorOptions};
 use sea_orm::DatabaseConnection;
 
-pub use queue::Queue;
+pub use queue::{Lane, Queue};
 pub use runner::run_workers;
 
 /// What job handlers share: the database, the embedder (behind a batcher that lets
-/// concurrent jobs share forward passes) and the settings.
+/// concurrent jobs share forward passes), the generator when this process writes generated
+/// summaries, and the settings.
 pub struct Runtime {
     /// Writes (on SQLite, the process's single write connection).
     pub db: DatabaseConnection,
     pub embedder: Arc<dyn Embed>,
     pub settings: Settings,
+    /// Runs `summarize` jobs once set ([`Runtime::set_generator`]); it may load after the
+    /// workers start.
+    pub generator: OnceLock<Arc<Generator>>,
+    /// The enrichment lane ([`Runtime::with_enrichment`]): when set, every document that
+    /// becomes ready gets a `summarize` job there.
+    pub enrichment: Option<Queue>,
+    /// Ingestion in flight here, which enrichment waits for.
+    pub ingestion: enrich::Activity,
 }
 
 /// How long the batcher waits for other jobs' texts before running a partial batch.
@@ -52,7 +62,21 @@ impl Runtime {
             db,
             embedder: Arc::new(Batcher::new(embedder, BATCH_WINDOW)?),
             settings,
+            generator: OnceLock::new(),
+            enrichment: None,
+            ingestion: enrich::Activity::default(),
         })
+    }
+
+    /// Lets this runtime run `summarize` jobs (a second call changes nothing).
+    pub fn set_generator(&self, generator: Arc<Generator>) {
+        let _ = self.generator.set(generator);
+    }
+
+    /// Queues a `summarize` job on `enrichment` for every document that becomes ready.
+    pub fn with_enrichment(mut self, enrichment: Queue) -> Runtime {
+        self.enrichment = Some(enrichment);
+        self
     }
 }
 
@@ -85,4 +109,33 @@ pub fn load_embedder(settings: &Settings) -> Result<Arc<Embedder>, companin_infe
     let embedder = Arc::new(Embedder::load(&settings.models_dir, options)?);
     *loaded = Some((settings.models_dir.clone(), options, embedder.clone()));
     Ok(embedder)
+}
+
+/// Checks the generator's file (present, checksum) without loading it.
+pub fn check_generator(settings: &Settings) -> Result<(), companin_inference::ModelError> {
+    companin_inference::verify_file(&settings.models_dir, companin_inference::GENERATOR_FILE)
+        .map(|_| ())
+}
+
+/// Loads the generator as the settings say, once per process (shared like the embedder).
+pub fn load_generator(
+    settings: &Settings,
+) -> Result<Arc<Generator>, companin_inference::ModelError> {
+    type Loaded = Option<(PathBuf, GeneratorOptions, Arc<Generator>)>;
+    static LOADED: Mutex<Loaded> = Mutex::new(None);
+    let options = GeneratorOptions {
+        threads: settings.generator.threads,
+    };
+    let mut loaded = LOADED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((dir, opts, generator)) = loaded.as_ref()
+        && *dir == settings.models_dir
+        && *opts == options
+    {
+        return Ok(generator.clone());
+    }
+    let generator = Arc::new(Generator::load(&settings.models_dir, options)?);
+    *loaded = Some((settings.models_dir.clone(), options, generator.clone()));
+    Ok(generator)
 }

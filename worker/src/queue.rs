@@ -1,4 +1,4 @@
-//! The apalis queue in the service's database, and the one task type it carries.
+//! The apalis queues in the service's database, and the one task type they carry.
 
 use std::time::Duration;
 
@@ -12,6 +12,35 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct JobTask {
     pub job_id: String,
+}
+
+/// The two queues ("lanes") jobs wait in. Enrichment (generated summaries) has its own lane
+/// and its own few workers, so it can never hold up ingestion's workers, and it yields the CPU
+/// while this process is ingesting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Ingest and reindex jobs.
+    Jobs,
+    /// Low-priority model work on items already `ready`.
+    Enrichment,
+}
+
+impl Lane {
+    fn queue_name(self) -> &'static str {
+        match self {
+            Lane::Jobs => "companin-jobs",
+            Lane::Enrichment => "companin-enrichment",
+        }
+    }
+
+    /// Jobs of this lane one process runs at once.
+    pub fn concurrency(self, settings: &Settings) -> usize {
+        match self {
+            Lane::Jobs => settings.worker.concurrency,
+            Lane::Enrichment => settings.generator.concurrency,
+        }
+        .max(1)
+    }
 }
 
 /// apalis' storage for [`JobTask`], in whichever database the service uses.
@@ -42,14 +71,19 @@ pub enum QueueError {
 }
 
 impl Queue {
-    /// Connects to the queue in the database of `settings`, creating apalis' tables when
+    /// Connects to the jobs lane in the database of `settings`, creating apalis' tables when
     /// missing (their own migrations, kept apart from ours).
     pub async fn connect(settings: &Settings) -> Result<Queue, QueueError> {
+        Self::connect_lane(settings, Lane::Jobs).await
+    }
+
+    /// Connects to one lane's queue.
+    pub async fn connect_lane(settings: &Settings, lane: Lane) -> Result<Queue, QueueError> {
         let url = settings.database_url();
         let heartbeat = Duration::from_secs(settings.worker.heartbeat_secs);
-        let queue_name = "companin-jobs";
+        let queue_name = lane.queue_name();
         // One poll may take as many jobs as the worker runs at once.
-        let fetch = settings.worker.concurrency.max(1);
+        let fetch = lane.concurrency(settings);
         if settings.is_sqlite() {
             use apalis_sqlite::{Config, SqliteConnectOptions, SqlitePoolOptions};
             use std::str::FromStr;

@@ -1,4 +1,5 @@
-//! The apalis workers: one per process, running up to `worker.concurrency` jobs at once.
+//! The apalis workers: per process, one for each lane, running up to the lane's concurrency
+//! of jobs at once.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,25 +11,33 @@ use apalis::prelude::*;
 use companin_entity::job;
 
 use crate::Runtime;
+use crate::enrich;
 use crate::ingest::{self, Failure};
-use crate::jobs::{self, JobStatus, KIND_INGEST, KIND_REINDEX};
+use crate::jobs::{self, JobStatus, KIND_INGEST, KIND_REINDEX, KIND_SUMMARIZE};
 use crate::progress::{self, Control};
-use crate::queue::{JobTask, Queue};
+use crate::queue::{JobTask, Lane, Queue};
 
 /// A failed attempt that apalis should retry after its backoff.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct RetryLater(String);
 
-/// Runs workers on `queue` until `shutdown` resolves; jobs in flight then finish their
-/// current step or are picked up again by another worker.
-pub async fn run_workers<F>(rt: Arc<Runtime>, queue: Queue, shutdown: F) -> anyhow::Result<()>
+/// Runs workers on `queue` (of `lane`) until `shutdown` resolves; jobs in flight then finish
+/// their current step or are picked up again by another worker.
+pub async fn run_workers<F>(
+    rt: Arc<Runtime>,
+    queue: Queue,
+    lane: Lane,
+    shutdown: F,
+) -> anyhow::Result<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
     let settings = rt.settings.worker.clone();
+    let concurrency = lane.concurrency(&rt.settings);
     let name = format!(
-        "companin-{}-{}",
+        "companin-{:?}-{}-{}",
+        lane,
         std::process::id(),
         &uuid::Uuid::now_v7().simple().to_string()[20..]
     );
@@ -42,13 +51,14 @@ where
     // backstop, set with room to spare: its counter also moves when it re-queues a dead
     // worker's task, and it must never stop retrying while our row still says `queued`.
     let retries = usize::try_from(settings.max_attempts.saturating_mul(2)).unwrap_or(usize::MAX);
-    tracing::info!(worker = %name, concurrency = settings.concurrency, "job worker started");
+    tracing::info!(worker = %name, concurrency, "job worker started");
     macro_rules! run {
         ($storage:expr) => {
             WorkerBuilder::new(name.as_str())
                 .backend($storage.poll_with_interval(poll))
                 .data(rt.clone())
-                .concurrency(settings.concurrency)
+                .data(lane)
+                .concurrency(concurrency)
                 .retry(RetryPolicy::retries(retries).with_backoff(backoff))
                 .build(handle)
                 .run_until(async move {
@@ -65,9 +75,15 @@ where
     result.map_err(|e| anyhow::anyhow!("job worker stopped: {e}"))
 }
 
-async fn handle(task: JobTask, rt: Data<Arc<Runtime>>) -> Result<(), RetryLater> {
+async fn handle(task: JobTask, rt: Data<Arc<Runtime>>, lane: Data<Lane>) -> Result<(), RetryLater> {
     use futures::FutureExt;
     let rt: Arc<Runtime> = (*rt).clone();
+    if *lane == Lane::Enrichment {
+        // Low priority: the job stays queued while this process ingests. The grace covers
+        // the gap between one ingest job and the next the worker polls for.
+        let poll = Duration::from_millis(rt.settings.worker.poll_interval_ms);
+        rt.ingestion.wait_idle(poll * 3).await;
+    }
     // A panic fails this attempt (and is retried), never the worker. Parsing and embedding
     // run on blocking threads, whose panics already arrive as errors; this covers the rest.
     std::panic::AssertUnwindSafe(run_job(&rt, &task.job_id))
@@ -85,6 +101,7 @@ pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> 
     };
     let final_attempt =
         job.attempts >= i32::try_from(rt.settings.worker.max_attempts).unwrap_or(i32::MAX);
+    let _busy = (job.kind != KIND_SUMMARIZE).then(|| rt.ingestion.begin());
     let control = Arc::new(Control::default());
     let watcher = progress::watch(rt.db.clone(), job.id.clone(), control.clone());
     let limit = Duration::from_secs(rt.settings.worker.job_timeout_secs);
@@ -193,6 +210,7 @@ async fn execute(
             }
             Ok(())
         }
+        KIND_SUMMARIZE => enrich::summarize(rt, job, control).await,
         other => Err(Failure::Permanent(format!("unknown job kind `{other}`"))),
     }
 }

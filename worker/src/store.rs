@@ -115,3 +115,23 @@ pub async fn replace_chunks(
     txn.commit().await?;
     Ok(true)
 }
+
+/// Stores a generated summary in place of the extractive one, unless the item changed (new
+/// content version, or no longer `ready`) since `item` was read. Answers whether it was stored.
+pub async fn set_generated_summary(
+    db: &DatabaseConnection,
+    item: &knowledge_item::Model,
+    summary: String,
+) -> Result<bool, DbErr> {
+    use knowledge_item::Column as C;
+    let res = knowledge_item::Entity::update_many()
+        .col_expr(C::Summary, Expr::value(summary))
+        .col_expr(C::SummaryKind, Expr::value("generated"))
+        .col_expr(C::UpdatedAt, Expr::value(now()))
+        .filter(C::Id.eq(item.id.as_str()))
+        .filter(C::Version.eq(item.version))
+        .filter(C::Status.eq(READY))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
+}

@@ -9,7 +9,7 @@ use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::{Environment, knowledge_item};
 use companin_ingest::{ChunkOptions, chunk::chunk, parse::plain};
-use companin_worker::{Queue, Runtime};
+use companin_worker::{Lane, Queue, Runtime};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Deserialize;
@@ -57,6 +57,7 @@ pub async fn ingest(
     settings: &Settings,
     corpus: &Path,
     limit: Option<usize>,
+    summaries: usize,
 ) -> anyhow::Result<()> {
     let docs = read_corpus(corpus, limit)?;
     anyhow::ensure!(!docs.is_empty(), "the corpus is empty");
@@ -164,9 +165,15 @@ pub async fn ingest(
         s.clone(),
     )?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let workers = tokio::spawn(companin_worker::run_workers(runtime, queue, async move {
-        let _ = stopped.await;
-    }));
+    // Generated summaries are measured apart (below): the pipeline's figure is time to `ready`.
+    let workers = tokio::spawn(companin_worker::run_workers(
+        runtime,
+        queue,
+        Lane::Jobs,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
 
     let bar = ProgressBar::new(docs.len() as u64);
     bar.set_style(
@@ -245,8 +252,79 @@ pub async fn ingest(
         pipeline_chunks,
         100.0 * pipeline_chunks / raw_chunks.max(1e-9)
     );
+    let mut report = report;
+    if summaries > 0 {
+        report["summaries"] = bench_summaries(settings, &docs[..summaries.min(docs.len())]).await?;
+    }
     println!("{report}");
     Ok(())
+}
+
+/// Generated summaries of the first documents, one after another as the enrichment lane
+/// writes them, with the same prompt and bounds.
+async fn bench_summaries(settings: &Settings, docs: &[Doc]) -> anyhow::Result<serde_json::Value> {
+    let loading = settings.clone();
+    let generator = tokio::task::spawn_blocking(move || companin_worker::load_generator(&loading))
+        .await
+        .context("loading the generator")??;
+    let texts: Vec<(String, String)> = docs
+        .iter()
+        .map(|d| (d.title.clone(), d.text.clone()))
+        .collect();
+    let gen_settings = settings.generator.clone();
+    let (elapsed, prompt_tokens, completion_tokens, prefill, usable, example) =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let started = Instant::now();
+            let (mut prompt, mut completion, mut prefill, mut usable) =
+                (0usize, 0usize, Duration::ZERO, 0usize);
+            let mut example = None;
+            for (title, text) in &texts {
+                let g = companin_worker::enrich::generate_summary(
+                    &generator,
+                    &gen_settings,
+                    title,
+                    text,
+                    &|| false,
+                )?;
+                prompt += g.prompt_tokens;
+                completion += g.completion_tokens;
+                prefill += g.prefill;
+                if let Some(summary) = companin_worker::enrich::usable_summary(&g, title) {
+                    usable += 1;
+                    example.get_or_insert(summary);
+                }
+            }
+            Ok((
+                started.elapsed(),
+                prompt,
+                completion,
+                prefill,
+                usable,
+                example,
+            ))
+        })
+        .await??;
+    let n = docs.len();
+    println!(
+        "generated summaries: {n} in {:.1} s = {:.2} docs/s; prefill {:.0} tokens/s, decode {:.1} tokens/s; {usable} usable",
+        elapsed.as_secs_f64(),
+        rate(n, elapsed),
+        rate(prompt_tokens, prefill),
+        rate(completion_tokens, elapsed.saturating_sub(prefill)),
+    );
+    if let Some(example) = &example {
+        println!("example summary: {example}");
+    }
+    Ok(json!({
+        "documents": n,
+        "seconds": elapsed.as_secs_f64(),
+        "docs_per_s": rate(n, elapsed),
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "prefill_tokens_per_s": rate(prompt_tokens, prefill),
+        "decode_tokens_per_s": rate(completion_tokens, elapsed.saturating_sub(prefill)),
+        "usable": usable,
+    }))
 }
 
 fn tempdir() -> anyhow::Result<std::path::PathBuf> {

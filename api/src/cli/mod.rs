@@ -98,6 +98,9 @@ enum BenchCommand {
         /// Only the first N documents
         #[arg(long)]
         limit: Option<usize>,
+        /// Also time generated summaries on the first N documents (0 skips them)
+        #[arg(long, default_value_t = 10)]
+        summaries: usize,
         /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
         #[arg(long)]
         models_dir: Option<PathBuf>,
@@ -207,8 +210,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             ..
         } => reindex::run(&settings, org_id.as_deref(), knowledge_id.as_deref()).await,
         Command::Bench {
-            command: BenchCommand::Ingest { corpus, limit, .. },
-        } => bench::ingest(&settings, &corpus, limit).await,
+            command:
+                BenchCommand::Ingest {
+                    corpus,
+                    limit,
+                    summaries,
+                    ..
+                },
+        } => bench::ingest(&settings, &corpus, limit, summaries).await,
         Command::Migrate => {
             let db = crate::db::connect(&settings).await?;
             let pending = crate::db::pending_migrations(&db).await?;

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::knowledge_item;
-use companin_worker::Runtime;
 use companin_worker::ingest::{self, Failure};
 use companin_worker::progress::Control;
+use companin_worker::{Lane, Queue, Runtime};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -38,11 +38,12 @@ pub async fn run(
     let embedder = tokio::task::spawn_blocking(move || companin_worker::load_embedder(&loading))
         .await
         .context("loading the embedding model")??;
-    let runtime = Arc::new(Runtime::new(
-        pools.write.clone(),
-        embedder,
-        settings.clone(),
-    )?);
+    let mut runtime = Runtime::new(pools.write.clone(), embedder, settings.clone())?;
+    if settings.generator.summaries {
+        // The workers of `serve` or `companin worker` write the generated summaries.
+        runtime = runtime.with_enrichment(Queue::connect_lane(settings, Lane::Enrichment).await?);
+    }
+    let runtime = Arc::new(runtime);
     let bar = ProgressBar::new(items.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} items  {elapsed_precise}  {msg}")

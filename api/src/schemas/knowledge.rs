@@ -298,7 +298,7 @@ pub enum JobStatusName {
 #[derive(Debug, Object)]
 pub struct Job {
     pub id: String,
-    /// `ingest` or `reindex`.
+    /// `ingest`, `reindex` or `summarize` (a generated summary, after the item is ready).
     pub kind: String,
     pub status: JobStatusName,
     /// Attempts started so far (failed attempts are retried with backoff, up to a bound).
