@@ -118,16 +118,7 @@ pub async fn summarize(
         // Changed since: its new version queues its own summary.
         return Ok(());
     }
-    let parsed = ingest::parse_item(rt, &item).await?;
-    let mut text = String::new();
-    for section in &parsed.sections {
-        if let Some(heading) = &section.heading {
-            text.push_str(heading);
-            text.push('\n');
-        }
-        text.push_str(&section.text);
-        text.push_str("\n\n");
-    }
+    let text = ingest::parse_item(rt, &item).await?.full_text();
     let settings = rt.settings.generator.clone();
     let title = item.title.clone();
     let work_control = control.clone();
