@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::Runtime;
 use crate::ingest::{self, Failure, blocking_failed};
-use crate::jobs::{self, KIND_SUMMARIZE};
+use crate::jobs::{self, JobStatus, KIND_SUMMARIZE};
 use crate::progress::Control;
 use crate::store::{self, READY};
 
@@ -87,12 +87,17 @@ pub async fn schedule_summary(rt: &Runtime, item: &knowledge_item::Model) {
         Some(&item.id),
         json!({"version": item.version}),
     );
-    let queued = match row.insert(&rt.db).await {
-        Ok(_) => queue.push(&id).await.map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    if let Err(error) = queued {
+    if let Err(error) = row.insert(&rt.db).await {
+        tracing::warn!(knowledge_id = %item.id, %error, "cannot record the summary job");
+        return;
+    }
+    if let Err(error) = queue.push(&id).await {
         tracing::warn!(knowledge_id = %item.id, %error, "cannot queue the generated summary");
+        // No worker will see it: end the row rather than leave it `queued` for ever.
+        let reason = format!("could not be queued: {error}");
+        if let Err(e) = jobs::finish(&rt.db, &id, JobStatus::Failed, Some(reason)).await {
+            tracing::warn!(job_id = %id, error = %e, "cannot record the summary job's failure");
+        }
     }
 }
 
