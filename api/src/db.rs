@@ -71,6 +71,8 @@ async fn connect_with(
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                .pragma("cache_size", companin_entity::db::SQLITE_CACHE_SIZE)
+                .pragma("mmap_size", companin_entity::db::SQLITE_MMAP_SIZE)
         });
     Database::connect(options)
         .await

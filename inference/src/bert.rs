@@ -2,18 +2,25 @@
 //! padding, so no work is spent on pad tokens and no padded score tensors are built.
 //!
 //! The four linear layers of each block are candle matmuls (gemm, AVX-512 when the CPU has
-//! it). Everything between them runs as small fused, rayon-parallel loops over rows: bias +
-//! GELU, bias + residual + layer norm, and attention per sequence (softmax with a vectorisable
-//! exp). Stock candle runs those elementwise steps on one core and, for attention, over the
-//! padded batch. `tests/packed.rs` checks the output against candle's stock `BertModel`.
+//! it). Everything between them runs as fused, rayon-parallel vector kernels over rows (see
+//! `simd`): bias + GELU, bias + residual + layer norm, and attention one sequence per task
+//! (see `attention`). Stock candle runs those elementwise steps on one core and, for attention,
+//! over the padded batch. `tests/packed.rs` checks the output against candle's stock
+//! `BertModel`.
 
 use std::collections::HashMap;
 
 use candle_core::{CpuStorage, Device, Storage, Tensor};
 use candle_transformers::models::bert::{Config, HiddenAct};
+use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
+use crate::attention::{HEAD_DIM_MULTIPLE, SequenceAttention};
 use crate::manifest::ModelError;
+use crate::simd;
+
+/// Rows handed to one task by the row-wise kernels: enough work to amortise the task.
+const ROWS_PER_TASK: usize = 16;
 
 /// Weights of one encoder block; matrices are stored transposed (`in × out`) for `x · W`.
 struct Block {
@@ -89,10 +96,12 @@ impl PackedBert {
             || !config
                 .hidden_size
                 .is_multiple_of(config.num_attention_heads)
+            || !(config.hidden_size / config.num_attention_heads).is_multiple_of(HEAD_DIM_MULTIPLE)
         {
-            return Err(ModelError::Inference(
-                "hidden size is not a multiple of the attention heads".into(),
-            ));
+            return Err(ModelError::Inference(format!(
+                "unsupported shape: hidden size {} over {} heads (head size must be a multiple of {HEAD_DIM_MULTIPLE})",
+                config.hidden_size, config.num_attention_heads
+            )));
         }
         let mut take = |name: &str| -> Result<Tensor, ModelError> {
             tensors
@@ -168,7 +177,10 @@ impl PackedBert {
                 {
                     *r = w + p + t;
                 }
-                self.embedding_norm.apply(row);
+                Arch::new().dispatch(Normalize {
+                    rows: row,
+                    norm: &self.embedding_norm,
+                });
             });
         Ok(x)
     }
@@ -184,7 +196,7 @@ impl PackedBert {
         let x = Tensor::from_vec(x, (tokens, h), &Device::Cpu)
             .map_err(|e| inference_error("hidden states", e))?;
         let qkv = matmul(&x, &block.qkv)?;
-        let context = with_data(&qkv, |qkv| self.attention(qkv, &block.qkv_bias, lengths))??;
+        let context = with_data(&qkv, |qkv| self.attention(qkv, &block.qkv_bias, lengths))?;
 
         let attention = matmul(&tensor(context, tokens, h)?, &block.attention_out)?;
         let x1 = with_data(&x, |residual| {
@@ -214,68 +226,28 @@ impl PackedBert {
 
     /// Self-attention of each sequence on its own rows of the packed `tokens × 3·hidden` QKV
     /// projection (biases not yet added). Returns the context, `tokens × hidden`.
-    fn attention(
-        &self,
-        qkv: &[f32],
-        bias: &[f32],
-        lengths: &[usize],
-    ) -> Result<Vec<f32>, ModelError> {
+    fn attention(&self, qkv: &[f32], bias: &[f32], lengths: &[usize]) -> Vec<f32> {
         let h = self.hidden;
-        let heads = self.heads;
-        let d = h / heads;
-        let scale = 1.0 / (d as f32).sqrt();
-        let mut starts = Vec::with_capacity(lengths.len());
+        let tokens: usize = lengths.iter().sum();
+        let mut context = vec![0f32; tokens * h];
+        let mut slabs = Vec::with_capacity(lengths.len());
+        let mut rest = context.as_mut_slice();
         let mut at = 0;
         for &len in lengths {
-            starts.push(at);
+            let (slab, tail) = rest.split_at_mut(len * h);
+            slabs.push((slab, &qkv[at * 3 * h..(at + len) * 3 * h]));
+            rest = tail;
             at += len;
         }
-        let contexts: Vec<Vec<f32>> = starts
-            .par_iter()
-            .zip(lengths.par_iter())
-            .map(|(&start, &len)| {
-                let rows = &qkv[start * 3 * h..(start + len) * 3 * h];
-                // Head-major copies: q (heads, len, d) scaled, k and v (heads, len, d).
-                let mut q = vec![0f32; heads * len * d];
-                let mut k = vec![0f32; heads * len * d];
-                let mut v = vec![0f32; heads * len * d];
-                for (t, row) in rows.chunks_exact(3 * h).enumerate() {
-                    for head in 0..heads {
-                        let dst = (head * len + t) * d;
-                        let src = head * d;
-                        for j in 0..d {
-                            q[dst + j] = (row[src + j] + bias[src + j]) * scale;
-                            k[dst + j] = row[h + src + j] + bias[h + src + j];
-                            v[dst + j] = row[2 * h + src + j] + bias[2 * h + src + j];
-                        }
-                    }
-                }
-                let q = Tensor::from_vec(q, (heads, len, d), &Device::Cpu)?;
-                let k = Tensor::from_vec(k, (heads, len, d), &Device::Cpu)?;
-                let v = Tensor::from_vec(v, (heads, len, d), &Device::Cpu)?;
-                let scores = q.matmul(&k.t()?)?;
-                let probabilities = with_data(&scores, |s| softmax_rows(s, len))
-                    .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-                let probabilities =
-                    Tensor::from_vec(probabilities, (heads, len, len), &Device::Cpu)?;
-                let context = probabilities.matmul(&v)?;
-                // Back to token-major: (len, heads · d).
-                with_data(&context, |c| {
-                    let mut out = vec![0f32; len * h];
-                    for head in 0..heads {
-                        for t in 0..len {
-                            let src = (head * len + t) * d;
-                            out[t * h + head * d..t * h + (head + 1) * d]
-                                .copy_from_slice(&c[src..src + d]);
-                        }
-                    }
-                    out
-                })
-                .map_err(|e| candle_core::Error::Msg(e.to_string()))
+        slabs.into_par_iter().for_each(|(out, qkv)| {
+            Arch::new().dispatch(SequenceAttention {
+                qkv,
+                bias,
+                heads: self.heads,
+                out,
             })
-            .collect::<Result<_, candle_core::Error>>()
-            .map_err(|e| inference_error("attention", e))?;
-        Ok(contexts.concat())
+        });
+        context
     }
 }
 
@@ -345,14 +317,22 @@ impl LayerNorm {
             eps,
         })
     }
+}
 
-    fn apply(&self, row: &mut [f32]) {
-        let n = row.len() as f32;
-        let mean = row.iter().sum::<f32>() / n;
-        let variance = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
-        let inv = 1.0 / (variance + self.eps).sqrt();
-        for ((v, w), b) in row.iter_mut().zip(&self.weight).zip(&self.bias) {
-            *v = (*v - mean) * inv * w + b;
+/// Layer norm of each row of `rows`.
+struct Normalize<'a> {
+    rows: &'a mut [f32],
+    norm: &'a LayerNorm,
+}
+
+impl WithSimd for Normalize<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let norm = self.norm;
+        for row in self.rows.chunks_exact_mut(norm.weight.len()) {
+            simd::layer_norm(s, row, &norm.weight, &norm.bias, norm.eps);
         }
     }
 }
@@ -364,142 +344,85 @@ fn bias_residual_norm(
     residual: &[f32],
     norm: &LayerNorm,
 ) -> Vec<f32> {
+    struct Kernel<'a> {
+        out: &'a mut [f32],
+        projected: &'a [f32],
+        residual: &'a [f32],
+        bias: &'a [f32],
+        norm: &'a LayerNorm,
+    }
+    impl WithSimd for Kernel<'_> {
+        type Output = ();
+
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, s: S) {
+            let h = self.bias.len();
+            let bias = S::as_simd_f32s(self.bias);
+            for ((out, projected), residual) in self
+                .out
+                .chunks_exact_mut(h)
+                .zip(self.projected.chunks_exact(h))
+                .zip(self.residual.chunks_exact(h))
+            {
+                let (out_v, out_tail) = S::as_mut_simd_f32s(out);
+                let (p_v, p_tail) = S::as_simd_f32s(projected);
+                let (r_v, r_tail) = S::as_simd_f32s(residual);
+                for (((o, p), r), b) in out_v.iter_mut().zip(p_v).zip(r_v).zip(bias.0) {
+                    *o = s.add_f32s(s.add_f32s(*p, *b), *r);
+                }
+                for (((o, p), r), b) in out_tail.iter_mut().zip(p_tail).zip(r_tail).zip(bias.1) {
+                    *o = p + b + r;
+                }
+                simd::layer_norm(s, out, &self.norm.weight, &self.norm.bias, self.norm.eps);
+            }
+        }
+    }
     let h = bias.len();
     let mut out = vec![0f32; projected.len()];
-    out.par_chunks_mut(h)
-        .zip(projected.par_chunks(h))
-        .zip(residual.par_chunks(h))
-        .for_each(|((o, p), r)| {
-            for (((o, p), b), r) in o.iter_mut().zip(p).zip(bias).zip(r) {
-                *o = p + b + r;
-            }
-            norm.apply(o);
+    out.par_chunks_mut(h * ROWS_PER_TASK)
+        .zip(projected.par_chunks(h * ROWS_PER_TASK))
+        .zip(residual.par_chunks(h * ROWS_PER_TASK))
+        .for_each(|((out, projected), residual)| {
+            Arch::new().dispatch(Kernel {
+                out,
+                projected,
+                residual,
+                bias,
+                norm,
+            })
         });
     out
 }
 
 /// `gelu(x + bias)`, exact (erf) GELU as in BERT.
 fn bias_gelu(x: &[f32], bias: &[f32]) -> Vec<f32> {
+    struct Kernel<'a> {
+        out: &'a mut [f32],
+        x: &'a [f32],
+        bias: &'a [f32],
+    }
+    impl WithSimd for Kernel<'_> {
+        type Output = ();
+
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, s: S) {
+            let width = self.bias.len();
+            for (out, x) in self
+                .out
+                .chunks_exact_mut(width)
+                .zip(self.x.chunks_exact(width))
+            {
+                for ((o, x), b) in out.iter_mut().zip(x).zip(self.bias) {
+                    *o = x + b;
+                }
+                simd::gelu_in_place(s, out);
+            }
+        }
+    }
+    let width = bias.len();
     let mut out = vec![0f32; x.len()];
-    out.par_chunks_mut(bias.len())
-        .zip(x.par_chunks(bias.len()))
-        .for_each(|(o, x)| {
-            for ((o, x), b) in o.iter_mut().zip(x).zip(bias) {
-                *o = gelu(x + b);
-            }
-        });
+    out.par_chunks_mut(width * ROWS_PER_TASK)
+        .zip(x.par_chunks(width * ROWS_PER_TASK))
+        .for_each(|(out, x)| Arch::new().dispatch(Kernel { out, x, bias }));
     out
-}
-
-/// Softmax over each row of `width` values.
-fn softmax_rows(scores: &[f32], width: usize) -> Vec<f32> {
-    let mut out = scores.to_vec();
-    out.par_chunks_mut(width.max(1)).for_each(|row| {
-        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        // Two loops: a running sum in the first would keep it from vectorising.
-        row.iter_mut().for_each(|v| *v = exp_nonpositive(*v - max));
-        let sum: f32 = row.iter().sum();
-        let inv = 1.0 / sum;
-        row.iter_mut().for_each(|v| *v *= inv);
-    });
-    out
-}
-
-/// `e^x` for `x ≤ 0`, branch-free so loops over it vectorise (the standard library's `exp` is a
-/// scalar call). Relative error below 2e-7: range reduction to `x = n·ln2 + r`, `|r| ≤ ln2/2`,
-/// then a degree-6 Taylor polynomial for `e^r`, scaled by `2^n` through the exponent bits.
-#[inline(always)]
-fn exp_nonpositive(x: f32) -> f32 {
-    const ROUND: f32 = 12_582_912.0; // 1.5 · 2^23: adding and subtracting it rounds to integer.
-    let x = x.max(-87.0);
-    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
-    // ln 2 split in two so `r` stays exact.
-    let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
-    let p = 1.0
-        + r * (1.0
-            + r * (0.5
-                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
-    p * scale
-}
-
-/// Exact GELU, `x · Φ(x)`, with erf by Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7).
-#[inline(always)]
-fn gelu(x: f32) -> f32 {
-    let z = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
-    let t = 1.0 / (1.0 + 0.327_591_1 * z);
-    let poly = t
-        * (0.254_829_6
-            + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
-    let erf_abs = 1.0 - poly * exp_nonpositive(-z * z);
-    let erf = erf_abs.copysign(x);
-    0.5 * x * (1.0 + erf)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exp_matches_std_on_nonpositive_inputs() {
-        let mut x = 0.0f32;
-        while x > -80.0 {
-            let ours = exp_nonpositive(x);
-            let std = x.exp();
-            assert!(
-                (ours - std).abs() <= 3e-7 * std + f32::MIN_POSITIVE,
-                "exp({x}): {ours} vs {std}"
-            );
-            x -= 0.037;
-        }
-        assert_eq!(exp_nonpositive(-1000.0), exp_nonpositive(-87.0));
-    }
-
-    #[test]
-    fn gelu_matches_the_erf_definition() {
-        // Reference values of x·Φ(x) computed in f64.
-        for (x, expected) in [
-            (-3.0f32, -0.004_049_71_f64),
-            (-1.0, -0.158_655_25),
-            (-0.1, -0.046_017_22),
-            (0.0, 0.0),
-            (0.5, 0.345_731_37),
-            (1.0, 0.841_344_75),
-            (2.5, 2.484_475_13),
-        ] {
-            let ours = f64::from(gelu(x));
-            assert!(
-                (ours - expected).abs() < 1e-6,
-                "gelu({x}) = {ours}, want {expected}"
-            );
-        }
-    }
-
-    #[test]
-    fn softmax_rows_sum_to_one() {
-        let scores: Vec<f32> = (0..12).map(|i| (i as f32 * 0.7).sin() * 5.0).collect();
-        let out = softmax_rows(&scores, 4);
-        for (row, input) in out.chunks(4).zip(scores.chunks(4)) {
-            assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
-            let max = input.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let denominator: f32 = input.iter().map(|v| (v - max).exp()).sum();
-            for (p, v) in row.iter().zip(input) {
-                assert!((p - (v - max).exp() / denominator).abs() < 1e-6);
-            }
-        }
-    }
-
-    #[test]
-    fn layer_norm_centres_and_scales() {
-        let norm = LayerNorm {
-            weight: vec![1.0; 4],
-            bias: vec![0.0; 4],
-            eps: 1e-12,
-        };
-        let mut row = vec![1.0, 2.0, 3.0, 4.0];
-        norm.apply(&mut row);
-        assert!(row.iter().sum::<f32>().abs() < 1e-5);
-        let variance = row.iter().map(|v| v * v).sum::<f32>() / 4.0;
-        assert!((variance - 1.0).abs() < 1e-4);
-    }
 }

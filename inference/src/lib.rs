@@ -6,11 +6,13 @@
 //! is used, so a missing, truncated or swapped file is a clear start-up error that says how to
 //! fetch it, never a panic or a silently different model.
 
+mod attention;
 mod batcher;
 mod bert;
 mod embedder;
 mod generator;
 mod manifest;
+mod simd;
 
 pub use batcher::{Batcher, Embed};
 pub use embedder::{EMBEDDER_DIR, Embedded, Embedder, EmbedderOptions, dot, normalize};

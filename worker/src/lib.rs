@@ -20,7 +20,7 @@ pub mod queue;
 mod runner;
 pub mod store;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -86,29 +86,40 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
+/// A model shared by everything in the process that asks for the same folder and options.
+type Loaded<O, M> = Mutex<Option<(PathBuf, O, Arc<M>)>>;
+
+/// Returns the model in `slot` when it was loaded from `models_dir` with `options`, else loads
+/// it (replacing what the slot held).
+fn load_once<O: Copy + PartialEq, M>(
+    slot: &Loaded<O, M>,
+    models_dir: &Path,
+    options: O,
+    load: impl FnOnce(&Path, O) -> Result<M, companin_inference::ModelError>,
+) -> Result<Arc<M>, companin_inference::ModelError> {
+    let mut loaded = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((dir, opts, model)) = loaded.as_ref()
+        && dir == models_dir
+        && *opts == options
+    {
+        return Ok(model.clone());
+    }
+    let model = Arc::new(load(models_dir, options)?);
+    *loaded = Some((models_dir.to_path_buf(), options, model.clone()));
+    Ok(model)
+}
+
 /// Loads the embedder as the settings say, once per process: later calls with the same
 /// folder and options share the loaded model (the API, the workers and a second server in
 /// one test process alike).
 pub fn load_embedder(settings: &Settings) -> Result<Arc<Embedder>, companin_inference::ModelError> {
-    type Loaded = Option<(PathBuf, EmbedderOptions, Arc<Embedder>)>;
-    static LOADED: Mutex<Loaded> = Mutex::new(None);
+    static LOADED: Loaded<EmbedderOptions, Embedder> = Mutex::new(None);
     let options = EmbedderOptions {
         threads: settings.embedder.threads,
         batch_size: settings.embedder.batch_size,
         ..EmbedderOptions::default()
     };
-    let mut loaded = LOADED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((dir, opts, embedder)) = loaded.as_ref()
-        && *dir == settings.models_dir
-        && *opts == options
-    {
-        return Ok(embedder.clone());
-    }
-    let embedder = Arc::new(Embedder::load(&settings.models_dir, options)?);
-    *loaded = Some((settings.models_dir.clone(), options, embedder.clone()));
-    Ok(embedder)
+    load_once(&LOADED, &settings.models_dir, options, Embedder::load)
 }
 
 /// Checks the generator's file (present, checksum) without loading it.
@@ -121,21 +132,9 @@ pub fn check_generator(settings: &Settings) -> Result<(), companin_inference::Mo
 pub fn load_generator(
     settings: &Settings,
 ) -> Result<Arc<Generator>, companin_inference::ModelError> {
-    type Loaded = Option<(PathBuf, GeneratorOptions, Arc<Generator>)>;
-    static LOADED: Mutex<Loaded> = Mutex::new(None);
+    static LOADED: Loaded<GeneratorOptions, Generator> = Mutex::new(None);
     let options = GeneratorOptions {
         threads: settings.generator.threads,
     };
-    let mut loaded = LOADED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((dir, opts, generator)) = loaded.as_ref()
-        && *dir == settings.models_dir
-        && *opts == options
-    {
-        return Ok(generator.clone());
-    }
-    let generator = Arc::new(Generator::load(&settings.models_dir, options)?);
-    *loaded = Some((settings.models_dir.clone(), options, generator.clone()));
-    Ok(generator)
+    load_once(&LOADED, &settings.models_dir, options, Generator::load)
 }

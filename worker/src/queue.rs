@@ -88,11 +88,17 @@ impl Queue {
             use apalis_sqlite::{Config, SqliteConnectOptions, SqlitePoolOptions};
             use std::str::FromStr;
             // Its own small pool: the queue's polling must not queue behind the API's single
-            // write connection. WAL and a busy timeout let them share the file.
+            // write connection. WAL and a busy timeout let them share the file; with WAL,
+            // `synchronous = NORMAL` (as the API's connections use) survives a crash of the
+            // process without an fsync per acknowledged job. The page cache and memory map
+            // keep the frequent polls of a long queue from re-reading pages through syscalls.
             let options = SqliteConnectOptions::from_str(&url)?
                 .create_if_missing(true)
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(10));
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", companin_entity::db::SQLITE_CACHE_SIZE)
+                .pragma("mmap_size", companin_entity::db::SQLITE_MMAP_SIZE);
             let pool = SqlitePoolOptions::new()
                 .max_connections(2)
                 .connect_with(options)
