@@ -2,7 +2,7 @@
 //! and context in one pass over small buffers that stay in cache, with no padded tensors and
 //! no nested thread pools (the caller runs sequences in parallel; each runs on one thread).
 //!
-//! The two products are register-blocked vector kernels: four query rows at a time times two
+//! Both products go through one register-blocked vector kernel: four query rows at a time times two
 //! vectors of columns, so every loaded vector feeds four fused multiply-adds. They are
 //! dispatched at run time through `pulp` (AVX-512, AVX2+FMA or scalar).
 
@@ -65,11 +65,13 @@ impl pulp::WithSimd for SequenceAttention<'_> {
                     v[t * d + c] = row[v_at + c] + bias[v_at + c];
                 }
             }
-            scores_kernel(simd, &q, &k_t, &mut scores, d, width);
+            // scores = q · kᵀ (keys as columns), then softmax over the `len` real columns.
+            block_matmul(simd, &q, d, d, &k_t, width, &mut scores);
             for row in scores.chunks_exact_mut(width).take(len) {
                 simd::softmax(simd, &mut row[..len]);
             }
-            context_kernel(simd, &scores, &v, &mut context, d, width, len);
+            // context = probabilities · v over the `len` real columns.
+            block_matmul(simd, &scores, width, len, &v, d, &mut context);
             for (t, row) in out.chunks_exact_mut(hidden).enumerate() {
                 row[head * d..(head + 1) * d].copy_from_slice(&context[t * d..(t + 1) * d]);
             }
@@ -77,78 +79,41 @@ impl pulp::WithSimd for SequenceAttention<'_> {
     }
 }
 
-/// `scores = q · k_tᵀ`: `q` is `rows × d`, `k_t` is `d × width` (keys as columns), `scores` is
-/// `rows × width`.
+/// `out = a · b` for whole blocks of rows: `a` is `rows × inner`, its rows `a_stride` apart;
+/// `b` is `inner × b_width`; `out` is `rows × b_width`. `rows` is a multiple of `ROWS` and
+/// `b_width` of two vectors.
 #[inline(always)]
-fn scores_kernel<S: Simd>(
+fn block_matmul<S: Simd>(
     simd: S,
-    q: &[f32],
-    k_t: &[f32],
-    scores: &mut [f32],
-    d: usize,
-    width: usize,
+    a: &[f32],
+    a_stride: usize,
+    inner: usize,
+    b: &[f32],
+    b_width: usize,
+    out: &mut [f32],
 ) {
-    let per_row = width / S::F32_LANES;
-    let k_t = S::as_simd_f32s(k_t).0;
-    let scores = S::as_mut_simd_f32s(scores).0;
-    for (q, scores) in q
-        .chunks_exact(ROWS * d)
-        .zip(scores.chunks_exact_mut(ROWS * per_row))
+    let per_row = b_width / S::F32_LANES;
+    let b = S::as_simd_f32s(b).0;
+    let out = S::as_mut_simd_f32s(out).0;
+    for (a, out) in a
+        .chunks_exact(ROWS * a_stride)
+        .zip(out.chunks_exact_mut(ROWS * per_row))
     {
         for column in (0..per_row).step_by(2) {
             let zero = simd.splat_f32s(0.0);
             let mut acc = [[zero; 2]; ROWS];
-            for (c, keys) in k_t.chunks_exact(per_row).enumerate().take(d) {
-                let k0 = keys[column];
-                let k1 = keys[column + 1];
+            for (i, b_row) in b.chunks_exact(per_row).enumerate().take(inner) {
+                let b0 = b_row[column];
+                let b1 = b_row[column + 1];
                 for (r, acc) in acc.iter_mut().enumerate() {
-                    let q = simd.splat_f32s(q[r * d + c]);
-                    acc[0] = simd.mul_add_f32s(q, k0, acc[0]);
-                    acc[1] = simd.mul_add_f32s(q, k1, acc[1]);
+                    let a = simd.splat_f32s(a[r * a_stride + i]);
+                    acc[0] = simd.mul_add_f32s(a, b0, acc[0]);
+                    acc[1] = simd.mul_add_f32s(a, b1, acc[1]);
                 }
             }
             for (r, acc) in acc.iter().enumerate() {
-                scores[r * per_row + column] = acc[0];
-                scores[r * per_row + column + 1] = acc[1];
-            }
-        }
-    }
-}
-
-/// `context = probabilities · v` over the first `len` columns: `probabilities` is
-/// `rows × width`, `v` is `len × d`, `context` is `rows × d`.
-#[inline(always)]
-fn context_kernel<S: Simd>(
-    simd: S,
-    probabilities: &[f32],
-    v: &[f32],
-    context: &mut [f32],
-    d: usize,
-    width: usize,
-    len: usize,
-) {
-    let per_row = d / S::F32_LANES;
-    let v = S::as_simd_f32s(v).0;
-    let context = S::as_mut_simd_f32s(context).0;
-    for (p, context) in probabilities
-        .chunks_exact(ROWS * width)
-        .zip(context.chunks_exact_mut(ROWS * per_row))
-    {
-        for column in (0..per_row).step_by(2) {
-            let zero = simd.splat_f32s(0.0);
-            let mut acc = [[zero; 2]; ROWS];
-            for (j, values) in v.chunks_exact(per_row).enumerate().take(len) {
-                let v0 = values[column];
-                let v1 = values[column + 1];
-                for (r, acc) in acc.iter_mut().enumerate() {
-                    let p = simd.splat_f32s(p[r * width + j]);
-                    acc[0] = simd.mul_add_f32s(p, v0, acc[0]);
-                    acc[1] = simd.mul_add_f32s(p, v1, acc[1]);
-                }
-            }
-            for (r, acc) in acc.iter().enumerate() {
-                context[r * per_row + column] = acc[0];
-                context[r * per_row + column + 1] = acc[1];
+                out[r * per_row + column] = acc[0];
+                out[r * per_row + column + 1] = acc[1];
             }
         }
     }
