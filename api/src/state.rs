@@ -14,6 +14,7 @@ use crate::db::Pools;
 use crate::http::rendered::RenderedJson;
 use crate::rate_limit::RateLimiter;
 use crate::schemas::clients::{Client, ClientList};
+use crate::services::search::Searcher;
 use crate::telemetry::TelemetryWriter;
 
 /// Built once per process at start; handlers reach it through poem's request data.
@@ -29,6 +30,8 @@ pub struct AppState {
     pub telemetry: TelemetryWriter,
     /// Where jobs are queued (`None` only in tests of routes that queue nothing).
     pub queue: Option<Queue>,
+    /// Knowledge search: the per-tenant indexes and the query embedder.
+    pub search: Searcher,
     /// Rendered pages of `GET /clients/`, by `(limit, offset)`.
     pub client_pages: ConfigCache<(u64, u64), RenderedJson<ClientList>>,
     /// Rendered clients by id (`None`: not found in the tenant).
@@ -56,7 +59,9 @@ impl AppState {
             settings.rate_limit.default_per_hour,
             Duration::from_secs(settings.rate_limit.limit_refresh_secs),
         );
+        let search = Searcher::new(db.clone(), settings.clone());
         Arc::new(Self {
+            search,
             db,
             db_write,
             settings,

@@ -1,7 +1,26 @@
-//! Retrieval for Companin (not built yet; see the retrieval and conversations issue).
+//! Retrieval for Companin: per-tenant hybrid search over the knowledge chunks.
 //!
-//! This crate will own the per-tenant vector index (hnsw_rs) over the vectors the `inference`
-//! crate's embedder writes, lexical scoring, hybrid ranking within an assistant's knowledge
-//! scope, and the registry that keeps one index per organization and environment in step with
-//! the database, which stays the source of truth; indexes are snapshotted to the data
-//! directory for fast restarts.
+//! - [`dense`]: an HNSW graph (hnsw_rs) over the chunks' unit vectors, with an exact scan for
+//!   small or narrowly filtered candidate sets.
+//! - [`lexical`]: BM25 over an in-memory tantivy index of the chunks' text.
+//! - [`fusion`]: reciprocal rank fusion of the two lists.
+//! - [`tenant`]: one tenant's index, with its scope filter (applied inside both searches, so a
+//!   narrow scope still fills `top_k`), deletion masks, thresholds and per-item grouping.
+//! - [`registry`]: one index per organization and environment, kept in step with the
+//!   database (the source of truth) through the tenant's index version.
+//! - [`snapshot`]: the graphs written to the data directory, so a restart loads instead of
+//!   rebuilding.
+//!
+//! The query's embedding is made by the caller (the `inference` crate's embedder), so this
+//! crate stays free of models.
+
+pub mod dense;
+pub mod fusion;
+pub mod lexical;
+pub mod registry;
+pub mod snapshot;
+pub mod tenant;
+
+pub use fusion::Mode;
+pub use registry::{CatchUp, Registry, RetrievalError};
+pub use tenant::{Hit, Query, Scope};

@@ -260,3 +260,66 @@ async fn sigterm_shuts_down_gracefully_and_keeps_every_log_row() {
         .unwrap();
     assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 40);
 }
+
+/// `companin eval beir` on a tiny BEIR-shaped dataset: every mode is scored, the easy
+/// queries are answered, and a missing split is a clear error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eval_beir_scores_every_mode() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/beir-mini");
+    let work = tempfile::tempdir().unwrap();
+    let run = |split: &'static str| {
+        let data = data.clone();
+        let work = work.path().to_path_buf();
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
+                .env_remove("COMPANIN_CONFIG")
+                .env_remove("COMPANIN_DATABASE_URL")
+                .env("COMPANIN_MODELS_DIR", crate::helpers::models_dir())
+                .env("COMPANIN_DATA_DIR", &work)
+                .env("COMPANIN_GENERATOR_SUMMARIES", "false")
+                .args(["eval", "beir", "--split", split, "--data"])
+                .arg(&data)
+                .arg("--work-dir")
+                .arg(work.join("scratch"))
+                .output()
+                .await
+                .expect("run companin")
+        }
+    };
+    let out = run("train").await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(report["documents"], 8);
+    for mode in ["dense", "lexical", "hybrid"] {
+        let m = &report[mode];
+        assert_eq!(m["queries"], 4, "{report}");
+        for key in ["ndcg_at_10", "recall_at_10", "recall_at_100"] {
+            let v = m[key].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&v), "{mode} {key} {v}");
+        }
+        assert!(stdout.contains(&format!("{mode:<8} nDCG@10")), "{stdout}");
+    }
+    assert!(
+        report["hybrid"]["ndcg_at_10"].as_f64().unwrap() >= 0.75,
+        "{report}"
+    );
+    assert_eq!(report["hybrid"]["recall_at_100"], 1.0, "{report}");
+
+    // The kept scratch folder is reused: nothing is ingested twice.
+    let again = run("train").await;
+    assert!(again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("0 new"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+
+    let missing = run("test").await;
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("test.tsv"));
+}

@@ -796,7 +796,7 @@ impl Drop for WorkerProcess {
     }
 }
 
-fn spawn_worker(app: &TestApp) -> std::process::Child {
+pub fn spawn_worker(app: &TestApp) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_companin"))
         .arg("worker")
         .env("COMPANIN_DATABASE_URL", &app.db_url)

@@ -14,5 +14,6 @@ mod logs;
 mod openapi;
 mod ops;
 mod rate_limit;
+mod search;
 mod sessions;
 mod tenancy;

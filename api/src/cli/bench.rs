@@ -2,48 +2,14 @@
 //! measured in one run on the same texts.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use companin_config::Settings;
-use companin_entity::{Environment, knowledge_item};
 use companin_ingest::{ChunkOptions, chunk::chunk, parse::plain};
-use companin_worker::{Lane, Queue, Runtime};
-use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::jwt::JwtKeys;
-use crate::services::knowledge::{self, NewItem, NewSource};
-use crate::services::{Actor, Tenant, orgs};
-use crate::state::AppState;
-use crate::telemetry::TelemetryWriter;
-
-#[derive(Deserialize)]
-struct Doc {
-    title: String,
-    text: String,
-}
-
-fn read_corpus(path: &Path, limit: Option<usize>) -> anyhow::Result<Vec<Doc>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut docs = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let doc: Doc = serde_json::from_str(line)
-            .with_context(|| format!("{} line {}", path.display(), n + 1))?;
-        docs.push(doc);
-        if limit.is_some_and(|l| docs.len() >= l) {
-            break;
-        }
-    }
-    Ok(docs)
-}
+use super::scratch::{Doc, Ingested, Scratch, read_corpus};
 
 /// Abstracts embedded whole, as the Python baseline (bench/embed_sbert.py) does.
 const ABSTRACTS: usize = 512;
@@ -129,99 +95,20 @@ pub async fn ingest(
         chunk_texts.len(),
     );
 
-    // The pipeline: a scratch database, the real create path, the real workers.
-    let scratch = tempdir()?;
-    let mut s = settings.clone();
-    s.data_dir = scratch.clone();
-    s.database_url = None;
-    s.auto_migrate = Some(true);
-    let pools = crate::db::Pools::open(&s).await?;
-    crate::db::prepare(&pools.write, &s).await?;
-    let queue = Queue::connect(&s).await?;
-    let new = orgs::create(
-        &pools.write,
-        "bench",
-        Some(i64::from(u32::MAX)),
-        &Actor::Cli,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
-    let tenant = Tenant {
-        org_id: crate::ids::OrgId::from_db(new.org.id.clone()),
-        environment: Environment::Production,
-    };
-    let (telemetry, telemetry_stop) =
-        TelemetryWriter::spawn(pools.write.clone(), 250, Duration::from_millis(200));
-    let state = AppState::new(
-        pools.clone(),
-        s.clone(),
-        JwtKeys::new(&s.jwt_secret()?),
-        telemetry,
-        Some(queue.clone()),
-    );
-    let runtime = Arc::new(Runtime::new(
-        pools.write.clone(),
-        embedder.clone(),
-        s.clone(),
-    )?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    // Generated summaries are measured apart (below): the pipeline's figure is time to `ready`.
-    let workers = tokio::spawn(companin_worker::run_workers(
-        runtime,
-        queue,
-        Lane::Jobs,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-
-    let bar = ProgressBar::new(docs.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} ready  {elapsed_precise}  {per_sec}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let started = Instant::now();
-    let mut created = 0usize;
-    for d in &docs {
-        let item = NewItem {
-            title: Some(d.title.chars().take(500).collect()),
-            source: NewSource::Text {
-                content: d.text.clone(),
-            },
-            metadata: None,
-            assistant_ids: None,
-            replace: false,
-        };
-        match knowledge::create(&state, &tenant, &Actor::Cli, item).await {
-            Ok(knowledge::Created::Accepted(_)) => created += 1,
-            Ok(knowledge::Created::Existing(_)) => {}
-            Err(e) => anyhow::bail!("creating an item failed: {}", e.detail),
-        }
-    }
-    let enqueued = started.elapsed();
-    let (ready, failed, chunks) = loop {
-        let count = |status: &'static str| {
-            knowledge_item::Entity::find()
-                .filter(knowledge_item::Column::Status.eq(status))
-                .count(&pools.read)
-        };
-        let ready = count("ready").await?;
-        let failed = count("failed").await?;
-        bar.set_position(ready + failed);
-        if (ready + failed) as usize >= created {
-            let items = knowledge_item::Entity::find().all(&pools.read).await?;
-            let chunks: i64 = items.iter().map(|i| i64::from(i.chunk_count)).sum();
-            break (ready, failed, chunks);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let elapsed = started.elapsed();
-    bar.finish_and_clear();
-    let _ = stop.send(());
-    workers.await.context("worker task")??;
-    telemetry_stop.shutdown().await;
-    pools.close().await;
-    let _ = std::fs::remove_dir_all(&scratch);
+    // The pipeline: a scratch database, the real create path, the real workers. Generated
+    // summaries are measured apart (below): the pipeline's figure is time to `ready`.
+    let scratch = Scratch::open(settings, embedder.clone(), None).await?;
+    let Ingested {
+        created,
+        ready,
+        failed,
+        chunks,
+        enqueue: enqueued,
+        elapsed,
+        ..
+    } = scratch.ingest(&docs).await?;
+    let worker_concurrency = scratch.state.settings.worker.concurrency;
+    scratch.close().await?;
 
     let pipeline_chunks = rate(usize::try_from(chunks).unwrap_or(0), elapsed);
     let raw_chunks = rate(chunk_texts.len(), long);
@@ -240,7 +127,7 @@ pub async fn ingest(
         "raw_sentences_per_s": rate(docs.len(), short),
         "raw_abstracts_per_s": rate(abstract_count, whole),
         "pipeline_over_raw": pipeline_chunks / raw_chunks.max(1e-9),
-        "worker_concurrency": s.worker.concurrency,
+        "worker_concurrency": worker_concurrency,
     });
     println!(
         "pipeline: {} items ready ({} failed) with {} chunks in {:.1} s: {:.1} docs/s, {:.1} chunks/s = {:.0} % of the raw embedder",
@@ -325,11 +212,4 @@ async fn bench_summaries(settings: &Settings, docs: &[Doc]) -> anyhow::Result<se
         "decode_tokens_per_s": rate(completion_tokens, elapsed.saturating_sub(prefill)),
         "usable": usable,
     }))
-}
-
-fn tempdir() -> anyhow::Result<std::path::PathBuf> {
-    let dir =
-        std::env::temp_dir().join(format!("companin-bench-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir)
 }

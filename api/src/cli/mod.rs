@@ -1,8 +1,10 @@
 //! The `companin` command line: the service, migrations, and operator commands.
 
 mod bench;
+mod eval;
 mod org;
 mod reindex;
+mod scratch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,6 +76,11 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Measure retrieval quality
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
     /// Manage organizations (tenants)
     Org {
         #[command(subcommand)]
@@ -101,6 +108,29 @@ enum BenchCommand {
         /// Also time generated summaries on the first N documents (0 skips them)
         #[arg(long, default_value_t = 10)]
         summaries: usize,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// Ingest a BEIR dataset's corpus into a scratch tenant through the real pipeline, run
+    /// its queries through the real retrieval and print nDCG@10, recall@10 and recall@100
+    Beir {
+        /// The dataset folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv
+        #[arg(long)]
+        data: PathBuf,
+        /// The relevance judgments to score against (tune on train only)
+        #[arg(long, default_value = "train")]
+        split: String,
+        /// Only this retrieval mode [default: all three]
+        #[arg(long, value_parser = ["dense", "lexical", "hybrid"])]
+        mode: Option<String>,
+        /// Keep the scratch database here, and reuse it (no re-ingestion) when it exists
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
         /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
         #[arg(long)]
         models_dir: Option<PathBuf>,
@@ -165,6 +195,9 @@ pub fn main() -> ExitCode {
             | Command::Reindex { models_dir, .. }
             | Command::Bench {
                 command: BenchCommand::Ingest { models_dir, .. },
+            }
+            | Command::Eval {
+                command: EvalCommand::Beir { models_dir, .. },
             } => models_dir.clone(),
             _ => None,
         },
@@ -218,6 +251,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     ..
                 },
         } => bench::ingest(&settings, &corpus, limit, summaries).await,
+        Command::Eval {
+            command:
+                EvalCommand::Beir {
+                    data,
+                    split,
+                    mode,
+                    work_dir,
+                    ..
+                },
+        } => {
+            let modes: Vec<companin_retrieval::Mode> = match mode {
+                Some(m) => companin_retrieval::Mode::parse(&m).into_iter().collect(),
+                None => companin_retrieval::Mode::ALL.to_vec(),
+            };
+            eval::beir(&settings, &data, &split, &modes, work_dir.as_deref()).await
+        }
         Command::Migrate => {
             let db = crate::db::connect(&settings).await?;
             let pending = crate::db::pending_migrations(&db).await?;

@@ -19,10 +19,12 @@ use crate::http::json::JsonBody;
 use crate::schemas::Paging;
 use crate::schemas::knowledge::{
     ChunkList, CreateKnowledge, CreateKnowledgeType, CreateQa, Job, KnowledgeItem, KnowledgeList,
-    KnowledgeStatus, KnowledgeType, Reindex, UpdateKnowledge, UpdateQa, UploadFile,
+    KnowledgeStatus, KnowledgeType, Reindex, Retriever, SearchHit, SearchKnowledge, SearchResults,
+    UpdateKnowledge, UpdateQa, UploadFile,
 };
 use crate::schemas::sessions::to_map;
 use crate::services::knowledge::{self, Created, NewItem, NewSource, create::Qa};
+use crate::services::search::{Passage, SearchRequest};
 use crate::services::{Actor, Tenant, jobs};
 use crate::state::AppState;
 use companin_ingest::SourceFormat;
@@ -31,6 +33,12 @@ use companin_ingest::SourceFormat;
 pub struct CreateKnowledgeErrors;
 impl ErrorSet for CreateKnowledgeErrors {
     const STATUSES: &'static [u16] = &[400, 401, 413, 415, 422, 429, 500, 503];
+}
+
+/// Searching: 404 for an unknown assistant, 503 when the embedding model is missing.
+pub struct SearchErrors;
+impl ErrorSet for SearchErrors {
+    const STATUSES: &'static [u16] = &[400, 401, 404, 413, 415, 422, 429, 500, 503];
 }
 
 /// Cancelling a job: 409 once it has finished.
@@ -470,6 +478,45 @@ impl KnowledgeApi {
         Ok(Deleted::Deleted)
     }
 
+    /// Search knowledge
+    ///
+    /// The retrieval an assistant would do for `query`: hybrid search (vector similarity and
+    /// BM25, fused by reciprocal rank) within the assistant's knowledge scope, at most three
+    /// chunks per item, none below its `retrieval.min_score`. Each result says which
+    /// retrievers found it; `score` is its cosine similarity to the query.
+    #[oai(
+        path = "/knowledge/search",
+        method = "post",
+        operation_id = "search_knowledge"
+    )]
+    async fn search(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        body: JsonBody<SearchKnowledge>,
+    ) -> Result<Json<SearchResults>, Errors<SearchErrors>> {
+        let b = body.0;
+        let outcome = state
+            .search
+            .search(
+                &state.db,
+                &Tenant::from(auth.principal()),
+                SearchRequest {
+                    query: b.query,
+                    assistant_id: b.assistant_id,
+                    top_k: b.top_k,
+                },
+            )
+            .await?;
+        let items: Vec<SearchHit> = outcome.passages.into_iter().map(search_hit).collect();
+        Ok(Json(SearchResults {
+            total: items.len() as u64,
+            items,
+            top_k: outcome.top_k,
+            min_score: outcome.min_score,
+        }))
+    }
+
     /// Re-index knowledge
     ///
     /// Re-chunks and re-embeds the environment's items (or one), e.g. after a model change,
@@ -540,6 +587,26 @@ impl KnowledgeApi {
         )
         .await?;
         Ok(Json(row.into()))
+    }
+}
+
+fn search_hit(p: Passage) -> SearchHit {
+    let mut retrievers = Vec::new();
+    if p.hit.dense_rank.is_some() {
+        retrievers.push(Retriever::Dense);
+    }
+    if p.hit.lexical_rank.is_some() {
+        retrievers.push(Retriever::Lexical);
+    }
+    SearchHit {
+        knowledge_id: p.hit.knowledge_id,
+        chunk_id: p.hit.chunk_id,
+        title: p.title,
+        source: p.source,
+        snippet: p.content,
+        // Rounded so that float noise does not show as 0.30000001.
+        score: (f64::from(p.hit.score) * 1e6).round() / 1e6,
+        retrievers,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod knowledge;
 pub mod orgs;
 pub mod request_logs;
+pub mod search;
 pub mod sessions;
 
 use companin_entity::{Environment, environment};

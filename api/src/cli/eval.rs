@@ -1,0 +1,273 @@
+//! `companin eval beir`: retrieval quality on a BEIR dataset. The corpus goes through the real
+//! ingestion pipeline into a scratch tenant, each query through the real retrieval (one
+//! document per item, so a document's rank is its best chunk's), and the rankings are scored
+//! with nDCG@10, recall@10 and recall@100 against the split's relevance judgments.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use companin_config::Settings;
+use companin_retrieval::{Mode, Query, Scope};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::scratch::{Scratch, read_corpus};
+
+/// Documents ranked per query (recall@100 needs them all).
+const DEPTH: usize = 100;
+
+#[derive(Deserialize)]
+struct BeirQuery {
+    #[serde(rename = "_id")]
+    id: String,
+    text: String,
+}
+
+/// Relevance grades by query id, then document id (grades above 0 are relevant).
+type Qrels = HashMap<String, HashMap<String, u32>>;
+
+fn read_qrels(path: &Path) -> anyhow::Result<Qrels> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut qrels: Qrels = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+        if fields.len() < 3 || (n == 0 && fields[0] == "query-id") {
+            continue;
+        }
+        let grade: u32 = fields[2]
+            .parse()
+            .with_context(|| format!("{} line {}: bad score", path.display(), n + 1))?;
+        qrels
+            .entry(fields[0].to_owned())
+            .or_default()
+            .insert(fields[1].to_owned(), grade);
+    }
+    Ok(qrels)
+}
+
+fn read_queries(path: &Path) -> anyhow::Result<Vec<BeirQuery>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| {
+            serde_json::from_str(l).with_context(|| format!("{} line {}", path.display(), n + 1))
+        })
+        .collect()
+}
+
+/// nDCG@k with linear gains (trec_eval's, as BEIR reports it).
+pub fn ndcg_at(ranked: &[String], grades: &HashMap<String, u32>, k: usize) -> f64 {
+    let discount = |i: usize| 1.0 / ((i + 2) as f64).log2();
+    let dcg: f64 = ranked
+        .iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, d)| f64::from(grades.get(d).copied().unwrap_or(0)) * discount(i))
+        .sum();
+    let mut ideal: Vec<u32> = grades.values().copied().filter(|g| *g > 0).collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    let idcg: f64 = ideal
+        .iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, g)| f64::from(*g) * discount(i))
+        .sum();
+    if idcg > 0.0 { dcg / idcg } else { 0.0 }
+}
+
+/// Share of the relevant documents found in the first `k`.
+pub fn recall_at(ranked: &[String], grades: &HashMap<String, u32>, k: usize) -> f64 {
+    let relevant = grades.values().filter(|g| **g > 0).count();
+    if relevant == 0 {
+        return 0.0;
+    }
+    let found = ranked
+        .iter()
+        .take(k)
+        .filter(|d| grades.get(*d).is_some_and(|g| *g > 0))
+        .count();
+    found as f64 / relevant as f64
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e3
+}
+
+/// Runs the evaluation and prints one line per mode, then the figures as JSON.
+pub async fn beir(
+    settings: &Settings,
+    data: &Path,
+    split: &str,
+    modes: &[Mode],
+    work_dir: Option<&Path>,
+) -> anyhow::Result<()> {
+    let docs = read_corpus(&data.join("corpus.jsonl"), None)?;
+    let qrels = read_qrels(&data.join("qrels").join(format!("{split}.tsv")))?;
+    let queries: Vec<BeirQuery> = read_queries(&data.join("queries.jsonl"))?
+        .into_iter()
+        .filter(|q| qrels.get(&q.id).is_some_and(|g| g.values().any(|g| *g > 0)))
+        .collect();
+    anyhow::ensure!(
+        !queries.is_empty(),
+        "no query of {} has a relevance judgment in the {split} split",
+        data.display()
+    );
+    let loading = settings.clone();
+    let embedder = tokio::task::spawn_blocking(move || companin_worker::load_embedder(&loading))
+        .await
+        .context("loading the embedding model")??;
+
+    let scratch = Scratch::open(settings, embedder.clone(), work_dir).await?;
+    let ingested = scratch.ingest(&docs).await?;
+    println!(
+        "corpus: {} documents, {} items ready ({} failed, {} new), {} chunks, ingested in {:.1} s",
+        docs.len(),
+        ingested.ready,
+        ingested.failed,
+        ingested.created,
+        ingested.chunks,
+        ingested.elapsed.as_secs_f64()
+    );
+    let doc_of_item: HashMap<String, String> = ingested
+        .item_ids
+        .iter()
+        .zip(&docs)
+        .filter_map(|(item, doc)| Some((item.clone()?, doc.id.clone())))
+        .collect();
+
+    let texts: Vec<String> = queries.iter().map(|q| q.text.clone()).collect();
+    let vectors = tokio::task::spawn_blocking(move || embedder.embed(&texts))
+        .await
+        .context("embedding the queries")??;
+    let registry = scratch.state.search.registry();
+    let tenant = &scratch.tenant;
+    let t = Instant::now();
+    registry
+        .sync(tenant.org_id.as_str(), tenant.environment)
+        .await?;
+    let build = t.elapsed();
+    println!("index built in {:.2} s", build.as_secs_f64());
+
+    let scope = Scope::all();
+    let mut report = serde_json::Map::new();
+    for &mode in modes {
+        let (mut ndcg, mut r10, mut r100) = (0.0, 0.0, 0.0);
+        let mut latencies = Vec::with_capacity(queries.len());
+        for (q, vector) in queries.iter().zip(&vectors) {
+            let t = Instant::now();
+            let hits = registry
+                .search(
+                    tenant.org_id.as_str(),
+                    tenant.environment,
+                    &Query {
+                        text: &q.text,
+                        vector,
+                        mode,
+                        top_k: DEPTH,
+                        per_item: 1,
+                        min_score: -1.0,
+                        scope: &scope,
+                    },
+                )
+                .await?;
+            latencies.push(t.elapsed());
+            let ranked: Vec<String> = hits
+                .iter()
+                .filter_map(|h| doc_of_item.get(&h.knowledge_id).cloned())
+                .collect();
+            let grades = &qrels[&q.id];
+            ndcg += ndcg_at(&ranked, grades, 10);
+            r10 += recall_at(&ranked, grades, 10);
+            r100 += recall_at(&ranked, grades, 100);
+        }
+        let n = queries.len() as f64;
+        latencies.sort_unstable();
+        let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+        println!(
+            "{:<8} nDCG@10 {:.4}  recall@10 {:.4}  recall@100 {:.4}  ({} queries, search p50 {:.2} ms, p99 {:.2} ms)",
+            mode.as_str(),
+            ndcg / n,
+            r10 / n,
+            r100 / n,
+            queries.len(),
+            p50,
+            p99
+        );
+        report.insert(
+            mode.as_str().to_owned(),
+            json!({
+                "ndcg_at_10": ndcg / n,
+                "recall_at_10": r10 / n,
+                "recall_at_100": r100 / n,
+                "queries": queries.len(),
+                "search_p50_ms": p50,
+                "search_p99_ms": p99,
+            }),
+        );
+    }
+    report.insert("split".to_owned(), json!(split));
+    report.insert("documents".to_owned(), json!(docs.len()));
+    report.insert("chunks".to_owned(), json!(ingested.chunks));
+    report.insert("index_build_s".to_owned(), json!(build.as_secs_f64()));
+    println!("{}", serde_json::Value::Object(report));
+    scratch.close().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grades(pairs: &[(&str, u32)]) -> HashMap<String, u32> {
+        pairs.iter().map(|(d, g)| ((*d).to_owned(), *g)).collect()
+    }
+
+    fn ranked(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|d| (*d).to_owned()).collect()
+    }
+
+    #[test]
+    fn ndcg_is_one_for_the_ideal_order_and_discounts_later_hits() {
+        let g = grades(&[("a", 1), ("b", 1)]);
+        assert!((ndcg_at(&ranked(&["a", "b", "x"]), &g, 10) - 1.0).abs() < 1e-12);
+        // One relevant document at rank 2 of two relevant: (1/log2 3) / (1 + 1/log2 3).
+        let expected = (1.0 / 3f64.log2()) / (1.0 + 1.0 / 3f64.log2());
+        assert!((ndcg_at(&ranked(&["x", "a"]), &g, 10) - expected).abs() < 1e-12);
+        assert_eq!(ndcg_at(&ranked(&["x", "y"]), &g, 10), 0.0);
+        // Beyond the cut-off nothing counts.
+        assert_eq!(ndcg_at(&ranked(&["x", "a"]), &g, 1), 0.0);
+    }
+
+    #[test]
+    fn recall_counts_relevant_documents_within_the_cut_off() {
+        let g = grades(&[("a", 1), ("b", 2), ("c", 0)]);
+        assert_eq!(recall_at(&ranked(&["a", "c", "b"]), &g, 2), 0.5);
+        assert_eq!(recall_at(&ranked(&["a", "c", "b"]), &g, 3), 1.0);
+        assert_eq!(recall_at(&ranked(&[]), &grades(&[]), 10), 0.0);
+    }
+
+    #[test]
+    fn qrels_skip_the_header_and_keep_grades() {
+        let dir = std::env::temp_dir().join(format!("qrels-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("train.tsv");
+        std::fs::write(
+            &path,
+            "query-id\tcorpus-id\tscore\n1\t10\t1\n1\t11\t2\n2\t12\t1\n",
+        )
+        .unwrap();
+        let q = read_qrels(&path).unwrap();
+        assert_eq!(q["1"]["11"], 2);
+        assert_eq!(q["2"].len(), 1);
+        assert!(read_qrels(&dir.join("missing.tsv")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,262 @@
+//! Knowledge search: what an assistant would retrieve for a question, with scores.
+//!
+//! The query is embedded here (the process's shared embedder), then the tenant's index in the
+//! [`Registry`] — caught up with the database first — ranks chunks by hybrid search within
+//! the assistant's scope; the passages' text and titles are read back from the database.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use anyhow::Context;
+use companin_config::Settings;
+use companin_entity::{assistant, knowledge_chunk, knowledge_item};
+use companin_inference::Embedder;
+use companin_retrieval::{Hit, Mode, Query, Registry, Scope};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+
+use super::Tenant;
+use super::assistants::{self, config::Config, config::KnowledgeScope};
+use crate::error::{ApiError, ErrorCode};
+
+/// Longest query, in characters (longer ones would be truncated by the model anyway).
+pub const MAX_QUERY_CHARS: usize = 2_000;
+/// Chunks returned when neither the request nor an assistant says.
+pub const DEFAULT_TOP_K: u32 = 5;
+pub const MAX_TOP_K: u32 = 50;
+/// Chunks of one item in the results, at most: the rest of the room goes to other items.
+pub const PER_ITEM: usize = 3;
+
+/// Retrieval for this process: the per-tenant indexes, and the embedder for queries.
+pub struct Searcher {
+    registry: Registry,
+    settings: Settings,
+}
+
+/// A ranked passage with what a citation needs.
+#[derive(Debug, Clone)]
+pub struct Passage {
+    pub hit: Hit,
+    pub title: String,
+    pub source: Option<String>,
+    pub content: String,
+}
+
+/// What a search asks for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub assistant_id: Option<String>,
+    pub top_k: Option<u32>,
+}
+
+/// The passages, with the limits applied.
+#[derive(Debug, Clone)]
+pub struct SearchOutcome {
+    pub passages: Vec<Passage>,
+    pub top_k: u32,
+    pub min_score: f64,
+}
+
+impl Searcher {
+    pub fn new(db: DatabaseConnection, settings: Settings) -> Searcher {
+        // Graph snapshots sit in the data directory, next to the SQLite file on the embedded
+        // default; each process keeps its own copy of the index in memory.
+        Searcher {
+            registry: Registry::new(db).with_snapshots(settings.data_dir.join("index")),
+            settings,
+        }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The process's embedder (loaded on first use, shared with the workers).
+    async fn embedder(&self) -> Result<Arc<Embedder>, ApiError> {
+        let settings = self.settings.clone();
+        tokio::task::spawn_blocking(move || companin_worker::load_embedder(&settings))
+            .await
+            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("loading the embedder")))?
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    format!("the embedding model is not available: {e}"),
+                )
+            })
+    }
+
+    /// Embeds a query.
+    pub async fn embed(&self, text: &str) -> Result<Vec<f32>, ApiError> {
+        let embedder = self.embedder().await?;
+        let text = text.to_owned();
+        tokio::task::spawn_blocking(move || embedder.embed(&[text]))
+            .await
+            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("embedding a query")))?
+            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("embedding a query")))?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the embedder returned no vector")))
+    }
+
+    /// Searches the tenant's knowledge as the request says.
+    pub async fn search(
+        &self,
+        db: &DatabaseConnection,
+        tenant: &Tenant,
+        request: SearchRequest,
+    ) -> Result<SearchOutcome, ApiError> {
+        let query = request.query.trim();
+        if query.is_empty() {
+            return Err(ApiError::validation("query", "must not be empty"));
+        }
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(ApiError::validation(
+                "query",
+                format!("must be at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        if let Some(k) = request.top_k
+            && !(1..=MAX_TOP_K).contains(&k)
+        {
+            return Err(ApiError::validation(
+                "top_k",
+                format!("must be between 1 and {MAX_TOP_K}"),
+            ));
+        }
+        let (scope, top_k, min_score) = match request.assistant_id.as_deref() {
+            Some(id) => {
+                let row = assistants::get(db, tenant, id).await?;
+                let config = Config::from_row(&row);
+                let scope = scope_of(db, tenant, &row, &config).await?;
+                (
+                    scope,
+                    request.top_k.unwrap_or(config.retrieval.top_k),
+                    config.retrieval.min_score,
+                )
+            }
+            None => (Scope::all(), request.top_k.unwrap_or(DEFAULT_TOP_K), 0.0),
+        };
+        let vector = self.embed(query).await?;
+        let hits = self
+            .registry
+            .search(
+                tenant.org_id.as_str(),
+                tenant.environment,
+                &Query {
+                    text: query,
+                    vector: &vector,
+                    mode: Mode::Hybrid,
+                    top_k: top_k as usize,
+                    per_item: PER_ITEM,
+                    min_score: min_score as f32,
+                    scope: &scope,
+                },
+            )
+            .await
+            .context("searching the knowledge index")
+            .map_err(ApiError::internal)?;
+        Ok(SearchOutcome {
+            passages: passages(db, tenant, hits).await?,
+            top_k,
+            min_score,
+        })
+    }
+}
+
+/// The items an assistant answers from: all of the tenant's, or the selected ones (its
+/// `knowledge_ids` and the items linked to it through their `assistant_ids`), minus the
+/// excluded ones.
+pub async fn scope_of(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    row: &assistant::Model,
+    config: &Config,
+) -> Result<Scope, ApiError> {
+    let excluded: HashSet<String> = config.excluded_knowledge_ids.iter().cloned().collect();
+    if config.knowledge_scope == KnowledgeScope::All {
+        return Ok(Scope {
+            allowed: None,
+            excluded,
+        });
+    }
+    use knowledge_item::Column as C;
+    // Ids never contain quotes, so the quoted id matches a whole element of the JSON array.
+    let linked: Vec<String> = knowledge_item::Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::OrgId.eq(tenant.org_id.as_str()))
+        .filter(C::Environment.eq(tenant.environment))
+        .filter(
+            Expr::col(C::AssistantIds)
+                .cast_as("text")
+                .like(format!("%\"{}\"%", row.id)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let allowed = config.knowledge_ids.iter().cloned().chain(linked).collect();
+    Ok(Scope {
+        allowed: Some(allowed),
+        excluded,
+    })
+}
+
+/// The hits with their text, title and source, in the hits' order. A hit whose chunk or item
+/// vanished since the index caught up is left out.
+async fn passages(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    hits: Vec<Hit>,
+) -> Result<Vec<Passage>, ApiError> {
+    if hits.is_empty() {
+        return Ok(Vec::new());
+    }
+    let chunk_ids: Vec<&str> = hits.iter().map(|h| h.chunk_id.as_str()).collect();
+    let item_ids: HashSet<&str> = hits.iter().map(|h| h.knowledge_id.as_str()).collect();
+    let chunks: HashMap<String, (String, Option<String>)> = knowledge_chunk::Entity::find()
+        .select_only()
+        .columns([
+            knowledge_chunk::Column::Id,
+            knowledge_chunk::Column::Content,
+            knowledge_chunk::Column::Source,
+        ])
+        .filter(knowledge_chunk::Column::OrgId.eq(tenant.org_id.as_str()))
+        .filter(knowledge_chunk::Column::Environment.eq(tenant.environment))
+        .filter(knowledge_chunk::Column::Id.is_in(chunk_ids))
+        .into_tuple::<(String, String, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, content, source)| (id, (content, source)))
+        .collect();
+    let items: HashMap<String, (String, Option<String>)> = knowledge_item::Entity::find()
+        .select_only()
+        .columns([
+            knowledge_item::Column::Id,
+            knowledge_item::Column::Title,
+            knowledge_item::Column::Source,
+        ])
+        .filter(knowledge_item::Column::OrgId.eq(tenant.org_id.as_str()))
+        .filter(knowledge_item::Column::Environment.eq(tenant.environment))
+        .filter(knowledge_item::Column::Id.is_in(item_ids))
+        .into_tuple::<(String, String, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, title, source)| (id, (title, source)))
+        .collect();
+    Ok(hits
+        .into_iter()
+        .filter_map(|hit| {
+            let (content, chunk_source) = chunks.get(&hit.chunk_id)?.clone();
+            let (title, item_source) = items.get(&hit.knowledge_id)?.clone();
+            Some(Passage {
+                title,
+                source: chunk_source.or(item_source),
+                content,
+                hit,
+            })
+        })
+        .collect())
+}

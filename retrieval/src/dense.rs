@@ -1,0 +1,304 @@
+//! The vector side of retrieval: an HNSW graph (hnsw_rs) over unit vectors, and an exact scan
+//! for candidate sets small enough that the scan is as fast as the graph and never misses.
+
+use std::path::Path;
+
+use hnsw_rs::prelude::{AnnT, Distance, Hnsw, HnswIo};
+
+/// Links per node and layer: 16 is the usual balance of recall, memory and build time for
+/// 384-dimensional text vectors.
+const MAX_CONNECTIONS: usize = 16;
+/// Candidates explored when linking a new node.
+const EF_CONSTRUCTION: usize = 200;
+const MAX_LAYERS: usize = 16;
+/// Fewer additions than this go into the graph one by one (no thread-pool round trip).
+const PARALLEL_INSERT_MIN: usize = 64;
+
+/// `1 - cosine` of unit vectors, never below 0. hnsw_rs' own `DistDot` asserts that the dot
+/// product of unit vectors is at most 1, which rounding breaks for identical vectors (a
+/// duplicated chunk, or a query equal to a chunk): that would be a panic in a search.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UnitCosine;
+
+impl Distance<f32> for UnitCosine {
+    fn eval(&self, a: &[f32], b: &[f32]) -> f32 {
+        (1.0 - dot(a, b)).max(0.0)
+    }
+}
+
+/// The file name stem of a dumped graph.
+const GRAPH_BASENAME: &str = "graph";
+
+/// Loads a graph written by [`DenseIndex::dump`]. A truncated or foreign file makes hnsw_rs
+/// panic rather than fail, so callers run this where a panic is caught (a blocking task).
+pub fn load_graph(dir: &Path) -> Result<Hnsw<'static, f32, UnitCosine>, String> {
+    // hnsw_rs ties a loaded graph's lifetime to its loader even when the vectors are copied
+    // out (no memory map, the default). The loader is a few hundred bytes and a graph is
+    // loaded once per tenant and process, so it is leaked rather than kept alongside.
+    let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, GRAPH_BASENAME)));
+    loader
+        .load_hnsw::<f32, UnitCosine>()
+        .map_err(|e| e.to_string())
+}
+
+/// A slot (the chunk's position in its tenant index) and its cosine similarity to the query.
+pub type Scored = (usize, f32);
+
+/// Unit vectors by slot, in a graph for approximate search and in one flat array for exact
+/// scores.
+pub struct DenseIndex {
+    dim: usize,
+    vectors: Vec<f32>,
+    graph: Hnsw<'static, f32, UnitCosine>,
+}
+
+impl DenseIndex {
+    /// An empty index of `dim`-dimensional vectors, sized for about `capacity` of them.
+    pub fn new(dim: usize, capacity: usize) -> DenseIndex {
+        DenseIndex {
+            dim,
+            vectors: Vec::with_capacity(capacity * dim),
+            graph: Hnsw::new(
+                MAX_CONNECTIONS,
+                capacity.max(1024),
+                MAX_LAYERS,
+                EF_CONSTRUCTION,
+                UnitCosine,
+            ),
+        }
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Slots held (live or masked).
+    pub fn len(&self) -> usize {
+        self.vectors.len() / self.dim.max(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.vectors.is_empty()
+    }
+
+    /// An index over a graph loaded from a snapshot, whose vectors are then given back in slot
+    /// order with [`DenseIndex::store`].
+    pub fn from_graph(dim: usize, graph: Hnsw<'static, f32, UnitCosine>, capacity: usize) -> Self {
+        DenseIndex {
+            dim,
+            vectors: Vec::with_capacity(capacity * dim),
+            graph,
+        }
+    }
+
+    /// Points in the graph.
+    pub fn graph_len(&self) -> usize {
+        self.graph.get_nb_point()
+    }
+
+    /// Appends a vector, normalised, to the flat store only (the graph already holds it, or
+    /// the slot is masked and `v` is a placeholder).
+    pub fn store(&mut self, v: &[f32]) {
+        debug_assert_eq!(v.len(), self.dim);
+        let start = self.vectors.len();
+        self.vectors.extend_from_slice(v);
+        normalize(&mut self.vectors[start..]);
+    }
+
+    /// Writes the graph (with its vectors) to `dir` as `graph.hnsw.graph` and
+    /// `graph.hnsw.data`.
+    pub fn dump(&self, dir: &Path) -> Result<(), String> {
+        self.graph
+            .file_dump(dir, GRAPH_BASENAME)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Appends `vectors` (each `dim` long), normalised, at the next slots.
+    pub fn extend(&mut self, vectors: &[Vec<f32>]) {
+        let first = self.len();
+        for v in vectors {
+            self.store(v);
+        }
+        let rows: Vec<(&[f32], usize)> = (first..self.len())
+            .map(|slot| (self.vector(slot), slot))
+            .collect();
+        if rows.len() >= PARALLEL_INSERT_MIN {
+            self.graph.parallel_insert_slice(&rows);
+        } else {
+            for row in rows {
+                self.graph.insert_slice(row);
+            }
+        }
+    }
+
+    /// The stored (unit) vector of `slot`.
+    pub fn vector(&self, slot: usize) -> &[f32] {
+        &self.vectors[slot * self.dim..(slot + 1) * self.dim]
+    }
+
+    /// Cosine similarity of the unit `query` to `slot`.
+    pub fn similarity(&self, query: &[f32], slot: usize) -> f32 {
+        dot(query, self.vector(slot))
+    }
+
+    /// Approximately the `k` slots nearest to the unit `query` among those `keep` accepts,
+    /// best first, exploring `ef` candidates.
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        keep: Option<&dyn Fn(&usize) -> bool>,
+    ) -> Vec<Scored> {
+        if self.is_empty() || k == 0 {
+            return Vec::new();
+        }
+        let found = match keep {
+            Some(keep) => self.graph.search_filter(query, k, ef.max(k), Some(&keep)),
+            None => self.graph.search(query, k, ef.max(k)),
+        };
+        found
+            .into_iter()
+            .map(|n| (n.d_id, 1.0 - n.distance))
+            .collect()
+    }
+
+    /// Exactly the `k` slots of `slots` nearest to the unit `query`, best first.
+    pub fn exact(
+        &self,
+        query: &[f32],
+        k: usize,
+        slots: impl Iterator<Item = usize>,
+    ) -> Vec<Scored> {
+        let scored: Vec<Scored> = slots.map(|s| (s, self.similarity(query, s))).collect();
+        top_k(scored, k)
+    }
+}
+
+/// The `k` best of `scored`, best first (ties by slot, so results are stable).
+pub fn top_k(mut scored: Vec<Scored>, k: usize) -> Vec<Scored> {
+    let order = |a: &Scored, b: &Scored| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if scored.len() > k && k > 0 {
+        scored.select_nth_unstable_by(k - 1, order);
+        scored.truncate(k);
+    } else if k == 0 {
+        scored.clear();
+    }
+    scored.sort_unstable_by(order);
+    scored
+}
+
+/// Dot product in eight independent lanes, so the compiler can keep it in vector registers.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (a8, a_rest) = a.split_at(a.len() / 8 * 8);
+    let (b8, b_rest) = b.split_at(a8.len().min(b.len()));
+    for (x, y) in a8.chunks_exact(8).zip(b8.chunks_exact(8)) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    let tail: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Scales `v` to unit length (a zero vector stays zero).
+pub fn normalize(v: &mut [f32]) {
+    let norm = dot(v, v).sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random unit vectors (xorshift), clustered enough to be realistic.
+    fn vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
+        let mut state = seed | 1;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        (0..n)
+            .map(|_| {
+                let mut v: Vec<f32> = (0..dim).map(|_| next()).collect();
+                normalize(&mut v);
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dot_matches_the_plain_sum_at_every_length() {
+        for len in [0, 1, 7, 8, 9, 384, 385] {
+            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
+            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((dot(&a, &b) - plain).abs() < 1e-4, "len {len}");
+        }
+    }
+
+    #[test]
+    fn graph_search_finds_what_the_exact_scan_finds() {
+        let data = vectors(3000, 32, 7);
+        let mut index = DenseIndex::new(32, data.len());
+        index.extend(&data[..10]);
+        index.extend(&data[10..]);
+        assert_eq!(index.len(), 3000);
+        let queries = vectors(50, 32, 99);
+        let mut hits = 0;
+        for q in &queries {
+            let exact = index.exact(q, 10, 0..index.len());
+            let approx = index.search(q, 10, 100, None);
+            assert_eq!(approx.len(), 10);
+            hits += approx
+                .iter()
+                .filter(|(s, _)| exact.iter().any(|(e, _)| e == s))
+                .count();
+            // Scores are cosine similarities, consistent between the two paths.
+            let (slot, score) = approx[0];
+            assert!((index.similarity(q, slot) - score).abs() < 1e-4);
+        }
+        let recall = hits as f64 / (queries.len() * 10) as f64;
+        assert!(recall >= 0.95, "recall@10 {recall}");
+    }
+
+    #[test]
+    fn the_filter_keeps_only_accepted_slots() {
+        let data = vectors(500, 16, 3);
+        let mut index = DenseIndex::new(16, data.len());
+        index.extend(&data);
+        let keep = |s: &usize| s % 5 == 0;
+        let found = index.search(&data[1], 20, 200, Some(&keep));
+        assert!(!found.is_empty());
+        assert!(found.iter().all(|(s, _)| s % 5 == 0));
+        // The query itself (slot 1) is filtered out even though it is the nearest.
+        assert!(found.iter().all(|(s, _)| *s != 1));
+    }
+
+    #[test]
+    fn identical_vectors_are_at_distance_zero_not_below() {
+        // Values whose normalised dot product rounds above 1.
+        let mut v: Vec<f32> = (0..384).map(|i| ((i * 7919) % 101) as f32 / 37.0).collect();
+        normalize(&mut v);
+        assert!(UnitCosine.eval(&v, &v) >= 0.0);
+        let mut index = DenseIndex::new(384, 4);
+        index.extend(&[v.clone(), v.clone(), v.clone()]);
+        let found = index.search(&v, 3, 16, None);
+        assert_eq!(found.len(), 3);
+        assert!(found.iter().all(|(_, s)| (*s - 1.0).abs() < 1e-5));
+    }
+
+    #[test]
+    fn top_k_orders_best_first_and_bounds_the_length() {
+        let scored = vec![(0, 0.1), (1, 0.9), (2, 0.5), (3, 0.9)];
+        assert_eq!(top_k(scored.clone(), 2), vec![(1, 0.9), (3, 0.9)]);
+        assert_eq!(top_k(scored.clone(), 10).len(), 4);
+        assert!(top_k(scored, 0).is_empty());
+    }
+}

@@ -1,0 +1,442 @@
+//! One index per tenant (organization + environment), kept in step with the database.
+//!
+//! The database is the source of truth. Every change to a tenant's chunks moves its
+//! `environments.index_version` in the same transaction, whichever process made it; before a
+//! search the registry reads that number, and when it moved it diffs the chunk ids it holds
+//! against the database: new chunks are loaded and inserted, vanished ones masked. When
+//! masked slots pass a share of the index, or at first use, the index is built anew off to
+//! the side while the old one keeps answering.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use companin_entity::knowledge_chunk::{self, decode_vector};
+use companin_entity::{Environment, environment};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use tokio::sync::RwLock;
+
+use crate::snapshot::SnapshotStore;
+use crate::tenant::{ChunkRow, Hit, Query, TenantIndex};
+
+/// Rows per database round trip when loading chunks.
+const LOAD_PAGE: u64 = 1_000;
+/// Ids per `IN (...)` list.
+const IN_BATCH: usize = 500;
+/// Masked slots that trigger a rebuild: at least this many...
+const REBUILD_MIN_MASKED: usize = 1_000;
+/// ...and at least this share of the slots.
+const REBUILD_MASKED_SHARE: f64 = 0.2;
+/// Chunks added since the last snapshot that make a new one worth writing: at least this
+/// many, and a tenth of the index.
+const SAVE_MIN_UNSAVED: usize = 1_000;
+
+fn needs_rebuild(masked: usize, slots: usize) -> bool {
+    masked >= REBUILD_MIN_MASKED && masked as f64 >= REBUILD_MASKED_SHARE * slots as f64
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetrievalError {
+    #[error("reading the knowledge index from the database: {0}")]
+    Db(#[from] DbErr),
+    #[error("the lexical index: {0}")]
+    Lexical(#[from] tantivy::TantivyError),
+    #[error("building the index: {0}")]
+    Task(String),
+}
+
+type Key = (String, Environment);
+type Shared = Arc<RwLock<Option<TenantIndex>>>;
+
+#[derive(Default)]
+struct Slot {
+    index: Shared,
+    /// One catch-up at a time per tenant; searches wait for it rather than each repeating it.
+    syncing: tokio::sync::Mutex<()>,
+}
+
+/// The per-tenant indexes of this process.
+pub struct Registry {
+    db: DatabaseConnection,
+    tenants: Mutex<HashMap<Key, Arc<Slot>>>,
+    snapshots: Option<SnapshotStore>,
+}
+
+/// What a catch-up did, for logs and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatchUp {
+    pub rebuilt: bool,
+    /// Started from the snapshot in the data directory.
+    pub loaded_snapshot: bool,
+    pub added: usize,
+    pub removed: usize,
+}
+
+impl Registry {
+    pub fn new(db: DatabaseConnection) -> Registry {
+        Registry {
+            db,
+            tenants: Mutex::new(HashMap::new()),
+            snapshots: None,
+        }
+    }
+
+    /// Keeps snapshots of the graphs under `root`, and starts from them.
+    pub fn with_snapshots(mut self, root: PathBuf) -> Registry {
+        self.snapshots = Some(SnapshotStore::new(root));
+        self
+    }
+
+    fn slot(&self, org_id: &str, env: Environment) -> Arc<Slot> {
+        let mut tenants = self
+            .tenants
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        tenants.entry((org_id.to_owned(), env)).or_default().clone()
+    }
+
+    /// Searches the tenant's knowledge, catching up with the database first.
+    pub async fn search(
+        &self,
+        org_id: &str,
+        env: Environment,
+        query: &Query<'_>,
+    ) -> Result<Vec<Hit>, RetrievalError> {
+        let slot = self.slot(org_id, env);
+        self.catch_up(&slot, org_id, env).await?;
+        let index = slot.index.read().await;
+        match index.as_ref() {
+            Some(index) => Ok(index.search(query)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Brings the tenant's index up to the database's index version (building it on first use).
+    pub async fn sync(&self, org_id: &str, env: Environment) -> Result<CatchUp, RetrievalError> {
+        let slot = self.slot(org_id, env);
+        self.catch_up(&slot, org_id, env).await
+    }
+
+    async fn current_version(&self, org_id: &str, env: Environment) -> Result<i64, DbErr> {
+        Ok(environment::Entity::find_by_id((org_id.to_owned(), env))
+            .one(&self.db)
+            .await?
+            .map_or(0, |e| e.index_version))
+    }
+
+    async fn catch_up(
+        &self,
+        slot: &Slot,
+        org_id: &str,
+        env: Environment,
+    ) -> Result<CatchUp, RetrievalError> {
+        let version = self.current_version(org_id, env).await?;
+        if held_version(&slot.index).await == Some(version) {
+            return Ok(CatchUp::default());
+        }
+        let _syncing = slot.syncing.lock().await;
+        // Read the version before the chunks: a change landing in between moves it again, so
+        // the next search looks once more.
+        let version = self.current_version(org_id, env).await?;
+        if held_version(&slot.index).await == Some(version) {
+            return Ok(CatchUp::default());
+        }
+        let started = Instant::now();
+        let in_db = self.chunk_ids(org_id, env).await?;
+        let (held, masked) = {
+            let index = slot.index.read().await;
+            match index.as_ref() {
+                // An index built while the tenant had no chunks does not know the vector size
+                // yet: build it anew.
+                Some(index) if index.dim() > 0 => (
+                    Some(index.chunk_ids().map(str::to_owned).collect::<HashSet<_>>()),
+                    index.masked(),
+                ),
+                _ => (None, 0),
+            }
+        };
+        let outcome = match held {
+            Some(held) => {
+                let removed: Vec<String> = held.difference(&in_db).cloned().collect();
+                let added: Vec<String> = in_db.difference(&held).cloned().collect();
+                let masked_after = masked + removed.len();
+                let slots_after = held.len() + masked + added.len();
+                if needs_rebuild(masked_after, slots_after) {
+                    self.rebuild(slot, org_id, env, version, in_db.len())
+                        .await?
+                } else {
+                    let rows = self.load_rows(&added).await?;
+                    let mut guard = slot.index.clone().write_owned().await;
+                    let outcome =
+                        tokio::task::spawn_blocking(move || -> Result<CatchUp, RetrievalError> {
+                            let Some(index) = guard.as_mut() else {
+                                return Ok(CatchUp::default());
+                            };
+                            index.remove(removed.iter().map(String::as_str));
+                            let skipped = index.add(rows)?;
+                            index.set_version(version);
+                            Ok(CatchUp {
+                                added: added.len() - skipped,
+                                removed: removed.len(),
+                                ..CatchUp::default()
+                            })
+                        })
+                        .await
+                        .map_err(|e| RetrievalError::Task(e.to_string()))??;
+                    let worth_saving = slot
+                        .index
+                        .read()
+                        .await
+                        .as_ref()
+                        .is_some_and(|i| i.unsaved() >= SAVE_MIN_UNSAVED.max(i.len() / 10));
+                    if worth_saving {
+                        self.save(slot, org_id, env).await;
+                    }
+                    outcome
+                }
+            }
+            None => match self
+                .load_snapshot(slot, org_id, env, version, in_db.len())
+                .await?
+            {
+                Some(outcome) => outcome,
+                None => {
+                    self.rebuild(slot, org_id, env, version, in_db.len())
+                        .await?
+                }
+            },
+        };
+        tracing::info!(
+            org_id,
+            environment = %env,
+            version,
+            rebuilt = outcome.rebuilt,
+            loaded_snapshot = outcome.loaded_snapshot,
+            added = outcome.added,
+            removed = outcome.removed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "knowledge index caught up"
+        );
+        Ok(outcome)
+    }
+
+    /// Every chunk of the tenant, read in pages.
+    async fn all_rows(
+        &self,
+        org_id: &str,
+        env: Environment,
+        expected: usize,
+    ) -> Result<Vec<ChunkRow>, DbErr> {
+        let mut rows = Vec::with_capacity(expected);
+        let mut after: Option<String> = None;
+        loop {
+            let mut select = knowledge_chunk::Entity::find()
+                .select_only()
+                .columns(ROW_COLUMNS)
+                .filter(knowledge_chunk::Column::OrgId.eq(org_id))
+                .filter(knowledge_chunk::Column::Environment.eq(env))
+                .order_by_asc(knowledge_chunk::Column::Id)
+                .limit(LOAD_PAGE);
+            if let Some(after) = &after {
+                select = select.filter(knowledge_chunk::Column::Id.gt(after.as_str()));
+            }
+            let page: Vec<RowTuple> = select.into_tuple().all(&self.db).await?;
+            let full = page.len() as u64 == LOAD_PAGE;
+            after = page.last().map(|r| r.0.clone());
+            rows.extend(page.into_iter().map(to_row));
+            if !full {
+                return Ok(rows);
+            }
+        }
+    }
+
+    /// Builds the tenant's index from every chunk in the database, swaps it in, and writes
+    /// its snapshot.
+    async fn rebuild(
+        &self,
+        slot: &Slot,
+        org_id: &str,
+        env: Environment,
+        version: i64,
+        expected: usize,
+    ) -> Result<CatchUp, RetrievalError> {
+        let rows = self.all_rows(org_id, env, expected).await?;
+        let built = tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
+            let dim = dominant_dim(&rows);
+            let mut index = TenantIndex::new(dim, rows.len(), version)?;
+            let total = rows.len();
+            let skipped = index.add(rows)?;
+            if skipped > 0 {
+                tracing::warn!(
+                    skipped,
+                    dim,
+                    "chunks with vectors of another size were left out of the index (reindex after a model change)"
+                );
+            }
+            Ok((index, total - skipped))
+        })
+        .await
+        .map_err(|e| RetrievalError::Task(e.to_string()))??;
+        let (index, added) = built;
+        *slot.index.write().await = Some(index);
+        self.save(slot, org_id, env).await;
+        Ok(CatchUp {
+            rebuilt: true,
+            added,
+            ..CatchUp::default()
+        })
+    }
+
+    /// Starts the tenant's index from its snapshot plus what changed in the database since.
+    /// `None` when there is no usable snapshot (with a warning when one was there), or when
+    /// so much changed that a rebuild is better.
+    async fn load_snapshot(
+        &self,
+        slot: &Slot,
+        org_id: &str,
+        env: Environment,
+        version: i64,
+        expected: usize,
+    ) -> Result<Option<CatchUp>, RetrievalError> {
+        let Some(store) = self.snapshots.clone() else {
+            return Ok(None);
+        };
+        let org = org_id.to_owned();
+        // A damaged graph file makes hnsw_rs panic; the blocking task catches it.
+        let snapshot = match tokio::task::spawn_blocking(move || store.load(&org, env)).await {
+            Ok(Ok(Some(snapshot))) => snapshot,
+            Ok(Ok(None)) => return Ok(None),
+            Ok(Err(reason)) => {
+                tracing::warn!(org_id, environment = %env, %reason, "the index snapshot is unusable; rebuilding");
+                return Ok(None);
+            }
+            Err(panic) => {
+                tracing::warn!(org_id, environment = %env, reason = %panic, "the index snapshot could not be read; rebuilding");
+                return Ok(None);
+            }
+        };
+        let rows = self.all_rows(org_id, env, expected).await?;
+        let built = tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
+            let (mut index, rest) =
+                TenantIndex::from_snapshot(version, snapshot.dense, snapshot.slots, rows)?;
+            let masked = index.masked();
+            let new = rest.len();
+            let skipped = index.add(rest)?;
+            Ok((index, masked, new - skipped))
+        })
+        .await
+        .map_err(|e| RetrievalError::Task(e.to_string()))??;
+        let (index, masked, added) = built;
+        if needs_rebuild(masked, masked + index.len()) {
+            return Ok(None);
+        }
+        *slot.index.write().await = Some(index);
+        Ok(Some(CatchUp {
+            loaded_snapshot: true,
+            added,
+            removed: masked,
+            ..CatchUp::default()
+        }))
+    }
+
+    /// Writes the tenant's snapshot (best effort: a failure is logged, the index is unharmed).
+    async fn save(&self, slot: &Slot, org_id: &str, env: Environment) {
+        let Some(store) = self.snapshots.clone() else {
+            return;
+        };
+        let index = slot.index.clone().read_owned().await;
+        let org = org_id.to_owned();
+        let started = Instant::now();
+        let saved = tokio::task::spawn_blocking(move || match index.as_ref() {
+            Some(index) if index.dim() > 0 && !index.is_empty() => {
+                store.save(&org, env, index).map(|()| true)
+            }
+            _ => Ok(false),
+        })
+        .await;
+        match saved {
+            Ok(Ok(true)) => {
+                if let Some(index) = slot.index.write().await.as_mut() {
+                    index.mark_saved();
+                }
+                tracing::info!(
+                    org_id,
+                    environment = %env,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "knowledge index snapshot written"
+                );
+            }
+            Ok(Ok(false)) => {}
+            Ok(Err(reason)) => {
+                tracing::warn!(org_id, environment = %env, %reason, "the index snapshot was not written");
+            }
+            Err(e) => {
+                tracing::warn!(org_id, environment = %env, reason = %e, "the index snapshot was not written");
+            }
+        }
+    }
+
+    async fn chunk_ids(&self, org_id: &str, env: Environment) -> Result<HashSet<String>, DbErr> {
+        let ids: Vec<String> = knowledge_chunk::Entity::find()
+            .select_only()
+            .column(knowledge_chunk::Column::Id)
+            .filter(knowledge_chunk::Column::OrgId.eq(org_id))
+            .filter(knowledge_chunk::Column::Environment.eq(env))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().collect())
+    }
+
+    async fn load_rows(&self, ids: &[String]) -> Result<Vec<ChunkRow>, DbErr> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for batch in ids.chunks(IN_BATCH) {
+            let page: Vec<RowTuple> = knowledge_chunk::Entity::find()
+                .select_only()
+                .columns(ROW_COLUMNS)
+                .filter(knowledge_chunk::Column::Id.is_in(batch.iter().map(String::as_str)))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            rows.extend(page.into_iter().map(to_row));
+        }
+        Ok(rows)
+    }
+}
+
+async fn held_version(index: &Shared) -> Option<i64> {
+    index.read().await.as_ref().map(TenantIndex::version)
+}
+
+type RowTuple = (String, String, String, Vec<u8>);
+
+const ROW_COLUMNS: [knowledge_chunk::Column; 4] = [
+    knowledge_chunk::Column::Id,
+    knowledge_chunk::Column::KnowledgeId,
+    knowledge_chunk::Column::Content,
+    knowledge_chunk::Column::Embedding,
+];
+
+fn to_row((id, knowledge_id, content, embedding): RowTuple) -> ChunkRow {
+    ChunkRow {
+        id,
+        knowledge_id,
+        content,
+        vector: decode_vector(&embedding),
+    }
+}
+
+/// The vector size most chunks have (all of them, unless a model change is half re-indexed).
+fn dominant_dim(rows: &[ChunkRow]) -> usize {
+    let mut counts: HashMap<usize, usize> = HashMap::new();
+    for r in rows {
+        *counts.entry(r.vector.len()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(dim, n)| (n, dim))
+        .map_or(0, |(dim, _)| dim)
+}

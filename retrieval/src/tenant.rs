@@ -1,0 +1,499 @@
+//! One tenant's index in memory: its chunks by slot, the vector and lexical indexes over them,
+//! which slots are still live, and the search that fuses the two within a scope.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::dense::{self, DenseIndex, Scored};
+use crate::fusion::{self, Candidate, Mode};
+use crate::lexical::{LexicalIndex, Mask};
+
+/// Below this many candidate chunks the vector search is an exact scan: as fast as the graph
+/// at this size, and it never misses (which matters most for narrow scopes).
+const EXACT_LIMIT: usize = 4_096;
+/// Graph candidates explored per search, at least (more when more results are asked for).
+const EF_SEARCH: usize = 96;
+/// Results taken from each retriever before fusion, at least.
+const MIN_DEPTH: usize = 50;
+
+/// A chunk as loaded from the database.
+#[derive(Debug, Clone)]
+pub struct ChunkRow {
+    pub id: String,
+    pub knowledge_id: String,
+    pub content: String,
+    pub vector: Vec<f32>,
+}
+
+/// The knowledge items a search may draw from.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// `None`: every item of the tenant.
+    pub allowed: Option<HashSet<String>>,
+    pub excluded: HashSet<String>,
+}
+
+impl Scope {
+    /// Every item of the tenant.
+    pub fn all() -> Scope {
+        Scope::default()
+    }
+
+    fn is_everything(&self) -> bool {
+        self.allowed.is_none() && self.excluded.is_empty()
+    }
+}
+
+/// What to search for, and how.
+#[derive(Debug, Clone)]
+pub struct Query<'a> {
+    pub text: &'a str,
+    /// The query's embedding (normalised here).
+    pub vector: &'a [f32],
+    pub mode: Mode,
+    /// Chunks returned, at most.
+    pub top_k: usize,
+    /// Chunks of one item returned, at most.
+    pub per_item: usize,
+    /// Least cosine similarity of a returned chunk to the query.
+    pub min_score: f32,
+    pub scope: &'a Scope,
+}
+
+/// A ranked chunk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub chunk_id: String,
+    pub knowledge_id: String,
+    /// Cosine similarity of the chunk's vector to the query's, floored at 0: what
+    /// `min_score` is compared with, whichever retriever found the chunk.
+    pub score: f32,
+    /// 1-based rank in the vector results, when they held it.
+    pub dense_rank: Option<usize>,
+    /// 1-based rank in the BM25 results, when they held it.
+    pub lexical_rank: Option<usize>,
+}
+
+pub struct TenantIndex {
+    /// The tenant's index version this index reflects.
+    version: i64,
+    chunk_ids: Vec<String>,
+    /// Item ordinal of each slot.
+    item_of: Vec<u32>,
+    /// Slot of each live chunk id.
+    slot_of: HashMap<String, usize>,
+    items: Vec<String>,
+    item_ordinal: HashMap<String, u32>,
+    /// Live slots of each item.
+    item_slots: Vec<Vec<usize>>,
+    live: Mask,
+    dense: DenseIndex,
+    lexical: LexicalIndex,
+    /// Chunks added since the last snapshot.
+    unsaved: usize,
+}
+
+/// The item ordinal of a masked snapshot slot (never read: masked slots are never returned).
+const NO_ITEM: u32 = u32::MAX;
+
+impl TenantIndex {
+    /// An empty index of `dim`-dimensional vectors, at `version`.
+    pub fn new(dim: usize, capacity: usize, version: i64) -> tantivy::Result<TenantIndex> {
+        Ok(TenantIndex {
+            version,
+            chunk_ids: Vec::with_capacity(capacity),
+            item_of: Vec::with_capacity(capacity),
+            slot_of: HashMap::with_capacity(capacity),
+            items: Vec::new(),
+            item_ordinal: HashMap::new(),
+            item_slots: Vec::new(),
+            live: Arc::new(Vec::with_capacity(capacity)),
+            dense: DenseIndex::new(dim, capacity),
+            lexical: LexicalIndex::new()?,
+            unsaved: 0,
+        })
+    }
+
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    pub fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dense.dim()
+    }
+
+    /// Live chunks.
+    pub fn len(&self) -> usize {
+        self.slot_of.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slot_of.is_empty()
+    }
+
+    /// Slots held for chunks that are gone (masked at query time until a rebuild).
+    pub fn masked(&self) -> usize {
+        self.chunk_ids.len() - self.slot_of.len()
+    }
+
+    /// Whether `chunk_id` is live here.
+    pub fn contains(&self, chunk_id: &str) -> bool {
+        self.slot_of.contains_key(chunk_id)
+    }
+
+    /// The live chunk ids.
+    pub fn chunk_ids(&self) -> impl Iterator<Item = &str> {
+        self.slot_of.keys().map(String::as_str)
+    }
+
+    /// Adds chunks (rows whose vector has another dimension are skipped and counted).
+    pub fn add(&mut self, mut rows: Vec<ChunkRow>) -> tantivy::Result<usize> {
+        // Slots in id order, however the rows were gathered: processes that hold the same
+        // chunks number them alike and break ties alike.
+        rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let dim = self.dim();
+        let (rows, wrong): (Vec<ChunkRow>, Vec<ChunkRow>) = rows
+            .into_iter()
+            .filter(|r| !self.slot_of.contains_key(&r.id))
+            .partition(|r| r.vector.len() == dim);
+        let first = self.chunk_ids.len();
+        let vectors: Vec<Vec<f32>> = rows.iter().map(|r| r.vector.clone()).collect();
+        self.lexical.add(
+            rows.iter()
+                .enumerate()
+                .map(|(i, r)| (first + i, r.content.as_str())),
+        )?;
+        self.dense.extend(&vectors);
+        self.unsaved += rows.len();
+        for row in rows {
+            self.push_live(row);
+        }
+        Ok(wrong.len())
+    }
+
+    /// Records a live chunk at the next slot (its vector is in the dense index already).
+    fn push_live(&mut self, row: ChunkRow) {
+        let slot = self.chunk_ids.len();
+        let ordinal = match self.item_ordinal.get(&row.knowledge_id) {
+            Some(&o) => o,
+            None => {
+                let o = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
+                self.items.push(row.knowledge_id.clone());
+                self.item_ordinal.insert(row.knowledge_id, o);
+                self.item_slots.push(Vec::new());
+                o
+            }
+        };
+        self.item_slots[ordinal as usize].push(slot);
+        self.item_of.push(ordinal);
+        self.slot_of.insert(row.id.clone(), slot);
+        self.chunk_ids.push(row.id);
+        Arc::make_mut(&mut self.live).push(true);
+    }
+
+    /// Records a masked slot (a snapshot's chunk that is gone from the database).
+    fn push_masked(&mut self) {
+        self.chunk_ids.push(String::new());
+        self.item_of.push(NO_ITEM);
+        Arc::make_mut(&mut self.live).push(false);
+    }
+
+    /// The chunk id of every slot, `None` for masked ones: what a snapshot records next to the
+    /// graph.
+    pub fn slots(&self) -> Vec<Option<&str>> {
+        self.chunk_ids
+            .iter()
+            .zip(self.live.iter())
+            .map(|(id, live)| live.then_some(id.as_str()))
+            .collect()
+    }
+
+    /// Chunks added since the last snapshot.
+    pub fn unsaved(&self) -> usize {
+        self.unsaved
+    }
+
+    pub fn mark_saved(&mut self) {
+        self.unsaved = 0;
+    }
+
+    pub fn dense(&self) -> &DenseIndex {
+        &self.dense
+    }
+
+    /// An index over a snapshot's graph: `slots` are the snapshot's chunk ids by slot, `rows`
+    /// the tenant's chunks now in the database. Slots whose chunk is gone are masked; answers
+    /// the index and the rows the snapshot did not hold (for [`TenantIndex::add`]).
+    pub fn from_snapshot(
+        version: i64,
+        dense: DenseIndex,
+        slots: Vec<Option<String>>,
+        rows: Vec<ChunkRow>,
+    ) -> tantivy::Result<(TenantIndex, Vec<ChunkRow>)> {
+        let dim = dense.dim();
+        let mut index = TenantIndex::new(dim, slots.len(), version)?;
+        index.dense = dense;
+        let mut by_id: HashMap<String, ChunkRow> =
+            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let zeros = vec![0.0; dim];
+        let mut texts: Vec<(usize, String)> = Vec::with_capacity(slots.len());
+        for (slot, id) in slots.into_iter().enumerate() {
+            match id
+                .and_then(|id| by_id.remove(&id))
+                .filter(|r| r.vector.len() == dim)
+            {
+                Some(mut row) => {
+                    index.dense.store(&row.vector);
+                    texts.push((slot, std::mem::take(&mut row.content)));
+                    index.push_live(row);
+                }
+                None => {
+                    index.dense.store(&zeros);
+                    index.push_masked();
+                }
+            }
+        }
+        index
+            .lexical
+            .add(texts.iter().map(|(slot, text)| (*slot, text.as_str())))?;
+        Ok((index, by_id.into_values().collect()))
+    }
+
+    /// Masks the given chunks: they are never returned again.
+    pub fn remove<'a>(&mut self, chunk_ids: impl IntoIterator<Item = &'a str>) {
+        let live = Arc::make_mut(&mut self.live);
+        for id in chunk_ids {
+            if let Some(slot) = self.slot_of.remove(id) {
+                live[slot] = false;
+                let slots = &mut self.item_slots[self.item_of[slot] as usize];
+                slots.retain(|s| *s != slot);
+            }
+        }
+    }
+
+    /// The slots `scope` allows (`None`: all slots are live and allowed), and how many.
+    fn mask(&self, scope: &Scope) -> (Option<Mask>, usize) {
+        if scope.is_everything() {
+            let all_live = self.masked() == 0;
+            return ((!all_live).then(|| self.live.clone()), self.len());
+        }
+        let items_slots = |ids: &HashSet<String>| {
+            ids.iter()
+                .filter_map(|id| self.item_ordinal.get(id))
+                .flat_map(|&o| self.item_slots[o as usize].iter().copied())
+                .collect::<Vec<usize>>()
+        };
+        let mut mask = match &scope.allowed {
+            Some(allowed) => {
+                let mut mask = vec![false; self.chunk_ids.len()];
+                for slot in items_slots(allowed) {
+                    mask[slot] = true;
+                }
+                mask
+            }
+            None => self.live.as_ref().clone(),
+        };
+        for slot in items_slots(&scope.excluded) {
+            mask[slot] = false;
+        }
+        let count = mask.iter().filter(|m| **m).count();
+        (Some(Arc::new(mask)), count)
+    }
+
+    /// The best chunks for `query` within its scope: fused, thresholded, grouped.
+    pub fn search(&self, query: &Query<'_>) -> tantivy::Result<Vec<Hit>> {
+        let (mask, candidates) = self.mask(query.scope);
+        if candidates == 0 || query.top_k == 0 {
+            return Ok(Vec::new());
+        }
+        let mut vector = query.vector.to_vec();
+        dense::normalize(&mut vector);
+        let depth = MIN_DEPTH.max(3 * query.top_k);
+        let dense_hits = if query.mode.uses_dense() && vector.len() == self.dim() {
+            self.dense_search(&vector, depth, mask.as_ref(), candidates)
+        } else {
+            Vec::new()
+        };
+        let lexical_hits = if query.mode.uses_lexical() {
+            self.lexical.search(query.text, depth, mask)?
+        } else {
+            Vec::new()
+        };
+        let fused = fusion::fuse(query.mode, &dense_hits, &lexical_hits);
+        let mut per_item: HashMap<u32, usize> = HashMap::new();
+        let mut hits = Vec::with_capacity(query.top_k);
+        for Candidate {
+            slot,
+            dense_rank,
+            lexical_rank,
+        } in fused
+        {
+            // Unrelated texts can sit slightly below zero; scores are reported in [0, 1], so a
+            // `min_score` of 0 means no threshold at all.
+            let score = if vector.len() == self.dim() {
+                self.dense.similarity(&vector, slot).max(0.0)
+            } else {
+                0.0
+            };
+            if score < query.min_score {
+                continue;
+            }
+            let taken = per_item.entry(self.item_of[slot]).or_default();
+            if *taken >= query.per_item.max(1) {
+                continue;
+            }
+            *taken += 1;
+            hits.push(Hit {
+                chunk_id: self.chunk_ids[slot].clone(),
+                knowledge_id: self.items[self.item_of[slot] as usize].clone(),
+                score,
+                dense_rank,
+                lexical_rank,
+            });
+            if hits.len() == query.top_k {
+                break;
+            }
+        }
+        Ok(hits)
+    }
+
+    /// The `depth` nearest allowed slots: exact for few candidates, else the graph (with an
+    /// exact pass when a narrow filter starved the graph search).
+    fn dense_search(
+        &self,
+        vector: &[f32],
+        depth: usize,
+        mask: Option<&Mask>,
+        candidates: usize,
+    ) -> Vec<Scored> {
+        let allowed = |slot: &usize| mask.is_none_or(|m| m[*slot]);
+        let exact = || {
+            self.dense
+                .exact(vector, depth, (0..self.dense.len()).filter(allowed))
+        };
+        if candidates <= EXACT_LIMIT {
+            return exact();
+        }
+        let ef = EF_SEARCH.max(depth);
+        let found = match mask {
+            Some(_) => self.dense.search(vector, depth, ef, Some(&allowed)),
+            None => self.dense.search(vector, depth, ef, None),
+        };
+        if found.len() < depth.min(candidates) / 2 {
+            return exact();
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, item: &str, content: &str, vector: &[f32]) -> ChunkRow {
+        ChunkRow {
+            id: id.to_owned(),
+            knowledge_id: item.to_owned(),
+            content: content.to_owned(),
+            vector: vector.to_vec(),
+        }
+    }
+
+    fn sample() -> TenantIndex {
+        let mut index = TenantIndex::new(3, 8, 1).unwrap();
+        index
+            .add(vec![
+                row("c1", "k1", "refund policy for orders", &[1.0, 0.0, 0.0]),
+                row("c2", "k1", "refunds take thirty days", &[0.9, 0.1, 0.0]),
+                row("c3", "k1", "more about refunds", &[0.8, 0.2, 0.0]),
+                row("c4", "k2", "shipping times", &[0.0, 1.0, 0.0]),
+                row("c5", "k3", "refund exceptions", &[0.7, 0.0, 0.3]),
+            ])
+            .unwrap();
+        index
+    }
+
+    fn query<'a>(scope: &'a Scope, mode: Mode) -> Query<'a> {
+        Query {
+            text: "refund",
+            vector: &[1.0, 0.0, 0.0],
+            mode,
+            top_k: 10,
+            per_item: 2,
+            min_score: 0.0,
+            scope,
+        }
+    }
+
+    fn ids(hits: &[Hit]) -> Vec<&str> {
+        hits.iter().map(|h| h.chunk_id.as_str()).collect()
+    }
+
+    #[test]
+    fn groups_chunks_per_item_and_reports_cosine_scores() {
+        let index = sample();
+        let all = Scope::all();
+        let hits = index.search(&query(&all, Mode::Dense)).unwrap();
+        // k1 gives its best two chunks only.
+        assert_eq!(ids(&hits), vec!["c1", "c2", "c5", "c4"]);
+        assert!((hits[0].score - 1.0).abs() < 1e-6);
+        assert_eq!(hits[0].dense_rank, Some(1));
+        assert_eq!(hits[0].lexical_rank, None);
+    }
+
+    #[test]
+    fn hybrid_marks_both_retrievers_and_min_score_filters() {
+        let index = sample();
+        let all = Scope::all();
+        let mut q = query(&all, Mode::Hybrid);
+        q.min_score = 0.5;
+        let hits = index.search(&q).unwrap();
+        assert!(hits.iter().all(|h| h.score >= 0.5));
+        assert!(!ids(&hits).contains(&"c4"));
+        let c1 = hits.iter().find(|h| h.chunk_id == "c1").unwrap();
+        assert!(c1.dense_rank.is_some() && c1.lexical_rank.is_some());
+    }
+
+    #[test]
+    fn scope_and_exclusions_filter_inside_the_search() {
+        let index = sample();
+        let selected = Scope {
+            allowed: Some(HashSet::from(["k2".to_owned(), "k3".to_owned()])),
+            excluded: HashSet::from(["k3".to_owned()]),
+        };
+        for mode in [Mode::Dense, Mode::Lexical, Mode::Hybrid] {
+            let hits = index.search(&query(&selected, mode)).unwrap();
+            assert!(hits.iter().all(|h| h.knowledge_id == "k2"), "{mode:?}");
+        }
+        let mut q = query(&selected, Mode::Dense);
+        q.top_k = 1;
+        assert_eq!(ids(&index.search(&q).unwrap()), vec!["c4"]);
+    }
+
+    #[test]
+    fn removed_chunks_are_never_returned_and_can_come_back_under_new_ids() {
+        let mut index = sample();
+        index.remove(["c1", "c2", "c3"]);
+        assert_eq!(index.masked(), 3);
+        assert_eq!(index.len(), 2);
+        let all = Scope::all();
+        for mode in [Mode::Dense, Mode::Lexical, Mode::Hybrid] {
+            let hits = index.search(&query(&all, mode)).unwrap();
+            assert!(hits.iter().all(|h| h.knowledge_id != "k1"), "{mode:?}");
+        }
+        let skipped = index
+            .add(vec![
+                row("c6", "k1", "refund policy, new version", &[1.0, 0.0, 0.0]),
+                row("c7", "k1", "wrong model", &[1.0, 0.0]),
+            ])
+            .unwrap();
+        assert_eq!(skipped, 1);
+        let hits = index.search(&query(&all, Mode::Dense)).unwrap();
+        assert_eq!(hits[0].chunk_id, "c6");
+        assert_eq!(hits[0].knowledge_id, "k1");
+    }
+}

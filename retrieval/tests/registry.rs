@@ -1,0 +1,219 @@
+//! The registry against a real (SQLite) database: first build, catch-up after changes,
+//! restart from the snapshot, and a damaged snapshot falling back to a rebuild.
+
+use companin_entity::knowledge_chunk::{self, encode_vector};
+use companin_entity::{Environment, environment};
+use companin_migration::Migrator;
+use companin_retrieval::snapshot::has_snapshot;
+use companin_retrieval::{CatchUp, Mode, Query, Registry, Scope};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    QueryFilter, Set,
+};
+use sea_orm_migration::MigratorTrait;
+
+const DIM: usize = 16;
+const ORG: &str = "org_test";
+
+/// A vector per (item, chunk) that is near its item's other chunks.
+fn vector(item: usize, chunk: usize) -> Vec<f32> {
+    (0..DIM)
+        .map(|d| ((item * 31 + d * 7) % 17) as f32 + 0.1 * ((chunk + d) % 3) as f32)
+        .collect()
+}
+
+async fn database(dir: &std::path::Path) -> DatabaseConnection {
+    let url = format!("sqlite:{}?mode=rwc", dir.join("test.db").display());
+    // One connection, so the pragma below holds for every statement: the test writes chunks
+    // without their items.
+    let mut options = ConnectOptions::new(url);
+    options.max_connections(1).sqlx_logging(false);
+    let db = Database::connect(options).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    db.execute_unprepared("PRAGMA foreign_keys = OFF")
+        .await
+        .unwrap();
+    environment::Entity::insert(environment::ActiveModel {
+        org_id: Set(ORG.to_owned()),
+        environment: Set(Environment::Production),
+        config_version: Set(0),
+        index_version: Set(0),
+        created_at: Set(chrono::Utc::now()),
+    })
+    .exec(&db)
+    .await
+    .unwrap();
+    db
+}
+
+async fn insert_chunks(db: &DatabaseConnection, item: usize, chunks: usize) {
+    let rows: Vec<knowledge_chunk::ActiveModel> = (0..chunks)
+        .map(|c| knowledge_chunk::ActiveModel {
+            id: Set(format!("chk_{item:04}_{c:02}")),
+            knowledge_id: Set(format!("kn_{item:04}")),
+            org_id: Set(ORG.to_owned()),
+            environment: Set(Environment::Production),
+            position: Set(c as i32),
+            heading: Set(None),
+            content: Set(format!("item{item} topic{} shared words", item % 7)),
+            token_count: Set(8),
+            embedding: Set(encode_vector(&vector(item, c))),
+            source: Set(None),
+            created_at: Set(chrono::Utc::now()),
+        })
+        .collect();
+    knowledge_chunk::Entity::insert_many(rows)
+        .exec(db)
+        .await
+        .unwrap();
+}
+
+async fn bump(db: &DatabaseConnection) {
+    use environment::Column as C;
+    environment::Entity::update_many()
+        .col_expr(C::IndexVersion, Expr::col(C::IndexVersion).add(1))
+        .filter(C::OrgId.eq(ORG))
+        .exec(db)
+        .await
+        .unwrap();
+}
+
+async fn ranking(registry: &Registry, mode: Mode, item: usize) -> Vec<String> {
+    let scope = Scope::all();
+    let v = vector(item, 0);
+    let text = format!("item{item}");
+    registry
+        .search(
+            ORG,
+            Environment::Production,
+            &Query {
+                text: &text,
+                vector: &v,
+                mode,
+                top_k: 10,
+                per_item: 2,
+                min_score: 0.0,
+                scope: &scope,
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.chunk_id)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builds_catches_up_and_restarts_from_its_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path()).await;
+    let snapshots = dir.path().join("index");
+    for item in 0..40 {
+        insert_chunks(&db, item, 10).await;
+    }
+    bump(&db).await;
+
+    let first = Registry::new(db.clone()).with_snapshots(snapshots.clone());
+    let built = first.sync(ORG, Environment::Production).await.unwrap();
+    assert!(built.rebuilt && built.added == 400, "{built:?}");
+    assert!(has_snapshot(&snapshots, ORG, Environment::Production));
+    // Nothing moved: nothing to do.
+    assert_eq!(
+        first.sync(ORG, Environment::Production).await.unwrap(),
+        CatchUp::default()
+    );
+
+    // Item 0 is deleted and item 40 arrives, as a worker elsewhere would write them.
+    knowledge_chunk::Entity::delete_many()
+        .filter(knowledge_chunk::Column::KnowledgeId.eq("kn_0000"))
+        .exec(&db)
+        .await
+        .unwrap();
+    insert_chunks(&db, 40, 3).await;
+    bump(&db).await;
+    let caught = first.sync(ORG, Environment::Production).await.unwrap();
+    assert_eq!(
+        caught,
+        CatchUp {
+            added: 3,
+            removed: 10,
+            ..CatchUp::default()
+        }
+    );
+    for mode in [Mode::Dense, Mode::Lexical, Mode::Hybrid] {
+        let gone = ranking(&first, mode, 0).await;
+        assert!(gone.iter().all(|c| !c.starts_with("chk_0000")), "{mode:?}");
+    }
+    let new = ranking(&first, Mode::Lexical, 40).await;
+    assert!(new[0].starts_with("chk_0040"), "{new:?}");
+
+    // A second process over the same data directory starts from the snapshot (written before
+    // the change) and applies the change on top of it.
+    let second = Registry::new(db.clone()).with_snapshots(snapshots.clone());
+    let loaded = second.sync(ORG, Environment::Production).await.unwrap();
+    assert_eq!(
+        loaded,
+        CatchUp {
+            loaded_snapshot: true,
+            added: 3,
+            removed: 10,
+            ..CatchUp::default()
+        }
+    );
+    for item in [3, 17, 40] {
+        for mode in [Mode::Dense, Mode::Lexical, Mode::Hybrid] {
+            assert_eq!(
+                ranking(&first, mode, item).await,
+                ranking(&second, mode, item).await,
+                "item {item} {mode:?}"
+            );
+        }
+    }
+
+    // A damaged snapshot is not used: the index is rebuilt from the database.
+    let tenant_dir = snapshots.join(format!("{ORG}-production"));
+    let current = std::fs::read_to_string(tenant_dir.join("CURRENT")).unwrap();
+    let graph = tenant_dir.join(current.trim()).join("graph.hnsw.graph");
+    let bytes = std::fs::read(&graph).unwrap();
+    std::fs::write(&graph, &bytes[..bytes.len() / 2]).unwrap();
+    let third = Registry::new(db.clone()).with_snapshots(snapshots.clone());
+    let rebuilt = third.sync(ORG, Environment::Production).await.unwrap();
+    assert!(rebuilt.rebuilt && !rebuilt.loaded_snapshot, "{rebuilt:?}");
+    assert_eq!(rebuilt.added, 393);
+    assert_eq!(
+        ranking(&first, Mode::Hybrid, 5).await,
+        ranking(&third, Mode::Hybrid, 5).await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_without_chunks_finds_nothing_and_learns_the_size_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path()).await;
+    let registry = Registry::new(db.clone());
+    assert!(ranking(&registry, Mode::Hybrid, 1).await.is_empty());
+    insert_chunks(&db, 1, 2).await;
+    bump(&db).await;
+    let found = ranking(&registry, Mode::Dense, 1).await;
+    assert_eq!(found.len(), 2, "{found:?}");
+    // An unknown tenant is simply empty.
+    let scope = Scope::all();
+    let none = registry
+        .search(
+            "org_other",
+            Environment::Sandbox,
+            &Query {
+                text: "item1",
+                vector: &vector(1, 0),
+                mode: Mode::Hybrid,
+                top_k: 5,
+                per_item: 1,
+                min_score: 0.0,
+                scope: &scope,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+}
