@@ -323,3 +323,53 @@ async fn eval_beir_scores_every_mode() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("test.tsv"));
 }
+
+/// `companin bench search` runs end to end at a small size and reports every figure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_search_reports_every_figure() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/beir-mini/corpus.jsonl");
+    let work = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
+        .env_remove("COMPANIN_CONFIG")
+        .env_remove("COMPANIN_DATABASE_URL")
+        .env("COMPANIN_MODELS_DIR", crate::helpers::models_dir())
+        .env("COMPANIN_DATA_DIR", work.path())
+        .env("COMPANIN_GENERATOR_SUMMARIES", "false")
+        .args([
+            "bench",
+            "search",
+            "--sizes",
+            "60",
+            "--queries",
+            "5",
+            "--corpus",
+        ])
+        .arg(&corpus)
+        .output()
+        .await
+        .expect("run companin");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let figures = &report["60"];
+    for key in [
+        "graph_build_s",
+        "ann_p50_ms",
+        "ann_p99_ms",
+        "search_p50_ms",
+        "search_p99_ms",
+        "first_search_s",
+    ] {
+        assert!(figures[key].as_f64().unwrap() > 0.0, "{key}: {report}");
+    }
+    // 60 chunks: the graph finds the exact top 10.
+    assert!(
+        figures["ann_recall_at_10"].as_f64().unwrap() >= 0.9,
+        "{report}"
+    );
+}

@@ -1,6 +1,7 @@
 //! The `companin` command line: the service, migrations, and operator commands.
 
 mod bench;
+mod bench_search;
 mod eval;
 mod org;
 mod reindex;
@@ -112,6 +113,21 @@ enum BenchCommand {
         #[arg(long)]
         models_dir: Option<PathBuf>,
     },
+    /// Time the vector index and the whole search at given sizes, over generated chunks with
+    /// real MiniLM vectors (words drawn from a BEIR corpus)
+    Search {
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Index sizes, in chunks
+        #[arg(long, value_delimiter = ',', default_values_t = [10_000, 100_000])]
+        sizes: Vec<usize>,
+        /// Queries timed per size
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,6 +212,9 @@ pub fn main() -> ExitCode {
             | Command::Bench {
                 command: BenchCommand::Ingest { models_dir, .. },
             }
+            | Command::Bench {
+                command: BenchCommand::Search { models_dir, .. },
+            }
             | Command::Eval {
                 command: EvalCommand::Beir { models_dir, .. },
             } => models_dir.clone(),
@@ -251,6 +270,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     ..
                 },
         } => bench::ingest(&settings, &corpus, limit, summaries).await,
+        Command::Bench {
+            command:
+                BenchCommand::Search {
+                    corpus,
+                    sizes,
+                    queries,
+                    ..
+                },
+        } => bench_search::search(&settings, &corpus, &sizes, queries).await,
         Command::Eval {
             command:
                 EvalCommand::Beir {
