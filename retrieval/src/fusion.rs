@@ -54,25 +54,20 @@ pub struct Candidate {
 /// The lists in `mode`'s order, best first (each list is best first already).
 pub fn fuse(mode: Mode, dense: &[Scored], lexical: &[Scored]) -> Vec<Candidate> {
     let mut by_slot: HashMap<usize, Candidate> = HashMap::new();
-    for (rank, &(slot, _)) in dense.iter().enumerate() {
-        by_slot
-            .entry(slot)
-            .or_insert(Candidate {
+    for (list, is_dense) in [(dense, true), (lexical, false)] {
+        for (rank, &(slot, _)) in list.iter().enumerate() {
+            let c = by_slot.entry(slot).or_insert(Candidate {
                 slot,
                 dense_rank: None,
                 lexical_rank: None,
-            })
-            .dense_rank = Some(rank + 1);
-    }
-    for (rank, &(slot, _)) in lexical.iter().enumerate() {
-        by_slot
-            .entry(slot)
-            .or_insert(Candidate {
-                slot,
-                dense_rank: None,
-                lexical_rank: None,
-            })
-            .lexical_rank = Some(rank + 1);
+            });
+            let field = if is_dense {
+                &mut c.dense_rank
+            } else {
+                &mut c.lexical_rank
+            };
+            *field = Some(rank + 1);
+        }
     }
     let key = |c: &Candidate| -> f32 {
         let rrf = |rank: Option<usize>| rank.map_or(0.0, |r| 1.0 / (RRF_K + r as f32));

@@ -19,7 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{EntityTrait, Set};
 use serde_json::json;
 
-use super::scratch::{Scratch, read_corpus};
+use super::scratch::{Scratch, percentile_ms as percentile, read_corpus};
 use crate::services::search::SearchRequest;
 
 /// Results compared, as the recall@10.
@@ -58,17 +58,6 @@ fn generate(words: &[String], n: usize, rng: &mut Rng) -> Vec<String> {
                 .join(" ")
         })
         .collect()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    ms(sorted[((sorted.len() - 1) as f64 * p).round() as usize])
 }
 
 /// Resident memory of this process, from `/proc` (0 where there is none).

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use companin_config::Settings;
@@ -13,7 +13,7 @@ use companin_retrieval::{Mode, Query, Scope};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::scratch::{Scratch, read_corpus};
+use super::scratch::{Scratch, percentile_ms as percentile, read_corpus};
 
 /// Documents ranked per query (recall@100 needs them all).
 const DEPTH: usize = 100;
@@ -92,14 +92,6 @@ pub fn recall_at(ranked: &[String], grades: &HashMap<String, u32>, k: usize) -> 
         .filter(|d| grades.get(*d).is_some_and(|g| *g > 0))
         .count();
     found as f64 / relevant as f64
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i].as_secs_f64() * 1e3
 }
 
 /// Runs the evaluation and prints one line per mode, then the figures as JSON.

@@ -67,6 +67,15 @@ pub struct Ingested {
     pub elapsed: Duration,
 }
 
+/// The `p` quantile (0 to 1) of sorted durations, in milliseconds (0 for none).
+pub fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e3
+}
+
 pub struct Scratch {
     dir: PathBuf,
     keep: bool,

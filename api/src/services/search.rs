@@ -31,6 +31,8 @@ pub const PER_ITEM: usize = 3;
 pub struct Searcher {
     registry: Registry,
     settings: Settings,
+    /// Set on the first search; later searches skip the loader (and its blocking task).
+    embedder: tokio::sync::OnceCell<Arc<Embedder>>,
 }
 
 /// A ranked passage with what a citation needs.
@@ -65,6 +67,7 @@ impl Searcher {
         Searcher {
             registry: Registry::new(db).with_snapshots(settings.data_dir.join("index")),
             settings,
+            embedder: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -74,16 +77,23 @@ impl Searcher {
 
     /// The process's embedder (loaded on first use, shared with the workers).
     async fn embedder(&self) -> Result<Arc<Embedder>, ApiError> {
-        let settings = self.settings.clone();
-        tokio::task::spawn_blocking(move || companin_worker::load_embedder(&settings))
-            .await
-            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("loading the embedder")))?
-            .map_err(|e| {
-                ApiError::new(
-                    ErrorCode::ServiceUnavailable,
-                    format!("the embedding model is not available: {e}"),
-                )
+        self.embedder
+            .get_or_try_init(|| async {
+                let settings = self.settings.clone();
+                tokio::task::spawn_blocking(move || companin_worker::load_embedder(&settings))
+                    .await
+                    .map_err(|e| {
+                        ApiError::internal(anyhow::Error::new(e).context("loading the embedder"))
+                    })?
+                    .map_err(|e| {
+                        ApiError::new(
+                            ErrorCode::ServiceUnavailable,
+                            format!("the embedding model is not available: {e}"),
+                        )
+                    })
             })
+            .await
+            .cloned()
     }
 
     /// Embeds a query.
