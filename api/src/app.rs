@@ -162,7 +162,8 @@ pub async fn start(settings: Settings, options: StartOptions) -> anyhow::Result<
     );
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let listen = settings.listen;
-    let state = AppState::new(pools.clone(), settings, jwt, telemetry, Some(queue));
+    let state = AppState::new(pools.clone(), settings, jwt, telemetry, Some(queue))
+        .context("preparing the reply generators")?;
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -66,6 +66,7 @@ error_codes! {
     ValidationError => (422, "validation_error", "The request is well-formed but a field or parameter is invalid; `data` names it."),
     RateLimited => (429, "rate_limited", "The organization's request limit for this window is used up; retry after `Retry-After` seconds."),
     Internal => (500, "internal_error", "An unexpected error; quote the `request_id` when reporting it."),
+    GenerationFailed => (502, "generation_failed", "The reply generator (the local model or the configured OpenAI-compatible endpoint) failed while replying; nothing was stored."),
     ServiceUnavailable => (503, "service_unavailable", "A dependency (such as the database) is not reachable right now."),
 }
 

@@ -108,3 +108,18 @@ prefixed_id!(
     JobId,
     "job_"
 );
+prefixed_id!(
+    /// A conversation.
+    ConversationId,
+    "conv_"
+);
+prefixed_id!(
+    /// A message of a conversation.
+    MessageId,
+    "msg_"
+);
+prefixed_id!(
+    /// A feedback rating.
+    FeedbackId,
+    "fb_"
+);

@@ -14,6 +14,7 @@ use crate::db::Pools;
 use crate::http::rendered::RenderedJson;
 use crate::rate_limit::RateLimiter;
 use crate::schemas::clients::{Client, ClientList};
+use crate::services::generation::Generators;
 use crate::services::search::Searcher;
 use crate::telemetry::TelemetryWriter;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     pub queue: Option<Queue>,
     /// Knowledge search: the per-tenant indexes and the query embedder.
     pub search: Searcher,
+    /// Reply generators for conversations.
+    pub generators: Generators,
     /// Rendered pages of `GET /clients/`, by `(limit, offset)`.
     pub client_pages: ConfigCache<(u64, u64), RenderedJson<ClientList>>,
     /// Rendered clients by id (`None`: not found in the tenant).
@@ -45,7 +48,7 @@ impl AppState {
         jwt: JwtKeys,
         telemetry: TelemetryWriter,
         queue: Option<Queue>,
-    ) -> Arc<Self> {
+    ) -> anyhow::Result<Arc<Self>> {
         let Pools {
             read: db,
             write: db_write,
@@ -60,8 +63,10 @@ impl AppState {
             Duration::from_secs(settings.rate_limit.limit_refresh_secs),
         );
         let search = Searcher::new(db.clone(), settings.clone());
-        Arc::new(Self {
+        let generators = Generators::new(&settings)?;
+        Ok(Arc::new(Self {
             search,
+            generators,
             db,
             db_write,
             settings,
@@ -72,6 +77,6 @@ impl AppState {
             queue,
             client_pages: ConfigCache::new(10_000),
             client_rows: ConfigCache::new(100_000),
-        })
+        }))
     }
 }

@@ -36,6 +36,7 @@ pub struct Settings {
     pub sessions: SessionSettings,
     pub embedder: EmbedderSettings,
     pub generator: GeneratorSettings,
+    pub conversations: ConversationSettings,
     pub ingest: IngestSettings,
     pub worker: WorkerSettings,
 }
@@ -57,6 +58,7 @@ impl Default for Settings {
             sessions: SessionSettings::default(),
             embedder: EmbedderSettings::default(),
             generator: GeneratorSettings::default(),
+            conversations: ConversationSettings::default(),
             ingest: IngestSettings::default(),
             worker: WorkerSettings::default(),
         }
@@ -290,6 +292,67 @@ impl Default for GeneratorSettings {
             summary_input_tokens: 768,
             summary_timeout_secs: 60,
             concurrency: 1,
+        }
+    }
+}
+
+/// What writes an assistant's replies when its `reply_mode` is `generative`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplyGenerator {
+    /// SmolLM2 from the models folder, in this process.
+    Local,
+    /// An OpenAI-compatible `/v1/chat/completions` endpoint.
+    Openai,
+    /// No model: the sentences of the best passages that match the question.
+    Extractive,
+}
+
+/// Conversations: how replies are grounded and generated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConversationSettings {
+    /// The generator for generative assistants (extractive assistants never use one).
+    pub generator: ReplyGenerator,
+    /// Longest visitor message, in characters (422 beyond it).
+    pub max_message_chars: usize,
+    /// Cosine similarity between the message and a curated question (or one of its
+    /// alternates) at or above which the Q&A's answer is returned verbatim.
+    pub qa_min_similarity: f32,
+    /// Cosine similarity a passage needs to count as relevant at all, whatever the
+    /// assistant's own `min_score` (the higher of the two applies). Below it for every
+    /// passage, the assistant answers with its fallback message.
+    pub min_relevance: f32,
+    /// Passages given to the generator (the best ones that pass).
+    pub prompt_passages: usize,
+    /// Earlier messages of the conversation given to the generator.
+    pub history_messages: usize,
+    /// Most tokens of a generated reply.
+    pub max_reply_tokens: usize,
+    /// Time allowed for one generated reply, in seconds; it keeps what it has by then.
+    pub reply_timeout_secs: u64,
+    /// Base URL of the OpenAI-compatible API, up to and including `/v1`.
+    pub openai_base_url: Option<String>,
+    /// Model name sent to that API.
+    pub openai_model: String,
+    /// Its API key (`COMPANIN_CONVERSATIONS_OPENAI_API_KEY`); sent as a bearer token.
+    pub openai_api_key: Option<SecretString>,
+}
+
+impl Default for ConversationSettings {
+    fn default() -> Self {
+        Self {
+            generator: ReplyGenerator::Local,
+            max_message_chars: 4_000,
+            qa_min_similarity: 0.8,
+            min_relevance: 0.3,
+            prompt_passages: 3,
+            history_messages: 6,
+            max_reply_tokens: 200,
+            reply_timeout_secs: 60,
+            openai_base_url: None,
+            openai_model: "gpt-4o-mini".to_owned(),
+            openai_api_key: None,
         }
     }
 }

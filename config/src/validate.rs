@@ -73,6 +73,50 @@ impl Settings {
                 "summary_timeout_secs and concurrency must be positive",
             ));
         }
+        let c = &self.conversations;
+        if c.max_message_chars == 0 || c.max_message_chars > 100_000 {
+            return Err(invalid(
+                "conversations.max_message_chars",
+                "must be between 1 and 100000",
+            ));
+        }
+        for (key, value) in [
+            ("conversations.qa_min_similarity", c.qa_min_similarity),
+            ("conversations.min_relevance", c.min_relevance),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(invalid(key, "must be between 0 and 1"));
+            }
+        }
+        if !(1..=10).contains(&c.prompt_passages) || c.history_messages > 50 {
+            return Err(invalid(
+                "conversations",
+                "prompt_passages must be between 1 and 10 and history_messages at most 50",
+            ));
+        }
+        if !(1..=2048).contains(&c.max_reply_tokens) || c.reply_timeout_secs == 0 {
+            return Err(invalid(
+                "conversations",
+                "max_reply_tokens must be between 1 and 2048 and reply_timeout_secs positive",
+            ));
+        }
+        if c.generator == crate::settings::ReplyGenerator::Openai {
+            let Some(base) = &c.openai_base_url else {
+                return Err(invalid(
+                    "conversations.openai_base_url",
+                    "is required when conversations.generator is openai",
+                ));
+            };
+            match url::Url::parse(base) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => {
+                    return Err(invalid(
+                        "conversations.openai_base_url",
+                        "must be an http or https URL",
+                    ));
+                }
+            }
+        }
         let chunk = self.ingest.chunk_tokens;
         if !(32..=256).contains(&chunk) {
             return Err(invalid(
@@ -161,6 +205,8 @@ fn tracing_filter_is_blank(level: &str) -> bool {
 }
 
 #[cfg(test)]
+// figment's `Jail` closures return its own (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use std::path::PathBuf;
 

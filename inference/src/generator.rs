@@ -4,17 +4,18 @@
 //!
 //! Generation is greedy with a mild repetition penalty (deterministic, which suits summaries
 //! and grounded answers), bounded in tokens and in time, and cancellable. The whole prompt is
-//! prefilled in one forward pass; only the reply is produced token by token.
+//! prefilled in one forward pass through f32 weights; the reply is produced token by token
+//! through Q8_0 copies of them (see [`crate::llama`]).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use candle_core::quantized::{GgmlDType, gguf_file};
+use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
-use candle_transformers::models::quantized_llama::ModelWeights;
 use serde_json::json;
 use tokenizers::Tokenizer;
 
+use crate::llama::Weights;
 use crate::manifest::{ModelError, verify_file};
 
 /// The generator's file inside the models folder.
@@ -91,7 +92,7 @@ pub struct Generated {
 /// A loaded generator. Load once per process and share it (`Arc`); each call gets its own
 /// attention cache (the weights are shared), and runs on the generator's thread pool.
 pub struct Generator {
-    weights: ModelWeights,
+    weights: Weights,
     tokenizer: Tokenizer,
     stop_tokens: Vec<u32>,
     pool: rayon::ThreadPool,
@@ -121,10 +122,8 @@ impl Generator {
         })?;
         let content = gguf_file::Content::read(&mut file).map_err(|e| load_error(e.to_string()))?;
         let (tokenizer, stop_tokens) = tokenizer_from_gguf(&content).map_err(load_error)?;
-        let (content, mut data) =
-            dequantized(content, &mut file).map_err(|e| load_error(e.to_string()))?;
-        let weights = ModelWeights::from_gguf(content, &mut data, &Device::Cpu)
-            .map_err(|e| load_error(e.to_string()))?;
+        let weights =
+            Weights::from_gguf(&content, &mut file).map_err(|e| load_error(e.to_string()))?;
         let mut pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("generate-{i}"));
         if options.threads > 0 {
             pool = pool.num_threads(options.threads);
@@ -188,6 +187,22 @@ impl Generator {
         limits: Limits,
         canceled: &(dyn Fn() -> bool + Sync),
     ) -> Result<Generated, ModelError> {
+        let mut sink = |_: &str| !canceled();
+        self.chat_streaming(messages, limits, &[], &mut sink)
+    }
+
+    /// Continues `messages` with the assistant's reply, handing its text to `on_text` piece
+    /// by piece as it is produced; `on_text` returning `false` stops generation (the reader
+    /// went away). The pieces joined are exactly the returned text: leading and trailing
+    /// whitespace is never handed out, and neither is a `stop` sequence (generation ends at
+    /// the first one, which is cut off with what follows).
+    pub fn chat_streaming(
+        &self,
+        messages: &[Message<'_>],
+        limits: Limits,
+        stop: &[&str],
+        on_text: &mut (dyn FnMut(&str) -> bool + Send),
+    ) -> Result<Generated, ModelError> {
         let prompt = self.encode(&Self::prompt(messages))?;
         if prompt.len() + limits.max_tokens > CONTEXT_TOKENS {
             return Err(ModelError::Inference(format!(
@@ -197,7 +212,7 @@ impl Generator {
             )));
         }
         self.pool
-            .install(|| self.generate(&prompt, limits, canceled))
+            .install(|| self.generate(&prompt, limits, stop, on_text))
     }
 
     fn encode(&self, text: &str) -> Result<Vec<u32>, ModelError> {
@@ -213,45 +228,62 @@ impl Generator {
         &self,
         prompt: &[u32],
         limits: Limits,
-        canceled: &(dyn Fn() -> bool + Sync),
+        stop: &[&str],
+        on_text: &mut (dyn FnMut(&str) -> bool + Send),
     ) -> Result<Generated, ModelError> {
         let started = Instant::now();
-        // A clone shares the weights and starts with an empty attention cache.
-        let mut model = self.weights.clone();
+        let mut cache = self.weights.cache();
         let input = Tensor::new(prompt, &Device::Cpu)?.unsqueeze(0)?;
-        let mut logits = model.forward(&input, 0)?;
+        let mut logits = self.weights.forward(&mut cache, &input, 0)?;
         let prefill = started.elapsed();
         let mut produced: Vec<u32> = Vec::new();
-        let stop = loop {
+        let mut text = Streamed::new(stop);
+        let reason = loop {
             let next = self.pick(&logits, prompt, &produced)?;
             if self.stop_tokens.contains(&next) {
                 break StopReason::End;
             }
             produced.push(next);
+            let decoded = self.decode(&produced)?;
+            if let Some(piece) = text.advance(&decoded)
+                && !on_text(piece)
+            {
+                break StopReason::Canceled;
+            }
+            if text.stopped {
+                break StopReason::End;
+            }
             if produced.len() >= limits.max_tokens {
                 break StopReason::Length;
             }
             if started.elapsed() >= limits.deadline {
                 break StopReason::Time;
             }
-            if canceled() {
-                break StopReason::Canceled;
-            }
             let input = Tensor::new(&[next], &Device::Cpu)?.unsqueeze(0)?;
-            logits = model.forward(&input, prompt.len() + produced.len() - 1)?;
+            logits = self
+                .weights
+                .forward(&mut cache, &input, prompt.len() + produced.len() - 1)?;
         };
-        let text = self
-            .tokenizer
-            .decode(&produced, true)
-            .map_err(|e| ModelError::Inference(format!("tokenizer: {e}")))?;
+        // What was held back (a possible start of a stop sequence) is text after all.
+        if reason != StopReason::Canceled
+            && let Some(rest) = text.finish()
+        {
+            on_text(rest);
+        }
         Ok(Generated {
-            text: text.trim().to_owned(),
+            text: text.into_text(),
             prompt_tokens: prompt.len(),
             completion_tokens: produced.len(),
-            stop,
+            stop: reason,
             prefill,
             decode: started.elapsed() - prefill,
         })
+    }
+
+    fn decode(&self, tokens: &[u32]) -> Result<String, ModelError> {
+        self.tokenizer
+            .decode(tokens, true)
+            .map_err(|e| ModelError::Inference(format!("tokenizer: {e}")))
     }
 
     /// Greedy choice after penalising recently used tokens.
@@ -271,36 +303,83 @@ impl Generator {
     }
 }
 
-/// The file's tensors as f32, in memory, with `content` pointing at them.
-///
-/// candle multiplies by 4-bit weights one activation row at a time, and its SIMD kernels for
-/// them are compiled only for builds targeting AVX; on a portable build a prompt of n tokens
-/// then costs n single-token steps. As f32 the weights go through gemm (runtime-dispatched
-/// AVX2/AVX-512), so the prompt is one real matrix product: ~540 MB of memory for a
-/// prefill many times faster and a decode step no slower.
-fn dequantized(
-    mut content: gguf_file::Content,
-    file: &mut std::fs::File,
-) -> candle_core::Result<(gguf_file::Content, std::io::Cursor<Vec<u8>>)> {
-    const ALIGN: usize = 32;
-    let mut data: Vec<u8> = Vec::new();
-    let offset = content.tensor_data_offset;
-    for info in content.tensor_infos.values_mut() {
-        let values = info
-            .read(file, offset, &Device::Cpu)?
-            .dequantize(&Device::Cpu)?
-            .flatten_all()?
-            .to_vec1::<f32>()?;
-        data.resize(data.len().next_multiple_of(ALIGN), 0);
-        info.offset = data.len() as u64;
-        info.ggml_dtype = GgmlDType::F32;
-        data.reserve(values.len() * 4);
-        for v in values {
-            data.extend_from_slice(&v.to_le_bytes());
+/// The reply's text as the tokens decode, handed out in pieces that never need taking back:
+/// no leading or trailing whitespace, no half of a multi-byte character, nothing that could
+/// be the start of a stop sequence.
+struct Streamed<'s> {
+    stop: &'s [&'s str],
+    /// The reply so far (leading whitespace dropped, cut at a stop sequence).
+    text: String,
+    /// Bytes of `text` handed out.
+    emitted: usize,
+    stopped: bool,
+}
+
+impl<'s> Streamed<'s> {
+    fn new(stop: &'s [&'s str]) -> Self {
+        Self {
+            stop,
+            text: String::new(),
+            emitted: 0,
+            stopped: false,
         }
     }
-    content.tensor_data_offset = 0;
-    Ok((content, std::io::Cursor::new(data)))
+
+    /// Takes the whole decoded reply so far and returns what may be handed out now.
+    fn advance(&mut self, decoded: &str) -> Option<&str> {
+        self.text = decoded.trim_start().to_owned();
+        if let Some(at) = self.stop.iter().filter_map(|s| self.text.find(s)).min() {
+            self.text.truncate(at);
+            self.stopped = true;
+        }
+        let safe = if self.stopped {
+            self.text.trim_end().len()
+        } else {
+            self.safe_end()
+        };
+        if safe <= self.emitted {
+            return None;
+        }
+        let from = self.emitted;
+        self.emitted = safe;
+        self.text.get(from..safe)
+    }
+
+    /// The end of what is certain: before a trailing replacement character (a character
+    /// still being decoded), trailing whitespace, and any tail that begins a stop sequence.
+    fn safe_end(&self) -> usize {
+        let text = self.text.trim_end_matches('\u{FFFD}').trim_end();
+        let mut end = text.len();
+        for s in self.stop {
+            for (i, _) in text.char_indices() {
+                if i >= end {
+                    break;
+                }
+                if s.starts_with(&text[i..]) {
+                    end = i;
+                    break;
+                }
+            }
+        }
+        text[..end].trim_end().len()
+    }
+
+    /// What is left to hand out once generation has ended.
+    fn finish(&mut self) -> Option<&str> {
+        let end = self.text.trim_end().len();
+        if end <= self.emitted {
+            return None;
+        }
+        let from = self.emitted;
+        self.emitted = end;
+        self.text.get(from..end)
+    }
+
+    /// The reply: exactly the pieces handed out.
+    fn into_text(mut self) -> String {
+        self.text.truncate(self.emitted);
+        self.text
+    }
 }
 
 /// Rebuilds the byte-level BPE tokenizer from the GGUF metadata (`tokenizer.ggml.*`), with
@@ -383,7 +462,8 @@ fn tokenizer_from_gguf(content: &gguf_file::Content) -> Result<(Tokenizer, Vec<u
     if let Some(eos) = content.metadata.get("tokenizer.ggml.eos_token_id") {
         stop_tokens.push(eos.to_u32().map_err(|e| e.to_string())?);
     }
-    for name in ["<|im_end|>", "<|endoftext|>"] {
+    // A new turn opened by the model also ends its reply.
+    for name in ["<|im_end|>", "<|endoftext|>", "<|im_start|>"] {
         if let Some(id) = tokenizer.token_to_id(name)
             && !stop_tokens.contains(&id)
         {
@@ -394,4 +474,60 @@ fn tokenizer_from_gguf(content: &gguf_file::Content) -> Result<(Tokenizer, Vec<u
         return Err("the tokenizer has no end-of-text token".into());
     }
     Ok((tokenizer, stop_tokens))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(steps: &[&str], stop: &[&str]) -> (Vec<String>, String, bool) {
+        let mut s = Streamed::new(stop);
+        let mut pieces = Vec::new();
+        for step in steps {
+            if let Some(p) = s.advance(step) {
+                pieces.push(p.to_owned());
+            }
+            if s.stopped {
+                break;
+            }
+        }
+        let stopped = s.stopped;
+        if let Some(rest) = s.finish() {
+            pieces.push(rest.to_owned());
+        }
+        (pieces, s.into_text(), stopped)
+    }
+
+    #[test]
+    fn pieces_join_to_the_trimmed_text() {
+        let (pieces, text, _) = run(
+            &[" ", " Hello", " Hello ", " Hello world", " Hello world\n"],
+            &[],
+        );
+        assert_eq!(pieces, ["Hello", " world"]);
+        assert_eq!(pieces.concat(), text);
+        assert_eq!(text, "Hello world");
+    }
+
+    #[test]
+    fn half_decoded_characters_wait() {
+        let (pieces, text, _) = run(&["caf", "caf\u{FFFD}", "café"], &[]);
+        assert_eq!(pieces, ["caf", "é"]);
+        assert_eq!(text, "café");
+    }
+
+    #[test]
+    fn a_stop_sequence_ends_the_reply_and_is_never_shown() {
+        let stop = ["\nUser:"];
+        let (pieces, text, stopped) =
+            run(&["Yes.", "Yes.\n", "Yes.\nUs", "Yes.\nUser: more"], &stop);
+        assert!(stopped);
+        assert_eq!(text, "Yes.");
+        assert_eq!(pieces.concat(), "Yes.");
+        // A tail that only looked like a stop sequence is handed out in the end.
+        let (pieces, text, stopped) = run(&["A", "A\nUs", "A\nUsually"], &stop);
+        assert!(!stopped);
+        assert_eq!(text, "A\nUsually");
+        assert_eq!(pieces.concat(), text);
+    }
 }

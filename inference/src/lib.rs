@@ -11,6 +11,7 @@ mod batcher;
 mod bert;
 mod embedder;
 mod generator;
+mod llama;
 mod manifest;
 mod simd;
 

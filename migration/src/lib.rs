@@ -10,6 +10,7 @@ mod m20261127_000001_foundation;
 mod m20261127_000002_assistants;
 mod m20261127_000003_sessions_contexts;
 mod m20261127_000004_knowledge;
+mod m20261128_000005_conversations;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_assistants::Migration),
             Box::new(m20261127_000003_sessions_contexts::Migration),
             Box::new(m20261127_000004_knowledge::Migration),
+            Box::new(m20261128_000005_conversations::Migration),
         ]
     }
 }

@@ -273,7 +273,7 @@ mod tests {
         let data = vectors(500, 16, 3);
         let mut index = DenseIndex::new(16, data.len());
         index.extend(&data);
-        let keep = |s: &usize| s % 5 == 0;
+        let keep = |s: &usize| s.is_multiple_of(5);
         let found = index.search(&data[1], 20, 200, Some(&keep));
         assert!(!found.is_empty());
         assert!(found.iter().all(|(s, _)| s % 5 == 0));

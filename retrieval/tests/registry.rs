@@ -1,6 +1,8 @@
 //! The registry against a real (SQLite) database: first build, catch-up after changes,
 //! restart from the snapshot, and a damaged snapshot falling back to a rebuild.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use companin_entity::knowledge_chunk::{self, encode_vector};
 use companin_entity::{Environment, environment};
 use companin_migration::Migrator;

@@ -373,3 +373,44 @@ async fn bench_search_reports_every_figure() {
         "{report}"
     );
 }
+
+/// `companin bench chat` times every reply path end to end at a small size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_chat_reports_every_path() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/beir-mini");
+    let work = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
+        .env_remove("COMPANIN_CONFIG")
+        .env_remove("COMPANIN_DATABASE_URL")
+        .env("COMPANIN_MODELS_DIR", crate::helpers::models_dir())
+        .env("COMPANIN_DATA_DIR", work.path())
+        .env("COMPANIN_GENERATOR_SUMMARIES", "false")
+        .env("COMPANIN_CONVERSATIONS_MAX_REPLY_TOKENS", "12")
+        .args(["bench", "chat", "--requests", "4", "--generated", "1"])
+        .arg("--corpus")
+        .arg(data.join("corpus.jsonl"))
+        .arg("--queries")
+        .arg(data.join("queries.jsonl"))
+        .output()
+        .await
+        .expect("run companin");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    // Every curated question asked as curated is answered verbatim.
+    assert_eq!(report["qa_answered"], 4, "{report}");
+    for key in [
+        "qa_p50_ms",
+        "qa_p99_ms",
+        "extractive_p50_ms",
+        "local_p50_ms",
+        "local_first_text_p50_ms",
+        "local_decode_tokens_per_s",
+    ] {
+        assert!(report[key].as_f64().unwrap() > 0.0, "{key}: {report}");
+    }
+}

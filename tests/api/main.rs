@@ -8,6 +8,7 @@ mod assistants;
 mod auth;
 mod cli;
 mod clients;
+mod conversations;
 mod errors;
 mod knowledge;
 mod logs;

@@ -9,7 +9,7 @@ use crate::helpers::{Backend, Creds, TestApp, assert_error, spawn_app, spawn_app
 use crate::knowledge::{spawn_worker, wait_done};
 
 /// These tests poll items; the default hourly limit would run out.
-const POLLING_LIMIT: i64 = 1_000_000;
+pub(crate) const POLLING_LIMIT: i64 = 1_000_000;
 
 const REFUNDS: &str = "Refunds: you can return any product within 30 days of delivery for a \
     full refund. The money goes back to the original payment method within five business days.";
@@ -19,7 +19,7 @@ const HOURS: &str = "Opening hours: the support desk answers calls Monday to Fri
     to five, and the chat is staffed on Saturdays.";
 
 /// Adds a text item and waits until it is ready; answers its id.
-async fn add_text(
+pub(crate) async fn add_text(
     app: &TestApp,
     creds: &Creds,
     title: &str,
@@ -57,7 +57,7 @@ fn item_ids(results: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn assistant(app: &TestApp, creds: &Creds, body: Value) -> String {
+pub(crate) async fn assistant(app: &TestApp, creds: &Creds, body: Value) -> String {
     let (status, v) = app
         .call(creds, Method::POST, "/api/v1/assistants/", Some(body))
         .await;

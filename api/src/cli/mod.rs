@@ -1,6 +1,7 @@
 //! The `companin` command line: the service, migrations, and operator commands.
 
 mod bench;
+mod bench_chat;
 mod bench_search;
 mod eval;
 mod org;
@@ -113,6 +114,29 @@ enum BenchCommand {
         #[arg(long)]
         models_dir: Option<PathBuf>,
     },
+    /// Time send-message on each reply path (curated Q&A, extractive, the local generator)
+    /// over a scratch tenant holding part of a BEIR corpus
+    Chat {
+        /// The corpus (JSON lines of {_id, title, text})
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Its queries (JSON lines of {_id, text}): the first ten become curated Q&A, the
+        /// rest are asked
+        #[arg(long)]
+        queries: PathBuf,
+        /// Documents ingested
+        #[arg(long, default_value_t = 1_000)]
+        docs: usize,
+        /// Requests timed on the Q&A and extractive paths each
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
+        /// Replies written by the local generator (0 skips it)
+        #[arg(long, default_value_t = 5)]
+        generated: usize,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
     /// Time the vector index and the whole search at given sizes, over generated chunks with
     /// real MiniLM vectors (words drawn from a BEIR corpus)
     Search {
@@ -215,6 +239,9 @@ pub fn main() -> ExitCode {
             | Command::Bench {
                 command: BenchCommand::Search { models_dir, .. },
             }
+            | Command::Bench {
+                command: BenchCommand::Chat { models_dir, .. },
+            }
             | Command::Eval {
                 command: EvalCommand::Beir { models_dir, .. },
             } => models_dir.clone(),
@@ -279,6 +306,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     ..
                 },
         } => bench_search::search(&settings, &corpus, &sizes, queries).await,
+        Command::Bench {
+            command:
+                BenchCommand::Chat {
+                    corpus,
+                    queries,
+                    docs,
+                    requests,
+                    generated,
+                    ..
+                },
+        } => bench_chat::chat(&settings, &corpus, &queries, docs, requests, generated).await,
         Command::Eval {
             command:
                 EvalCommand::Beir {

@@ -142,7 +142,7 @@ impl Scratch {
             JwtKeys::new(&s.jwt_secret()?),
             telemetry,
             Some(queue.clone()),
-        );
+        )?;
         let runtime = Arc::new(Runtime::new(pools.write.clone(), embedder, s)?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let workers = tokio::spawn(companin_worker::run_workers(

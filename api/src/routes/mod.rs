@@ -7,6 +7,7 @@ mod assistants;
 mod audit;
 mod auth;
 mod clients;
+mod conversations;
 mod knowledge;
 mod ops;
 mod sessions;
@@ -38,6 +39,8 @@ enum ApiTags {
     Sessions,
     /// Files, texts and curated Q&A the assistants answer from.
     Knowledge,
+    /// Messages to assistants, their grounded replies, and feedback.
+    Conversations,
     /// Background work: ingestion and re-indexing.
     Jobs,
     /// Request logs and usage.
@@ -54,6 +57,7 @@ type Apis = (
     assistants::AssistantsApi,
     sessions::SessionsApi,
     knowledge::KnowledgeApi,
+    conversations::ConversationsApi,
     analytics::AnalyticsApi,
     audit::AuditApi,
     admin::AdminApi,
@@ -68,6 +72,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             assistants::AssistantsApi,
             sessions::SessionsApi,
             knowledge::KnowledgeApi,
+            conversations::ConversationsApi,
             analytics::AnalyticsApi,
             audit::AuditApi,
             admin::AdminApi,

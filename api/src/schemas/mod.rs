@@ -3,6 +3,7 @@
 pub mod assistants;
 pub mod auth;
 pub mod clients;
+pub mod conversations;
 pub mod knowledge;
 pub mod logs;
 pub mod orgs;

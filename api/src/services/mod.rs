@@ -5,6 +5,8 @@ pub mod assistants;
 pub mod audit;
 pub mod clients;
 pub mod contexts;
+pub mod conversations;
+pub mod generation;
 pub mod jobs;
 pub mod knowledge;
 pub mod orgs;

@@ -39,6 +39,8 @@ pub struct Searcher {
 #[derive(Debug, Clone)]
 pub struct Passage {
     pub hit: Hit,
+    /// The item's type (`file`, `text`, `qa`, ...).
+    pub kind: String,
     pub title: String,
     pub source: Option<String>,
     pub content: String,
@@ -98,15 +100,20 @@ impl Searcher {
 
     /// Embeds a query.
     pub async fn embed(&self, text: &str) -> Result<Vec<f32>, ApiError> {
-        let embedder = self.embedder().await?;
-        let text = text.to_owned();
-        tokio::task::spawn_blocking(move || embedder.embed(&[text]))
-            .await
-            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("embedding a query")))?
-            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("embedding a query")))?
+        self.embed_all(vec![text.to_owned()])
+            .await?
             .into_iter()
             .next()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the embedder returned no vector")))
+    }
+
+    /// Embeds several short texts in one pass (unit-length vectors, in order).
+    pub async fn embed_all(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, ApiError> {
+        let embedder = self.embedder().await?;
+        tokio::task::spawn_blocking(move || embedder.embed(&texts))
+            .await
+            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("embedding a query")))?
+            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("embedding a query")))
     }
 
     /// Searches the tenant's knowledge as the request says.
@@ -148,29 +155,58 @@ impl Searcher {
             None => (Scope::all(), request.top_k.unwrap_or(DEFAULT_TOP_K), 0.0),
         };
         let vector = self.embed(query).await?;
+        let passages = self
+            .retrieve(
+                db,
+                tenant,
+                query,
+                &vector,
+                &scope,
+                top_k as usize,
+                min_score as f32,
+            )
+            .await?;
+        Ok(SearchOutcome {
+            passages,
+            top_k,
+            min_score,
+        })
+    }
+}
+
+impl Searcher {
+    /// The best passages for an embedded query within `scope` (hybrid ranking, at most
+    /// [`PER_ITEM`] per item, none under `min_score`), with their text.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn retrieve(
+        &self,
+        db: &DatabaseConnection,
+        tenant: &Tenant,
+        text: &str,
+        vector: &[f32],
+        scope: &Scope,
+        top_k: usize,
+        min_score: f32,
+    ) -> Result<Vec<Passage>, ApiError> {
         let hits = self
             .registry
             .search(
                 tenant.org_id.as_str(),
                 tenant.environment,
                 &Query {
-                    text: query,
-                    vector: &vector,
+                    text,
+                    vector,
                     mode: Mode::Hybrid,
-                    top_k: top_k as usize,
+                    top_k,
                     per_item: PER_ITEM,
-                    min_score: min_score as f32,
-                    scope: &scope,
+                    min_score,
+                    scope,
                 },
             )
             .await
             .context("searching the knowledge index")
             .map_err(ApiError::internal)?;
-        Ok(SearchOutcome {
-            passages: passages(db, tenant, hits).await?,
-            top_k,
-            min_score,
-        })
+        passages(db, tenant, hits).await
     }
 }
 
@@ -240,28 +276,30 @@ async fn passages(
         .into_iter()
         .map(|(id, content, source)| (id, (content, source)))
         .collect();
-    let items: HashMap<String, (String, Option<String>)> = knowledge_item::Entity::find()
+    let items: HashMap<String, (String, String, Option<String>)> = knowledge_item::Entity::find()
         .select_only()
         .columns([
             knowledge_item::Column::Id,
+            knowledge_item::Column::Kind,
             knowledge_item::Column::Title,
             knowledge_item::Column::Source,
         ])
         .filter(knowledge_item::Column::OrgId.eq(tenant.org_id.as_str()))
         .filter(knowledge_item::Column::Environment.eq(tenant.environment))
         .filter(knowledge_item::Column::Id.is_in(item_ids))
-        .into_tuple::<(String, String, Option<String>)>()
+        .into_tuple::<(String, String, String, Option<String>)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|(id, title, source)| (id, (title, source)))
+        .map(|(id, kind, title, source)| (id, (kind, title, source)))
         .collect();
     Ok(hits
         .into_iter()
         .filter_map(|hit| {
             let (content, chunk_source) = chunks.get(&hit.chunk_id)?.clone();
-            let (title, item_source) = items.get(&hit.knowledge_id)?.clone();
+            let (kind, title, item_source) = items.get(&hit.knowledge_id)?.clone();
             Some(Passage {
+                kind,
                 title,
                 source: chunk_source.or(item_source),
                 content,

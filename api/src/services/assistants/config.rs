@@ -162,6 +162,28 @@ fn clean_ids(field: &str, ids: &[String]) -> Result<Vec<String>, ApiError> {
 }
 
 impl Config {
+    /// A configuration with this name and every default.
+    pub fn named(name: &str) -> Config {
+        Config {
+            name: name.into(),
+            description: None,
+            tone: DEFAULT_TONE.into(),
+            language: DEFAULT_LANGUAGE.into(),
+            default_tasks: vec![],
+            instructions: String::new(),
+            is_active: true,
+            knowledge_scope: KnowledgeScope::All,
+            knowledge_ids: vec![],
+            excluded_knowledge_ids: vec![],
+            retrieval: Retrieval {
+                top_k: DEFAULT_TOP_K,
+                min_score: DEFAULT_MIN_SCORE,
+            },
+            reply_mode: ReplyMode::Generative,
+            fallback_message: DEFAULT_FALLBACK.into(),
+        }
+    }
+
     /// Checks every rule and normalises what has a normal form (trimmed name, language case,
     /// de-duplicated ids). Errors name the field at fault.
     pub fn validated(mut self) -> Result<Config, ApiError> {
@@ -366,24 +388,7 @@ mod tests {
     use super::*;
 
     pub fn sample() -> Config {
-        Config {
-            name: "Helper".into(),
-            description: None,
-            tone: DEFAULT_TONE.into(),
-            language: DEFAULT_LANGUAGE.into(),
-            default_tasks: vec![],
-            instructions: String::new(),
-            is_active: true,
-            knowledge_scope: KnowledgeScope::All,
-            knowledge_ids: vec![],
-            excluded_knowledge_ids: vec![],
-            retrieval: Retrieval {
-                top_k: DEFAULT_TOP_K,
-                min_score: DEFAULT_MIN_SCORE,
-            },
-            reply_mode: ReplyMode::Generative,
-            fallback_message: DEFAULT_FALLBACK.into(),
-        }
+        Config::named("Helper")
     }
 
     #[test]

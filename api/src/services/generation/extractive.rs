@@ -1,0 +1,244 @@
+//! The extractive reply: no model, only the sentences of the retrieved passages that best
+//! match the question, each group followed by the number of the passage it came from.
+//!
+//! Sentences are scored by the question's words they contain (lower-cased, crudely stemmed,
+//! stop words left out), each word weighted by how rare it is among the candidate sentences,
+//! plus a small bonus for coming from a better-ranked passage. The chosen sentences keep
+//! their passage's rank and, within a passage, their original order, so the reply reads as
+//! the source does.
+
+use std::collections::{HashMap, HashSet};
+
+/// Most sentences in a reply.
+pub const MAX_SENTENCES: usize = 3;
+/// Longest sentence kept whole, in characters; longer ones are cut at a word.
+const MAX_SENTENCE_CHARS: usize = 400;
+
+/// The reply and which of the given passages it cites (indexes into them, in citation
+/// order: the reply's `[1]` is `cited[0]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extract {
+    /// The reply as the pieces it streams in; joined, they are the whole reply.
+    pub pieces: Vec<String>,
+    pub cited: Vec<usize>,
+}
+
+impl Extract {
+    pub fn text(&self) -> String {
+        self.pieces.concat()
+    }
+}
+
+/// Composes a reply to `question` from `passages` (best first).
+pub fn compose(question: &str, passages: &[&str]) -> Extract {
+    let wanted: HashSet<String> = terms(question).collect();
+    let sentences: Vec<(usize, usize, String)> = passages
+        .iter()
+        .enumerate()
+        .flat_map(|(p, text)| {
+            sentences(text)
+                .into_iter()
+                .enumerate()
+                .map(move |(i, s)| (p, i, s))
+        })
+        .collect();
+    if sentences.is_empty() {
+        return Extract {
+            pieces: Vec::new(),
+            cited: Vec::new(),
+        };
+    }
+    // How many candidate sentences hold each wanted term.
+    let mut holders: HashMap<&str, usize> = HashMap::new();
+    let sentence_terms: Vec<HashSet<String>> = sentences
+        .iter()
+        .map(|(_, _, s)| terms(s).filter(|t| wanted.contains(t)).collect())
+        .collect();
+    for found in &sentence_terms {
+        for t in found {
+            *holders.entry(t.as_str()).or_default() += 1;
+        }
+    }
+    let n = sentences.len() as f64;
+    let mut scored: Vec<(f64, usize)> = sentence_terms
+        .iter()
+        .enumerate()
+        .map(|(i, found)| {
+            let overlap: f64 = found
+                .iter()
+                .map(|t| {
+                    let df = holders.get(t.as_str()).copied().unwrap_or(1) as f64;
+                    1.0 + (n / df).ln()
+                })
+                .sum();
+            let (passage, position, _) = &sentences[i];
+            // Better passages and earlier sentences win ties.
+            let prior = 0.3 / (1.0 + *passage as f64) + 0.05 / (1.0 + *position as f64);
+            (overlap + prior, i)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let best_overlap = scored.first().map(|(s, _)| *s).unwrap_or(0.0);
+    let mut chosen: Vec<usize> = if best_overlap < 1.0 {
+        // No sentence shares a word with the question (the passages matched by meaning):
+        // the opening of the best passage says what it is about.
+        sentences
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _, _))| *p == 0)
+            .map(|(i, _)| i)
+            .take(2)
+            .collect()
+    } else {
+        scored
+            .iter()
+            .filter(|(score, _)| *score >= 1.0)
+            .take(MAX_SENTENCES)
+            .map(|(_, i)| *i)
+            .collect()
+    };
+    // Passage rank, then the order within the passage.
+    chosen.sort_by_key(|&i| (sentences[i].0, sentences[i].1));
+    let mut pieces = Vec::new();
+    let mut cited: Vec<usize> = Vec::new();
+    for (k, &i) in chosen.iter().enumerate() {
+        let (passage, _, text) = &sentences[i];
+        if cited.last() != Some(passage) {
+            cited.push(*passage);
+        }
+        let mut piece = String::new();
+        if k > 0 {
+            piece.push(' ');
+        }
+        piece.push_str(text);
+        let last_of_passage = chosen
+            .get(k + 1)
+            .is_none_or(|&next| sentences[next].0 != *passage);
+        if last_of_passage {
+            piece.push_str(&format!(" [{}]", cited.len()));
+        }
+        pieces.push(piece);
+    }
+    Extract { pieces, cited }
+}
+
+/// The passage's sentences: split after `.`, `!` or `?` followed by a space, and at line
+/// breaks; a Q&A chunk (`Q: ...\nA: ...`) gives only its answer.
+pub fn sentences(text: &str) -> Vec<String> {
+    let text = match (text.strip_prefix("Q: "), text.find("\nA: ")) {
+        (Some(_), Some(at)) => &text[at + 4..],
+        _ => text,
+    };
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches(['#', '-', '*', '>']).trim();
+        let mut start = 0;
+        let bytes: Vec<(usize, char)> = line.char_indices().collect();
+        for (k, &(i, c)) in bytes.iter().enumerate() {
+            let ends = matches!(c, '.' | '!' | '?')
+                && bytes.get(k + 1).is_some_and(|&(_, next)| next == ' ')
+                && bytes
+                    .get(k + 2)
+                    .is_some_and(|&(_, next)| next.is_uppercase() || next.is_numeric());
+            if ends {
+                push_sentence(&mut out, &line[start..=i]);
+                start = i + 1;
+            }
+        }
+        push_sentence(&mut out, &line[start..]);
+    }
+    out
+}
+
+fn push_sentence(out: &mut Vec<String>, raw: &str) {
+    let s = raw.trim();
+    // Fragments without a letter (numbering, rules) say nothing on their own.
+    if !s.chars().any(char::is_alphabetic) {
+        return;
+    }
+    if s.chars().count() <= MAX_SENTENCE_CHARS {
+        out.push(s.to_owned());
+        return;
+    }
+    let cut: String = s.chars().take(MAX_SENTENCE_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    out.push(format!("{cut}…"));
+}
+
+/// Lower-cased words without stop words, crudely stemmed so that `returns` meets `return`.
+fn terms(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .map(|w| stem(&w))
+}
+
+fn stem(word: &str) -> String {
+    for suffix in ["ing", "ed", "es", "s"] {
+        if let Some(root) = word.strip_suffix(suffix)
+            && root.chars().count() >= 3
+        {
+            return root.to_owned();
+        }
+    }
+    word.to_owned()
+}
+
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "an", "and", "any", "are", "as", "at", "be", "by", "can", "could", "do", "does",
+    "for", "from", "have", "how", "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or",
+    "our", "should", "so", "that", "the", "their", "there", "this", "to", "was", "we", "what",
+    "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_sentences_that_answer_and_cites_their_passage() {
+        let passages = [
+            "Our store opened in 1998. Returns are accepted within 45 days of delivery. \
+             Shipping is free over 50 euros.",
+            "Gift cards never expire.",
+        ];
+        let reply = compose("How many days do I have for returns?", &passages);
+        assert_eq!(
+            reply.text(),
+            "Returns are accepted within 45 days of delivery. [1]"
+        );
+        assert_eq!(reply.cited, vec![0]);
+    }
+
+    #[test]
+    fn sentences_from_two_passages_are_numbered_in_citation_order() {
+        let passages = [
+            "Gift cards never expire.",
+            "Returns of gift cards are not possible.",
+        ];
+        let reply = compose("Can gift cards be returned, do they expire?", &passages);
+        assert_eq!(reply.cited, vec![0, 1]);
+        assert!(reply.text().ends_with("[2]"), "{}", reply.text());
+        assert_eq!(reply.pieces.concat(), reply.text());
+    }
+
+    #[test]
+    fn a_meaning_only_match_answers_with_the_opening_of_the_best_passage() {
+        let passages = ["Parcels leave our warehouse daily. They arrive in two days."];
+        let reply = compose("delivery time?", &passages);
+        assert_eq!(
+            reply.text(),
+            "Parcels leave our warehouse daily. They arrive in two days. [1]"
+        );
+    }
+
+    #[test]
+    fn qa_chunks_give_their_answer_and_abbreviations_do_not_split() {
+        assert_eq!(
+            sentences("Q: When?\nA: Within 45 days. Labels cost 4.90 e.g. for EU."),
+            vec!["Within 45 days.", "Labels cost 4.90 e.g. for EU."]
+        );
+        assert!(compose("anything", &[]).pieces.is_empty());
+    }
+}
