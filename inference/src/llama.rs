@@ -204,19 +204,23 @@ impl Weights {
             _ => (k, v),
         };
         *kv = Some((k.clone(), v.clone()));
+        // Grouped-query attention without copying the keys and values once per query head:
+        // the query heads that share a key/value head become extra rows of one product.
         let groups = self.n_head / self.n_kv_head;
-        let k = candle_transformers::utils::repeat_kv(k, groups)?;
-        let v = candle_transformers::utils::repeat_kv(v, groups)?;
+        let q = q.reshape((b, self.n_kv_head, groups * seq_len, self.head_dim))?;
         let scores = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?;
         let scores = match mask {
             None => scores,
             Some(mask) => {
-                let mask = mask.broadcast_as(scores.shape())?;
+                // Rows are (head in group, position): the causal mask repeats per head.
+                let mask = Tensor::cat(&vec![mask; groups], 0)?.broadcast_as(scores.shape())?;
                 mask.where_cond(&self.neg_inf.broadcast_as(scores.shape())?, &scores)?
             }
         };
         let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let y = weights.matmul(&v.contiguous()?)?;
+        let y = weights
+            .matmul(&v)?
+            .reshape((b, self.n_head, seq_len, self.head_dim))?;
         let y = y.transpose(1, 2)?.reshape((b, seq_len, hidden))?;
         layer.wo.forward(&y)
     }

@@ -177,11 +177,13 @@ pub async fn chat(
     summary.insert("extractive_answered".into(), json!(answered));
 
     if generated > 0 {
+        // The first reply loads the model; it is not timed.
+        ask(&scratch, &generative, &others[0]).await?;
         let mut times = Vec::new();
         let mut first = Vec::new();
         let mut rates = Vec::new();
         for i in 0..generated {
-            let (r, t) = ask(&scratch, &generative, &others[i % others.len()]).await?;
+            let (r, t) = ask(&scratch, &generative, &others[(i + 1) % others.len()]).await?;
             if r.message.reply_kind.as_deref() != Some("local") {
                 println!("  (question {i} fell back; not generated)");
                 continue;

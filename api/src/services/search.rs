@@ -172,9 +172,7 @@ impl Searcher {
             min_score,
         })
     }
-}
 
-impl Searcher {
     /// The best passages for an embedded query within `scope` (hybrid ranking, at most
     /// [`PER_ITEM`] per item, none under `min_score`), with their text.
     #[allow(clippy::too_many_arguments)]

@@ -4,13 +4,14 @@
 use serde_json::{Map, Value};
 
 use crate::services::assistants::config::Config;
+use crate::services::generation::extractive;
 use crate::services::generation::{Prompt, Speaker};
 use crate::services::search::Passage;
 
-/// Characters of one passage given to the generator: about 160 model tokens, so that three
-/// passages, the persona and the question stay a prompt the local model prefills in
-/// well under two seconds.
-pub const PASSAGE_CHARS: usize = 700;
+/// Characters of one passage given to the generator (its sentences that best match the
+/// question): about 100 model tokens, so that three passages, the persona and the question
+/// stay a prompt the local model prefills in under two seconds.
+pub const PASSAGE_CHARS: usize = 400;
 /// Characters of one earlier message given to the generator.
 const HISTORY_CHARS: usize = 500;
 /// Characters of the visitor's traits given to the generator.
@@ -34,7 +35,7 @@ pub fn build(
             "[{}] {}: {}\n",
             i + 1,
             p.title,
-            clip(&passage_text(&p.content), PASSAGE_CHARS)
+            extractive::tighten(question, &p.content, PASSAGE_CHARS)
         ));
     }
     user.push_str("\nQuestion: ");
@@ -78,11 +79,6 @@ fn system(config: &Config, traits: &Map<String, Value>) -> String {
          hold the answer, say that you do not know.",
     );
     s
-}
-
-/// A Q&A chunk (`Q: ...\nA: ...`) reads better to a model as it is; other chunks too.
-fn passage_text(content: &str) -> String {
-    content.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `text` cut to at most `max` characters, at a word when there is one.

@@ -122,6 +122,44 @@ pub fn compose(question: &str, passages: &[&str]) -> Extract {
     Extract { pieces, cited }
 }
 
+/// `text` cut down to about `max_chars` for a prompt: the sentences that share the most words
+/// with `question`, in their own order (all of it when it fits).
+pub fn tighten(question: &str, text: &str, max_chars: usize) -> String {
+    let all = sentences(text);
+    let length = |s: &String| s.chars().count() + 1;
+    if all.iter().map(length).sum::<usize>() <= max_chars + 1 {
+        return all.join(" ");
+    }
+    let wanted: HashSet<String> = terms(question).collect();
+    let mut order: Vec<(usize, usize)> = all
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let shared: HashSet<String> = terms(s).filter(|t| wanted.contains(t)).collect();
+            (shared.len(), i)
+        })
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut keep = Vec::new();
+    let mut used = 0;
+    for &(_, i) in &order {
+        if used + length(&all[i]) <= max_chars + 1 {
+            used += length(&all[i]);
+            keep.push(i);
+        }
+    }
+    if keep.is_empty() {
+        // Even the best sentence is too long: its beginning.
+        let best = order.first().map_or("", |&(_, i)| all[i].as_str());
+        return best.chars().take(max_chars).collect();
+    }
+    keep.sort_unstable();
+    keep.iter()
+        .map(|&i| all[i].as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The passage's sentences: split after `.`, `!` or `?` followed by a space, and at line
 /// breaks; a Q&A chunk (`Q: ...\nA: ...`) gives only its answer.
 pub fn sentences(text: &str) -> Vec<String> {
@@ -231,6 +269,18 @@ mod tests {
             reply.text(),
             "Parcels leave our warehouse daily. They arrive in two days. [1]"
         );
+    }
+
+    #[test]
+    fn tightening_keeps_the_matching_sentences_in_order() {
+        let text = "Our store opened in 1998. Returns are accepted within 45 days. \
+                    Shipping is free over 50 euros. Refunds reach you in five days.";
+        assert_eq!(tighten("refunds", text, 1_000).len(), text.len());
+        assert_eq!(
+            tighten("How do returns and refunds work?", text, 70),
+            "Returns are accepted within 45 days. Refunds reach you in five days."
+        );
+        assert_eq!(tighten("returns", "One very long sentence.", 8), "One very");
     }
 
     #[test]

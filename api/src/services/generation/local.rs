@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use companin_config::Settings;
-use companin_inference::{Generator, Limits, Message, Role};
+use companin_inference::{CONTEXT_TOKENS, Generator, Limits, Message, Role};
 use futures::future::BoxFuture;
 use tokio::sync::{OnceCell, mpsc};
 
@@ -59,13 +59,22 @@ impl Generate for Local {
                 .map(|(speaker, text)| (role(*speaker), text.clone()))
                 .collect();
             let generated = tokio::task::spawn_blocking(move || {
-                let messages: Vec<Message<'_>> = owned
+                let mut messages: Vec<Message<'_>> = owned
                     .iter()
                     .map(|(role, content)| Message {
                         role: *role,
                         content,
                     })
                     .collect();
+                // A long history must not push the prompt past the model's context: the
+                // oldest turns (after the system message) give way first.
+                while messages.len() > 2 {
+                    let tokens = model.count_tokens(&Generator::prompt(&messages))?;
+                    if tokens + limits.max_tokens <= CONTEXT_TOKENS {
+                        break;
+                    }
+                    messages.remove(1);
+                }
                 // The reader gone (closed channel) stops generation at the next piece.
                 let mut sink = |piece: &str| out.blocking_send(piece.to_owned()).is_ok();
                 model.chat_streaming(
