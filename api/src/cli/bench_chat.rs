@@ -12,7 +12,6 @@ use anyhow::Context;
 use companin_config::{ReplyGenerator, Settings};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 use super::scratch::{Scratch, percentile_ms as percentile, read_corpus};
 use crate::services::assistants::config::{Config, ReplyMode};
@@ -52,12 +51,10 @@ async fn ask(scratch: &Scratch, session: &str, message: &str) -> anyhow::Result<
     )
     .await
     .map_err(|e| anyhow::anyhow!("send-message refused: {}", e.detail))?;
-    let (deltas, mut pieces) = mpsc::channel(64);
-    let drain = async move { while pieces.recv().await.is_some() {} };
-    let (stored, ()) = tokio::join!(prepared.run(&scratch.state, deltas), drain);
-    let stored = stored
-        .map_err(|e| anyhow::anyhow!("send-message failed: {}", e.detail))?
-        .context("the reply stopped")?;
+    let stored = prepared
+        .run_to_end(&scratch.state)
+        .await
+        .map_err(|e| anyhow::anyhow!("send-message failed: {}", e.detail))?;
     Ok((stored, started.elapsed()))
 }
 

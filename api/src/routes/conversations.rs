@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use super::ApiTags;
 use crate::auth::scheme::ClientAuth;
-use crate::error::{ApiError, ApiResult, ErrorSet, Errors, GetErrors, ListByIdErrors, ListErrors};
+use crate::error::{ApiResult, ErrorSet, Errors, GetErrors, ListByIdErrors, ListErrors};
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
 use crate::schemas::Paging;
@@ -108,12 +108,7 @@ impl ConversationsApi {
         .await?;
         let state = Arc::clone(&state);
         if !wants_events {
-            let (deltas, mut pieces) = mpsc::channel(64);
-            let drain = async move { while pieces.recv().await.is_some() {} };
-            let (stored, ()) = tokio::join!(prepared.run(&state, deltas), drain);
-            let stored = stored?.ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("the reply stopped with nobody reading"))
-            })?;
+            let stored = prepared.run_to_end(&state).await?;
             return Ok(Replied::Ok(ReplyContent::Json(Json(stored.into()))));
         }
         let (events, stream) = mpsc::channel::<ReplyEvent>(64);

@@ -7,7 +7,6 @@
 //! piece into a channel and stores both messages in one transaction once the reply is whole;
 //! a reader that goes away stops the reply, and nothing is stored.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -30,8 +29,9 @@ use crate::services::search::{Passage, scope_of};
 use crate::services::{Tenant, assistants, contexts, sessions};
 use crate::state::AppState;
 
-/// Q&A candidates whose questions are compared with the message.
-const QA_CANDIDATES: usize = 3;
+/// Curated questions (a Q&A's question and each alternate are chunks of their own) compared
+/// with the message, best-retrieved first.
+const QA_QUESTIONS: usize = 9;
 /// Passages retrieved at least, whatever the assistant's `top_k`: room for a Q&A to show up
 /// beside document chunks.
 const MIN_RETRIEVED: usize = 8;
@@ -231,17 +231,15 @@ async fn curated_answer(
     vector: &[f32],
     passages: &[Passage],
 ) -> Result<Option<(String, Source)>, ApiError> {
-    let mut seen = HashSet::new();
     // Each Q&A chunk is one of its questions with the answer: `Q: question\nA: answer`.
     let candidates: Vec<(&Passage, String)> = passages
         .iter()
         .filter(|p| p.kind == "qa")
         .filter_map(|p| {
             let question = p.content.strip_prefix("Q: ")?.split("\nA: ").next()?;
-            seen.insert(p.hit.chunk_id.as_str())
-                .then(|| (p, question.trim().to_owned()))
+            Some((p, question.trim().to_owned()))
         })
-        .take(QA_CANDIDATES * 3)
+        .take(QA_QUESTIONS)
         .collect();
     if candidates.is_empty() {
         return Ok(None);
@@ -377,6 +375,18 @@ impl Prepared {
             return Ok(None);
         };
         self.store(state, made).await.map(Some)
+    }
+
+    /// [`Prepared::run`] for a caller that wants only the stored reply, not its pieces.
+    pub async fn run_to_end(self, state: &AppState) -> Result<Reply, ApiError> {
+        let (deltas, mut pieces) = mpsc::channel(64);
+        let drain = async move { while pieces.recv().await.is_some() {} };
+        let (stored, ()) = tokio::join!(self.run(state, deltas), drain);
+        stored?.ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!(
+                "the reply stopped with its reader still there"
+            ))
+        })
     }
 
     async fn fallback(&self, deltas: &mpsc::Sender<String>) -> Option<Made> {
