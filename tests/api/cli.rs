@@ -324,54 +324,69 @@ async fn eval_beir_scores_every_mode() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("test.tsv"));
 }
 
-/// `companin bench search` runs end to end at a small size and reports every figure.
+/// `companin bench search` runs end to end at a small size and reports every figure; a second
+/// run reuses the vectors the first one kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_search_reports_every_figure() {
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/beir-mini/corpus.jsonl");
     let work = tempfile::tempdir().unwrap();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
-        .env_remove("COMPANIN_CONFIG")
-        .env_remove("COMPANIN_DATABASE_URL")
-        .env("COMPANIN_MODELS_DIR", crate::helpers::models_dir())
-        .env("COMPANIN_DATA_DIR", work.path())
-        .env("COMPANIN_GENERATOR_SUMMARIES", "false")
-        .args([
-            "bench",
-            "search",
-            "--sizes",
-            "60",
-            "--queries",
-            "5",
-            "--corpus",
-        ])
-        .arg(&corpus)
-        .output()
-        .await
-        .expect("run companin");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let cache = work.path().join("vectors.bin");
+    let run = |extra: &'static [&'static str]| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"));
+        command
+            .env_remove("COMPANIN_CONFIG")
+            .env_remove("COMPANIN_DATABASE_URL")
+            .env("COMPANIN_MODELS_DIR", crate::helpers::models_dir())
+            .env("COMPANIN_DATA_DIR", work.path())
+            .env("COMPANIN_GENERATOR_SUMMARIES", "false")
+            .args(["bench", "search", "--sizes", "60", "--queries", "5"])
+            .args(extra)
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--vectors")
+            .arg(&cache);
+        async move {
+            let out = command.output().await.expect("run companin");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            let report: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+            (stdout, report)
+        }
+    };
+
+    let (stdout, report) = run(&["--ef", "16,40"]).await;
+    assert!(!stdout.contains("vectors read from"), "{stdout}");
+    assert!(cache.exists());
     let figures = &report["60"];
     for key in [
         "graph_build_s",
-        "ann_p50_ms",
-        "ann_p99_ms",
         "search_p50_ms",
         "search_p99_ms",
         "first_search_s",
     ] {
         assert!(figures[key].as_f64().unwrap() > 0.0, "{key}: {report}");
     }
-    // 60 chunks: the graph finds the exact top 10.
-    assert!(
-        figures["ann_recall_at_10"].as_f64().unwrap() >= 0.9,
-        "{report}"
-    );
+    let ann = figures["ann"].as_array().unwrap();
+    assert_eq!(ann.len(), 2, "{report}");
+    for (run, ef) in ann.iter().zip([16, 40]) {
+        assert_eq!(run["ef"], ef, "{report}");
+        assert!(run["p50_ms"].as_f64().unwrap() > 0.0, "{report}");
+        assert!(run["p99_ms"].as_f64().unwrap() >= run["p50_ms"].as_f64().unwrap());
+    }
+    // 60 chunks and 40 candidates: the graph finds the exact top 10.
+    assert!(ann[1]["recall_at_10"].as_f64().unwrap() >= 0.9, "{report}");
+
+    // The kept vectors are read back: the same recall, and no search service with --ann-only.
+    let (stdout, again) = run(&["--ef", "16,40", "--ann-only"]).await;
+    assert!(stdout.contains("vectors read from"), "{stdout}");
+    let figures = &again["60"];
+    assert!(figures.get("search_p50_ms").is_none(), "{again}");
+    assert_eq!(figures["ann"][1]["recall_at_10"], ann[1]["recall_at_10"]);
 }
 
 /// `companin bench chat` times every reply path end to end at a small size.

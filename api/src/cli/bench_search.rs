@@ -6,7 +6,7 @@
 //! the whole search service (query embedding, index-version check, hybrid search, passages
 //! read back) over a scratch tenant holding the same chunks.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -25,7 +25,7 @@ use crate::services::search::SearchRequest;
 /// Results compared, as the recall@10.
 const K: usize = 10;
 /// Graph candidates explored, as the API's search does for its default `top_k`.
-const EF: usize = 96;
+pub const EF: usize = 96;
 /// Chunks per generated item.
 const CHUNKS_PER_ITEM: usize = 5;
 /// Rows per insert.
@@ -68,15 +68,36 @@ fn rss_bytes() -> u64 {
         .map_or(0, |pages| pages * 4096)
 }
 
+/// What to measure.
+pub struct Options {
+    /// Index sizes, in chunks.
+    pub sizes: Vec<usize>,
+    /// Queries timed per size.
+    pub queries: usize,
+    /// Graph candidates explored per ANN query (the first is the API's).
+    pub ef: Vec<usize>,
+    /// Where the embedded vectors are kept between runs.
+    pub vectors: Option<PathBuf>,
+    /// The graph only, no search service.
+    pub ann_only: bool,
+}
+
+/// The ANN step at one `ef`.
+struct AnnRun {
+    ef: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    recall: f64,
+}
+
 /// Runs the benchmark and prints its figures.
-pub async fn search(
-    settings: &Settings,
-    corpus: &Path,
-    sizes: &[usize],
-    queries: usize,
-) -> anyhow::Result<()> {
-    let largest = sizes.iter().copied().max().unwrap_or(0);
-    anyhow::ensure!(largest > 0 && queries > 0, "nothing to measure");
+pub async fn search(settings: &Settings, corpus: &Path, options: &Options) -> anyhow::Result<()> {
+    let largest = options.sizes.iter().copied().max().unwrap_or(0);
+    let queries = options.queries;
+    anyhow::ensure!(
+        largest > 0 && queries > 0 && !options.ef.is_empty(),
+        "nothing to measure"
+    );
     let words: Vec<String> = read_corpus(corpus, None)?
         .iter()
         .flat_map(|d| {
@@ -99,72 +120,97 @@ pub async fn search(
     let embedder = tokio::task::spawn_blocking(move || companin_worker::load_embedder(&loading))
         .await
         .context("loading the embedding model")??;
-    let bar = ProgressBar::new((largest + queries) as u64);
-    bar.set_style(
-        ProgressStyle::with_template("embedding {bar:40} {pos}/{len} {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let (vectors, query_vectors) = {
-        let embedder = embedder.clone();
-        let bar = bar.clone();
-        let all: Vec<String> = texts.iter().chain(&query_texts).cloned().collect();
-        let mut vectors = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Vec<f32>>> {
-            let mut out = Vec::with_capacity(all.len());
-            for batch in all.chunks(1024) {
-                out.extend(embedder.embed(batch)?);
-                bar.inc(batch.len() as u64);
+    let all: Vec<String> = texts.iter().chain(&query_texts).cloned().collect();
+    let mut vectors = match &options.vectors {
+        Some(path) => match read_vectors(path, &all, embedder.dimension()) {
+            Some(vectors) => {
+                println!("vectors read from {}", path.display());
+                vectors
             }
-            Ok(out)
-        })
-        .await??;
-        let queries = vectors.split_off(largest);
-        (vectors, queries)
+            None => {
+                let vectors = embed_all(&embedder, all.clone()).await?;
+                write_vectors(path, &all, &vectors)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                vectors
+            }
+        },
+        None => embed_all(&embedder, all.clone()).await?,
     };
-    bar.finish_and_clear();
+    let query_vectors = vectors.split_off(largest);
     let dim = embedder.dimension();
 
     let mut report = serde_json::Map::new();
-    for &size in sizes {
+    for &size in &options.sizes {
         // The ANN step alone.
         let rss_before = rss_bytes();
         let vs = vectors[..size].to_vec();
         let qs = query_vectors.clone();
-        let (build, rss_after, latencies, recall) =
-            tokio::task::spawn_blocking(move || -> (Duration, u64, Vec<Duration>, f64) {
+        let efs = options.ef.clone();
+        let (build, rss_after, runs) =
+            tokio::task::spawn_blocking(move || -> (Duration, u64, Vec<AnnRun>) {
                 let started = Instant::now();
                 let mut index = DenseIndex::new(dim, vs.len());
                 index.extend(&vs);
                 let build = started.elapsed();
                 let rss_after = rss_bytes();
-                let mut latencies = Vec::with_capacity(qs.len());
-                let mut hits = 0usize;
-                for q in &qs {
-                    let t = Instant::now();
-                    let found = index.search(q, K, EF, None);
-                    latencies.push(t.elapsed());
-                    let exact = index.exact(q, K, 0..index.len());
-                    hits += found
-                        .iter()
-                        .filter(|(s, _)| exact.iter().any(|(e, _)| e == s))
-                        .count();
-                }
-                latencies.sort_unstable();
-                (
-                    build,
-                    rss_after,
-                    latencies,
-                    hits as f64 / (qs.len() * K) as f64,
-                )
+                let exact: Vec<Vec<usize>> = qs
+                    .iter()
+                    .map(|q| {
+                        index
+                            .exact(q, K, 0..index.len())
+                            .into_iter()
+                            .map(|(s, _)| s)
+                            .collect()
+                    })
+                    .collect();
+                let runs = efs
+                    .iter()
+                    .map(|&ef| {
+                        let mut latencies = Vec::with_capacity(qs.len());
+                        let mut hits = 0usize;
+                        for (q, exact) in qs.iter().zip(&exact) {
+                            let t = Instant::now();
+                            let found = index.search(q, K, ef, None);
+                            latencies.push(t.elapsed());
+                            hits += found.iter().filter(|(s, _)| exact.contains(s)).count();
+                        }
+                        latencies.sort_unstable();
+                        AnnRun {
+                            ef,
+                            p50_ms: percentile(&latencies, 0.5),
+                            p99_ms: percentile(&latencies, 0.99),
+                            recall: hits as f64 / (qs.len() * K) as f64,
+                        }
+                    })
+                    .collect();
+                (build, rss_after, runs)
             })
             .await?;
-        let ann_p50 = percentile(&latencies, 0.5);
-        let ann_p99 = percentile(&latencies, 0.99);
         let build_rate = size as f64 / build.as_secs_f64().max(1e-9);
         let memory_mb = rss_after.saturating_sub(rss_before) as f64 / 1e6;
         println!(
-            "{size} chunks: graph built in {:.1} s ({build_rate:.0} chunks/s, +{memory_mb:.0} MB resident); ANN top-{K} (ef {EF}) p50 {ann_p50:.3} ms, p99 {ann_p99:.3} ms, recall@{K} vs exact {recall:.4}",
+            "{size} chunks: graph built in {:.1} s ({build_rate:.0} chunks/s, +{memory_mb:.0} MB resident)",
             build.as_secs_f64()
         );
+        for run in &runs {
+            println!(
+                "{size} chunks: ANN top-{K} (ef {}) p50 {:.3} ms, p99 {:.3} ms, recall@{K} vs exact {:.4}",
+                run.ef, run.p50_ms, run.p99_ms, run.recall
+            );
+        }
+        let mut figures = json!({
+            "graph_build_s": build.as_secs_f64(),
+            "graph_build_chunks_per_s": build_rate,
+            "graph_memory_mb": memory_mb,
+            "ann": runs
+                .iter()
+                .map(|r| json!({"ef": r.ef, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms, "recall_at_10": r.recall}))
+                .collect::<Vec<_>>(),
+        });
+        if options.ann_only {
+            report.insert(size.to_string(), figures);
+            continue;
+        }
 
         // The whole search service over a scratch tenant holding the same chunks.
         let scratch = Scratch::open(settings, embedder.clone(), None).await?;
@@ -201,24 +247,15 @@ pub async fn search(
             "{size} chunks: search service (embed + hybrid top-5 + passages) p50 {p50:.2} ms, p99 {p99:.2} ms; first search (index built from the database) {:.1} s, +{index_mb:.0} MB resident",
             first.as_secs_f64()
         );
-        report.insert(
-            size.to_string(),
-            json!({
-                "graph_build_s": build.as_secs_f64(),
-                "graph_build_chunks_per_s": build_rate,
-                "graph_memory_mb": memory_mb,
-                "ann_p50_ms": ann_p50,
-                "ann_p99_ms": ann_p99,
-                "ann_recall_at_10": recall,
-                "search_p50_ms": p50,
-                "search_p99_ms": p99,
-                "first_search_s": first.as_secs_f64(),
-                "tenant_index_memory_mb": index_mb,
-            }),
-        );
+        if let Some(figures) = figures.as_object_mut() {
+            figures.insert("search_p50_ms".to_owned(), json!(p50));
+            figures.insert("search_p99_ms".to_owned(), json!(p99));
+            figures.insert("first_search_s".to_owned(), json!(first.as_secs_f64()));
+            figures.insert("tenant_index_memory_mb".to_owned(), json!(index_mb));
+        }
+        report.insert(size.to_string(), figures);
     }
     report.insert("queries".to_owned(), json!(queries));
-    report.insert("ef".to_owned(), json!(EF));
     println!("{}", serde_json::Value::Object(report));
     Ok(())
 }
@@ -279,4 +316,77 @@ async fn insert(scratch: &Scratch, texts: &[String], vectors: &[Vec<f32>]) -> an
     }
     bump_index_version(db, tenant.org_id.as_str(), tenant.environment).await?;
     Ok(())
+}
+
+/// Embeds `texts` in batches, with a progress bar.
+async fn embed_all(
+    embedder: &std::sync::Arc<companin_inference::Embedder>,
+    texts: Vec<String>,
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    let bar = ProgressBar::new(texts.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("embedding {bar:40} {pos}/{len} {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let embedder = embedder.clone();
+    let progress = bar.clone();
+    let vectors = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Vec<f32>>> {
+        let mut out = Vec::with_capacity(texts.len());
+        for batch in texts.chunks(1024) {
+            out.extend(embedder.embed(batch)?);
+            progress.inc(batch.len() as u64);
+        }
+        Ok(out)
+    })
+    .await??;
+    bar.finish_and_clear();
+    Ok(vectors)
+}
+
+/// The vector cache's first bytes.
+const CACHE_MAGIC: &[u8; 8] = b"CMPNVEC1";
+
+/// What the cached vectors were embedded from: the texts' sha256, so a change of generator,
+/// corpus, sizes or query count is a miss rather than wrong vectors.
+fn fingerprint(texts: &[String]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for t in texts {
+        hasher.update((t.len() as u64).to_le_bytes());
+        hasher.update(t.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+/// The cached vectors of exactly `texts`, or `None` (missing, other texts, or unreadable).
+fn read_vectors(path: &Path, texts: &[String], dim: usize) -> Option<Vec<Vec<f32>>> {
+    let bytes = std::fs::read(path).ok()?;
+    let header = 8 + 32 + 16;
+    if bytes.len() < header || &bytes[..8] != CACHE_MAGIC || bytes[8..40] != fingerprint(texts) {
+        return None;
+    }
+    let word = |at: usize| bytes[at..at + 8].try_into().ok().map(u64::from_le_bytes);
+    let (count, stored_dim) = (word(40)? as usize, word(48)? as usize);
+    if count != texts.len() || stored_dim != dim || bytes.len() != header + count * dim * 4 {
+        return None;
+    }
+    Some(
+        bytes[header..]
+            .chunks_exact(dim * 4)
+            .map(companin_entity::knowledge_chunk::decode_vector)
+            .collect(),
+    )
+}
+
+fn write_vectors(path: &Path, texts: &[String], vectors: &[Vec<f32>]) -> std::io::Result<()> {
+    let dim = vectors.first().map_or(0, Vec::len);
+    let mut bytes = Vec::with_capacity(56 + vectors.len() * dim * 4);
+    bytes.extend_from_slice(CACHE_MAGIC);
+    bytes.extend_from_slice(&fingerprint(texts));
+    bytes.extend_from_slice(&(vectors.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&(dim as u64).to_le_bytes());
+    for v in vectors {
+        bytes.extend_from_slice(&encode_vector(v));
+    }
+    std::fs::write(path, bytes)
 }

@@ -148,6 +148,17 @@ enum BenchCommand {
         /// Queries timed per size
         #[arg(long, default_value_t = 200)]
         queries: usize,
+        /// Graph candidates explored per ANN query; several values trace recall against
+        /// latency (the first is the one the API uses)
+        #[arg(long, value_delimiter = ',', default_values_t = [bench_search::EF])]
+        ef: Vec<usize>,
+        /// Keep the embedded vectors in this file and reuse them on later runs over the same
+        /// generated text (embedding 100k chunks takes minutes)
+        #[arg(long)]
+        vectors: Option<PathBuf>,
+        /// Measure the graph only, not the search service over a scratch tenant
+        #[arg(long)]
+        ann_only: bool,
         /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
         #[arg(long)]
         models_dir: Option<PathBuf>,
@@ -303,9 +314,21 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     corpus,
                     sizes,
                     queries,
+                    ef,
+                    vectors,
+                    ann_only,
                     ..
                 },
-        } => bench_search::search(&settings, &corpus, &sizes, queries).await,
+        } => {
+            let options = bench_search::Options {
+                sizes,
+                queries,
+                ef,
+                vectors,
+                ann_only,
+            };
+            bench_search::search(&settings, &corpus, &options).await
+        }
         Command::Bench {
             command:
                 BenchCommand::Chat {
