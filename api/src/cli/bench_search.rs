@@ -74,7 +74,7 @@ pub struct Options {
     pub sizes: Vec<usize>,
     /// Queries timed per size.
     pub queries: usize,
-    /// Graph candidates explored per ANN query (the first is the API's).
+    /// Graph candidates explored per ANN query, each measured in turn.
     pub ef: Vec<usize>,
     /// Where the embedded vectors are kept between runs.
     pub vectors: Option<PathBuf>,
@@ -121,23 +121,27 @@ pub async fn search(settings: &Settings, corpus: &Path, options: &Options) -> an
         .await
         .context("loading the embedding model")??;
     let all: Vec<String> = texts.iter().chain(&query_texts).cloned().collect();
-    let mut vectors = match &options.vectors {
-        Some(path) => match read_vectors(path, &all, embedder.dimension()) {
-            Some(vectors) => {
+    let dim = embedder.dimension();
+    let kept = fingerprint(&all);
+    let cached =
+        (options.vectors.as_deref()).and_then(|path| read_vectors(path, &kept, all.len(), dim));
+    let mut vectors = match cached {
+        Some(vectors) => {
+            if let Some(path) = &options.vectors {
                 println!("vectors read from {}", path.display());
-                vectors
             }
-            None => {
-                let vectors = embed_all(&embedder, all.clone()).await?;
-                write_vectors(path, &all, &vectors)
+            vectors
+        }
+        None => {
+            let vectors = embed_all(&embedder, all).await?;
+            if let Some(path) = &options.vectors {
+                write_vectors(path, &kept, &vectors)
                     .with_context(|| format!("writing {}", path.display()))?;
-                vectors
             }
-        },
-        None => embed_all(&embedder, all.clone()).await?,
+            vectors
+        }
     };
     let query_vectors = vectors.split_off(largest);
-    let dim = embedder.dimension();
 
     let mut report = serde_json::Map::new();
     for &size in &options.sizes {
@@ -345,6 +349,8 @@ async fn embed_all(
 
 /// The vector cache's first bytes.
 const CACHE_MAGIC: &[u8; 8] = b"CMPNVEC1";
+/// The cache's header: magic, fingerprint, vector count and dimension (u64 each).
+const CACHE_HEADER: usize = 8 + 32 + 8 + 8;
 
 /// What the cached vectors were embedded from: the texts' sha256, so a change of generator,
 /// corpus, sizes or query count is a miss rather than wrong vectors.
@@ -358,31 +364,38 @@ fn fingerprint(texts: &[String]) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-/// The cached vectors of exactly `texts`, or `None` (missing, other texts, or unreadable).
-fn read_vectors(path: &Path, texts: &[String], dim: usize) -> Option<Vec<Vec<f32>>> {
+/// The cached `count` vectors of `dim` embedded from the texts of `fingerprint`, or `None`
+/// (missing, other texts, or unreadable).
+fn read_vectors(
+    path: &Path,
+    fingerprint: &[u8; 32],
+    count: usize,
+    dim: usize,
+) -> Option<Vec<Vec<f32>>> {
     let bytes = std::fs::read(path).ok()?;
-    let header = 8 + 32 + 16;
-    if bytes.len() < header || &bytes[..8] != CACHE_MAGIC || bytes[8..40] != fingerprint(texts) {
+    if bytes.len() != CACHE_HEADER + count * dim * 4
+        || &bytes[..8] != CACHE_MAGIC
+        || &bytes[8..40] != fingerprint
+    {
         return None;
     }
     let word = |at: usize| bytes[at..at + 8].try_into().ok().map(u64::from_le_bytes);
-    let (count, stored_dim) = (word(40)? as usize, word(48)? as usize);
-    if count != texts.len() || stored_dim != dim || bytes.len() != header + count * dim * 4 {
+    if word(40)? != count as u64 || word(48)? != dim as u64 || dim == 0 {
         return None;
     }
     Some(
-        bytes[header..]
+        bytes[CACHE_HEADER..]
             .chunks_exact(dim * 4)
             .map(companin_entity::knowledge_chunk::decode_vector)
             .collect(),
     )
 }
 
-fn write_vectors(path: &Path, texts: &[String], vectors: &[Vec<f32>]) -> std::io::Result<()> {
+fn write_vectors(path: &Path, fingerprint: &[u8; 32], vectors: &[Vec<f32>]) -> std::io::Result<()> {
     let dim = vectors.first().map_or(0, Vec::len);
-    let mut bytes = Vec::with_capacity(56 + vectors.len() * dim * 4);
+    let mut bytes = Vec::with_capacity(CACHE_HEADER + vectors.len() * dim * 4);
     bytes.extend_from_slice(CACHE_MAGIC);
-    bytes.extend_from_slice(&fingerprint(texts));
+    bytes.extend_from_slice(fingerprint);
     bytes.extend_from_slice(&(vectors.len() as u64).to_le_bytes());
     bytes.extend_from_slice(&(dim as u64).to_le_bytes());
     for v in vectors {
