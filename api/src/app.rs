@@ -53,7 +53,8 @@ struct Workers {
 
 impl Workers {
     /// Loads the models (once for the process) and starts the workers: the jobs lane on
-    /// `queue` and, when generated summaries are on, the enrichment lane.
+    /// `queue`, the retention sweep, the alert sender and, when generated summaries are on,
+    /// the enrichment lane.
     async fn start(
         settings: &Settings,
         db: sea_orm::DatabaseConnection,
@@ -65,7 +66,7 @@ impl Workers {
                 .await
                 .context("loading the embedding model")?
                 .context("cannot load the embedding model")?;
-        let mut runtime = Runtime::new(db, embedder, settings.clone())?;
+        let mut runtime = Runtime::new(db.clone(), embedder, settings.clone())?;
         let mut enrichment = None;
         if settings.generator.summaries {
             // Checked now, so a missing or corrupt file stops start-up with its message; loaded
@@ -94,6 +95,14 @@ impl Workers {
             Lane::Jobs,
             stop_signal(),
         ));
+        let retention = tokio::spawn(crate::services::retention::run(
+            db.clone(),
+            settings.request_log.clone(),
+            stop_signal(),
+        ));
+        let alerts = crate::services::alerts::deliver::Deliverer::new(db, settings.alerts.clone())
+            .context("preparing the alert sender")?;
+        let alerts = tokio::spawn(alerts.run(stop_signal()));
         let enrich = enrichment.map(|queue| {
             let (runtime, settings, stopped) = (runtime.clone(), settings.clone(), stop_signal());
             tokio::spawn(async move {
@@ -110,6 +119,8 @@ impl Workers {
             let _ = stopped.await;
             let _ = lanes_stop.send(true);
             let mut result = jobs.await.context("job worker panicked")?;
+            retention.await.context("retention sweep panicked")?;
+            alerts.await.context("alert sender panicked")?;
             if let Some(enrich) = enrich {
                 result = result.and(enrich.await.context("enrichment worker panicked")?);
             }

@@ -1,5 +1,5 @@
-//! Request logs and rate-limit events, written in batches by one background task so that no
-//! request waits for a database write of its own log row.
+//! Request logs and rate-limit events (and the alerts they raise), written in batches by one
+//! background task so that no request waits for a database write of its own log row.
 //!
 //! Records go into a bounded channel; the writer gathers them for up to the flush interval (or
 //! until a batch is full) and inserts each batch with one statement per table. On shutdown the
@@ -12,6 +12,9 @@ use companin_entity::{Environment, rate_limit_event, request_log};
 use sea_orm::{ActiveValue::NotSet, DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+
+use crate::services::alerts;
+use crate::services::alerts::raise::Threshold;
 
 /// Records waiting beyond this make requests wait for room (back-pressure) rather than grow
 /// memory without bound while the database is slow.
@@ -152,6 +155,7 @@ async fn write(db: &DatabaseConnection, batch: Vec<Record>) {
     }
     let mut requests = Vec::new();
     let mut events = Vec::new();
+    let mut thresholds = Vec::new();
     for record in batch {
         match record {
             Record::Request(r) => requests.push(request_log::ActiveModel {
@@ -166,23 +170,35 @@ async fn write(db: &DatabaseConnection, batch: Vec<Record>) {
                 latency_ms: Set(r.latency_ms),
                 created_at: Set(r.at),
             }),
-            Record::RateLimitEvent(e) => events.push(rate_limit_event::ActiveModel {
-                id: NotSet,
-                org_id: Set(e.org_id),
-                environment: Set(e.environment),
-                client_id: Set(e.client_id),
-                kind: Set(e.kind.to_owned()),
-                window_start: Set(e.window_start),
-                max_requests: Set(e.max_requests),
-                used: Set(e.used),
-                request_id: Set(e.request_id),
-                created_at: Set(e.at),
-            }),
+            Record::RateLimitEvent(e) => {
+                thresholds.push(Threshold {
+                    org_id: e.org_id.clone(),
+                    environment: e.environment,
+                    kind: e.kind.to_owned(),
+                    window_start: e.window_start,
+                    limit: e.max_requests,
+                    used: e.used,
+                    client_id: e.client_id.clone(),
+                    at: e.at,
+                });
+                events.push(rate_limit_event::ActiveModel {
+                    id: NotSet,
+                    org_id: Set(e.org_id),
+                    environment: Set(e.environment),
+                    client_id: Set(e.client_id),
+                    kind: Set(e.kind.to_owned()),
+                    window_start: Set(e.window_start),
+                    max_requests: Set(e.max_requests),
+                    used: Set(e.used),
+                    request_id: Set(e.request_id),
+                    created_at: Set(e.at),
+                });
+            }
         }
     }
     let count = requests.len() + events.len();
     for attempt in 1..=5u32 {
-        match insert(db, &requests, &events).await {
+        match insert(db, &requests, &events, &thresholds).await {
             Ok(()) => return,
             Err(e) if attempt < 5 => {
                 tracing::warn!(error = %e, attempt, "writing request logs failed; retrying");
@@ -195,11 +211,13 @@ async fn write(db: &DatabaseConnection, batch: Vec<Record>) {
     }
 }
 
-/// Both tables in one transaction, so that a retry never writes a row twice.
+/// Both tables, and the alerts the events raise, in one transaction, so that a retry never
+/// writes a row twice.
 async fn insert(
     db: &DatabaseConnection,
     requests: &[request_log::ActiveModel],
     events: &[rate_limit_event::ActiveModel],
+    thresholds: &[Threshold],
 ) -> Result<(), sea_orm::DbErr> {
     let txn = db.begin().await?;
     if !requests.is_empty() {
@@ -211,6 +229,7 @@ async fn insert(
         rate_limit_event::Entity::insert_many(events.to_vec())
             .exec_without_returning(&txn)
             .await?;
+        alerts::raise::raise(&txn, thresholds).await?;
     }
     txn.commit().await
 }

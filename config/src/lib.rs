@@ -19,9 +19,9 @@ use std::path::PathBuf;
 pub use load::{CliOverrides, DEFAULT_CONFIG_FILE, environment, layers};
 pub use secrets::JWT_SECRET_FILE;
 pub use settings::{
-    AuthSettings, ConversationSettings, DatabaseUrl, EmbedderSettings, GeneratorSettings,
-    HttpSettings, IngestSettings, LogFormat, LogSettings, RateLimitSettings, ReplyGenerator,
-    RequestLogSettings, SessionSettings, Settings, WorkerSettings, redact_password,
+    AlertSettings, AuthSettings, ConversationSettings, DatabaseUrl, EmbedderSettings,
+    GeneratorSettings, HttpSettings, IngestSettings, LogFormat, LogSettings, RateLimitSettings,
+    ReplyGenerator, RequestLogSettings, SessionSettings, Settings, WorkerSettings, redact_password,
 };
 
 /// Why settings could not be loaded.

@@ -14,12 +14,13 @@ pub const DEFAULT_CONFIG_FILE: &str = "companin.toml";
 
 /// Sections of the settings; a flat variable `COMPANIN_<SECTION>_<KEY>` sets `section.key`.
 /// Longest names first so that `request_log_*` is not read as `log` + `request_...`.
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "conversations",
     "request_log",
     "rate_limit",
     "generator",
     "sessions",
+    "alerts",
     "embedder",
     "worker",
     "ingest",

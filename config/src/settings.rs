@@ -39,6 +39,7 @@ pub struct Settings {
     pub conversations: ConversationSettings,
     pub ingest: IngestSettings,
     pub worker: WorkerSettings,
+    pub alerts: AlertSettings,
 }
 
 impl Default for Settings {
@@ -61,6 +62,7 @@ impl Default for Settings {
             conversations: ConversationSettings::default(),
             ingest: IngestSettings::default(),
             worker: WorkerSettings::default(),
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -190,6 +192,11 @@ pub struct RequestLogSettings {
     pub flush_interval_ms: u64,
     /// Most rows written by one insert.
     pub batch_size: usize,
+    /// Request logs and rate-limit records older than this many days are deleted by the
+    /// workers' retention sweep; 0 keeps them forever.
+    pub retention_days: u32,
+    /// Seconds between two retention sweeps of a worker process.
+    pub retention_sweep_secs: u64,
 }
 
 impl Default for RequestLogSettings {
@@ -197,6 +204,8 @@ impl Default for RequestLogSettings {
         Self {
             flush_interval_ms: 200,
             batch_size: 250,
+            retention_days: 90,
+            retention_sweep_secs: 3600,
         }
     }
 }
@@ -413,6 +422,31 @@ impl Default for WorkerSettings {
             retry_backoff_ms: 2_000,
             heartbeat_secs: 15,
             poll_interval_ms: 500,
+        }
+    }
+}
+
+/// Rate-limit alerts posted to each tenant's webhook by the workers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertSettings {
+    /// Attempts per alert before it is marked failed.
+    pub max_attempts: u32,
+    /// First retry delay, in milliseconds; each further retry doubles it.
+    pub retry_backoff_ms: u64,
+    /// How often a worker looks for alerts to send, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Longest wait for the receiver's answer, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            retry_backoff_ms: 10_000,
+            poll_interval_ms: 1_000,
+            timeout_secs: 10,
         }
     }
 }

@@ -196,6 +196,22 @@ impl Settings {
                 "must be at least 1",
             ));
         }
+        let alerts = &self.alerts;
+        if alerts.max_attempts == 0 {
+            return Err(invalid("alerts.max_attempts", "must be at least 1"));
+        }
+        if alerts.poll_interval_ms == 0 || alerts.timeout_secs == 0 {
+            return Err(invalid(
+                "alerts.poll_interval_ms",
+                "the poll interval and the timeout must be at least 1",
+            ));
+        }
+        if self.request_log.retention_sweep_secs == 0 {
+            return Err(invalid(
+                "request_log.retention_sweep_secs",
+                "must be at least 1",
+            ));
+        }
         Ok(())
     }
 }

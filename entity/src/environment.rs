@@ -60,6 +60,10 @@ pub struct Model {
     /// retrievers in any process know their index is behind.
     pub index_version: i64,
     pub created_at: DateTimeUtc,
+    /// Where rate-limit alerts are posted, when set.
+    pub alert_webhook_url: Option<String>,
+    /// Key of the alerts' `X-Companin-Signature` (HMAC-SHA256 of the body), hex.
+    pub alert_webhook_secret: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

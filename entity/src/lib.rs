@@ -5,6 +5,7 @@
 //! `environment`, and every query of a tenant filters on both. Timestamps are UTC.
 //! The tables are created by the `migration` crate, which runs alike on SQLite and PostgreSQL.
 
+pub mod alert_delivery;
 pub mod assistant;
 pub mod assistant_version;
 pub mod audit_log;

@@ -11,6 +11,7 @@ mod m20261127_000002_assistants;
 mod m20261127_000003_sessions_contexts;
 mod m20261127_000004_knowledge;
 mod m20261128_000005_conversations;
+mod m20261128_000006_analytics;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_sessions_contexts::Migration),
             Box::new(m20261127_000004_knowledge::Migration),
             Box::new(m20261128_000005_conversations::Migration),
+            Box::new(m20261128_000006_analytics::Migration),
         ]
     }
 }

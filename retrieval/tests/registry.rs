@@ -42,6 +42,7 @@ async fn database(dir: &std::path::Path) -> DatabaseConnection {
         config_version: Set(0),
         index_version: Set(0),
         created_at: Set(chrono::Utc::now()),
+        ..Default::default()
     })
     .exec(&db)
     .await

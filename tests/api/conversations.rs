@@ -24,7 +24,7 @@ const HOURS: &str = "Opening hours: the support desk answers calls Monday to Fri
 const REFUND_QUESTION: &str = "How many days do I have to return a product for a refund?";
 const FALLBACK: &str = "Sorry, I can only help with questions about our shop.";
 
-async fn session(app: &TestApp, creds: &Creds, assistant_id: &str) -> String {
+pub async fn session(app: &TestApp, creds: &Creds, assistant_id: &str) -> String {
     let (status, v) = app
         .call(
             creds,

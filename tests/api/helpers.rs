@@ -167,6 +167,9 @@ pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
     settings.worker.poll_interval_ms = 50;
     settings.worker.heartbeat_secs = 1;
     settings.worker.retry_backoff_ms = 100;
+    // Alerts are sent, and retried, within a moment.
+    settings.alerts.poll_interval_ms = 50;
+    settings.alerts.retry_backoff_ms = 100;
     settings.embedder.threads = 2;
     // Generated summaries cost seconds of CPU per document; the tests that are about them
     // turn them on.

@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod alerts;
+mod analytics;
 mod assistants;
 mod auth;
 mod cli;

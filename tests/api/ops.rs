@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, spawn_app};
+use crate::knowledge::wait_done;
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
@@ -37,6 +38,56 @@ async fn health_readiness_and_metrics() {
     );
     assert!(
         text.contains("companin_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    // Per organization, under its own label unless the label budget is spent (the tests of
+    // this process create many organizations).
+    let own = format!(
+        r#"companin_org_requests_total{{org="{}",status_class="2xx"}}"#,
+        org.id
+    );
+    let shared = r#"companin_org_requests_total{org="other",status_class="2xx"}"#;
+    assert!(text.contains(&own) || text.contains(shared), "{text}");
+    assert!(text.contains(r#"companin_jobs{status="queued"}"#), "{text}");
+
+    // An ingested item is timed, and its job counted.
+    let (status, item) = app
+        .call(
+            &org.production,
+            Method::POST,
+            "/api/v1/knowledge/qas/",
+            Some(json!({"question": "Do you ship abroad?", "answer": "Yes, worldwide."})),
+        )
+        .await;
+    assert_eq!(status, 202, "{item}");
+    let done = wait_done(&app, &org.production, item["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "ready");
+    // The job is marked succeeded a moment after its item is ready.
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = app
+            .request(Method::GET, "/metrics")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let succeeded = text
+            .lines()
+            .find_map(|l| l.strip_prefix(r#"companin_jobs{status="succeeded"} "#))
+            .and_then(|v| v.parse::<f64>().ok());
+        if succeeded.is_some_and(|n| n >= 1.0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        text.contains(r#"companin_jobs{status="succeeded"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"companin_ingestion_duration_seconds_bucket{kind="qa""#),
         "{text}"
     );
 }

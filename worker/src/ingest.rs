@@ -145,6 +145,9 @@ pub async fn ingest_item(
     }
     let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;
     let t4 = std::time::Instant::now();
+    // Seen on `/metrics` of a server running its workers in process.
+    metrics::histogram!("companin_ingestion_duration_seconds", "kind" => item.kind.clone())
+        .record((t4 - t0).as_secs_f64());
     tracing::info!(
         knowledge_id = %item.id,
         chunks,

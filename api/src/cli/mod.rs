@@ -1,6 +1,7 @@
 //! The `companin` command line: the service, migrations, and operator commands.
 
 mod bench;
+mod bench_analytics;
 mod bench_chat;
 mod bench_search;
 mod eval;
@@ -99,6 +100,32 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
+    /// Time every analytics route over a month of generated traffic for one organization,
+    /// on scratch SQLite and PostgreSQL databases
+    Analytics {
+        /// Request-log rows generated
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Messages generated (four per conversation)
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
+        /// Days the traffic spans, and the range every report covers
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        /// Timed requests per route (after one warm-up)
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Databases to measure
+        #[arg(long, value_delimiter = ',', default_values_t = ["sqlite".to_owned(), "postgres".to_owned()])]
+        databases: Vec<String>,
+        /// Administrative PostgreSQL URL; a scratch database is created there and dropped
+        #[arg(
+            long,
+            env = "COMPANIN_BENCH_POSTGRES_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
+        postgres_url: String,
+    },
     /// Ingest a BEIR corpus (JSON lines of {_id, title, text}) through the real pipeline into
     /// a scratch database, and compare with the raw embedder on the same texts
     Ingest {
@@ -299,6 +326,27 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             knowledge_id,
             ..
         } => reindex::run(&settings, org_id.as_deref(), knowledge_id.as_deref()).await,
+        Command::Bench {
+            command:
+                BenchCommand::Analytics {
+                    rows,
+                    messages,
+                    days,
+                    runs,
+                    databases,
+                    postgres_url,
+                },
+        } => {
+            let options = bench_analytics::Options {
+                rows,
+                messages,
+                days,
+                runs,
+                databases,
+                postgres_url,
+            };
+            bench_analytics::analytics(&settings, &options).await
+        }
         Command::Bench {
             command:
                 BenchCommand::Ingest {

@@ -115,6 +115,38 @@ fn route_template(
     Some(parts.join("/").into())
 }
 
+/// The documented template a path would have matched. Requests answered before routing (a
+/// 401 or a 429 from authentication) carry only the API prefix as their pattern; they are
+/// logged under the route they asked for, so that per-route figures count them. When several
+/// templates fit, the one with most literal segments wins (`/knowledge/search` over
+/// `/knowledge/{id}`).
+fn template_of_path(templates: &HashMap<String, Arc<str>>, path: &str) -> Option<Arc<str>> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    templates
+        .values()
+        .filter_map(|template| {
+            let parts: Vec<&str> = template.split('/').collect();
+            if parts.len() != segments.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (part, segment) in parts.iter().zip(&segments) {
+                if part.starts_with('{') {
+                    if segment.is_empty() {
+                        return None;
+                    }
+                } else if part == segment {
+                    literal += 1;
+                } else {
+                    return None;
+                }
+            }
+            Some((literal, template))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, template)| template.clone())
+}
+
 impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
     type Output = Response;
 
@@ -154,6 +186,13 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             rate.apply(headers);
         }
 
+        // Answered before routing: name the route that was asked for, if any.
+        let pattern = match pattern {
+            Some(p) if p.trim_end_matches('/') == crate::routes::API_PREFIX => {
+                template_of_path(&self.templates, &path)
+            }
+            other => other,
+        };
         let latency = started.elapsed();
         let status = response.status();
         // Unmatched paths are not labelled by their raw path, which would let any client grow
@@ -171,7 +210,13 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             client_id = principal.map(|p| p.client_id.as_str()),
             "request"
         );
-        super::metrics::record_request(method.as_str(), &route, status.as_u16(), latency);
+        super::metrics::record_request(
+            method.as_str(),
+            &route,
+            status.as_u16(),
+            latency,
+            principal.map(|p| p.org_id.as_str()),
+        );
         if path.starts_with("/api/") {
             self.telemetry
                 .record_request(RequestRecord {
@@ -208,6 +253,34 @@ fn render_error(err: &ApiError, request_id: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_answered_before_routing_find_their_template() {
+        let templates: HashMap<String, Arc<str>> = [
+            "/api/v1/clients",
+            "/api/v1/clients/{id}",
+            "/api/v1/knowledge/{id}",
+            "/api/v1/knowledge/search",
+        ]
+        .into_iter()
+        .map(|t| (t.replace('{', ":").replace('}', ""), Arc::from(t)))
+        .collect();
+        let of = |p: &str| template_of_path(&templates, p).map(|t| t.to_string());
+        assert_eq!(of("/api/v1/clients/").as_deref(), Some("/api/v1/clients"));
+        assert_eq!(
+            of("/api/v1/clients/cli_1").as_deref(),
+            Some("/api/v1/clients/{id}")
+        );
+        assert_eq!(
+            of("/api/v1/knowledge/search").as_deref(),
+            Some("/api/v1/knowledge/search")
+        );
+        assert_eq!(
+            of("/api/v1/knowledge/kn_1").as_deref(),
+            Some("/api/v1/knowledge/{id}")
+        );
+        assert_eq!(of("/api/v1/nothing/here/at/all"), None);
+    }
 
     #[test]
     fn templates_use_braces() {

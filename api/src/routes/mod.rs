@@ -2,6 +2,7 @@
 //! endpoints, and the assembly of the whole route tree.
 
 mod admin;
+mod alerts;
 mod analytics;
 mod assistants;
 mod audit;
@@ -43,7 +44,7 @@ enum ApiTags {
     Conversations,
     /// Background work: ingestion and re-indexing.
     Jobs,
-    /// Request logs and usage.
+    /// Request logs, usage, rate-limit monitoring and alerts.
     Analytics,
     /// The record of every change.
     Audit,
@@ -59,6 +60,7 @@ type Apis = (
     knowledge::KnowledgeApi,
     conversations::ConversationsApi,
     analytics::AnalyticsApi,
+    alerts::AlertsApi,
     audit::AuditApi,
     admin::AdminApi,
 );
@@ -74,6 +76,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             knowledge::KnowledgeApi,
             conversations::ConversationsApi,
             analytics::AnalyticsApi,
+            alerts::AlertsApi,
             audit::AuditApi,
             admin::AdminApi,
         ),

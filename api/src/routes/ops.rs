@@ -37,9 +37,12 @@ pub async fn readyz(state: Data<&Arc<AppState>>) -> poem::Result<Json<serde_json
     }
 }
 
-/// Prometheus text exposition.
+/// Prometheus text exposition. Job counts are read from the database at each scrape.
 #[handler]
-pub async fn metrics() -> Response {
+pub async fn metrics(state: Data<&Arc<AppState>>) -> Response {
+    if let Err(e) = crate::http::metrics::refresh_job_gauges(&state.db).await {
+        tracing::warn!(error = %e, "metrics: counting jobs failed");
+    }
     let body = crate::http::metrics::install()
         .map(|handle| handle.render())
         .unwrap_or_default();

@@ -1,5 +1,7 @@
 //! Request and response bodies of the API (DTOs), apart from the storage entities.
 
+pub mod alerts;
+pub mod analytics;
 pub mod assistants;
 pub mod auth;
 pub mod clients;

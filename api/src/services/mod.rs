@@ -1,6 +1,8 @@
 //! The product's operations over storage, called by routes and the CLI alike. Functions here
 //! take a [`Tenant`] and scope every query by it; they know nothing of HTTP.
 
+pub mod alerts;
+pub mod analytics;
 pub mod assistants;
 pub mod audit;
 pub mod clients;
@@ -11,6 +13,7 @@ pub mod jobs;
 pub mod knowledge;
 pub mod orgs;
 pub mod request_logs;
+pub mod retention;
 pub mod search;
 pub mod sessions;
 

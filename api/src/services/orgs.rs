@@ -64,6 +64,8 @@ pub async fn create(
             config_version: Set(0),
             index_version: Set(0),
             created_at: Set(now),
+            alert_webhook_url: Set(None),
+            alert_webhook_secret: Set(None),
         }
         .insert(&txn)
         .await?;

@@ -547,6 +547,7 @@ impl Prepared {
             .exec(&txn)
             .await?;
         txn.commit().await?;
+        crate::http::metrics::record_reply(made.kind, self.received.elapsed(), made.first_text);
         tracing::info!(
             conversation_id = %conversation_id,
             reply_kind = made.kind,

@@ -1,0 +1,491 @@
+//! `companin bench analytics`: every analytics route over a month of generated traffic for one
+//! organization — by default 1,000,000 request-log rows and 100,000 messages — on SQLite and
+//! PostgreSQL, timed over HTTP against the real server (authentication and the rate limit
+//! included).
+
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use companin_config::{DatabaseUrl, Settings};
+use companin_entity::{
+    Environment, conversation, feedback, message, rate_limit_event, rate_limit_window, request_log,
+    session,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, Database, DatabaseConnection,
+    EntityTrait, IntoActiveModel, Set, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use super::scratch::percentile_ms;
+use crate::ids::OrgId;
+use crate::rate_limit::WINDOW_SECS;
+use crate::services::assistants::config::Config;
+use crate::services::{Actor, Tenant, assistants, clients, orgs};
+
+/// What to generate and how often to time each route.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub rows: usize,
+    pub messages: usize,
+    pub days: i64,
+    pub runs: usize,
+    /// `sqlite` and/or `postgres`.
+    pub databases: Vec<String>,
+    /// An administrative PostgreSQL URL; a scratch database is created beside it and dropped.
+    pub postgres_url: String,
+}
+
+/// Rows per insert statement: 10 columns stay well under SQLite's 32,766 bound parameters.
+const INSERT_ROWS: usize = 2_000;
+const CLIENTS: usize = 5;
+const ASSISTANTS: usize = 3;
+const SESSIONS: usize = 500;
+/// Each generated conversation: a question and a reply, twice.
+const MESSAGES_PER_CONVERSATION: usize = 4;
+
+/// (method, route template) of the generated traffic, the busiest first.
+const ENDPOINTS: [(&str, &str); 10] = [
+    ("POST", "/api/v1/conversations/send-message"),
+    ("POST", "/api/v1/knowledge/search"),
+    ("GET", "/api/v1/conversations/{id}"),
+    ("POST", "/api/v1/sessions"),
+    ("GET", "/api/v1/knowledge"),
+    ("GET", "/api/v1/assistants/{id}"),
+    ("POST", "/api/v1/knowledge/qas"),
+    ("PATCH", "/api/v1/assistants/{id}"),
+    ("GET", "/api/v1/analytics/usage"),
+    ("POST", "/api/v1/auth/token"),
+];
+
+/// A database that lives for one run.
+enum ScratchDb {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin: DatabaseConnection,
+        name: String,
+        url: String,
+    },
+}
+
+impl ScratchDb {
+    async fn create(kind: &str, postgres_url: &str) -> anyhow::Result<ScratchDb> {
+        let name = format!("companin_bench_{}", uuid::Uuid::now_v7().simple());
+        match kind {
+            "sqlite" => {
+                let dir = tempfile::tempdir().context("creating a scratch folder")?;
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("bench.db").display()
+                );
+                Ok(ScratchDb::Sqlite { _dir: dir, url })
+            }
+            "postgres" => {
+                let admin = Database::connect(postgres_url)
+                    .await
+                    .with_context(|| format!("connecting to {postgres_url}"))?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .context("creating the scratch database")?;
+                let mut url = url::Url::parse(postgres_url).context("the PostgreSQL URL")?;
+                url.set_path(&name);
+                Ok(ScratchDb::Postgres {
+                    admin,
+                    name,
+                    url: url.to_string(),
+                })
+            }
+            other => anyhow::bail!("unknown database {other:?}: use sqlite or postgres"),
+        }
+    }
+
+    fn url(&self) -> &str {
+        match self {
+            ScratchDb::Sqlite { url, .. } | ScratchDb::Postgres { url, .. } => url,
+        }
+    }
+
+    async fn drop(self) -> anyhow::Result<()> {
+        if let ScratchDb::Postgres { admin, name, .. } = self {
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .context("dropping the scratch database")?;
+        }
+        Ok(())
+    }
+}
+
+pub async fn analytics(settings: &Settings, options: &Options) -> anyhow::Result<()> {
+    let mut summary = serde_json::Map::new();
+    for kind in &options.databases {
+        println!("== {kind}");
+        let scratch = ScratchDb::create(kind, &options.postgres_url).await?;
+        let result = run(settings, scratch.url(), options).await;
+        scratch.drop().await?;
+        summary.insert(kind.clone(), result?);
+    }
+    println!("{}", serde_json::to_string_pretty(&Value::Object(summary))?);
+    Ok(())
+}
+
+/// Seeds one database, serves it, and times every route.
+async fn run(settings: &Settings, url: &str, options: &Options) -> anyhow::Result<Value> {
+    let data = tempfile::tempdir().context("creating a data folder")?;
+    let mut s = settings.clone();
+    s.database_url = Some(DatabaseUrl(url.to_owned()));
+    s.data_dir = data.path().to_path_buf();
+    s.listen = "127.0.0.1:0".parse().context("listen address")?;
+    s.auto_migrate = Some(true);
+    let db = crate::db::connect(&s).await?;
+    crate::db::prepare(&db, &s).await?;
+
+    let now = Utc::now();
+    let to = now;
+    let from = now - chrono::Duration::days(options.days);
+    let started = Instant::now();
+    let (key, secret) = seed(&db, options, from, to).await?;
+    let seeding = started.elapsed();
+    println!("seeded in {:.1} s", seeding.as_secs_f64());
+    db.close().await.ok();
+
+    let server = crate::app::start(s, crate::app::StartOptions { worker: false }).await?;
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
+    let range = format!(
+        "from={}&to={}",
+        from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    let routes = [
+        ("logs", format!("/api/v1/analytics/logs/?{range}")),
+        ("endpoints", format!("/api/v1/analytics/endpoints/?{range}")),
+        (
+            "usage_hour",
+            format!("/api/v1/analytics/usage/?interval=hour&{range}"),
+        ),
+        (
+            "usage_day",
+            format!("/api/v1/analytics/usage/?interval=day&{range}"),
+        ),
+        ("keys", format!("/api/v1/analytics/keys/?{range}")),
+        (
+            "rate_limits",
+            format!("/api/v1/analytics/rate-limits/?{range}"),
+        ),
+        (
+            "conversations",
+            format!("/api/v1/analytics/conversations/?{range}"),
+        ),
+    ];
+    let mut figures = serde_json::Map::new();
+    for (name, path) in routes {
+        let mut times = Vec::with_capacity(options.runs);
+        for run in 0..options.runs + 1 {
+            let t = Instant::now();
+            let resp = http
+                .get(format!("{base}{path}"))
+                .header("X-API-Key", &key)
+                .header("X-API-Secret", &secret)
+                .send()
+                .await
+                .with_context(|| format!("GET {path}"))?;
+            let status = resp.status();
+            let body = resp.bytes().await?;
+            anyhow::ensure!(
+                status.is_success(),
+                "GET {path} answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            );
+            // The first run warms the caches.
+            if run > 0 {
+                times.push(t.elapsed());
+            }
+        }
+        times.sort();
+        let (p50, p95) = (percentile_ms(&times, 0.5), percentile_ms(&times, 0.95));
+        println!("{name:<14} p50 {p50:>8.1} ms  p95 {p95:>8.1} ms");
+        figures.insert(name.into(), json!({"p50_ms": p50, "p95_ms": p95}));
+    }
+    server.stop().await?;
+    Ok(json!({
+        "rows": options.rows,
+        "messages": options.messages,
+        "days": options.days,
+        "runs": options.runs,
+        "seed_secs": seeding.as_secs_f64(),
+        "routes": figures,
+    }))
+}
+
+fn bar(len: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{what:<14} {{bar:40}} {{pos}}/{{len}} {{eta}}"))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// A time in `[from, to)`, uniformly.
+fn between(rng: &mut StdRng, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime<Utc> {
+    let span = (to - from).num_microseconds().unwrap_or(1).max(1);
+    from + chrono::Duration::microseconds(rng.gen_range(0..span))
+}
+
+/// One organization with its clients, assistants, sessions, conversations, messages, feedback,
+/// request logs and rate-limit records. Answers a key pair of the organization.
+async fn seed(
+    db: &DatabaseConnection,
+    options: &Options,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<(String, String)> {
+    let mut rng = StdRng::seed_from_u64(7);
+    let created = orgs::create(
+        db,
+        "Analytics bench",
+        Some(i64::from(u32::MAX)),
+        &Actor::Cli,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    let tenant = Tenant {
+        org_id: OrgId::from_db(created.org.id.clone()),
+        environment: Environment::Production,
+    };
+    let (first, secret) = created.production;
+    let mut client_ids = vec![first.id.clone()];
+    for i in 1..CLIENTS {
+        let (client, _) =
+            clients::insert(db, &tenant, &Actor::Cli, format!("key {i}"), vec![], true).await?;
+        client_ids.push(client.id);
+    }
+    let mut assistant_ids = Vec::new();
+    for i in 0..ASSISTANTS {
+        let a = assistants::create(db, &tenant, &Actor::Cli, Config::named(&format!("Bot {i}")))
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+        assistant_ids.push(a.id);
+    }
+    let org_id = tenant.org_id.to_string();
+    let sessions: Vec<session::ActiveModel> = (0..SESSIONS)
+        .map(|i| {
+            let at = between(&mut rng, from, to);
+            session::Model {
+                id: format!("ses_bench{i:06}"),
+                org_id: org_id.clone(),
+                environment: Environment::Production,
+                assistant_id: assistant_ids[i % ASSISTANTS].clone(),
+                visitor_id: format!("visitor-{i}"),
+                user_id: None,
+                locale: None,
+                metadata: json!({}),
+                created_at: at,
+                updated_at: at,
+                expires_at: to + chrono::Duration::days(1),
+                last_activity_at: at,
+                ended_at: None,
+            }
+            .into_active_model()
+        })
+        .collect();
+    insert_all::<session::Entity>(db, sessions, "sessions").await?;
+
+    let conversations = options.messages / MESSAGES_PER_CONVERSATION;
+    let mut convs = Vec::with_capacity(conversations);
+    let mut messages = Vec::with_capacity(options.messages);
+    let mut ratings = Vec::new();
+    for i in 0..conversations {
+        let session = i % SESSIONS;
+        let start = between(&mut rng, from, to - chrono::Duration::hours(1));
+        let end = start + chrono::Duration::milliseconds(rng.gen_range(5_000..600_000));
+        let id = format!("conv_bench{i:07}");
+        convs.push(
+            conversation::Model {
+                id: id.clone(),
+                org_id: org_id.clone(),
+                environment: Environment::Production,
+                session_id: format!("ses_bench{session:06}"),
+                assistant_id: assistant_ids[session % ASSISTANTS].clone(),
+                visitor_id: format!("visitor-{session}"),
+                user_id: None,
+                context: json!({}),
+                message_count: MESSAGES_PER_CONVERSATION as i32,
+                created_at: start,
+                updated_at: end,
+                last_message_at: end,
+            }
+            .into_active_model(),
+        );
+        for m in 0..MESSAGES_PER_CONVERSATION {
+            let reply = m % 2 == 1;
+            let at = if m + 1 == MESSAGES_PER_CONVERSATION {
+                end
+            } else {
+                start + (end - start) * m as i32 / MESSAGES_PER_CONVERSATION as i32
+            };
+            messages.push(
+                message::Model {
+                    id: format!("msg_bench{i:07}_{m}"),
+                    conversation_id: id.clone(),
+                    org_id: org_id.clone(),
+                    environment: Environment::Production,
+                    role: if reply { "assistant" } else { "user" }.into(),
+                    content: "generated".into(),
+                    reply_kind: reply.then(|| "extractive".into()),
+                    answered: reply.then(|| rng.gen_bool(0.85)),
+                    sources: json!([]),
+                    assistant_version: reply.then_some(1),
+                    prompt_tokens: None,
+                    completion_tokens: None,
+                    latency_ms: None,
+                    first_token_ms: None,
+                    created_at: at,
+                }
+                .into_active_model(),
+            );
+        }
+        if rng.gen_bool(0.3) {
+            ratings.push(
+                feedback::Model {
+                    id: format!("fb_bench{i:07}"),
+                    org_id: org_id.clone(),
+                    environment: Environment::Production,
+                    conversation_id: id,
+                    message_id: None,
+                    rating: rng.gen_range(1..=5),
+                    comment: None,
+                    created_at: end,
+                }
+                .into_active_model(),
+            );
+        }
+    }
+    insert_all::<conversation::Entity>(db, convs, "conversations").await?;
+    insert_all::<message::Entity>(db, messages, "messages").await?;
+    insert_all::<feedback::Entity>(db, ratings, "feedback").await?;
+
+    let logs = bar(options.rows, "request logs");
+    let mut left = options.rows;
+    while left > 0 {
+        let n = left.min(INSERT_ROWS * 10);
+        let rows: Vec<request_log::ActiveModel> = (0..n)
+            .map(|_| {
+                // Skewed towards the busiest endpoints; mostly fast, a slow tail.
+                let e = (rng.gen_range(0.0f64..1.0).powi(2) * ENDPOINTS.len() as f64) as usize;
+                let (method, route) = ENDPOINTS[e.min(ENDPOINTS.len() - 1)];
+                let status = match rng.gen_range(0..100) {
+                    0..=89 => 200,
+                    90..=94 => 404,
+                    95..=97 => 422,
+                    _ => 429,
+                };
+                let mut latency = (rng.gen_range(-0.5f64..2.5)).exp();
+                if rng.gen_bool(0.02) {
+                    latency *= 20.0;
+                }
+                request_log::ActiveModel {
+                    id: NotSet,
+                    org_id: Set(Some(org_id.clone())),
+                    environment: Set(Some(Environment::Production)),
+                    client_id: Set(Some(client_ids[rng.gen_range(0..CLIENTS)].clone())),
+                    request_id: Set(uuid::Uuid::now_v7().to_string()),
+                    method: Set(method.into()),
+                    route: Set(route.into()),
+                    status: Set(status),
+                    latency_ms: Set(latency),
+                    created_at: Set(between(&mut rng, from, to)),
+                }
+            })
+            .collect();
+        let txn = db.begin().await?;
+        for chunk in rows.chunks(INSERT_ROWS) {
+            request_log::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        left -= n;
+        logs.inc(n as u64);
+    }
+    logs.finish();
+
+    // One rate-limit window per hour of the range; a busy hour now and then passes 80 % of a
+    // limit of 2,000 and a few pass it.
+    let first_window = from.timestamp() - from.timestamp().rem_euclid(WINDOW_SECS);
+    let mut windows = Vec::new();
+    let mut events = Vec::new();
+    let mut start = first_window;
+    while start < to.timestamp() {
+        let requested: i64 = rng.gen_range(500..2_300);
+        let admitted = requested.min(2_000);
+        windows.push(
+            rate_limit_window::Model {
+                org_id: org_id.clone(),
+                environment: Environment::Production,
+                window_start: start,
+                max_requests: 2_000,
+                admitted,
+                requested,
+                last_grant: 1,
+            }
+            .into_active_model(),
+        );
+        let at = DateTime::from_timestamp(start + 1800, 0).unwrap_or(to);
+        let client = &client_ids[rng.gen_range(0..CLIENTS)];
+        let event = |kind: &str, used: i64| rate_limit_event::ActiveModel {
+            id: NotSet,
+            org_id: Set(org_id.clone()),
+            environment: Set(Environment::Production),
+            client_id: Set(client.clone()),
+            kind: Set(kind.into()),
+            window_start: Set(start),
+            max_requests: Set(2_000),
+            used: Set(used),
+            request_id: Set(uuid::Uuid::now_v7().to_string()),
+            created_at: Set(at),
+        };
+        if requested > 1_600 {
+            events.push(event("warning", 1_601));
+        }
+        for _ in admitted..requested {
+            events.push(event("blocked", 2_000));
+        }
+        start += WINDOW_SECS;
+    }
+    insert_all::<rate_limit_window::Entity>(db, windows, "rate windows").await?;
+    insert_all::<rate_limit_event::Entity>(db, events, "rate events").await?;
+    Ok((first.id, secret))
+}
+
+/// Inserts `rows` in statements of [`INSERT_ROWS`], in one transaction, with a progress bar.
+async fn insert_all<E>(
+    db: &DatabaseConnection,
+    rows: Vec<E::ActiveModel>,
+    what: &str,
+) -> anyhow::Result<()>
+where
+    E: EntityTrait,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Clone + Send,
+{
+    let progress = bar(rows.len(), what);
+    let txn = db.begin().await?;
+    for chunk in rows.chunks(INSERT_ROWS) {
+        E::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+        progress.inc(chunk.len() as u64);
+    }
+    txn.commit().await?;
+    progress.finish();
+    Ok(())
+}

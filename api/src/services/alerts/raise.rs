@@ -1,0 +1,102 @@
+//! Raising alerts from rate-limit events: one per tenant, window and kind, and only for
+//! tenants with a webhook. The unique index on `(org_id, environment, window_start, kind)`
+//! makes "once per window" hold across processes; the statement is a no-op for every later
+//! event of the same window.
+
+use chrono::{DateTime, Utc};
+use companin_entity::Environment;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use serde_json::json;
+
+use super::deliver::PENDING;
+use crate::rate_limit::WINDOW_SECS;
+
+const INSERT: &str = r#"
+INSERT INTO alert_deliveries
+    (org_id, environment, kind, window_start, payload, status, attempts, next_attempt_at,
+     created_at)
+SELECT $1, $2, $3, $4, $5, $6, 0, $7, $7
+FROM environments
+WHERE org_id = $1 AND environment = $2 AND alert_webhook_url IS NOT NULL
+ON CONFLICT (org_id, environment, window_start, kind) DO NOTHING
+"#;
+
+fn unix(secs: i64) -> String {
+    DateTime::<Utc>::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A rate-limit event that may raise an alert.
+#[derive(Debug, Clone)]
+pub struct Threshold {
+    pub org_id: String,
+    pub environment: Environment,
+    /// `warning` or `blocked`.
+    pub kind: String,
+    pub window_start: i64,
+    pub limit: i64,
+    pub used: i64,
+    /// The client whose request passed the threshold.
+    pub client_id: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Threshold {
+    /// The body posted: stable field names, the window, and who passed the threshold.
+    pub fn payload(&self) -> String {
+        json!({
+            "id": format!(
+                "alert_{}_{}_{}_{}",
+                self.org_id, self.environment, self.window_start, self.kind
+            ),
+            "type": format!("rate_limit.{}", self.kind),
+            "org_id": self.org_id,
+            "environment": self.environment.as_str(),
+            "window_start": unix(self.window_start),
+            "window_reset": unix(self.window_start + WINDOW_SECS),
+            "limit": self.limit,
+            "used": self.used,
+            "client_id": self.client_id,
+            "occurred_at": self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        })
+        .to_string()
+    }
+}
+
+/// Queues the alerts of `events` (inside the caller's transaction).
+pub async fn raise(conn: &impl ConnectionTrait, events: &[Threshold]) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => INSERT.to_owned(),
+        _ => INSERT.replace('$', "?"),
+    };
+    // Within a batch, only the first event of each window and kind can raise an alert.
+    let mut seen = std::collections::HashSet::new();
+    for event in events {
+        let key = (
+            &event.org_id,
+            event.environment,
+            &event.kind,
+            event.window_start,
+        );
+        if !seen.insert(key) {
+            continue;
+        }
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql.clone(),
+            [
+                event.org_id.as_str().into(),
+                event.environment.as_str().into(),
+                event.kind.as_str().into(),
+                event.window_start.into(),
+                event.payload().into(),
+                PENDING.into(),
+                crate::db::now().into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(())
+}

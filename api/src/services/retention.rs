@@ -1,0 +1,118 @@
+//! Retention: request logs and rate-limit records older than the configured age are deleted
+//! by a periodic sweep in every worker process. Deleting by age is idempotent, so several
+//! processes sweeping at once only repeat each other's no-op; each sweep deletes in bounded
+//! batches so that SQLite's single writer is never held for long.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use companin_config::RequestLogSettings;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Value};
+
+/// Rows deleted by one statement.
+const BATCH: u64 = 10_000;
+
+/// What one sweep deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub request_logs: u64,
+    pub rate_limit_events: u64,
+    pub rate_limit_windows: u64,
+}
+
+/// Deletes every request log and rate-limit event written before `cutoff`, and every
+/// rate-limit window that ended before it.
+pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<Swept, DbErr> {
+    let request_logs = delete_batched(db, "request_logs", "created_at", cutoff.into()).await?;
+    let rate_limit_events =
+        delete_batched(db, "rate_limit_events", "created_at", cutoff.into()).await?;
+    let ended_before = cutoff.timestamp() - crate::rate_limit::WINDOW_SECS;
+    let backend = db.get_database_backend();
+    let windows = db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                "DELETE FROM rate_limit_windows WHERE window_start < $1",
+            ),
+            [ended_before.into()],
+        ))
+        .await?
+        .rows_affected();
+    Ok(Swept {
+        request_logs,
+        rate_limit_events,
+        rate_limit_windows: windows,
+    })
+}
+
+fn placeholders(backend: sea_orm::DbBackend, sql: &str) -> String {
+    match backend {
+        sea_orm::DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    }
+}
+
+async fn delete_batched(
+    db: &impl ConnectionTrait,
+    table: &str,
+    column: &str,
+    cutoff: Value,
+) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = placeholders(
+        backend,
+        &format!(
+            "DELETE FROM {table} WHERE id IN \
+             (SELECT id FROM {table} WHERE {column} < $1 LIMIT {BATCH})"
+        ),
+    );
+    let mut total = 0;
+    loop {
+        let deleted = db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql.clone(),
+                [cutoff.clone()],
+            ))
+            .await?
+            .rows_affected();
+        total += deleted;
+        if deleted < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Sweeps every `retention_sweep_secs` (the first sweep right away) until `stop` resolves.
+/// Does nothing when retention is off (`retention_days = 0`).
+pub async fn run(
+    db: DatabaseConnection,
+    settings: RequestLogSettings,
+    stop: impl Future<Output = ()>,
+) {
+    if settings.retention_days == 0 {
+        return;
+    }
+    let age = chrono::Duration::days(i64::from(settings.retention_days));
+    let mut ticks = tokio::time::interval(Duration::from_secs(settings.retention_sweep_secs));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = ticks.tick() => {}
+        }
+        match sweep(&db, Utc::now() - age).await {
+            Ok(swept) if swept != Swept::default() => tracing::info!(
+                request_logs = swept.request_logs,
+                rate_limit_events = swept.rate_limit_events,
+                rate_limit_windows = swept.rate_limit_windows,
+                "retention sweep deleted old records"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "retention sweep failed; retrying next time"),
+        }
+    }
+}

@@ -1,0 +1,893 @@
+//! Analytics reports against a known mix of traffic and conversations: exact counts, rates,
+//! buckets, percentiles and averages on both databases, every refusal, and tenant walls.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use companin_entity::{
+    Environment, conversation, feedback, message, rate_limit_event, rate_limit_window, request_log,
+};
+use reqwest::Method;
+use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, IntoActiveModel, Set, Statement};
+use serde_json::{Value, json};
+
+use crate::conversations::session;
+use crate::helpers::{Backend, Creds, TestApp, assert_error, spawn_app, spawn_app_with};
+use crate::on_both_backends;
+use crate::search::assistant;
+
+on_both_backends!(
+    traffic_reports_are_exact,
+    conversation_report_is_exact,
+    usage_buckets_are_zero_filled,
+    logs_filter_sort_and_export,
+    bad_ranges_are_refused,
+    reports_stop_at_the_tenant_wall,
+    old_records_are_swept
+);
+
+fn time(v: &Value) -> DateTime<Utc> {
+    v.as_str()
+        .unwrap_or_else(|| panic!("{v} is not a time"))
+        .parse()
+        .unwrap()
+}
+
+fn rfc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+async fn get(app: &TestApp, creds: &Creds, path: &str) -> Value {
+    let (status, v) = app.call(creds, Method::GET, path, None).await;
+    assert_eq!(status, 200, "{path}: {v}");
+    v
+}
+
+/// Waits until the request log holds `n` rows of the organization, without going through
+/// the API (whose own requests would count against the tight limit of the test).
+async fn wait_for_rows(app: &TestApp, org_id: &str, n: i64) {
+    let db = app.db().await;
+    let sql = format!("SELECT COUNT(*) FROM request_logs WHERE org_id = '{org_id}'");
+    for _ in 0..200 {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                sql.clone(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        if row.try_get_by_index::<i64>(0).unwrap() >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the request log never reached {n} rows");
+}
+
+/// Keeps a test's traffic inside one rate-limit window.
+pub async fn away_from_window_edge() {
+    let into_hour = Utc::now().timestamp().rem_euclid(3600);
+    if into_hour > 3600 - 30 {
+        tokio::time::sleep(std::time::Duration::from_secs(
+            (3600 - into_hour + 1) as u64,
+        ))
+        .await;
+    }
+}
+
+/// The nearest-rank percentile of `values`.
+fn nearest_rank(values: &[f64], p: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = (p * v.len() as f64).ceil() as usize;
+    v[rank.max(1) - 1]
+}
+
+fn item<'a>(report: &'a Value, key: &str, value: &str) -> &'a Value {
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i[key] == value)
+        .unwrap_or_else(|| panic!("no item with {key} = {value} in {report}"))
+}
+
+fn endpoint<'a>(report: &'a Value, method: &str, route: &str) -> &'a Value {
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["method"] == method && i["route"] == route)
+        .unwrap_or_else(|| panic!("no {method} {route} in {report}"))
+}
+
+async fn traffic_reports_are_exact(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.rate_limit.limit_refresh_secs = 0).await;
+    let org = app.create_org("Acme", Some(20)).await;
+    let a = &org.production;
+    away_from_window_edge().await;
+
+    // Client A: one create (201), four lists, two misses (404), one invalid create (422).
+    let (status, created) = app
+        .call(
+            a,
+            Method::POST,
+            "/api/v1/clients/",
+            Some(json!({"name": "second"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let b = Creds::from_json(&created);
+    for _ in 0..4 {
+        assert_eq!(
+            app.call(a, Method::GET, "/api/v1/clients/", None).await.0,
+            200
+        );
+    }
+    for _ in 0..2 {
+        let path = "/api/v1/clients/cli_0123456789abcdef0123456789abcdef";
+        assert_eq!(app.call(a, Method::GET, path, None).await.0, 404);
+    }
+    let (status, _) = app
+        .call(a, Method::POST, "/api/v1/clients/", Some(json!({})))
+        .await;
+    assert_eq!(status, 422);
+    // Client B: twelve lists fill the limit of 20 (the 17th request overall passes 80 %),
+    // then three are refused.
+    for _ in 0..12 {
+        assert_eq!(
+            app.call(&b, Method::GET, "/api/v1/clients/", None).await.0,
+            200
+        );
+    }
+    for _ in 0..3 {
+        assert_eq!(
+            app.call(&b, Method::GET, "/api/v1/clients/", None).await.0,
+            429
+        );
+    }
+    let to = Utc::now();
+    wait_for_rows(&app, &org.id, 23).await;
+    // Room for the reports themselves.
+    let resp = app
+        .as_operator(Method::PATCH, &format!("/api/v1/admin/orgs/{}", org.id))
+        .json(&json!({"rate_limit_per_hour": 1000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let range = format!("from={}&to={}", rfc(to - Duration::hours(1)), rfc(to));
+
+    let endpoints = get(&app, a, &format!("/api/v1/analytics/endpoints/?{range}")).await;
+    assert_eq!(endpoints["total"], 3, "{endpoints}");
+    let list = endpoint(&endpoints, "GET", "/api/v1/clients");
+    assert_eq!(list["requests"], 19);
+    assert_eq!(list["errors"], 3);
+    assert!((list["error_rate"].as_f64().unwrap() - 3.0 / 19.0).abs() < 1e-12);
+    let by_id = endpoint(&endpoints, "GET", "/api/v1/clients/{id}");
+    assert_eq!(
+        (by_id["requests"].as_u64(), by_id["errors"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(by_id["error_rate"], 1.0);
+    assert_eq!(
+        endpoints["items"][0]["route"], "/api/v1/clients",
+        "busiest first"
+    );
+    let creates = endpoint(&endpoints, "POST", "/api/v1/clients");
+    assert_eq!(
+        (creates["requests"].as_u64(), creates["errors"].as_u64()),
+        (Some(2), Some(1))
+    );
+
+    // The percentiles are the nearest-rank ones of the logged latencies.
+    let logs = get(
+        &app,
+        a,
+        &format!("/api/v1/analytics/logs/?route=/api/v1/clients&method=GET&limit=100&{range}"),
+    )
+    .await;
+    assert_eq!(logs["total"], 19);
+    let latencies: Vec<f64> = logs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["latency_ms"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        list["p50_latency_ms"].as_f64().unwrap(),
+        nearest_rank(&latencies, 0.5)
+    );
+    assert_eq!(
+        list["p95_latency_ms"].as_f64().unwrap(),
+        nearest_rank(&latencies, 0.95)
+    );
+    let mean = latencies.iter().sum::<f64>() / latencies.len() as f64;
+    assert!((list["avg_latency_ms"].as_f64().unwrap() - mean).abs() < 1e-9);
+
+    let keys = get(&app, a, &format!("/api/v1/analytics/keys/?{range}")).await;
+    assert_eq!(
+        keys["total"], 2,
+        "only this environment's live clients: {keys}"
+    );
+    let ka = item(&keys, "client_id", &a.client_id);
+    assert_eq!(
+        (
+            ka["requests"].as_u64(),
+            ka["errors"].as_u64(),
+            ka["rate_limit_refusals"].as_u64()
+        ),
+        (Some(8), Some(3), Some(0))
+    );
+    let kb = item(&keys, "client_id", &b.client_id);
+    assert_eq!(
+        (
+            kb["requests"].as_u64(),
+            kb["errors"].as_u64(),
+            kb["rate_limit_refusals"].as_u64()
+        ),
+        (Some(15), Some(3), Some(3))
+    );
+    assert_eq!(kb["name"], "second");
+    assert_eq!(
+        keys["items"][0]["client_id"],
+        b.client_id.as_str(),
+        "busiest first"
+    );
+    let b_logs = get(
+        &app,
+        a,
+        &format!("/api/v1/analytics/logs/?client_id={}&{range}", b.client_id),
+    )
+    .await;
+    let newest: DateTime<Utc> = b_logs["items"][0]["time"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let last_used: DateTime<Utc> = kb["last_used_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(last_used, newest);
+
+    let usage = get(
+        &app,
+        a,
+        &format!("/api/v1/analytics/usage/?interval=hour&{range}"),
+    )
+    .await;
+    // Buckets are whole hours, so the reports' own requests of this hour count too; they
+    // all succeed. Client B made only the traffic, so its figures are exact.
+    let requests = usage["totals"]["requests"].as_u64().unwrap();
+    assert!((23..23 + 10).contains(&requests), "{usage}");
+    assert_eq!(usage["totals"]["errors"], 6);
+    let only_b = get(
+        &app,
+        a,
+        &format!(
+            "/api/v1/analytics/usage/?interval=hour&client_id={}&{range}",
+            b.client_id
+        ),
+    )
+    .await;
+    assert_eq!(only_b["totals"]["requests"], 15);
+    assert_eq!(only_b["totals"]["errors"], 3);
+    assert_eq!(only_b["client_id"], b.client_id.as_str());
+
+    let limits = get(&app, a, &format!("/api/v1/analytics/rate-limits/?{range}")).await;
+    assert_eq!(limits["totals"]["blocked"], 3, "{limits}");
+    assert_eq!(limits["totals"]["warnings"], 1);
+    assert_eq!(limits["events"]["total"], 4);
+    let warning = &limits["events"]["items"].as_array().unwrap()[3];
+    assert_eq!(
+        warning["kind"], "warning",
+        "newest first: the warning came first"
+    );
+    assert_eq!(warning["client_id"], b.client_id.as_str());
+    assert_eq!(warning["used"], 17);
+    assert_eq!(warning["limit"], 20);
+    let window = &limits["windows"][0];
+    assert_eq!(window["blocked"], 3);
+    // Every admitted request of the window so far: the traffic, then the reports.
+    let current = &limits["current_window"];
+    assert_eq!(current["limit"], 1000);
+    assert_eq!(current["window_start"], window["start"]);
+    assert_eq!(
+        current["used"].as_i64().unwrap() + current["remaining"].as_i64().unwrap(),
+        1000
+    );
+    assert!(current["used"].as_i64().unwrap() >= 20 + 6);
+    assert!(window["allowed"].as_i64().unwrap() >= 20);
+    let blocked = get(
+        &app,
+        a,
+        &format!("/api/v1/analytics/rate-limits/?kind=blocked&limit=2&{range}"),
+    )
+    .await;
+    assert_eq!(blocked["events"]["total"], 3);
+    assert_eq!(blocked["events"]["items"].as_array().unwrap().len(), 2);
+    let by_a = get(
+        &app,
+        a,
+        &format!(
+            "/api/v1/analytics/rate-limits/?client_id={}&{range}",
+            a.client_id
+        ),
+    )
+    .await;
+    assert_eq!(by_a["events"]["total"], 0);
+}
+
+/// Conversations written straight to the database at known times, so that durations,
+/// ratings and fallbacks are known exactly.
+struct Seeded {
+    x: String,
+    y: String,
+    base: DateTime<Utc>,
+}
+
+async fn seed_conversations(app: &TestApp, org_id: &str, creds: &Creds) -> Seeded {
+    let x = assistant(app, creds, json!({"name": "X"})).await;
+    let y = assistant(app, creds, json!({"name": "Y"})).await;
+    let sx = session(app, creds, &x).await;
+    let sy = session(app, creds, &y).await;
+    let base = Utc.with_ymd_and_hms(2026, 1, 10, 10, 0, 0).unwrap();
+    let db = app.db().await;
+    // (assistant, session, start, duration ms, replies answered?, ratings)
+    type Plan<'a> = (&'a str, &'a str, DateTime<Utc>, i64, &'a [bool], &'a [i16]);
+    let plan: [Plan; 5] = [
+        (&x, &sx, base, 10_000, &[true, false], &[5, 4]),
+        (&x, &sx, base + Duration::hours(1), 30_000, &[false], &[2]),
+        (&x, &sx, base + Duration::hours(2), 20_500, &[true], &[]),
+        (&y, &sy, base + Duration::hours(3), 60_000, &[true], &[5]),
+        // The day before: outside the reports' range.
+        (&x, &sx, base - Duration::days(1), 5_000, &[false], &[1]),
+    ];
+    for (n, (assistant_id, session_id, start, millis, replies, ratings)) in
+        plan.into_iter().enumerate()
+    {
+        let end = start + Duration::milliseconds(millis);
+        let conversation_id = format!("conv_test{n}");
+        conversation::Entity::insert(
+            conversation::Model {
+                id: conversation_id.clone(),
+                org_id: org_id.to_owned(),
+                environment: Environment::Production,
+                session_id: session_id.to_owned(),
+                assistant_id: assistant_id.to_owned(),
+                visitor_id: "v".into(),
+                user_id: None,
+                context: json!({}),
+                message_count: 2 * replies.len() as i32,
+                created_at: start,
+                updated_at: end,
+                last_message_at: end,
+            }
+            .into_active_model(),
+        )
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+        for (i, answered) in replies.iter().enumerate() {
+            for (role, at) in [("user", start), ("assistant", end)] {
+                message::Entity::insert(
+                    message::Model {
+                        id: format!("msg_test{n}_{i}_{role}"),
+                        conversation_id: conversation_id.clone(),
+                        org_id: org_id.to_owned(),
+                        environment: Environment::Production,
+                        role: role.into(),
+                        content: "…".into(),
+                        reply_kind: (role == "assistant").then(|| "extractive".into()),
+                        answered: (role == "assistant").then_some(*answered),
+                        sources: json!([]),
+                        assistant_version: None,
+                        prompt_tokens: None,
+                        completion_tokens: None,
+                        latency_ms: None,
+                        first_token_ms: None,
+                        created_at: at,
+                    }
+                    .into_active_model(),
+                )
+                .exec_without_returning(&db)
+                .await
+                .unwrap();
+            }
+        }
+        for (i, rating) in ratings.iter().enumerate() {
+            feedback::Entity::insert(
+                feedback::Model {
+                    id: format!("fb_test{n}_{i}"),
+                    org_id: org_id.to_owned(),
+                    environment: Environment::Production,
+                    conversation_id: conversation_id.clone(),
+                    message_id: None,
+                    rating: *rating,
+                    comment: None,
+                    created_at: end,
+                }
+                .into_active_model(),
+            )
+            .exec_without_returning(&db)
+            .await
+            .unwrap();
+        }
+    }
+    Seeded { x, y, base }
+}
+
+fn distribution(stats: &Value) -> Vec<u64> {
+    stats["satisfaction"]["distribution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            assert_eq!(d["rating"], i + 1);
+            d["count"].as_u64().unwrap()
+        })
+        .collect()
+}
+
+fn close(v: &Value, expected: f64) {
+    let got = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+    assert!((got - expected).abs() < 1e-9, "{got} != {expected}");
+}
+
+async fn conversation_report_is_exact(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Acme", None).await;
+    let c = &org.production;
+    let s = seed_conversations(&app, &org.id, c).await;
+    let day = format!(
+        "from={}&to={}",
+        rfc(s.base - Duration::hours(10)),
+        rfc(s.base + Duration::hours(14))
+    );
+
+    let report = get(&app, c, &format!("/api/v1/analytics/conversations/?{day}")).await;
+    let t = &report["totals"];
+    assert_eq!(t["conversations"], 4, "{report}");
+    assert_eq!(t["messages"], 10);
+    close(&t["avg_messages_per_conversation"], 2.5);
+    close(
+        &t["avg_duration_seconds"],
+        (10.0 + 30.0 + 20.5 + 60.0) / 4.0,
+    );
+    close(&t["p50_duration_seconds"], 20.5);
+    assert_eq!(distribution(t), [0, 1, 0, 1, 2]);
+    assert_eq!(t["satisfaction"]["count"], 4);
+    close(&t["satisfaction"]["average"], 4.0);
+    close(&t["feedback_rate"], 0.75);
+    assert_eq!(
+        (t["replies"].as_u64(), t["unanswered"].as_u64()),
+        (Some(5), Some(2))
+    );
+    close(&t["unanswered_rate"], 0.4);
+
+    let per = report["assistants"].as_array().unwrap();
+    assert_eq!(per.len(), 2);
+    let x = &per[0];
+    assert_eq!(x["assistant_id"], s.x.as_str(), "most conversations first");
+    assert_eq!(x["name"], "X");
+    assert_eq!(x["conversations"], 3);
+    assert_eq!(x["messages"], 8);
+    close(&x["avg_duration_seconds"], (10.0 + 30.0 + 20.5) / 3.0);
+    close(&x["p50_duration_seconds"], 20.5);
+    assert_eq!(distribution(x), [0, 1, 0, 1, 1]);
+    close(&x["satisfaction"]["average"], 11.0 / 3.0);
+    close(&x["feedback_rate"], 2.0 / 3.0);
+    close(&x["unanswered_rate"], 0.5);
+    let y = &per[1];
+    assert_eq!(y["conversations"], 1);
+    close(&y["p50_duration_seconds"], 60.0);
+    close(&y["satisfaction"]["average"], 5.0);
+    close(&y["unanswered_rate"], 0.0);
+
+    let only_y = get(
+        &app,
+        c,
+        &format!(
+            "/api/v1/analytics/conversations/?assistant_id={}&{day}",
+            s.y
+        ),
+    )
+    .await;
+    assert_eq!(only_y["totals"]["conversations"], 1);
+    assert_eq!(only_y["assistants"].as_array().unwrap().len(), 1);
+
+    // Without feedback, the average is null rather than a made-up zero.
+    let empty = get(
+        &app,
+        c,
+        &format!(
+            "/api/v1/analytics/conversations/?from={}&to={}",
+            rfc(s.base - Duration::days(30)),
+            rfc(s.base - Duration::days(20))
+        ),
+    )
+    .await;
+    assert_eq!(empty["totals"]["conversations"], 0);
+    assert_eq!(empty["totals"]["satisfaction"]["average"], Value::Null);
+    assert_eq!(empty["assistants"], json!([]));
+}
+
+async fn usage_buckets_are_zero_filled(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Acme", None).await;
+    let c = &org.production;
+    let s = seed_conversations(&app, &org.id, c).await;
+
+    // From two hours before the first conversation, starting mid-hour: widened to whole hours.
+    let hourly = get(
+        &app,
+        c,
+        &format!(
+            "/api/v1/analytics/usage/?interval=hour&from={}&to={}",
+            rfc(s.base - Duration::minutes(90)),
+            rfc(s.base + Duration::hours(4))
+        ),
+    )
+    .await;
+    assert_eq!(hourly["interval"], "hour");
+    assert_eq!(
+        time(&hourly["from"]),
+        s.base - Duration::hours(2),
+        "{hourly}"
+    );
+    assert_eq!(time(&hourly["to"]), s.base + Duration::hours(4));
+    let buckets = hourly["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 6);
+    let messages: Vec<u64> = buckets
+        .iter()
+        .map(|b| b["messages"].as_u64().unwrap())
+        .collect();
+    assert_eq!(messages, [0, 0, 2, 1, 1, 1]);
+    assert_eq!(time(&buckets[2]["start"]), s.base);
+    assert!(
+        buckets
+            .iter()
+            .all(|b| b["requests"] == 0 && b["errors"] == 0)
+    );
+    assert_eq!(hourly["totals"]["messages"], 5);
+
+    let daily = get(
+        &app,
+        c,
+        &format!(
+            "/api/v1/analytics/usage/?interval=day&from={}&to={}",
+            rfc(s.base - Duration::days(2)),
+            rfc(s.base + Duration::days(1))
+        ),
+    )
+    .await;
+    let messages: Vec<u64> = daily["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["messages"].as_u64().unwrap())
+        .collect();
+    assert_eq!(messages, [0, 1, 5, 0], "{daily}");
+
+    // Today's knowledge item appears in today's bucket of the default range (30 days).
+    let (status, v) = app
+        .call(
+            c,
+            Method::POST,
+            "/api/v1/knowledge/qas/",
+            Some(json!({"question": "Do you ship abroad?", "answer": "Yes."})),
+        )
+        .await;
+    assert_eq!(status, 202, "{v}");
+    let recent = get(&app, c, "/api/v1/analytics/usage/").await;
+    assert_eq!(recent["interval"], "day");
+    let buckets = recent["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 30, "{recent}");
+    assert_eq!(buckets[29]["knowledge_items"], 1);
+    assert_eq!(recent["totals"]["knowledge_items"], 1);
+}
+
+async fn logs_filter_sort_and_export(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Acme", None).await;
+    let c = &org.production;
+    for _ in 0..3 {
+        assert_eq!(
+            app.call(c, Method::GET, "/api/v1/clients/", None).await.0,
+            200
+        );
+    }
+    assert_eq!(
+        app.call(c, Method::POST, "/api/v1/clients/", Some(json!({})))
+            .await
+            .0,
+        422
+    );
+    let to = rfc(Utc::now());
+    app.wait_for_logs(c, "route=/api/v1/clients", 4).await;
+
+    let posts = get(
+        &app,
+        c,
+        &format!("/api/v1/analytics/logs/?method=post&to={to}"),
+    )
+    .await;
+    assert_eq!(posts["total"], 1);
+    assert_eq!(posts["items"][0]["status"], 422);
+
+    let slowest = get(
+        &app,
+        c,
+        &format!("/api/v1/analytics/logs/?route=/api/v1/clients&sort=-latency&to={to}"),
+    )
+    .await;
+    let latencies: Vec<f64> = slowest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["latency_ms"].as_f64().unwrap())
+        .collect();
+    assert_eq!(latencies.len(), 4);
+    assert!(latencies.windows(2).all(|w| w[0] >= w[1]), "{latencies:?}");
+    let oldest = get(
+        &app,
+        c,
+        &format!("/api/v1/analytics/logs/?route=/api/v1/clients&sort=time&to={to}"),
+    )
+    .await;
+    assert_eq!(oldest["items"][0]["method"], "GET");
+    assert_eq!(oldest["items"][3]["method"], "POST");
+
+    // A latency band around the middle two of the four. (Bounds a hair wider than the
+    // values: serde_json's default float parsing may land one ulp off what the server has.)
+    let mut sorted = latencies.clone();
+    sorted.sort_by(f64::total_cmp);
+    let band = get(
+        &app,
+        c,
+        &format!(
+            "/api/v1/analytics/logs/?route=/api/v1/clients&min_latency_ms={}&max_latency_ms={}&to={to}",
+            sorted[1] - 1e-9,
+            sorted[2] + 1e-9
+        ),
+    )
+    .await;
+    assert_eq!(band["total"], 2, "{sorted:?} {band}");
+
+    let resp = app
+        .as_client(
+            c,
+            Method::GET,
+            &format!("/api/v1/analytics/logs/?route=/api/v1/clients&sort=time&to={to}"),
+        )
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = resp.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "time,method,route,status,latency_ms,client_id,request_id"
+    );
+    assert_eq!(lines.len(), 5, "a header and every matching row: {csv}");
+    assert!(lines[1].contains(",GET,/api/v1/clients,200,"));
+    assert!(lines[4].contains(",POST,/api/v1/clients,422,"));
+    assert!(lines[4].contains(&c.client_id));
+
+    // The CSV's numbers are exact (Rust prints and parses floats losslessly): bounds equal to
+    // stored latencies are inclusive.
+    let mut exact: Vec<f64> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+        .collect();
+    exact.sort_by(f64::total_cmp);
+    let band = get(
+        &app,
+        c,
+        &format!(
+            "/api/v1/analytics/logs/?route=/api/v1/clients&min_latency_ms={}&max_latency_ms={}&to={to}",
+            exact[1], exact[2]
+        ),
+    )
+    .await;
+    assert_eq!(band["total"], 2, "{exact:?} {band}");
+}
+
+async fn bad_ranges_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Acme", None).await;
+    let c = &org.production;
+    let now = Utc::now();
+    for route in ["endpoints", "keys", "rate-limits", "conversations", "usage"] {
+        let path = format!(
+            "/api/v1/analytics/{route}/?from={}&to={}",
+            rfc(now),
+            rfc(now - Duration::hours(1))
+        );
+        let body = assert_error(
+            app.send(c, Method::GET, &path, None).await,
+            422,
+            "validation_error",
+        )
+        .await;
+        assert_eq!(body["data"]["field"], "from", "{route}: {body}");
+    }
+    let too_long = format!(
+        "/api/v1/analytics/usage/?interval=hour&from={}&to={}",
+        rfc(now - Duration::days(100)),
+        rfc(now)
+    );
+    assert_error(
+        app.send(c, Method::GET, &too_long, None).await,
+        422,
+        "validation_error",
+    )
+    .await;
+    for bad in [
+        "/api/v1/analytics/usage/?interval=week",
+        "/api/v1/analytics/rate-limits/?kind=allowed",
+        "/api/v1/analytics/logs/?sort=size",
+        "/api/v1/analytics/logs/?min_latency_ms=5&max_latency_ms=1",
+        "/api/v1/analytics/endpoints/?from=yesterday",
+    ] {
+        assert_error(
+            app.send(c, Method::GET, bad, None).await,
+            422,
+            "validation_error",
+        )
+        .await;
+    }
+}
+
+async fn reports_stop_at_the_tenant_wall(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = app.create_org("Acme", None).await;
+    let other = app.create_org("Other", None).await;
+    seed_conversations(&app, &acme.id, &acme.production).await;
+    for _ in 0..3 {
+        app.call(&acme.production, Method::GET, "/api/v1/clients/", None)
+            .await;
+    }
+    app.wait_for_logs(&acme.production, "route=/api/v1/clients", 3)
+        .await;
+    let year = "from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z";
+    for creds in [&other.production, &acme.sandbox] {
+        let conv = get(
+            &app,
+            creds,
+            &format!("/api/v1/analytics/conversations/?{year}"),
+        )
+        .await;
+        assert_eq!(conv["totals"]["conversations"], 0);
+        let usage = get(
+            &app,
+            creds,
+            &format!("/api/v1/analytics/usage/?{year}&interval=day"),
+        )
+        .await;
+        assert_eq!(usage["totals"]["messages"], 0);
+        let endpoints = get(&app, creds, &format!("/api/v1/analytics/endpoints/?{year}")).await;
+        assert!(
+            endpoints["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["route"] != "/api/v1/clients"),
+            "{endpoints}"
+        );
+        let keys = get(&app, creds, &format!("/api/v1/analytics/keys/?{year}")).await;
+        assert_eq!(keys["total"], 1);
+        assert_eq!(keys["items"][0]["client_id"], creds.client_id.as_str());
+        let limits = get(
+            &app,
+            creds,
+            &format!("/api/v1/analytics/rate-limits/?{year}"),
+        )
+        .await;
+        assert_eq!(limits["events"]["total"], 0);
+        // Another tenant's client names nothing here.
+        let foreign = get(
+            &app,
+            creds,
+            &format!(
+                "/api/v1/analytics/usage/?{year}&client_id={}",
+                acme.production.client_id
+            ),
+        )
+        .await;
+        assert_eq!(foreign["totals"]["requests"], 0);
+    }
+}
+
+async fn old_records_are_swept(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.request_log.retention_days = 30;
+        s.request_log.retention_sweep_secs = 1;
+    })
+    .await;
+    let org = app.create_org("Acme", None).await;
+    let db = app.db().await;
+    let now = Utc::now();
+    for (n, age_days) in [40, 31, 29, 1].into_iter().enumerate() {
+        let at = now - Duration::days(age_days);
+        request_log::Entity::insert(request_log::ActiveModel {
+            id: NotSet,
+            org_id: Set(Some(org.id.clone())),
+            environment: Set(Some(Environment::Production)),
+            client_id: Set(None),
+            request_id: Set(format!("old-{n}")),
+            method: Set("GET".into()),
+            route: Set("/api/v1/old".into()),
+            status: Set(200),
+            latency_ms: Set(1.0),
+            created_at: Set(at),
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+        rate_limit_event::Entity::insert(rate_limit_event::ActiveModel {
+            id: NotSet,
+            org_id: Set(org.id.clone()),
+            environment: Set(Environment::Production),
+            client_id: Set(org.production.client_id.clone()),
+            kind: Set("blocked".into()),
+            window_start: Set(at.timestamp() - at.timestamp().rem_euclid(3600)),
+            max_requests: Set(10),
+            used: Set(10),
+            request_id: Set(format!("old-{n}")),
+            created_at: Set(at),
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+        rate_limit_window::Entity::insert(
+            rate_limit_window::Model {
+                org_id: org.id.clone(),
+                environment: Environment::Sandbox,
+                window_start: at.timestamp() - at.timestamp().rem_euclid(3600),
+                max_requests: 10,
+                admitted: 10,
+                requested: 11,
+                last_grant: 0,
+            }
+            .into_active_model(),
+        )
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+    }
+    let count = |table: &'static str, column: &'static str| {
+        let db = db.clone();
+        let org_id = org.id.clone();
+        async move {
+            let sql =
+                format!("SELECT COUNT(*) FROM {table} WHERE org_id = '{org_id}' AND {column}");
+            db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+        }
+    };
+    // The 29- and 1-day-old records stay; the 31- and 40-day-old ones go.
+    let mut left = (0, 0, 0);
+    for _ in 0..200 {
+        left = (
+            count("request_logs", "route = '/api/v1/old'").await,
+            count("rate_limit_events", "request_id LIKE 'old-%'").await,
+            count("rate_limit_windows", "environment = 'sandbox'").await,
+        );
+        if left == (2, 2, 2) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(left, (2, 2, 2));
+}
