@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::services::alerts;
 use crate::services::alerts::raise::Threshold;
+use crate::services::analytics::rollups::{Logged, Sums};
 
 /// Records waiting beyond this make requests wait for room (back-pressure) rather than grow
 /// memory without bound while the database is slow.
@@ -156,20 +157,35 @@ async fn write(db: &DatabaseConnection, batch: Vec<Record>) {
     let mut requests = Vec::new();
     let mut events = Vec::new();
     let mut thresholds = Vec::new();
+    let mut sums = Sums::default();
     for record in batch {
         match record {
-            Record::Request(r) => requests.push(request_log::ActiveModel {
-                id: NotSet,
-                org_id: Set(r.org_id),
-                environment: Set(r.environment),
-                client_id: Set(r.client_id),
-                request_id: Set(r.request_id),
-                method: Set(r.method),
-                route: Set(r.route),
-                status: Set(i32::from(r.status)),
-                latency_ms: Set(r.latency_ms),
-                created_at: Set(r.at),
-            }),
+            Record::Request(r) => {
+                if let (Some(org_id), Some(environment)) = (&r.org_id, r.environment) {
+                    sums.add(Logged {
+                        org_id,
+                        environment: environment.as_str(),
+                        client_id: r.client_id.as_deref(),
+                        method: &r.method,
+                        route: &r.route,
+                        status: r.status,
+                        latency_ms: r.latency_ms,
+                        at: r.at,
+                    });
+                }
+                requests.push(request_log::ActiveModel {
+                    id: NotSet,
+                    org_id: Set(r.org_id),
+                    environment: Set(r.environment),
+                    client_id: Set(r.client_id),
+                    request_id: Set(r.request_id),
+                    method: Set(r.method),
+                    route: Set(r.route),
+                    status: Set(i32::from(r.status)),
+                    latency_ms: Set(r.latency_ms),
+                    created_at: Set(r.at),
+                });
+            }
             Record::RateLimitEvent(e) => {
                 thresholds.push(Threshold {
                     org_id: e.org_id.clone(),
@@ -198,7 +214,7 @@ async fn write(db: &DatabaseConnection, batch: Vec<Record>) {
     }
     let count = requests.len() + events.len();
     for attempt in 1..=5u32 {
-        match insert(db, &requests, &events, &thresholds).await {
+        match insert(db, &requests, &sums, &events, &thresholds).await {
             Ok(()) => return,
             Err(e) if attempt < 5 => {
                 tracing::warn!(error = %e, attempt, "writing request logs failed; retrying");
@@ -211,11 +227,13 @@ async fn write(db: &DatabaseConnection, batch: Vec<Record>) {
     }
 }
 
-/// Both tables, and the alerts the events raise, in one transaction, so that a retry never
-/// writes a row twice.
+/// Both tables, the rollups of the requests and the alerts the events raise, in one
+/// transaction, so that a retry never writes a row twice and the rollups never disagree
+/// with the rows.
 async fn insert(
     db: &DatabaseConnection,
     requests: &[request_log::ActiveModel],
+    sums: &Sums,
     events: &[rate_limit_event::ActiveModel],
     thresholds: &[Threshold],
 ) -> Result<(), sea_orm::DbErr> {
@@ -224,6 +242,7 @@ async fn insert(
         request_log::Entity::insert_many(requests.to_vec())
             .exec_without_returning(&txn)
             .await?;
+        sums.write(&txn).await?;
     }
     if !events.is_empty() {
         rate_limit_event::Entity::insert_many(events.to_vec())

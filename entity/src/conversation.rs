@@ -19,6 +19,10 @@ pub struct Model {
     /// The visitor's merged context traits (a JSON object) as of the last message.
     pub context: Json,
     pub message_count: i32,
+    /// Assistant replies, and those that fell back for want of relevant knowledge: kept here
+    /// so that conversation reports need not read every message.
+    pub reply_count: i32,
+    pub unanswered_count: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_message_at: DateTimeUtc,

@@ -18,11 +18,13 @@ pub mod feedback;
 pub mod job;
 pub mod knowledge_chunk;
 pub mod knowledge_item;
+pub mod latency_rollup;
 pub mod message;
 pub mod organization;
 pub mod rate_limit_event;
 pub mod rate_limit_window;
 pub mod request_log;
+pub mod request_rollup;
 pub mod session;
 
 pub use environment::Environment;

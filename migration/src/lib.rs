@@ -12,6 +12,7 @@ mod m20261127_000003_sessions_contexts;
 mod m20261127_000004_knowledge;
 mod m20261128_000005_conversations;
 mod m20261128_000006_analytics;
+mod m20261128_000007_rollups;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_knowledge::Migration),
             Box::new(m20261128_000005_conversations::Migration),
             Box::new(m20261128_000006_analytics::Migration),
+            Box::new(m20261128_000007_rollups::Migration),
         ]
     }
 }

@@ -10,7 +10,9 @@ use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, IntoActiveModel
 use serde_json::{Value, json};
 
 use crate::conversations::session;
-use crate::helpers::{Backend, Creds, TestApp, assert_error, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Backend, Creds, TestApp, TestDatabase, assert_error, spawn_app, spawn_app_with,
+};
 use crate::on_both_backends;
 use crate::search::assistant;
 
@@ -21,7 +23,9 @@ on_both_backends!(
     logs_filter_sort_and_export,
     bad_ranges_are_refused,
     reports_stop_at_the_tenant_wall,
-    old_records_are_swept
+    old_records_are_swept,
+    rollups_and_log_edges_add_up_exactly,
+    upgrading_sums_existing_rows_into_rollups
 );
 
 fn time(v: &Value) -> DateTime<Utc> {
@@ -356,6 +360,8 @@ async fn seed_conversations(app: &TestApp, org_id: &str, creds: &Creds) -> Seede
                 user_id: None,
                 context: json!({}),
                 message_count: 2 * replies.len() as i32,
+                reply_count: replies.len() as i32,
+                unanswered_count: replies.iter().filter(|a| !**a).count() as i32,
                 created_at: start,
                 updated_at: end,
                 last_message_at: end,
@@ -890,4 +896,256 @@ async fn old_records_are_swept(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(left, (2, 2, 2));
+}
+
+/// Three days of generated requests, written with their rollups as the request-log writer
+/// writes them; a range that starts and ends mid-hour (and mid-day) must give exactly what
+/// the rows themselves give.
+async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
+    use companin_api::services::analytics::rollups::{Logged, Sums};
+
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Acme", None).await;
+    let c = &org.production;
+    let db = app.db().await;
+    let base = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let endpoints = [("GET", "/api/v1/clients"), ("POST", "/api/v1/sessions")];
+    // A small deterministic generator: no two latencies equal, statuses mixed.
+    let mut rows = Vec::new();
+    let mut sums = Sums::default();
+    for i in 0..3000i64 {
+        let at = base + Duration::seconds(i * 83 + (i * i) % 61);
+        let (method, route) = endpoints[(i % 3 == 0) as usize];
+        let status: i32 = [200, 200, 200, 404, 429][(i % 5) as usize];
+        let latency = 0.2 + ((i * 7919) % 3001) as f64 * 0.013 + i as f64 * 1e-7;
+        sums.add(Logged {
+            org_id: &org.id,
+            environment: "production",
+            client_id: Some(&c.client_id),
+            method,
+            route,
+            status: status as u16,
+            latency_ms: latency,
+            at,
+        });
+        rows.push((at, method, route, status, latency));
+    }
+    for chunk in rows.chunks(500) {
+        request_log::Entity::insert_many(chunk.iter().map(
+            |(at, method, route, status, latency)| request_log::ActiveModel {
+                id: NotSet,
+                org_id: Set(Some(org.id.clone())),
+                environment: Set(Some(Environment::Production)),
+                client_id: Set(Some(c.client_id.clone())),
+                request_id: Set(format!("gen-{at}")),
+                method: Set((*method).into()),
+                route: Set((*route).into()),
+                status: Set(*status),
+                latency_ms: Set(*latency),
+                created_at: Set(*at),
+            },
+        ))
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+    }
+    sums.write(&db).await.unwrap();
+
+    let from = base + Duration::minutes(17 * 60 + 13);
+    let to = base + Duration::minutes(2 * 24 * 60 + 9 * 60 + 41);
+    let range = format!("from={}&to={}", rfc(from), rfc(to));
+    let report = get(&app, c, &format!("/api/v1/analytics/endpoints/?{range}")).await;
+    for (method, route) in endpoints {
+        let inside: Vec<&(DateTime<Utc>, &str, &str, i32, f64)> = rows
+            .iter()
+            .filter(|r| r.0 >= from && r.0 < to && r.1 == method && r.2 == route)
+            .collect();
+        let latencies: Vec<f64> = inside.iter().map(|r| r.4).collect();
+        let e = endpoint(&report, method, route);
+        assert_eq!(e["requests"], inside.len(), "{e}");
+        assert_eq!(e["errors"], inside.iter().filter(|r| r.3 >= 400).count());
+        // The percentiles are the rows' own values (compared as the server prints them).
+        let printed = |v: f64| serde_json::from_str::<Value>(&json!(v).to_string()).unwrap();
+        assert_eq!(
+            e["p50_latency_ms"],
+            printed(nearest_rank(&latencies, 0.5)),
+            "{e}"
+        );
+        assert_eq!(
+            e["p95_latency_ms"],
+            printed(nearest_rank(&latencies, 0.95)),
+            "{e}"
+        );
+        let mean = latencies.iter().sum::<f64>() / latencies.len() as f64;
+        close(&e["avg_latency_ms"], mean);
+    }
+    let keys = get(&app, c, &format!("/api/v1/analytics/keys/?{range}")).await;
+    let inside: Vec<_> = rows.iter().filter(|r| r.0 >= from && r.0 < to).collect();
+    let mine = item(&keys, "client_id", &c.client_id);
+    assert_eq!(mine["requests"], inside.len());
+    assert_eq!(
+        mine["rate_limit_refusals"], 0,
+        "refusals come from rate-limit events"
+    );
+    assert_eq!(
+        time(&mine["last_used_at"]),
+        inside.iter().map(|r| r.0).max().unwrap()
+    );
+
+    let hourly = get(
+        &app,
+        c,
+        &format!("/api/v1/analytics/usage/?interval=hour&{range}"),
+    )
+    .await;
+    for b in hourly["buckets"].as_array().unwrap() {
+        let start = time(&b["start"]);
+        let n = rows
+            .iter()
+            .filter(|r| r.0 >= start && r.0 < start + Duration::hours(1))
+            .count();
+        assert_eq!(b["requests"], n, "{b}");
+    }
+}
+
+/// A database with request logs and conversations written before the rollups existed: the
+/// migration that adds them sums the old rows in.
+async fn upgrading_sums_existing_rows_into_rollups(backend: Backend) {
+    use companin_migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectOptions, Database};
+
+    let dir = tempfile::tempdir().unwrap();
+    let test_db = TestDatabase::new(backend, dir.path()).await;
+    // One connection, so that switching off foreign keys holds for every statement: the
+    // conversations here need no sessions.
+    let mut options = ConnectOptions::new(test_db.url.clone());
+    options.max_connections(1).min_connections(1);
+    let db = Database::connect(options).await.unwrap();
+    Migrator::up(&db, Some(6)).await.unwrap();
+    db.execute_unprepared(match backend {
+        Backend::Sqlite => "PRAGMA foreign_keys = OFF",
+        Backend::Postgres => "SET session_replication_role = replica",
+    })
+    .await
+    .unwrap();
+
+    let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    for (n, (at, status, latency)) in [
+        ("2026-01-01T10:15:00Z", 200, 1.0),
+        ("2026-01-01T10:45:00Z", 500, 3.0),
+        ("2026-01-01T11:05:00Z", 200, 3.05),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        request_log::Entity::insert(request_log::ActiveModel {
+            id: NotSet,
+            org_id: Set(Some("org_x".into())),
+            environment: Set(Some(Environment::Production)),
+            client_id: Set(Some("cli_a".into())),
+            request_id: Set(format!("r{n}")),
+            method: Set("GET".into()),
+            route: Set("/api/v1/clients".into()),
+            status: Set(status),
+            latency_ms: Set(latency),
+            created_at: Set(t(at)),
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+    }
+    let backend_of = db.get_database_backend();
+    let sql = "INSERT INTO conversations (id, org_id, environment, session_id, assistant_id, \
+               visitor_id, context, message_count, created_at, updated_at, last_message_at) \
+               VALUES ($1, 'org_x', 'production', 'ses_x', 'asst_x', 'v', $2, 4, $3, $3, $3)";
+    let sql = match backend {
+        Backend::Postgres => sql.to_owned(),
+        Backend::Sqlite => sql.replace('$', "?"),
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        backend_of,
+        sql,
+        [
+            "conv_x".into(),
+            sea_orm::Value::Json(Some(Box::new(json!({})))),
+            t("2026-01-01T10:00:00Z").into(),
+        ],
+    ))
+    .await
+    .unwrap();
+    for (n, (role, answered)) in [
+        ("user", None),
+        ("assistant", Some(true)),
+        ("user", None),
+        ("assistant", Some(false)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        message::Entity::insert(message::ActiveModel {
+            id: Set(format!("msg_x{n}")),
+            conversation_id: Set("conv_x".into()),
+            org_id: Set("org_x".into()),
+            environment: Set(Environment::Production),
+            role: Set(role.into()),
+            content: Set("…".into()),
+            reply_kind: Set(None),
+            answered: Set(answered),
+            sources: Set(json!([])),
+            assistant_version: Set(None),
+            prompt_tokens: Set(None),
+            completion_tokens: Set(None),
+            latency_ms: Set(None),
+            first_token_ms: Set(None),
+            created_at: Set(t("2026-01-01T10:00:00Z")),
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+    }
+
+    Migrator::up(&db, None).await.unwrap();
+    let rows = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+        }
+    };
+    let hours =
+        rows("SELECT hour, requests, errors, latency_sum_ms FROM request_rollups ORDER BY hour")
+            .await;
+    let hours: Vec<(i64, i64, i64, f64)> = hours
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).unwrap(),
+                r.try_get_by_index(1).unwrap(),
+                r.try_get_by_index(2).unwrap(),
+                r.try_get_by_index(3).unwrap(),
+            )
+        })
+        .collect();
+    let ten = t("2026-01-01T10:00:00Z").timestamp();
+    assert_eq!(hours, [(ten, 2, 1, 4.0), (ten + 3600, 1, 0, 3.05)]);
+    for table in [
+        "SELECT CAST(SUM(requests) AS BIGINT) FROM latency_hour_rollups",
+        "SELECT CAST(SUM(requests) AS BIGINT) FROM latency_rollups",
+    ] {
+        let sum: i64 = rows(table).await[0].try_get_by_index(0).unwrap();
+        assert_eq!(sum, 3, "{table}");
+    }
+    let buckets = rows("SELECT COUNT(*) FROM latency_rollups").await;
+    assert_eq!(
+        buckets[0].try_get_by_index::<i64>(0).unwrap(),
+        2,
+        "3.0 and 3.05 share a bucket, 1.0 has its own"
+    );
+    let counters = rows("SELECT reply_count, unanswered_count FROM conversations").await;
+    let counters: (i32, i32) = (
+        counters[0].try_get_by_index(0).unwrap(),
+        counters[0].try_get_by_index(1).unwrap(),
+    );
+    assert_eq!(counters, (2, 1));
 }

@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use super::scratch::percentile_ms;
 use crate::ids::OrgId;
 use crate::rate_limit::WINDOW_SECS;
+use crate::services::analytics::rollups::{Logged, Sums};
 use crate::services::assistants::config::Config;
 use crate::services::{Actor, Tenant, assistants, clients, orgs};
 
@@ -154,6 +155,9 @@ async fn run(settings: &Settings, url: &str, options: &Options) -> anyhow::Resul
     let started = Instant::now();
     let (key, secret) = seed(&db, options, from, to).await?;
     let seeding = started.elapsed();
+    // As autovacuum (PostgreSQL) or `PRAGMA optimize` would after a bulk load: the planner
+    // needs statistics of the new rows.
+    db.execute_unprepared("ANALYZE").await?;
     println!("seeded in {:.1} s", seeding.as_secs_f64());
     db.close().await.ok();
 
@@ -309,6 +313,9 @@ async fn seed(
         let start = between(&mut rng, from, to - chrono::Duration::hours(1));
         let end = start + chrono::Duration::milliseconds(rng.gen_range(5_000..600_000));
         let id = format!("conv_bench{i:07}");
+        let answered: Vec<bool> = (0..MESSAGES_PER_CONVERSATION / 2)
+            .map(|_| rng.gen_bool(0.85))
+            .collect();
         convs.push(
             conversation::Model {
                 id: id.clone(),
@@ -320,6 +327,8 @@ async fn seed(
                 user_id: None,
                 context: json!({}),
                 message_count: MESSAGES_PER_CONVERSATION as i32,
+                reply_count: answered.len() as i32,
+                unanswered_count: answered.iter().filter(|a| !**a).count() as i32,
                 created_at: start,
                 updated_at: end,
                 last_message_at: end,
@@ -342,7 +351,7 @@ async fn seed(
                     role: if reply { "assistant" } else { "user" }.into(),
                     content: "generated".into(),
                     reply_kind: reply.then(|| "extractive".into()),
-                    answered: reply.then(|| rng.gen_bool(0.85)),
+                    answered: reply.then(|| answered[m / 2]),
                     sources: json!([]),
                     assistant_version: reply.then_some(1),
                     prompt_tokens: None,
@@ -378,6 +387,7 @@ async fn seed(
     let mut left = options.rows;
     while left > 0 {
         let n = left.min(INSERT_ROWS * 10);
+        let mut sums = Sums::default();
         let rows: Vec<request_log::ActiveModel> = (0..n)
             .map(|_| {
                 // Skewed towards the busiest endpoints; mostly fast, a slow tail.
@@ -393,17 +403,30 @@ async fn seed(
                 if rng.gen_bool(0.02) {
                     latency *= 20.0;
                 }
+                let client = &client_ids[rng.gen_range(0..CLIENTS)];
+                let at = between(&mut rng, from, to);
+                // What the request-log writer adds to the rollups with each batch.
+                sums.add(Logged {
+                    org_id: &org_id,
+                    environment: Environment::Production.as_str(),
+                    client_id: Some(client),
+                    method,
+                    route,
+                    status: status as u16,
+                    latency_ms: latency,
+                    at,
+                });
                 request_log::ActiveModel {
                     id: NotSet,
                     org_id: Set(Some(org_id.clone())),
                     environment: Set(Some(Environment::Production)),
-                    client_id: Set(Some(client_ids[rng.gen_range(0..CLIENTS)].clone())),
+                    client_id: Set(Some(client.clone())),
                     request_id: Set(uuid::Uuid::now_v7().to_string()),
                     method: Set(method.into()),
                     route: Set(route.into()),
                     status: Set(status),
                     latency_ms: Set(latency),
-                    created_at: Set(between(&mut rng, from, to)),
+                    created_at: Set(at),
                 }
             })
             .collect();
@@ -413,6 +436,7 @@ async fn seed(
                 .exec_without_returning(&txn)
                 .await?;
         }
+        sums.write(&txn).await?;
         txn.commit().await?;
         left -= n;
         logs.inc(n as u64);

@@ -38,7 +38,7 @@ pub enum Sort {
 /// Most rows one CSV export holds.
 pub const MAX_EXPORT_ROWS: u64 = 100_000;
 
-fn query(tenant: &Tenant, filter: Filter, sort: Sort) -> Select<request_log::Entity> {
+fn query(tenant: &Tenant, filter: Filter) -> Select<request_log::Entity> {
     use request_log::Column as C;
     let mut query = request_log::Entity::find()
         .filter(C::OrgId.eq(tenant.org_id.as_str()))
@@ -67,6 +67,11 @@ fn query(tenant: &Tenant, filter: Filter, sort: Sort) -> Select<request_log::Ent
     if let Some(v) = filter.max_latency_ms {
         query = query.filter(C::LatencyMs.lte(v));
     }
+    query
+}
+
+fn sorted(query: Select<request_log::Entity>, sort: Sort) -> Select<request_log::Entity> {
+    use request_log::Column as C;
     // The id breaks ties: rows are numbered in the order they were written.
     match sort {
         Sort::Newest => query.order_by_desc(C::CreatedAt).order_by_desc(C::Id),
@@ -84,9 +89,10 @@ pub async fn list(
     sort: Sort,
     paging: Paging,
 ) -> Result<(Vec<request_log::Model>, u64), DbErr> {
-    let query = query(tenant, filter, sort);
+    let query = query(tenant, filter);
+    // Counted before sorting: PostgreSQL would otherwise sort every row just to count them.
     let total = query.clone().count(conn).await?;
-    let items = query
+    let items = sorted(query, sort)
         .limit(paging.limit)
         .offset(paging.offset)
         .all(conn)
@@ -101,7 +107,7 @@ pub async fn export_csv(
     filter: Filter,
     sort: Sort,
 ) -> anyhow::Result<Vec<u8>> {
-    let rows = query(tenant, filter, sort)
+    let rows = sorted(query(tenant, filter), sort)
         .limit(MAX_EXPORT_ROWS)
         .all(conn)
         .await?;

@@ -19,10 +19,12 @@ pub struct Swept {
     pub request_logs: u64,
     pub rate_limit_events: u64,
     pub rate_limit_windows: u64,
+    /// Hourly and daily rollups of the request log.
+    pub rollups: u64,
 }
 
 /// Deletes every request log and rate-limit event written before `cutoff`, and every
-/// rate-limit window that ended before it.
+/// rate-limit window and request rollup whose hour (or day) ended before it.
 pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<Swept, DbErr> {
     let request_logs = delete_batched(db, "request_logs", "created_at", cutoff.into()).await?;
     let rate_limit_events =
@@ -40,10 +42,12 @@ pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<S
         ))
         .await?
         .rows_affected();
+    let rollups = super::analytics::rollups::sweep(db, cutoff).await?;
     Ok(Swept {
         request_logs,
         rate_limit_events,
         rate_limit_windows: windows,
+        rollups,
     })
 }
 
@@ -109,6 +113,7 @@ pub async fn run(
                 request_logs = swept.request_logs,
                 rate_limit_events = swept.rate_limit_events,
                 rate_limit_windows = swept.rate_limit_windows,
+                rollups = swept.rollups,
                 "retention sweep deleted old records"
             ),
             Ok(_) => {}

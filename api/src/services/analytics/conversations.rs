@@ -105,26 +105,6 @@ pub async fn conversations(
         per.entry(id).or_default().rated_conversations = rated;
         total.rated_conversations += rated;
     }
-    let mut q = joined(
-        conn,
-        tenant,
-        range,
-        filter,
-        "messages m",
-        "m",
-        "COUNT(*), SUM(CASE WHEN m.answered = FALSE THEN 1 ELSE 0 END)",
-    );
-    q.push(" AND m.role = 'assistant' GROUP BY c.assistant_id");
-    for row in q.all(conn).await? {
-        let id: String = row.try_get_by_index(0)?;
-        let (replies, unanswered) = (sql::int(&row, 1)?, sql::int(&row, 2)?);
-        let entry = per.entry(id).or_default();
-        entry.replies = replies;
-        entry.unanswered = unanswered;
-        total.replies += replies;
-        total.unanswered += unanswered;
-    }
-
     let ids: Vec<&str> = per.keys().map(String::as_str).collect();
     let names: BTreeMap<String, String> = assistant::Entity::find()
         .filter(assistant::Column::OrgId.eq(tenant.org_id.as_str()))
@@ -152,8 +132,8 @@ pub async fn conversations(
     Ok((total, assistants))
 }
 
-/// Conversations, messages and duration (mean and nearest-rank median), per assistant when
-/// `grouped`, else over all.
+/// Conversations, messages, duration (mean and nearest-rank median) and replies (from the
+/// conversations' counters), per assistant when `grouped`, else over all.
 async fn volume(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
@@ -172,12 +152,14 @@ async fn volume(
     } else {
         ("", "", "")
     };
+    // The duration is computed once per row, in the innermost query.
     q.push(&format!(
-        "SELECT {key}COUNT(*), SUM(message_count), CAST(AVG(d) AS DOUBLE PRECISION), {} \
-         FROM (SELECT assistant_id, message_count, {duration} AS d, \
-               ROW_NUMBER() OVER ({partition}ORDER BY {duration}) AS rn, \
+        "SELECT {key}COUNT(*), SUM(message_count), CAST(AVG(d) AS DOUBLE PRECISION), {}, \
+         SUM(reply_count), SUM(unanswered_count) \
+         FROM (SELECT x.*, ROW_NUMBER() OVER ({partition}ORDER BY d) AS rn, \
                COUNT(*) OVER ({partition}) AS n \
-               FROM conversations WHERE ",
+               FROM (SELECT assistant_id, message_count, reply_count, unanswered_count, \
+                     {duration} AS d FROM conversations WHERE ",
         sql::nearest_rank("d", "rn", "n", P50),
     ))
     .tenant("", tenant)
@@ -185,17 +167,20 @@ async fn volume(
     if let Some(id) = &filter.assistant_id {
         q.push(" AND assistant_id = ").bind(id.as_str());
     }
-    q.push(&format!(") c{group}"));
+    q.push(&format!(") x) c{group}"));
     q.all(conn).await
 }
 
-/// Reads conversations, messages, mean and median duration from `row` starting at `at`.
+/// Reads conversations, messages, mean and median duration, replies and unanswered replies
+/// from `row` starting at `at`.
 fn read_volume(stats: &mut ConversationStats, row: &QueryResult, at: usize) -> Result<(), DbErr> {
     stats.conversations = sql::int(row, at)?;
     stats.messages = sql::int(row, at + 1)?;
     stats.avg_duration_seconds = sql::float(row, at + 2)?.unwrap_or(0.0) / 1000.0;
     let median: Option<i64> = row.try_get_by_index(at + 3)?;
     stats.p50_duration_seconds = median.unwrap_or(0) as f64 / 1000.0;
+    stats.replies = sql::int(row, at + 4)?;
+    stats.unanswered = sql::int(row, at + 5)?;
     Ok(())
 }
 

@@ -1,8 +1,9 @@
-//! Per-endpoint traffic: requests, errors, latency percentiles.
+//! Per-endpoint traffic: requests, errors, mean latency and exact nearest-rank percentiles.
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::sql::{self, P50, P95, Query, Range};
+use super::rollups::{self, Group};
+use super::sql::{P50, P95, Range};
 use crate::services::Tenant;
 
 /// One method and route template over the range.
@@ -24,33 +25,37 @@ pub async fn endpoints(
     tenant: &Tenant,
     range: &Range,
 ) -> Result<Vec<EndpointStats>, DbErr> {
-    let mut q = Query::new(conn.get_database_backend());
-    q.push(&format!(
-        "SELECT method, route, COUNT(*), \
-         SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), AVG(latency_ms), {}, {} \
-         FROM (SELECT method, route, status, latency_ms, \
-               ROW_NUMBER() OVER (PARTITION BY method, route ORDER BY latency_ms) AS rn, \
-               COUNT(*) OVER (PARTITION BY method, route) AS n \
-               FROM request_logs WHERE ",
-        sql::nearest_rank("latency_ms", "rn", "n", P50),
-        sql::nearest_rank("latency_ms", "rn", "n", P95),
-    ))
-    .tenant("", tenant)
-    .range("created_at", range)
-    .push(") r GROUP BY method, route ORDER BY COUNT(*) DESC, route, method");
-    q.all(conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(EndpointStats {
-                method: row.try_get_by_index(0)?,
-                route: row.try_get_by_index(1)?,
-                requests: sql::int(row, 2)?,
-                errors: sql::int(row, 3)?,
-                avg_latency_ms: sql::float(row, 4)?.unwrap_or(0.0),
-                p50_latency_ms: sql::float(row, 5)?.unwrap_or(0.0),
-                p95_latency_ms: sql::float(row, 6)?.unwrap_or(0.0),
-            })
-        })
-        .collect()
+    let totals = rollups::totals(conn, tenant, range, Group::Endpoint, None).await?;
+    let histograms = rollups::histograms(conn, tenant, range).await?;
+    let mut out = Vec::with_capacity(totals.len());
+    for ((method, route), t) in totals {
+        if t.requests == 0 {
+            continue;
+        }
+        let mut percentiles = [0.0; 2];
+        if let Some(histogram) = histograms.get(&(method.clone(), route.clone())) {
+            for (slot, p) in percentiles.iter_mut().zip([P50, P95]) {
+                let endpoint = (method.as_str(), route.as_str());
+                *slot = rollups::percentile(conn, tenant, range, endpoint, histogram, p.into())
+                    .await?
+                    .unwrap_or(0.0);
+            }
+        }
+        out.push(EndpointStats {
+            avg_latency_ms: t.latency_sum_ms / t.requests as f64,
+            p50_latency_ms: percentiles[0],
+            p95_latency_ms: percentiles[1],
+            method,
+            route,
+            requests: t.requests,
+            errors: t.errors,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then_with(|| a.route.cmp(&b.route))
+            .then_with(|| a.method.cmp(&b.method))
+    });
+    Ok(out)
 }

@@ -1,8 +1,12 @@
 //! Per-credential traffic: requests, errors, rate-limit refusals, last use.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+use companin_entity::client;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::rollups::{self, Group};
 use super::sql::{self, Query, Range};
 use crate::services::Tenant;
 
@@ -25,41 +29,59 @@ pub async fn keys(
     tenant: &Tenant,
     range: &Range,
 ) -> Result<Vec<KeyStats>, DbErr> {
+    let clients = client::Entity::find()
+        .filter(client::Column::OrgId.eq(tenant.org_id.as_str()))
+        .filter(client::Column::Environment.eq(tenant.environment))
+        .filter(client::Column::DeletedAt.is_null())
+        .order_by_asc(client::Column::CreatedAt)
+        .order_by_asc(client::Column::Id)
+        .all(conn)
+        .await?;
+    let totals = rollups::totals(conn, tenant, range, Group::Client, None).await?;
+
     let mut q = Query::new(conn.get_database_backend());
-    q.push(
-        "SELECT c.id, c.name, c.is_active, r.requests, r.errors, e.refusals, r.last_used \
-         FROM clients c LEFT JOIN (SELECT client_id, COUNT(*) AS requests, \
-             SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors, \
-             MAX(created_at) AS last_used \
-           FROM request_logs WHERE ",
-    )
-    .tenant("", tenant)
-    .range("created_at", range)
-    .push(
-        " GROUP BY client_id) r ON r.client_id = c.id \
-         LEFT JOIN (SELECT client_id, COUNT(*) AS refusals FROM rate_limit_events WHERE ",
-    )
-    .tenant("", tenant)
-    .range("created_at", range)
-    .push(" AND kind = 'blocked' GROUP BY client_id) e ON e.client_id = c.id WHERE ")
-    .tenant("c.", tenant)
-    .push(
-        " AND c.deleted_at IS NULL \
-         ORDER BY COALESCE(r.requests, 0) DESC, c.created_at, c.id",
-    );
-    q.all(conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(KeyStats {
-                client_id: row.try_get_by_index(0)?,
-                name: row.try_get_by_index(1)?,
-                is_active: row.try_get_by_index(2)?,
-                requests: sql::int(row, 3)?,
-                errors: sql::int(row, 4)?,
-                rate_limit_refusals: sql::int(row, 5)?,
-                last_used_at: sql::time(row, 6)?,
-            })
-        })
-        .collect()
+    q.push("SELECT client_id, COUNT(*) FROM rate_limit_events WHERE ")
+        .tenant("", tenant)
+        .range("created_at", range)
+        .push(" AND kind = 'blocked' GROUP BY client_id");
+    let mut refusals = BTreeMap::new();
+    for row in q.all(conn).await? {
+        let id: String = row.try_get_by_index(0)?;
+        refusals.insert(id, sql::int(&row, 1)?);
+    }
+
+    let mut out = Vec::with_capacity(clients.len());
+    for c in clients {
+        let t = totals
+            .get(&(c.id.clone(), c.id.clone()))
+            .copied()
+            .unwrap_or_default();
+        // Only a client with requests in the range has a latest one: one index probe each.
+        let last_used_at = if t.requests > 0 {
+            let mut q = Query::new(conn.get_database_backend());
+            q.push("SELECT MAX(created_at) FROM request_logs WHERE ")
+                .tenant("", tenant)
+                .push(" AND client_id = ")
+                .bind(c.id.as_str())
+                .range("created_at", range);
+            match q.one(conn).await? {
+                Some(row) => sql::time(&row, 0)?,
+                None => None,
+            }
+        } else {
+            None
+        };
+        out.push(KeyStats {
+            rate_limit_refusals: refusals.get(&c.id).copied().unwrap_or(0),
+            client_id: c.id,
+            name: c.name,
+            is_active: c.is_active,
+            requests: t.requests,
+            errors: t.errors,
+            last_used_at,
+        });
+    }
+    // Stable: equally busy clients keep their creation order.
+    out.sort_by_key(|k| std::cmp::Reverse(k.requests));
+    Ok(out)
 }

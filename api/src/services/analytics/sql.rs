@@ -89,6 +89,18 @@ impl Query {
         .await
     }
 
+    /// Runs a statement that returns no rows; answers the rows it touched.
+    pub async fn execute(self, conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+        Ok(conn
+            .execute_raw(Statement::from_sql_and_values(
+                self.backend,
+                self.sql,
+                self.values,
+            ))
+            .await?
+            .rows_affected())
+    }
+
     pub async fn one(self, conn: &impl ConnectionTrait) -> Result<Option<QueryResult>, DbErr> {
         conn.query_one_raw(Statement::from_sql_and_values(
             self.backend,

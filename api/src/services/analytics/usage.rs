@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
+use super::rollups::{self, Group};
 use super::sql::{self, Query, Range};
 use crate::services::Tenant;
 
@@ -82,20 +83,17 @@ pub async fn usage(
     let size = interval.seconds();
     let backend = conn.get_database_backend();
 
-    let mut requests = Query::new(backend);
-    let bucket = format!("{} / {size}", requests.epoch_seconds("created_at"));
-    requests
-        .push(&format!(
-            "SELECT {bucket} AS b, COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) \
-             FROM request_logs WHERE "
-        ))
-        .tenant("", tenant)
-        .range("created_at", range);
-    if let Some(client) = &filter.client_id {
-        requests.push(" AND client_id = ").bind(client.as_str());
-    }
-    requests.push(&format!(" GROUP BY {bucket}"));
+    let requests = rollups::totals(
+        conn,
+        tenant,
+        range,
+        Group::Time(size),
+        filter.client_id.as_deref(),
+    )
+    .await?;
 
+    let dialect = Query::new(backend);
+    let bucket = format!("{} / {size}", dialect.epoch_seconds("created_at"));
     let mut messages = Query::new(backend);
     messages
         .push(&format!(
@@ -128,10 +126,11 @@ pub async fn usage(
         Ok(index.get(&b).copied())
     };
 
-    for row in requests.all(conn).await? {
-        if let Some(i) = slot(&row)? {
-            buckets[i].requests = sql::int(&row, 1)?;
-            buckets[i].errors = sql::int(&row, 2)?;
+    for ((start, _), t) in requests {
+        let b = start.parse::<i64>().unwrap_or(i64::MIN) / size;
+        if let Some(&i) = index.get(&b) {
+            buckets[i].requests = t.requests;
+            buckets[i].errors = t.errors;
         }
     }
     for row in messages.all(conn).await? {

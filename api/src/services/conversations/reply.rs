@@ -471,6 +471,11 @@ impl Prepared {
                 use conversation::Column as C;
                 conversation::Entity::update_many()
                     .col_expr(C::MessageCount, Expr::col(C::MessageCount).add(2))
+                    .col_expr(C::ReplyCount, Expr::col(C::ReplyCount).add(1))
+                    .col_expr(
+                        C::UnansweredCount,
+                        Expr::col(C::UnansweredCount).add(i32::from(!made.answered)),
+                    )
                     .col_expr(C::LastMessageAt, Expr::value(now))
                     .col_expr(C::UpdatedAt, Expr::value(now))
                     .col_expr(C::Context, Expr::value(Value::Object(self.traits.clone())))
@@ -490,6 +495,8 @@ impl Prepared {
                     user_id: self.session.user_id.clone(),
                     context: Value::Object(self.traits.clone()),
                     message_count: 2,
+                    reply_count: 1,
+                    unanswered_count: i32::from(!made.answered),
                     created_at: self.received_at,
                     updated_at: now,
                     last_message_at: now,
