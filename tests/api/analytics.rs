@@ -820,8 +820,19 @@ async fn old_records_are_swept(backend: Backend) {
     let org = app.create_org("Acme", None).await;
     let db = app.db().await;
     let now = Utc::now();
+    let mut sums = companin_api::services::analytics::rollups::Sums::default();
     for (n, age_days) in [40, 31, 29, 1].into_iter().enumerate() {
         let at = now - Duration::days(age_days);
+        sums.add(companin_api::services::analytics::rollups::Logged {
+            org_id: &org.id,
+            environment: "production",
+            client_id: None,
+            method: "GET",
+            route: "/api/v1/old",
+            status: 200,
+            latency_ms: 1.0,
+            at,
+        });
         request_log::Entity::insert(request_log::ActiveModel {
             id: NotSet,
             org_id: Set(Some(org.id.clone())),
@@ -882,20 +893,24 @@ async fn old_records_are_swept(backend: Backend) {
                 .unwrap()
         }
     };
-    // The 29- and 1-day-old records stay; the 31- and 40-day-old ones go.
-    let mut left = (0, 0, 0);
+    sums.write(&db).await.unwrap();
+    // The 29- and 1-day-old records stay; the 31- and 40-day-old ones go, with their
+    // rollups (one hourly total and one hourly histogram row each).
+    let mut left = (0, 0, 0, 0, 0);
     for _ in 0..200 {
         left = (
             count("request_logs", "route = '/api/v1/old'").await,
             count("rate_limit_events", "request_id LIKE 'old-%'").await,
             count("rate_limit_windows", "environment = 'sandbox'").await,
+            count("request_rollups", "route = '/api/v1/old'").await,
+            count("latency_hour_rollups", "route = '/api/v1/old'").await,
         );
-        if left == (2, 2, 2) {
+        if left == (2, 2, 2, 2, 2) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(left, (2, 2, 2));
+    assert_eq!(left, (2, 2, 2, 2, 2));
 }
 
 /// Three days of generated requests, written with their rollups as the request-log writer

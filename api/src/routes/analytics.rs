@@ -242,9 +242,13 @@ impl AnalyticsApi {
             return Err(ApiError::validation(
                 "from",
                 format!(
-                    "the range holds more than {} {interval:?} buckets; narrow it or use a \
+                    "the range holds more than {} {} buckets; narrow it or use a \
                      longer interval",
-                    usage::MAX_BUCKETS
+                    usage::MAX_BUCKETS,
+                    match size {
+                        usage::Interval::Hour => "hourly",
+                        usage::Interval::Day => "daily",
+                    }
                 ),
             )
             .into());

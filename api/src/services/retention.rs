@@ -21,10 +21,13 @@ pub struct Swept {
     pub rate_limit_windows: u64,
     /// Hourly and daily rollups of the request log.
     pub rollups: u64,
+    /// Rate-limit alerts, sent or not.
+    pub alerts: u64,
 }
 
 /// Deletes every request log and rate-limit event written before `cutoff`, and every
-/// rate-limit window and request rollup whose hour (or day) ended before it.
+/// rate-limit window and request rollup whose hour (or day) ended before it, and the alerts
+/// raised before it.
 pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<Swept, DbErr> {
     let request_logs = delete_batched(db, "request_logs", "created_at", cutoff.into()).await?;
     let rate_limit_events =
@@ -43,11 +46,13 @@ pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<S
         .await?
         .rows_affected();
     let rollups = super::analytics::rollups::sweep(db, cutoff).await?;
+    let alerts = delete_batched(db, "alert_deliveries", "created_at", cutoff.into()).await?;
     Ok(Swept {
         request_logs,
         rate_limit_events,
         rate_limit_windows: windows,
         rollups,
+        alerts,
     })
 }
 
@@ -114,6 +119,7 @@ pub async fn run(
                 rate_limit_events = swept.rate_limit_events,
                 rate_limit_windows = swept.rate_limit_windows,
                 rollups = swept.rollups,
+                alerts = swept.alerts,
                 "retention sweep deleted old records"
             ),
             Ok(_) => {}

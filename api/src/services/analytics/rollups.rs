@@ -444,6 +444,7 @@ pub async fn sweep(conn: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result
     let mut deleted = 0;
     for (table, column, unit) in [
         ("request_rollups", "hour", HOUR),
+        ("latency_hour_rollups", "hour", HOUR),
         ("latency_rollups", "day", DAY),
     ] {
         let mut q = Query::new(backend);
