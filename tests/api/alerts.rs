@@ -175,13 +175,7 @@ async fn alerts_are_signed_sent_once_per_window_and_retried(backend: Backend) {
     assert_eq!(retried.body, got[0].body, "the same alert, byte for byte");
 
     // Room for reading the record.
-    let resp = app
-        .as_operator(Method::PATCH, &format!("/api/v1/admin/orgs/{}", org.id))
-        .json(&json!({"rate_limit_per_hour": 1000}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    app.set_rate_limit(&org.id, 1000).await;
     let (status, list) = app
         .call(c, Method::GET, "/api/v1/alerts/deliveries", None)
         .await;

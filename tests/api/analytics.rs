@@ -152,13 +152,7 @@ async fn traffic_reports_are_exact(backend: Backend) {
     let to = Utc::now();
     wait_for_rows(&app, &org.id, 23).await;
     // Room for the reports themselves.
-    let resp = app
-        .as_operator(Method::PATCH, &format!("/api/v1/admin/orgs/{}", org.id))
-        .json(&json!({"rate_limit_per_hour": 1000}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    app.set_rate_limit(&org.id, 1000).await;
     let range = format!("from={}&to={}", rfc(to - Duration::hours(1)), rfc(to));
 
     let endpoints = get(&app, a, &format!("/api/v1/analytics/endpoints/?{range}")).await;

@@ -315,6 +315,17 @@ impl TestApp {
         }
     }
 
+    /// Changes an organization's hourly limit through the admin API.
+    pub async fn set_rate_limit(&self, org_id: &str, per_hour: i64) {
+        let resp = self
+            .as_operator(Method::PATCH, &format!("/api/v1/admin/orgs/{org_id}"))
+            .json(&json!({ "rate_limit_per_hour": per_hour }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+
     /// A bearer token for `creds`.
     pub async fn token(&self, creds: &Creds) -> String {
         let resp = self

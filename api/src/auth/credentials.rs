@@ -45,11 +45,19 @@ fn mac(salt_hex: &str) -> HmacSha256 {
     }
 }
 
+/// Hex HMAC-SHA256 of `message` keyed with `key`.
+pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    };
+    mac.update(message);
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// The stored form of a secret: hex HMAC-SHA256(key = salt, secret).
 pub fn hash_secret(salt_hex: &str, secret: &str) -> String {
-    let mut mac = mac(salt_hex);
-    mac.update(secret.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    hmac_hex(salt_hex.as_bytes(), secret.as_bytes())
 }
 
 /// Whether `secret` matches the stored hash (decoded from hex), compared in constant time.

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use companin_config::RequestLogSettings;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+
+use super::analytics::sql::Query;
 
 /// Rows deleted by one statement.
 const BATCH: u64 = 10_000;
@@ -29,64 +31,39 @@ pub struct Swept {
 /// rate-limit window and request rollup whose hour (or day) ended before it, and the alerts
 /// raised before it.
 pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<Swept, DbErr> {
-    let request_logs = delete_batched(db, "request_logs", "created_at", cutoff.into()).await?;
-    let rate_limit_events =
-        delete_batched(db, "rate_limit_events", "created_at", cutoff.into()).await?;
-    let ended_before = cutoff.timestamp() - crate::rate_limit::WINDOW_SECS;
-    let backend = db.get_database_backend();
-    let windows = db
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(
-                backend,
-                "DELETE FROM rate_limit_windows WHERE window_start < $1",
-            ),
-            [ended_before.into()],
-        ))
-        .await?
-        .rows_affected();
+    let request_logs = delete_batched(db, "request_logs", cutoff).await?;
+    let rate_limit_events = delete_batched(db, "rate_limit_events", cutoff).await?;
+    let mut windows = Query::new(db.get_database_backend());
+    windows
+        .push("DELETE FROM rate_limit_windows WHERE window_start < ")
+        .bind(cutoff.timestamp() - crate::rate_limit::WINDOW_SECS);
+    let rate_limit_windows = windows.execute(db).await?;
     let rollups = super::analytics::rollups::sweep(db, cutoff).await?;
-    let alerts = delete_batched(db, "alert_deliveries", "created_at", cutoff.into()).await?;
+    let alerts = delete_batched(db, "alert_deliveries", cutoff).await?;
     Ok(Swept {
         request_logs,
         rate_limit_events,
-        rate_limit_windows: windows,
+        rate_limit_windows,
         rollups,
         alerts,
     })
 }
 
-fn placeholders(backend: sea_orm::DbBackend, sql: &str) -> String {
-    match backend {
-        sea_orm::DbBackend::Postgres => sql.to_owned(),
-        _ => sql.replace('$', "?"),
-    }
-}
-
+/// Deletes the rows of `table` created before `cutoff`, [`BATCH`] at a time.
 async fn delete_batched(
     db: &impl ConnectionTrait,
     table: &str,
-    column: &str,
-    cutoff: Value,
+    cutoff: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let backend = db.get_database_backend();
-    let sql = placeholders(
-        backend,
-        &format!(
-            "DELETE FROM {table} WHERE id IN \
-             (SELECT id FROM {table} WHERE {column} < $1 LIMIT {BATCH})"
-        ),
-    );
     let mut total = 0;
     loop {
-        let deleted = db
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql.clone(),
-                [cutoff.clone()],
-            ))
-            .await?
-            .rows_affected();
+        let mut q = Query::new(db.get_database_backend());
+        q.push(&format!(
+            "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE created_at < "
+        ))
+        .bind(cutoff)
+        .push(&format!(" LIMIT {BATCH})"));
+        let deleted = q.execute(db).await?;
         total += deleted;
         if deleted < BATCH {
             return Ok(total);

@@ -6,14 +6,12 @@ pub mod deliver;
 pub mod raise;
 
 use companin_entity::{alert_delivery, environment};
-use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
 };
 use serde_json::json;
-use sha2::Sha256;
 
 use super::audit::{self, Change};
 use super::{Actor, Tenant};
@@ -32,11 +30,7 @@ pub struct Webhook {
 
 /// Hex HMAC-SHA256 of `body` keyed with `secret`: the `X-Companin-Signature` header.
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    // HMAC takes keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
+    crate::auth::credentials::hmac_hex(secret.as_bytes(), body)
 }
 
 fn new_secret() -> String {

@@ -70,13 +70,11 @@ pub async fn conversations(
         read_volume(&mut total, row, 0)?;
     }
 
-    let mut q = joined(
+    let mut q = feedback(
         conn,
         tenant,
         range,
         filter,
-        "feedback f",
-        "f",
         "CAST(f.rating AS BIGINT), COUNT(*)",
     );
     q.push(" GROUP BY c.assistant_id, f.rating");
@@ -89,13 +87,11 @@ pub async fn conversations(
             total.ratings[slot] += count;
         }
     }
-    let mut q = joined(
+    let mut q = feedback(
         conn,
         tenant,
         range,
         filter,
-        "feedback f",
-        "f",
         "COUNT(DISTINCT f.conversation_id)",
     );
     q.push(" GROUP BY c.assistant_id");
@@ -184,21 +180,19 @@ fn read_volume(stats: &mut ConversationStats, row: &QueryResult, at: usize) -> R
     Ok(())
 }
 
-/// `SELECT c.assistant_id, {columns} FROM {table} JOIN conversations c` over the conversations
-/// of the range, ready for more conditions and a `GROUP BY`.
-fn joined(
+/// `SELECT c.assistant_id, {columns} FROM feedback f JOIN conversations c` over the
+/// conversations of the range, ready for a `GROUP BY`.
+fn feedback(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
     range: &Range,
     filter: &Filter,
-    table: &str,
-    alias: &str,
     columns: &str,
 ) -> Query {
     let mut q = Query::new(conn.get_database_backend());
     q.push(&format!(
-        "SELECT c.assistant_id, {columns} FROM {table} \
-         JOIN conversations c ON c.id = {alias}.conversation_id WHERE "
+        "SELECT c.assistant_id, {columns} FROM feedback f \
+         JOIN conversations c ON c.id = f.conversation_id WHERE "
     ))
     .tenant("c.", tenant)
     .range("c.created_at", range);
