@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use companin_entity::{Environment, rate_limit_event, request_log};
+use companin_entity::{Environment, latency_rollup, rate_limit_event, request_log};
 use sea_orm::{ActiveValue::NotSet, DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -183,6 +183,7 @@ async fn write(db: &DatabaseConnection, batch: Vec<Record>) {
                     route: Set(r.route),
                     status: Set(i32::from(r.status)),
                     latency_ms: Set(r.latency_ms),
+                    latency_bucket: Set(latency_rollup::bucket(r.latency_ms)),
                     created_at: Set(r.at),
                 });
             }

@@ -19,6 +19,9 @@ pub struct Model {
     pub route: String,
     pub status: i32,
     pub latency_ms: f64,
+    /// The latency's histogram bucket ([`crate::latency_rollup::bucket`]): a percentile's
+    /// exact value is read from the rows of one bucket.
+    pub latency_bucket: i32,
     pub created_at: DateTimeUtc,
 }
 

@@ -13,6 +13,7 @@ mod m20261127_000004_knowledge;
 mod m20261128_000005_conversations;
 mod m20261128_000006_analytics;
 mod m20261128_000007_rollups;
+mod m20261128_000008_latency_bucket;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_conversations::Migration),
             Box::new(m20261128_000006_analytics::Migration),
             Box::new(m20261128_000007_rollups::Migration),
+            Box::new(m20261128_000008_latency_bucket::Migration),
         ]
     }
 }

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use companin_entity::{
-    Environment, conversation, feedback, message, rate_limit_event, rate_limit_window, request_log,
+    Environment, conversation, feedback, latency_rollup, message, rate_limit_event,
+    rate_limit_window, request_log,
 };
 use reqwest::Method;
 use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, IntoActiveModel, Set, Statement};
@@ -837,6 +838,7 @@ async fn old_records_are_swept(backend: Backend) {
             route: Set("/api/v1/old".into()),
             status: Set(200),
             latency_ms: Set(1.0),
+            latency_bucket: Set(latency_rollup::bucket(1.0)),
             created_at: Set(at),
         })
         .exec_without_returning(&db)
@@ -951,6 +953,7 @@ async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
                 route: Set((*route).into()),
                 status: Set(*status),
                 latency_ms: Set(*latency),
+                latency_bucket: Set(latency_rollup::bucket(*latency)),
                 created_at: Set(*at),
             },
         ))
@@ -1018,7 +1021,7 @@ async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
 }
 
 /// A database with request logs and conversations written before the rollups existed: the
-/// migration that adds them sums the old rows in.
+/// migrations that add them sum the old rows in, and give each row its latency bucket.
 async fn upgrading_sums_existing_rows_into_rollups(backend: Backend) {
     use companin_migration::{Migrator, MigratorTrait};
     use sea_orm::{ConnectOptions, Database};
@@ -1039,6 +1042,35 @@ async fn upgrading_sums_existing_rows_into_rollups(backend: Backend) {
     .unwrap();
 
     let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    let backend_of = db.get_database_backend();
+    let placeholders = |sql: &str| match backend {
+        Backend::Postgres => sql.to_owned(),
+        Backend::Sqlite => sql.replace('$', "?"),
+    };
+    let insert_log = |org: Option<&str>, request_id: String, status: i32, latency: f64, at| {
+        let db = db.clone();
+        let org = org.map(str::to_owned);
+        let sql = placeholders(
+            "INSERT INTO request_logs (org_id, environment, client_id, request_id, method, \
+             route, status, latency_ms, created_at) \
+             VALUES ($1, 'production', 'cli_a', $2, 'GET', '/api/v1/clients', $3, $4, $5)",
+        );
+        async move {
+            db.execute_raw(Statement::from_sql_and_values(
+                backend_of,
+                sql,
+                [
+                    org.into(),
+                    request_id.into(),
+                    status.into(),
+                    latency.into(),
+                    sea_orm::Value::from(at),
+                ],
+            ))
+            .await
+            .unwrap();
+        }
+    };
     for (n, (at, status, latency)) in [
         ("2026-01-01T10:15:00Z", 200, 1.0),
         ("2026-01-01T10:45:00Z", 500, 3.0),
@@ -1047,30 +1079,24 @@ async fn upgrading_sums_existing_rows_into_rollups(backend: Backend) {
     .into_iter()
     .enumerate()
     {
-        request_log::Entity::insert(request_log::ActiveModel {
-            id: NotSet,
-            org_id: Set(Some("org_x".into())),
-            environment: Set(Some(Environment::Production)),
-            client_id: Set(Some("cli_a".into())),
-            request_id: Set(format!("r{n}")),
-            method: Set("GET".into()),
-            route: Set("/api/v1/clients".into()),
-            status: Set(status),
-            latency_ms: Set(latency),
-            created_at: Set(t(at)),
-        })
-        .exec_without_returning(&db)
-        .await
-        .unwrap();
+        insert_log(Some("org_x"), format!("r{n}"), status, latency, t(at)).await;
     }
-    let backend_of = db.get_database_backend();
-    let sql = "INSERT INTO conversations (id, org_id, environment, session_id, assistant_id, \
-               visitor_id, context, message_count, created_at, updated_at, last_message_at) \
-               VALUES ($1, 'org_x', 'production', 'ses_x', 'asst_x', 'v', $2, 4, $3, $3, $3)";
-    let sql = match backend {
-        Backend::Postgres => sql.to_owned(),
-        Backend::Sqlite => sql.replace('$', "?"),
-    };
+    // Unauthenticated requests (no rollups) at the edges of buckets: the migration must
+    // bucket every row exactly as the log writer does.
+    let mut edges = vec![0.0, 1e-6, 0.2, 1.5, 1e9];
+    for b in [-159, -1, 1, 17, 100, 319, 320] {
+        let bound = latency_rollup::lower_bound(b).unwrap();
+        edges.extend([bound, f64::from_bits(bound.to_bits() - 1)]);
+    }
+    for (n, latency) in edges.iter().enumerate() {
+        let at = t("2026-01-02T00:00:00Z");
+        insert_log(None, format!("edge{n}"), 200, *latency, at).await;
+    }
+    let sql = placeholders(
+        "INSERT INTO conversations (id, org_id, environment, session_id, assistant_id, \
+         visitor_id, context, message_count, created_at, updated_at, last_message_at) \
+         VALUES ($1, 'org_x', 'production', 'ses_x', 'asst_x', 'v', $2, 4, $3, $3, $3)",
+    );
     db.execute_raw(Statement::from_sql_and_values(
         backend_of,
         sql,
@@ -1157,4 +1183,11 @@ async fn upgrading_sums_existing_rows_into_rollups(backend: Backend) {
         counters[0].try_get_by_index(1).unwrap(),
     );
     assert_eq!(counters, (2, 1));
+    let logged = rows("SELECT latency_ms, latency_bucket FROM request_logs").await;
+    assert_eq!(logged.len(), 3 + edges.len());
+    for row in logged {
+        let latency: f64 = row.try_get_by_index(0).unwrap();
+        let stored: i32 = row.try_get_by_index(1).unwrap();
+        assert_eq!(stored, latency_rollup::bucket(latency), "{latency}");
+    }
 }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use companin_config::{DatabaseUrl, Settings};
 use companin_entity::{
-    Environment, conversation, feedback, message, rate_limit_event, rate_limit_window, request_log,
+    Environment, conversation, feedback, latency_rollup, message, rate_limit_event, rate_limit_window, request_log,
     session,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -426,6 +426,7 @@ async fn seed(
                     route: Set(route.into()),
                     status: Set(status),
                     latency_ms: Set(latency),
+                    latency_bucket: Set(latency_rollup::bucket(latency)),
                     created_at: Set(at),
                 }
             })

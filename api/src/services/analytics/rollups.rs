@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use companin_entity::latency_rollup::{bucket, lower_bound, upper_bound};
+use companin_entity::latency_rollup::bucket;
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
 use super::sql::{self, Query, Range};
@@ -390,8 +390,8 @@ async fn add_histograms(
 }
 
 /// The nearest-rank `per_mille` percentile of one endpoint's latencies in `range`: the
-/// histogram names the bucket holding rank ⌈n·p⌉, and the log rows of that bucket alone give
-/// the exact value.
+/// histogram names the bucket holding rank ⌈n·p⌉, and the log rows of that bucket alone (each
+/// row records its bucket, indexed after the endpoint) give the exact value.
 pub async fn percentile(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
@@ -418,13 +418,9 @@ pub async fn percentile(
             .push(" AND route = ")
             .bind(route)
             .push(" AND method = ")
-            .bind(method);
-        if let Some(lo) = lower_bound(b) {
-            q.push(" AND latency_ms >= ").bind(lo);
-        }
-        if let Some(hi) = upper_bound(b) {
-            q.push(" AND latency_ms < ").bind(hi);
-        }
+            .bind(method)
+            .push(" AND latency_bucket = ")
+            .bind(b);
         q.range("created_at", range).push(&format!(
             " ORDER BY latency_ms LIMIT 1 OFFSET {}",
             rank - below - 1
