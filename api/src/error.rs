@@ -54,7 +54,10 @@ error_codes! {
     InvalidToken => (401, "invalid_token", "The bearer token is malformed, tampered with, signed with another key, or revoked."),
     TokenExpired => (401, "token_expired", "The bearer token has expired; request a new one."),
     InvalidOperatorToken => (401, "invalid_operator_token", "Admin routes need the operator token in `X-Operator-Token`."),
+    InvalidUserHash => (401, "invalid_user_hash", "`user_hash` is not the HMAC-SHA256 of `user_id` keyed with the client secret (or the client's secret predates identity verification: rotate it)."),
     Forbidden => (403, "forbidden", "The credentials are valid but may not do this."),
+    InsufficientScope => (403, "insufficient_scope", "A widget token may not use this route: it reaches only the widget config, its own sessions and conversations, messages and feedback."),
+    OriginNotAllowed => (403, "origin_not_allowed", "Widget tokens are issued only to pages on one of the client's `allowed_origins`; the request's `Origin` is missing or not among them."),
     AdminDisabled => (403, "admin_disabled", "Admin routes are off because no operator token is configured."),
     NotFound => (404, "not_found", "No such route, or no such resource in this organization and environment."),
     MethodNotAllowed => (405, "method_not_allowed", "The route exists but not with this HTTP method."),
@@ -308,9 +311,11 @@ fn status_description(status: u16) -> &'static str {
     match status {
         400 => "Malformed request or JSON body (`invalid_json`, `bad_request`).",
         401 => {
-            "Missing or invalid credentials (`missing_credentials`, `invalid_credentials`, `invalid_token`, `token_expired`, `invalid_operator_token`)."
+            "Missing or invalid credentials (`missing_credentials`, `invalid_credentials`, `invalid_token`, `token_expired`, `invalid_operator_token`, `invalid_user_hash`)."
         }
-        403 => "Not allowed (`forbidden`, `admin_disabled`).",
+        403 => {
+            "Not allowed (`forbidden`, `insufficient_scope` for widget tokens, `origin_not_allowed`, `admin_disabled`)."
+        }
         404 => "No such resource in this organization and environment (`not_found`).",
         409 => "The resource's state forbids this (`assistant_inactive`).",
         410 => "The session has ended or expired (`session_expired`).",
@@ -338,17 +343,17 @@ macro_rules! error_set {
 
 error_set! {
     /// An authenticated read with query parameters.
-    ListErrors: [401, 422, 429, 500];
+    ListErrors: [401, 403, 422, 429, 500];
     /// An authenticated read of one resource by id.
-    GetErrors: [401, 404, 429, 500];
+    GetErrors: [401, 403, 404, 429, 500];
     /// An authenticated read under one resource by id, with query or path parameters.
-    ListByIdErrors: [401, 404, 422, 429, 500];
+    ListByIdErrors: [401, 403, 404, 422, 429, 500];
     /// An authenticated create with a JSON body.
-    CreateErrors: [400, 401, 413, 415, 422, 429, 500];
+    CreateErrors: [400, 401, 403, 413, 415, 422, 429, 500];
     /// An authenticated change of one resource by id, with a JSON body.
-    UpdateErrors: [400, 401, 404, 413, 415, 422, 429, 500];
+    UpdateErrors: [400, 401, 403, 404, 413, 415, 422, 429, 500];
     /// An authenticated action on one resource by id, without a body.
-    ActionErrors: [401, 404, 429, 500];
+    ActionErrors: [401, 403, 404, 429, 500];
     /// Exchanging the key pair for a token.
     TokenErrors: [401, 429, 500];
     /// Operator routes.

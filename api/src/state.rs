@@ -9,8 +9,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::credentials::CredentialStore;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::seal::SecretSeal;
 use crate::cache::ConfigCache;
 use crate::db::Pools;
+use crate::http::cors::AllowedOrigins;
 use crate::http::rendered::RenderedJson;
 use crate::rate_limit::RateLimiter;
 use crate::schemas::clients::{Client, ClientList};
@@ -27,6 +29,10 @@ pub struct AppState {
     pub settings: Settings,
     pub jwt: JwtKeys,
     pub credentials: CredentialStore,
+    /// Seals new client secrets and opens them for widget identity verification.
+    pub seal: SecretSeal,
+    /// The origins CORS admits: those some active client allows.
+    pub origins: AllowedOrigins,
     pub limiter: RateLimiter,
     pub telemetry: TelemetryWriter,
     /// Where jobs are queued (`None` only in tests of routes that queue nothing).
@@ -53,10 +59,10 @@ impl AppState {
             read: db,
             write: db_write,
         } = pools;
-        let credentials = CredentialStore::new(
-            db.clone(),
-            Duration::from_secs(settings.auth.credential_cache_ttl_secs),
-        );
+        let cache_ttl = Duration::from_secs(settings.auth.credential_cache_ttl_secs);
+        let credentials = CredentialStore::new(db.clone(), cache_ttl);
+        let origins = AllowedOrigins::new(db.clone(), cache_ttl);
+        let seal = SecretSeal::new(&settings.jwt_secret()?);
         let limiter = RateLimiter::new(
             db_write.clone(),
             settings.rate_limit.default_per_hour,
@@ -72,6 +78,8 @@ impl AppState {
             settings,
             jwt,
             credentials,
+            seal,
+            origins,
             limiter,
             telemetry,
             queue,

@@ -40,6 +40,7 @@ pub struct Settings {
     pub ingest: IngestSettings,
     pub worker: WorkerSettings,
     pub alerts: AlertSettings,
+    pub widget: WidgetSettings,
 }
 
 impl Default for Settings {
@@ -63,6 +64,7 @@ impl Default for Settings {
             ingest: IngestSettings::default(),
             worker: WorkerSettings::default(),
             alerts: AlertSettings::default(),
+            widget: WidgetSettings::default(),
         }
     }
 }
@@ -113,6 +115,23 @@ impl Default for AuthSettings {
             jwt_secret: None,
             token_ttl_secs: 3600,
             credential_cache_ttl_secs: 5,
+        }
+    }
+}
+
+/// The browser widget's tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WidgetSettings {
+    /// Lifetime of tokens from `POST /api/v1/widget/token`, in seconds: short, since a page
+    /// holds them in the open.
+    pub token_ttl_secs: u64,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        Self {
+            token_ttl_secs: 3600,
         }
     }
 }

@@ -20,6 +20,9 @@ pub struct Model {
     pub secret_salt: String,
     /// Bumped by every rotation; tokens carry it, so rotation also revokes issued tokens.
     pub secret_version: i32,
+    /// The secret sealed with this deployment's key (AES-256-GCM), for widget identity
+    /// verification; `None` for secrets made before it existed (rotation adds it).
+    pub secret_sealed: Option<String>,
     /// Exact origins (`scheme://host[:port]`) allowed for the widget and CORS, as a JSON array.
     pub allowed_origins: Json,
     pub is_active: bool,

@@ -14,6 +14,7 @@ mod m20261128_000005_conversations;
 mod m20261128_000006_analytics;
 mod m20261128_000007_rollups;
 mod m20261128_000008_latency_bucket;
+mod m20261128_000009_sealed_secrets;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_analytics::Migration),
             Box::new(m20261128_000007_rollups::Migration),
             Box::new(m20261128_000008_latency_bucket::Migration),
+            Box::new(m20261128_000009_sealed_secrets::Migration),
         ]
     }
 }

@@ -279,19 +279,37 @@ async fn forged_and_expired_tokens_are_refused(backend: Backend) {
     assert_eq!(get(valid).await.unwrap().status(), 200);
     // Not a JWT at all.
     assert_error(get("abc".into()).await.unwrap(), 401, "invalid_token").await;
-    // A narrower scope may not use server routes.
+    // A widget token may not use server routes.
     let mut widget = claims(now + 600);
     widget["scope"] = json!("widget");
-    let body = assert_error(
+    widget["widget"] = json!({ "vis": "vis_00000000000000000000000000000000" });
+    assert_error(
         get(sign(&widget, JWT_SECRET)).await.unwrap(),
         403,
-        "forbidden",
+        "insufficient_scope",
     )
     .await;
-    assert_eq!(
-        body["detail"],
-        "this token's scope does not allow this route"
-    );
+    // Scopes and claims that do not go together, or unknown scopes, are not ours.
+    for (scope, grant) in [
+        ("widget", Value::Null),
+        (
+            "full",
+            json!({ "vis": "vis_00000000000000000000000000000000" }),
+        ),
+        ("admin", Value::Null),
+    ] {
+        let mut odd = claims(now + 600);
+        odd["scope"] = json!(scope);
+        if !grant.is_null() {
+            odd["widget"] = grant;
+        }
+        assert_error(
+            get(sign(&odd, JWT_SECRET)).await.unwrap(),
+            401,
+            "invalid_token",
+        )
+        .await;
+    }
 }
 
 fn base64_url_decode(s: &str) -> Vec<u8> {

@@ -20,3 +20,4 @@ mod rate_limit;
 mod search;
 mod sessions;
 mod tenancy;
+mod widget;

@@ -45,14 +45,19 @@ fn mac(salt_hex: &str) -> HmacSha256 {
     }
 }
 
-/// Hex HMAC-SHA256 of `message` keyed with `key`.
-pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+/// HMAC-SHA256 of `message` keyed with `key`.
+pub fn hmac_bytes(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = match HmacSha256::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => unreachable!("HMAC accepts keys of any length"),
     };
     mac.update(message);
-    hex::encode(mac.finalize().into_bytes())
+    mac.finalize().into_bytes().into()
+}
+
+/// Hex HMAC-SHA256 of `message` keyed with `key`.
+pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+    hex::encode(hmac_bytes(key, message))
 }
 
 /// The stored form of a secret: hex HMAC-SHA256(key = salt, secret).
@@ -78,6 +83,8 @@ pub struct ClientRecord {
     pub secret_hash: Vec<u8>,
     pub secret_salt: String,
     pub secret_version: i32,
+    /// The secret sealed (see [`super::seal`]), when it was made after sealing existed.
+    pub secret_sealed: Option<String>,
     pub allowed_origins: Vec<String>,
     /// Active and not deleted.
     pub usable: bool,
@@ -94,6 +101,7 @@ impl From<client::Model> for ClientRecord {
             secret_hash: hex::decode(&m.secret_hash).unwrap_or_default(),
             secret_salt: m.secret_salt,
             secret_version: m.secret_version,
+            secret_sealed: m.secret_sealed,
             allowed_origins,
         }
     }

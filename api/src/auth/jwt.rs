@@ -9,14 +9,16 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::credentials::ClientRecord;
+use crate::auth::widget::WidgetGrant;
 use crate::error::{ApiError, ErrorCode};
 
 /// The `iss` of every token.
 pub const ISSUER: &str = "companin";
 
-/// What a token may do. Server tokens carry the client's full rights; narrower scopes (the
-/// browser widget's) come with the widget.
+/// What a token may do. Server tokens carry the client's full rights.
 pub const SCOPE_FULL: &str = "full";
+/// A browser widget's token: the widget routes only, for the visitor in its `widget` claim.
+pub const SCOPE_WIDGET: &str = "widget";
 
 /// The claims of a Companin token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,6 +34,9 @@ pub struct Claims {
     pub iat: u64,
     pub exp: u64,
     pub jti: String,
+    /// The visitor of a widget token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget: Option<WidgetGrant>,
 }
 
 /// Signing and verification keys, built once at start.
@@ -57,17 +62,42 @@ impl JwtKeys {
 
     /// A full-rights token for `client`, valid for `ttl_secs`.
     pub fn issue(&self, client: &ClientRecord, ttl_secs: u64) -> Result<String, ApiError> {
+        self.sign(client, ttl_secs, None)
+    }
+
+    /// A widget token for one visitor of `client`, valid for `ttl_secs`.
+    pub fn issue_widget(
+        &self,
+        client: &ClientRecord,
+        grant: &WidgetGrant,
+        ttl_secs: u64,
+    ) -> Result<String, ApiError> {
+        self.sign(client, ttl_secs, Some(grant.clone()))
+    }
+
+    fn sign(
+        &self,
+        client: &ClientRecord,
+        ttl_secs: u64,
+        widget: Option<WidgetGrant>,
+    ) -> Result<String, ApiError> {
         let now = unix_now();
+        let scope = if widget.is_some() {
+            SCOPE_WIDGET
+        } else {
+            SCOPE_FULL
+        };
         let claims = Claims {
             iss: ISSUER.to_owned(),
             sub: client.id.to_string(),
             org: client.org_id.to_string(),
             env: client.environment,
             sv: client.secret_version,
-            scope: SCOPE_FULL.to_owned(),
+            scope: scope.to_owned(),
             iat: now,
             exp: now + ttl_secs,
             jti: uuid::Uuid::now_v7().simple().to_string(),
+            widget,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("signing a token")))

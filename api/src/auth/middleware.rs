@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 
-use crate::auth::jwt::SCOPE_FULL;
+use crate::auth::jwt::{SCOPE_FULL, SCOPE_WIDGET};
 use crate::auth::{AuthMethod, Principal};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::context::RequestContext;
@@ -152,6 +152,7 @@ async fn key_pair(state: &AppState, key: &str, secret: &str) -> Result<Principal
         client_id: client.id.clone(),
         method: AuthMethod::KeyPair,
         config_version: 0,
+        widget: None,
     })
 }
 
@@ -174,17 +175,17 @@ async fn bearer(state: &AppState, value: &str) -> Result<Principal, ApiError> {
     if !client.usable || client.secret_version != claims.sv || !same_tenant {
         return Err(revoked());
     }
-    if claims.scope != SCOPE_FULL {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "this token's scope does not allow this route",
-        ));
-    }
+    let widget = match (claims.scope.as_str(), claims.widget) {
+        (SCOPE_FULL, None) => None,
+        (SCOPE_WIDGET, Some(grant)) => Some(Arc::new(grant)),
+        _ => return Err(revoked()),
+    };
     Ok(Principal {
         org_id: client.org_id.clone(),
         environment: client.environment,
         client_id: client.id.clone(),
         method: AuthMethod::Bearer,
         config_version: 0,
+        widget,
     })
 }

@@ -9,6 +9,10 @@ pub mod credentials;
 pub mod jwt;
 pub mod middleware;
 pub mod scheme;
+pub mod seal;
+pub mod widget;
+
+use std::sync::Arc;
 
 use companin_entity::Environment;
 
@@ -32,4 +36,6 @@ pub struct Principal {
     /// The tenant's configuration version observed after the request arrived (see
     /// [`crate::cache`]); set when the request is admitted by the rate limiter.
     pub config_version: i64,
+    /// Set for a browser widget's token: the one visitor it speaks for.
+    pub widget: Option<Arc<widget::WidgetGrant>>,
 }

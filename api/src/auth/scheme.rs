@@ -6,6 +6,9 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
 use secrecy::ExposeSecret;
 
+use std::sync::Arc;
+
+use crate::auth::widget::{WidgetGrant, insufficient_scope};
 use crate::auth::{AuthMethod, Principal};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -26,7 +29,20 @@ pub struct KeyPairAuth(pub Principal);
 #[oai(ty = "bearer", bearer_format = "JWT", checker = "bearer_principal")]
 pub struct BearerAuth(pub Principal);
 
-/// Either way of authenticating a client.
+/// `Authorization: Bearer <token>` with a widget token from `POST /api/v1/widget/token`: one
+/// visitor's sessions and conversations only.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "JWT", checker = "widget_caller")]
+pub struct WidgetAuth(pub WidgetCaller);
+
+/// A widget token's caller.
+#[derive(Debug, Clone)]
+pub struct WidgetCaller {
+    pub principal: Principal,
+    pub grant: Arc<WidgetGrant>,
+}
+
+/// Either way of authenticating a client. A widget token answers 403 `insufficient_scope`.
 #[derive(SecurityScheme)]
 pub enum ClientAuth {
     KeyPair(KeyPairAuth),
@@ -43,16 +59,57 @@ impl ClientAuth {
     }
 }
 
+/// A client, or a widget token on the routes a widget needs (its own visitor's data only).
+#[derive(SecurityScheme)]
+pub enum VisitorAuth {
+    KeyPair(KeyPairAuth),
+    Widget(WidgetAuth),
+    Bearer(BearerAuth),
+}
+
+impl VisitorAuth {
+    /// The authenticated caller.
+    pub fn principal(&self) -> &Principal {
+        match self {
+            VisitorAuth::KeyPair(auth) => &auth.0,
+            VisitorAuth::Widget(auth) => &auth.0.principal,
+            VisitorAuth::Bearer(auth) => &auth.0,
+        }
+    }
+
+    /// The visitor a widget token is limited to; `None` for a client's own credentials.
+    pub fn visitor(&self) -> Option<&WidgetGrant> {
+        match self {
+            VisitorAuth::Widget(auth) => Some(&auth.0.grant),
+            _ => None,
+        }
+    }
+}
+
 async fn key_pair_principal(req: &Request, _key: ApiKey) -> Option<Principal> {
     req.data::<Principal>()
         .filter(|p| p.method == AuthMethod::KeyPair)
         .cloned()
 }
 
-async fn bearer_principal(req: &Request, _token: Bearer) -> Option<Principal> {
-    req.data::<Principal>()
-        .filter(|p| p.method == AuthMethod::Bearer)
-        .cloned()
+async fn bearer_principal(req: &Request, _token: Bearer) -> poem::Result<Principal> {
+    match req.data::<Principal>() {
+        Some(p) if p.method == AuthMethod::Bearer && p.widget.is_some() => {
+            Err(insufficient_scope().into())
+        }
+        Some(p) if p.method == AuthMethod::Bearer => Ok(p.clone()),
+        // As if the scheme found nothing, like the other schemes' checkers.
+        _ => Err(poem_openapi::error::AuthorizationError.into()),
+    }
+}
+
+async fn widget_caller(req: &Request, _token: Bearer) -> Option<WidgetCaller> {
+    let principal = req.data::<Principal>()?;
+    let grant = principal.widget.clone()?;
+    Some(WidgetCaller {
+        principal: principal.clone(),
+        grant,
+    })
 }
 
 /// The platform operator: `X-Operator-Token` equal to the configured `admin_token`.

@@ -9,8 +9,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use companin_config::{DatabaseUrl, Settings};
 use companin_entity::{
-    Environment, conversation, feedback, latency_rollup, message, rate_limit_event, rate_limit_window, request_log,
-    session,
+    Environment, conversation, feedback, latency_rollup, message, rate_limit_event,
+    rate_limit_window, request_log, session,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -22,6 +22,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::scratch::percentile_ms;
+use crate::auth::seal::SecretSeal;
 use crate::ids::OrgId;
 use crate::rate_limit::WINDOW_SECS;
 use crate::services::analytics::rollups::{Logged, Sums};
@@ -153,7 +154,8 @@ async fn run(settings: &Settings, url: &str, options: &Options) -> anyhow::Resul
     let to = now;
     let from = now - chrono::Duration::days(options.days);
     let started = Instant::now();
-    let (key, secret) = seed(&db, options, from, to).await?;
+    let seal = SecretSeal::new(&s.jwt_secret()?);
+    let (key, secret) = seed(&db, &seal, options, from, to).await?;
     let seeding = started.elapsed();
     // As autovacuum (PostgreSQL) or `PRAGMA optimize` would after a bulk load: the planner
     // needs statistics of the new rows.
@@ -249,6 +251,7 @@ fn between(rng: &mut StdRng, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime
 /// request logs and rate-limit records. Answers a key pair of the organization.
 async fn seed(
     db: &DatabaseConnection,
+    seal: &SecretSeal,
     options: &Options,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -256,6 +259,7 @@ async fn seed(
     let mut rng = StdRng::seed_from_u64(7);
     let created = orgs::create(
         db,
+        seal,
         "Analytics bench",
         Some(i64::from(u32::MAX)),
         &Actor::Cli,
@@ -269,8 +273,15 @@ async fn seed(
     let (first, secret) = created.production;
     let mut client_ids = vec![first.id.clone()];
     for i in 1..CLIENTS {
-        let (client, _) =
-            clients::insert(db, &tenant, &Actor::Cli, format!("key {i}"), vec![], true).await?;
+        let (client, _) = clients::insert(
+            db,
+            (&tenant, seal),
+            &Actor::Cli,
+            format!("key {i}"),
+            vec![],
+            true,
+        )
+        .await?;
         client_ids.push(client.id);
     }
     let mut assistant_ids = Vec::new();

@@ -440,7 +440,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 } => {
                     let environment = Environment::parse(&environment)
                         .ok_or_else(|| anyhow::anyhow!("unknown environment {environment}"))?;
-                    org::create_client(&db, &org_id, environment, &name, json).await
+                    org::create_client(&db, &settings, &org_id, environment, &name, json).await
                 }
             }
         }

@@ -6,6 +6,7 @@ use companin_entity::Environment;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
+use crate::auth::seal::SecretSeal;
 use crate::ids::OrgId;
 use crate::schemas::Paging;
 use crate::services::{Actor, Tenant, clients, orgs};
@@ -15,6 +16,11 @@ pub async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let db = crate::db::connect(settings).await?;
     crate::db::prepare(&db, settings).await?;
     Ok(db)
+}
+
+/// The seal of new client secrets: the servers of this deployment must be able to open them.
+fn seal(settings: &Settings) -> anyhow::Result<SecretSeal> {
+    Ok(SecretSeal::new(&settings.jwt_secret()?))
 }
 
 fn fail(e: crate::error::ApiError) -> anyhow::Error {
@@ -28,9 +34,15 @@ pub async fn create(
     rate_limit_per_hour: Option<u32>,
     as_json: bool,
 ) -> anyhow::Result<()> {
-    let new = orgs::create(db, name, rate_limit_per_hour.map(i64::from), &Actor::Cli)
-        .await
-        .map_err(fail)?;
+    let new = orgs::create(
+        db,
+        &seal(settings)?,
+        name,
+        rate_limit_per_hour.map(i64::from),
+        &Actor::Cli,
+    )
+    .await
+    .map_err(fail)?;
     let (production, production_secret) = new.production;
     let (sandbox, sandbox_secret) = new.sandbox;
     if as_json {
@@ -116,6 +128,7 @@ pub async fn set_limit(db: &DatabaseConnection, org_id: &str, per_hour: u32) -> 
 
 pub async fn create_client(
     db: &DatabaseConnection,
+    settings: &Settings,
     org_id: &str,
     environment: Environment,
     name: &str,
@@ -126,7 +139,8 @@ pub async fn create_client(
         org_id: OrgId::from_db(org.id),
         environment,
     };
-    let (client, secret) = clients::create(db, &tenant, &Actor::Cli, name, &[], true)
+    let seal = seal(settings)?;
+    let (client, secret) = clients::create(db, (&tenant, &seal), &Actor::Cli, name, &[], true)
         .await
         .map_err(fail)
         .context("creating the client")?;

@@ -16,6 +16,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Deserialize;
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::seal::SecretSeal;
 use crate::db::Pools;
 use crate::services::knowledge::{self, NewItem, NewSource};
 use crate::services::{Actor, Tenant, orgs};
@@ -120,6 +121,7 @@ impl Scratch {
             None => {
                 orgs::create(
                     &pools.write,
+                    &SecretSeal::new(&s.jwt_secret()?),
                     ORG_NAME,
                     Some(i64::from(u32::MAX)),
                     &Actor::Cli,

@@ -22,6 +22,8 @@ pub struct RequestContext {
     pub request_id: String,
     principal: OnceLock<Principal>,
     rate_limit: OnceLock<RateLimitHeaders>,
+    /// The request's `Origin`, when CORS admits it (see [`super::cors`]).
+    cors_origin: OnceLock<String>,
 }
 
 impl RequestContext {
@@ -30,6 +32,7 @@ impl RequestContext {
             request_id,
             principal: OnceLock::new(),
             rate_limit: OnceLock::new(),
+            cors_origin: OnceLock::new(),
         }
     }
 
@@ -43,6 +46,10 @@ impl RequestContext {
 
     pub fn principal(&self) -> Option<&Principal> {
         self.principal.get()
+    }
+
+    pub fn set_cors_origin(&self, origin: String) {
+        let _ = self.cors_origin.set(origin);
     }
 }
 
@@ -185,6 +192,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         if let Some(rate) = ctx.rate_limit.get() {
             rate.apply(headers);
         }
+        super::cors::apply(headers, ctx.cors_origin.get().map(String::as_str));
 
         // Answered before routing: name the route that was asked for, if any.
         let pattern = match pattern {

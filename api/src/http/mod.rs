@@ -3,6 +3,7 @@
 
 pub mod body_limit;
 pub mod context;
+pub mod cors;
 pub mod json;
 pub mod metrics;
 pub mod rendered;

@@ -62,6 +62,7 @@ impl AdminApi {
         };
         let new = orgs::create(
             &state.db_write,
+            &state.seal,
             &body.0.name,
             body.0.rate_limit_per_hour,
             &actor,

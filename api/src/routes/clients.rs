@@ -54,7 +54,7 @@ impl ClientsApi {
         let body = body.0;
         let (client, secret) = clients::create(
             &state.db_write,
-            &Tenant::from(p),
+            (&Tenant::from(p), &state.seal),
             &Actor::from_principal(p, request_id(&ctx)),
             &body.name,
             body.allowed_origins.as_deref().unwrap_or_default(),
@@ -192,7 +192,7 @@ impl ClientsApi {
         let p = auth.principal();
         let (client, secret) = clients::rotate_secret(
             &state.db_write,
-            &Tenant::from(p),
+            (&Tenant::from(p), &state.seal),
             &Actor::from_principal(p, request_id(&ctx)),
             &id.0,
         )
@@ -210,4 +210,5 @@ fn forget(state: &AppState, id: &str) {
     if let Some(id) = ClientId::parse(id) {
         state.credentials.invalidate(&id);
     }
+    state.origins.invalidate_all();
 }

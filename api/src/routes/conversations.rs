@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use companin_entity::conversation;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use poem::Request;
@@ -16,7 +17,8 @@ use poem_openapi::{ApiResponse, OpenApi, ResponseContent};
 use tokio::sync::mpsc;
 
 use super::ApiTags;
-use crate::auth::scheme::ClientAuth;
+use crate::auth::scheme::{ClientAuth, VisitorAuth};
+use crate::error::ApiError;
 use crate::error::{ApiResult, ErrorSet, Errors, GetErrors, ListByIdErrors, ListErrors};
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
@@ -26,8 +28,8 @@ use crate::schemas::conversations::{
     ErrorEvent, Feedback, Message, MessageList, MessageReply, MessageSource, ReplyEvent,
     SendMessage, SourcesEvent,
 };
-use crate::services::Tenant;
 use crate::services::conversations::{self, reply};
+use crate::services::{Tenant, sessions};
 use crate::state::AppState;
 
 /// Sending a message: 404 for an unknown session or conversation, 409 for an inactive
@@ -35,14 +37,16 @@ use crate::state::AppState;
 /// model is missing.
 pub struct SendErrors;
 impl ErrorSet for SendErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 404, 409, 410, 413, 415, 422, 429, 500, 502, 503];
+    const STATUSES: &'static [u16] = &[
+        400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 502, 503,
+    ];
 }
 
 /// Feedback: 404 for an unknown conversation, 422 for a rating outside 1..5 or a message of
 /// another conversation.
 pub struct FeedbackErrors;
 impl ErrorSet for FeedbackErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 404, 413, 415, 422, 429, 500];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 413, 415, 422, 429, 500];
 }
 
 /// The reply as one JSON body, or as server-sent events.
@@ -86,10 +90,14 @@ impl ConversationsApi {
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         request: &Request,
-        auth: ClientAuth,
+        auth: VisitorAuth,
         body: JsonBody<SendMessage>,
     ) -> Result<Replied, Errors<SendErrors>> {
         let b = body.0;
+        let tenant = Tenant::from(auth.principal());
+        if let Some(visitor) = auth.visitor() {
+            visitor.session(sessions::get(&state.db, &tenant, b.session_id.trim()).await?)?;
+        }
         let wants_events = b.stream
             || request
                 .headers()
@@ -98,7 +106,7 @@ impl ConversationsApi {
                 .is_some_and(|v| v.contains("text/event-stream"));
         let prepared = reply::prepare(
             &state,
-            &Tenant::from(auth.principal()),
+            &tenant,
             reply::SendMessage {
                 session_id: b.session_id,
                 message: b.message,
@@ -177,11 +185,11 @@ impl ConversationsApi {
     async fn get(
         &self,
         state: Data<&Arc<AppState>>,
-        auth: ClientAuth,
+        auth: VisitorAuth,
         id: Path<String>,
     ) -> ApiResult<Json<ConversationDetail>, GetErrors> {
         let tenant = Tenant::from(auth.principal());
-        let conversation = conversations::get(&state.db, &tenant, &id.0).await?;
+        let conversation = visible(&state, &auth, &tenant, &id.0).await?;
         let (messages, _) =
             conversations::messages(&state.db, &tenant, &id.0, Paging::new(Some(100), None))
                 .await?;
@@ -200,7 +208,7 @@ impl ConversationsApi {
     async fn messages(
         &self,
         state: Data<&Arc<AppState>>,
-        auth: ClientAuth,
+        auth: VisitorAuth,
         id: Path<String>,
         /// Page size (1 to 100, default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
@@ -209,9 +217,9 @@ impl ConversationsApi {
         offset: Query<Option<u64>>,
     ) -> ApiResult<Json<MessageList>, ListByIdErrors> {
         let paging = Paging::new(limit.0, offset.0);
-        let (items, total) =
-            conversations::messages(&state.db, &Tenant::from(auth.principal()), &id.0, paging)
-                .await?;
+        let tenant = Tenant::from(auth.principal());
+        visible(&state, &auth, &tenant, &id.0).await?;
+        let (items, total) = conversations::messages(&state.db, &tenant, &id.0, paging).await?;
         Ok(Json(MessageList::new(
             items.into_iter().map(Message::from).collect(),
             total,
@@ -231,14 +239,16 @@ impl ConversationsApi {
     async fn feedback(
         &self,
         state: Data<&Arc<AppState>>,
-        auth: ClientAuth,
+        auth: VisitorAuth,
         id: Path<String>,
         body: JsonBody<CreateFeedback>,
     ) -> Result<FeedbackCreated, Errors<FeedbackErrors>> {
         let b = body.0;
+        let tenant = Tenant::from(auth.principal());
+        visible(&state, &auth, &tenant, &id.0).await?;
         let row = conversations::add_feedback(
             &state.db_write,
-            &Tenant::from(auth.principal()),
+            &tenant,
             &id.0,
             conversations::NewFeedback {
                 rating: b.rating,
@@ -248,6 +258,21 @@ impl ConversationsApi {
         )
         .await?;
         Ok(FeedbackCreated::Created(Json(row.into())))
+    }
+}
+
+/// The conversation, if the caller may see it: any of the tenant's for a client, only the
+/// visitor's own for a widget token (404 otherwise, as for a foreign id).
+async fn visible(
+    state: &AppState,
+    auth: &VisitorAuth,
+    tenant: &Tenant,
+    id: &str,
+) -> Result<conversation::Model, ApiError> {
+    let found = conversations::get(&state.db, tenant, id).await?;
+    match auth.visitor() {
+        Some(visitor) => visitor.conversation(found),
+        None => Ok(found),
     }
 }
 

@@ -32,19 +32,19 @@ use companin_ingest::SourceFormat;
 /// Creating knowledge: 503 when no queue is reachable.
 pub struct CreateKnowledgeErrors;
 impl ErrorSet for CreateKnowledgeErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 413, 415, 422, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 413, 415, 422, 429, 500, 503];
 }
 
 /// Searching: 404 for an unknown assistant, 503 when the embedding model is missing.
 pub struct SearchErrors;
 impl ErrorSet for SearchErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 404, 413, 415, 422, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 413, 415, 422, 429, 500, 503];
 }
 
 /// Cancelling a job: 409 once it has finished.
 pub struct CancelErrors;
 impl ErrorSet for CancelErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 404, 409, 429, 500];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 429, 500];
 }
 
 #[derive(ApiResponse)]

@@ -12,6 +12,7 @@ mod conversations;
 mod knowledge;
 mod ops;
 mod sessions;
+mod widget;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::auth::middleware::Authenticate;
 use crate::http::body_limit::BodyLimit;
 use crate::http::context::{Observe, RequestContext};
+use crate::http::cors::Cors;
 use crate::state::AppState;
 
 /// Where the API lives.
@@ -48,6 +50,8 @@ enum ApiTags {
     Analytics,
     /// The record of every change.
     Audit,
+    /// The browser widget: its token (no secret, allowed origins only) and public config.
+    Widget,
     /// Platform operator routes (`X-Operator-Token`); organizations never reach them.
     Admin,
 }
@@ -62,6 +66,7 @@ type Apis = (
     analytics::AnalyticsApi,
     alerts::AlertsApi,
     audit::AuditApi,
+    widget::WidgetApi,
     admin::AdminApi,
 );
 
@@ -78,6 +83,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             analytics::AnalyticsApi,
             alerts::AlertsApi,
             audit::AuditApi,
+            widget::WidgetApi,
             admin::AdminApi,
         ),
         "Companin API",
@@ -161,6 +167,7 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint {
         // The contract spells collection routes with a trailing slash (`/clients/`) while
         // poem-openapi registers them without; both spellings reach the same route.
         .with(NormalizePath::new(TrailingSlash::Trim))
+        .with(Cors::new(state.origins.clone()))
         .with(Observe::new(state.telemetry.clone(), route_templates()))
 }
 

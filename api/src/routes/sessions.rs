@@ -8,9 +8,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::{ApiTags, request_id};
-use crate::auth::scheme::ClientAuth;
+use crate::auth::scheme::{ClientAuth, VisitorAuth};
 use crate::error::{
-    ActionErrors, ApiResult, ErrorSet, Errors, GetErrors, ListErrors, UpdateErrors,
+    ActionErrors, ApiError, ApiResult, ErrorSet, Errors, GetErrors, ListErrors, UpdateErrors,
 };
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
@@ -25,19 +25,19 @@ use crate::state::AppState;
 /// Creating a session: also 404 for an unknown assistant and 409 for an inactive one.
 pub struct CreateSessionErrors;
 impl ErrorSet for CreateSessionErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 404, 409, 413, 415, 422, 429, 500];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 413, 415, 422, 429, 500];
 }
 
 /// Changing a session: also 410 once it has ended or expired.
 pub struct UpdateSessionErrors;
 impl ErrorSet for UpdateSessionErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 404, 410, 413, 415, 422, 429, 500];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 410, 413, 415, 422, 429, 500];
 }
 
 /// Creating a context: also 404 for an unknown session.
 pub struct CreateContextErrors;
 impl ErrorSet for CreateContextErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 404, 413, 415, 422, 429, 500];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 413, 415, 422, 429, 500];
 }
 
 #[derive(ApiResponse)]
@@ -66,29 +66,41 @@ pub struct SessionsApi;
 #[OpenApi(tag = "ApiTags::Sessions")]
 impl SessionsApi {
     /// Start a session
+    ///
+    /// With a widget token, the session is the token's visitor's: `visitor_id` and `user_id`
+    /// come from the token (the verified user, or none), and the assistant must be the one
+    /// the token is bound to, if any.
     #[oai(path = "/sessions/", method = "post", operation_id = "create_session")]
     async fn create(
         &self,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
-        auth: ClientAuth,
+        auth: VisitorAuth,
         body: JsonBody<CreateSession>,
     ) -> Result<SessionCreated, Errors<CreateSessionErrors>> {
         let p = auth.principal();
         let b = body.0;
+        let mut new = sessions::NewSession {
+            assistant_id: b.assistant_id,
+            visitor_id: b.visitor_id,
+            user_id: b.user_id,
+            locale: b.locale,
+            metadata: b.metadata.map(to_map),
+            expires_in: b.expires_in,
+        };
+        if let Some(visitor) = auth.visitor() {
+            if !visitor.allows_assistant(new.assistant_id.trim()) {
+                return Err(ApiError::not_found("assistant").into());
+            }
+            new.visitor_id = Some(visitor.visitor_id.clone());
+            new.user_id = visitor.user_id.clone();
+        }
         let row = sessions::create(
             &state.db_write,
             &state.settings.sessions,
             &Tenant::from(p),
             &Actor::from_principal(p, request_id(&ctx)),
-            sessions::NewSession {
-                assistant_id: b.assistant_id,
-                visitor_id: b.visitor_id,
-                user_id: b.user_id,
-                locale: b.locale,
-                metadata: b.metadata.map(to_map),
-                expires_in: b.expires_in,
-            },
+            new,
         )
         .await?;
         Ok(SessionCreated::Created(Json(row.into())))
@@ -133,10 +145,13 @@ impl SessionsApi {
     async fn get(
         &self,
         state: Data<&Arc<AppState>>,
-        auth: ClientAuth,
+        auth: VisitorAuth,
         id: Path<String>,
     ) -> ApiResult<Json<Session>, GetErrors> {
-        let row = sessions::get(&state.db, &Tenant::from(auth.principal()), &id.0).await?;
+        let mut row = sessions::get(&state.db, &Tenant::from(auth.principal()), &id.0).await?;
+        if let Some(visitor) = auth.visitor() {
+            row = visitor.session(row)?;
+        }
         Ok(Json(row.into()))
     }
 

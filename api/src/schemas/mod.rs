@@ -10,6 +10,7 @@ pub mod knowledge;
 pub mod logs;
 pub mod orgs;
 pub mod sessions;
+pub mod widget;
 
 use companin_entity::Environment;
 use poem_openapi::Enum;

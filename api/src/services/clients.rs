@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::audit::{self, Change};
 use super::{Actor, Tenant, bump_config_version};
 use crate::auth::credentials::{generate_salt, generate_secret, hash_secret};
+use crate::auth::seal::SecretSeal;
 use crate::error::ApiError;
 use crate::ids::ClientId;
 use crate::schemas::Paging;
@@ -59,6 +60,7 @@ fn clean_name(name: &str) -> Result<String, ApiError> {
 /// A new client's row, not yet stored, and its secret.
 pub fn new_client(
     tenant: &Tenant,
+    seal: &SecretSeal,
     name: String,
     allowed_origins: Vec<String>,
     is_active: bool,
@@ -74,6 +76,7 @@ pub fn new_client(
         secret_hash: Set(hash_secret(&salt, &secret)),
         secret_salt: Set(salt),
         secret_version: Set(1),
+        secret_sealed: Set(Some(seal.seal(&secret))),
         allowed_origins: Set(json!(allowed_origins)),
         is_active: Set(is_active),
         created_at: Set(now),
@@ -86,13 +89,13 @@ pub fn new_client(
 /// Stores a client created inside `conn`'s transaction, with its audit entry.
 pub async fn insert(
     conn: &impl ConnectionTrait,
-    tenant: &Tenant,
+    (tenant, seal): (&Tenant, &SecretSeal),
     actor: &Actor,
     name: String,
     allowed_origins: Vec<String>,
     is_active: bool,
 ) -> Result<(client::Model, String), DbErr> {
-    let (model, secret) = new_client(tenant, name, allowed_origins, is_active);
+    let (model, secret) = new_client(tenant, seal, name, allowed_origins, is_active);
     let model = model.insert(conn).await?;
     bump_config_version(conn, tenant).await?;
     audit::record(
@@ -117,7 +120,7 @@ pub async fn insert(
 /// Creates a client in the tenant and returns it with its secret.
 pub async fn create(
     db: &DatabaseConnection,
-    tenant: &Tenant,
+    (tenant, seal): (&Tenant, &SecretSeal),
     actor: &Actor,
     name: &str,
     allowed_origins: &[String],
@@ -126,7 +129,7 @@ pub async fn create(
     let name = clean_name(name)?;
     let origins = normalize_origins(allowed_origins)?;
     let txn = crate::db::begin_write(db).await?;
-    let created = insert(&txn, tenant, actor, name, origins, is_active).await?;
+    let created = insert(&txn, (tenant, seal), actor, name, origins, is_active).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -280,7 +283,7 @@ pub async fn delete(
 /// Replaces the secret; the old one, and every token issued under it, stop working.
 pub async fn rotate_secret(
     db: &DatabaseConnection,
-    tenant: &Tenant,
+    (tenant, seal): (&Tenant, &SecretSeal),
     actor: &Actor,
     id: &str,
 ) -> Result<(client::Model, String), ApiError> {
@@ -293,6 +296,7 @@ pub async fn rotate_secret(
     row.secret_hash = Set(hash_secret(&salt, &secret));
     row.secret_salt = Set(salt);
     row.secret_version = Set(version);
+    row.secret_sealed = Set(Some(seal.seal(&secret)));
     row.updated_at = Set(crate::db::now());
     let updated = row.update(&txn).await?;
     bump_config_version(&txn, tenant).await?;

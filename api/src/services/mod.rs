@@ -16,6 +16,7 @@ pub mod request_logs;
 pub mod retention;
 pub mod search;
 pub mod sessions;
+pub mod widget;
 
 use companin_entity::{Environment, environment};
 use sea_orm::sea_query::Expr;

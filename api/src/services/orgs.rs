@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::audit::{self, Change};
 use super::{Actor, Tenant, clients};
+use crate::auth::seal::SecretSeal;
 use crate::error::ApiError;
 use crate::ids::OrgId;
 use crate::schemas::Paging;
@@ -39,6 +40,7 @@ fn check_limit(limit: Option<i64>) -> Result<(), ApiError> {
 /// Creates an organization, its environments and one client per environment, atomically.
 pub async fn create(
     db: &DatabaseConnection,
+    seal: &SecretSeal,
     name: &str,
     rate_limit_per_hour: Option<i64>,
     actor: &Actor,
@@ -74,7 +76,8 @@ pub async fn create(
             environment: env,
         };
         let name = format!("{} {env} key", org.name);
-        first_clients.push(clients::insert(&txn, &tenant, actor, name, Vec::new(), true).await?);
+        first_clients
+            .push(clients::insert(&txn, (&tenant, seal), actor, name, Vec::new(), true).await?);
     }
     txn.commit().await?;
     let mut first_clients = first_clients.into_iter();

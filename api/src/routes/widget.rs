@@ -1,0 +1,106 @@
+//! `/widget/...`: the token a page on an allowed origin gets without a secret, and the
+//! assistant's public face.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+
+use super::ApiTags;
+use crate::auth::scheme::WidgetAuth;
+use crate::error::{ApiError, ApiResult, ErrorSet, ListByIdErrors};
+use crate::http::json::JsonBody;
+use crate::schemas::widget::{CreateWidgetToken, WidgetConfig, WidgetToken};
+use crate::services::{Tenant, assistants, widget};
+use crate::state::AppState;
+
+/// Issuing a widget token: 401 for an unknown or inactive client or a wrong `user_hash`, 403
+/// for an origin not allowed, 404/409 for an unknown or inactive assistant.
+pub struct WidgetTokenErrors;
+impl ErrorSet for WidgetTokenErrors {
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 413, 415, 422, 429, 500];
+}
+
+pub struct WidgetApi;
+
+#[OpenApi(tag = "ApiTags::Widget")]
+impl WidgetApi {
+    /// Get a widget token
+    ///
+    /// Called by the widget in the browser, without a secret: the request's `Origin` must be
+    /// one of the client's `allowed_origins`. The token reaches only the widget routes, for
+    /// one visitor: anonymous, unless `user_id` comes with `user_hash` = hex
+    /// HMAC-SHA256(`user_id`, key = client secret) computed by the customer's server.
+    #[oai(
+        path = "/widget/token",
+        method = "post",
+        operation_id = "create_widget_token"
+    )]
+    async fn token(
+        &self,
+        state: Data<&Arc<AppState>>,
+        request: &Request,
+        body: JsonBody<CreateWidgetToken>,
+    ) -> ApiResult<Json<WidgetToken>, WidgetTokenErrors> {
+        let b = body.0;
+        let origin = request
+            .headers()
+            .get(poem::http::header::ORIGIN)
+            .and_then(|v| v.to_str().ok());
+        let issued = widget::issue(
+            &state,
+            origin,
+            widget::TokenRequest {
+                client_id: b.client_id,
+                assistant_id: b.assistant_id,
+                user_id: b.user_id,
+                user_hash: b.user_hash,
+                visitor_id: b.visitor_id,
+            },
+        )
+        .await?;
+        Ok(Json(WidgetToken {
+            token: issued.token,
+            expires_in: issued.expires_in,
+            token_type: "Bearer".to_owned(),
+            authenticated: issued.grant.authenticated(),
+            visitor_id: issued.grant.visitor_id,
+            assistant_id: issued.grant.assistant_id,
+        }))
+    }
+
+    /// The assistant's public configuration
+    ///
+    /// What the widget shows before the first message. A token bound to an assistant reads
+    /// that one; an unbound token names it with `assistant_id`.
+    #[oai(
+        path = "/widget/config",
+        method = "get",
+        operation_id = "get_widget_config"
+    )]
+    async fn config(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: WidgetAuth,
+        assistant_id: Query<Option<String>>,
+    ) -> ApiResult<Json<WidgetConfig>, ListByIdErrors> {
+        let (principal, grant) = (&auth.0.principal, &auth.0.grant);
+        let id = assistant_id
+            .0
+            .or_else(|| grant.assistant_id.clone())
+            .ok_or_else(|| ApiError::validation("assistant_id", "is required"))?;
+        if !grant.allows_assistant(&id) {
+            return Err(ApiError::not_found("assistant").into());
+        }
+        let assistant = assistants::get(&state.db, &Tenant::from(principal), id.trim()).await?;
+        Ok(Json(WidgetConfig {
+            assistant_id: assistant.id,
+            name: assistant.name,
+            description: assistant.description,
+            language: assistant.language,
+        }))
+    }
+}

@@ -1,0 +1,612 @@
+//! The browser widget's tokens: origins, identity verification, scope, visitor walls, CORS.
+
+use companin_api::auth::credentials::hmac_hex;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, Creds, TestApp, assert_error, spawn_app, spawn_app_with};
+use crate::on_both_backends;
+
+on_both_backends!(
+    tokens_need_an_allowed_origin_and_an_active_client,
+    identity_is_verified_with_the_client_secret,
+    widget_tokens_reach_only_widget_routes,
+    visitors_cannot_reach_each_other,
+    cors_admits_only_allowed_origins,
+);
+
+const SHOP: &str = "https://shop.example";
+
+/// An organization whose production client allows [`SHOP`], and an assistant.
+async fn shop(app: &TestApp) -> (Creds, String) {
+    let org = app.create_org("Acme", None).await;
+    let c = org.production;
+    let (status, v) = app
+        .call(
+            &c,
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", c.client_id),
+            Some(json!({ "allowed_origins": [SHOP] })),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = app
+        .call(
+            &c,
+            Method::POST,
+            "/api/v1/assistants/",
+            Some(json!({ "name": "Shop help", "reply_mode": "extractive" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    (c, v["id"].as_str().unwrap().to_owned())
+}
+
+async fn token_request(app: &TestApp, origin: Option<&str>, body: Value) -> reqwest::Response {
+    let mut req = app
+        .request(Method::POST, "/api/v1/widget/token")
+        .json(&body);
+    if let Some(origin) = origin {
+        req = req.header("Origin", origin);
+    }
+    req.send().await.unwrap()
+}
+
+async fn widget_token(app: &TestApp, body: Value) -> Value {
+    let resp = token_request(app, Some(SHOP), body).await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+async fn as_widget(
+    app: &TestApp,
+    token: &Value,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app.with_token(token["token"].as_str().unwrap(), method, path);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn tokens_need_an_allowed_origin_and_an_active_client(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, bot) = shop(&app).await;
+    let body = json!({ "client_id": c.client_id });
+
+    assert_error(
+        token_request(&app, None, body.clone()).await,
+        403,
+        "origin_not_allowed",
+    )
+    .await;
+    for origin in [
+        "https://evil.example",
+        "http://shop.example",
+        "https://shop.example:8443",
+        "null",
+    ] {
+        let resp = token_request(&app, Some(origin), body.clone()).await;
+        assert_error(resp, 403, "origin_not_allowed").await;
+    }
+    let t = widget_token(&app, body.clone()).await;
+    assert_eq!(t["token_type"], "Bearer");
+    assert_eq!(t["expires_in"], 3600);
+    assert_eq!(t["authenticated"], false);
+    assert_eq!(t["assistant_id"], Value::Null);
+    let visitor = t["visitor_id"].as_str().unwrap().to_owned();
+    assert!(visitor.starts_with("vis_"), "{visitor}");
+    // Each new visitor is new; a returning one resumes with the id it was given.
+    assert_ne!(
+        widget_token(&app, body.clone()).await["visitor_id"],
+        visitor
+    );
+    let again = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "visitor_id": visitor }),
+    )
+    .await;
+    assert_eq!(again["visitor_id"], visitor.as_str());
+    let bound = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "assistant_id": bot }),
+    )
+    .await;
+    assert_eq!(bound["assistant_id"], bot.as_str());
+
+    for bad in [
+        json!({ "client_id": "cli_00000000000000000000000000000000" }),
+        json!({ "client_id": "nonsense" }),
+    ] {
+        let resp = token_request(&app, Some(SHOP), bad).await;
+        assert_error(resp, 401, "invalid_credentials").await;
+    }
+    let resp = token_request(
+        &app,
+        Some(SHOP),
+        json!({ "client_id": c.client_id, "assistant_id": "asst_00000000000000000000000000000000" }),
+    )
+    .await;
+    assert_error(resp, 404, "not_found").await;
+    // Another organization's assistant is as unknown.
+    let (_, foreign_bot) = shop(&app).await;
+    let resp = token_request(
+        &app,
+        Some(SHOP),
+        json!({ "client_id": c.client_id, "assistant_id": foreign_bot }),
+    )
+    .await;
+    assert_error(resp, 404, "not_found").await;
+
+    // A deactivated client issues nothing, and its tokens stop working.
+    let (status, _) = app
+        .call(
+            &c,
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", c.client_id),
+            Some(json!({ "is_active": false })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_error(
+        token_request(&app, Some(SHOP), body).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let (status, v) = as_widget(
+        &app,
+        &t,
+        Method::GET,
+        &format!("/api/v1/widget/config?assistant_id={bot}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, v["code"].as_str()), (401, Some("invalid_token")));
+}
+
+async fn identity_is_verified_with_the_client_secret(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.widget.token_ttl_secs = 2).await;
+    let (c, bot) = shop(&app).await;
+    let hash = hmac_hex(c.client_secret.as_bytes(), b"user-42");
+
+    let verified = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "user_id": "user-42", "user_hash": hash }),
+    )
+    .await;
+    assert_eq!(verified["authenticated"], true);
+    assert_eq!(verified["visitor_id"], "user-42");
+    assert_eq!(verified["expires_in"], 2);
+    let (status, session) = as_widget(
+        &app,
+        &verified,
+        Method::POST,
+        "/api/v1/sessions/",
+        Some(json!({ "assistant_id": bot })),
+    )
+    .await;
+    assert_eq!(status, 201, "{session}");
+    assert_eq!(session["user_id"], "user-42");
+    assert_eq!(session["is_anonymous"], false);
+
+    // Without a hash the user id is ignored: the visitor is anonymous.
+    let unverified = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "user_id": "user-42" }),
+    )
+    .await;
+    assert_eq!(unverified["authenticated"], false);
+    assert!(
+        unverified["visitor_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("vis_")
+    );
+    let (status, session) = as_widget(
+        &app,
+        &unverified,
+        Method::POST,
+        "/api/v1/sessions/",
+        Some(json!({ "assistant_id": bot, "user_id": "user-42", "visitor_id": "user-42" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{session}");
+    assert_eq!(session["user_id"], Value::Null);
+    assert_eq!(session["visitor_id"], unverified["visitor_id"]);
+
+    for (body, status, code) in [
+        (
+            json!({ "client_id": c.client_id, "user_id": "user-43", "user_hash": hash }),
+            401,
+            "invalid_user_hash",
+        ),
+        (
+            json!({ "client_id": c.client_id, "user_id": "user-42", "user_hash": "zz" }),
+            401,
+            "invalid_user_hash",
+        ),
+        (
+            json!({ "client_id": c.client_id, "user_hash": hash }),
+            422,
+            "validation_error",
+        ),
+    ] {
+        assert_error(token_request(&app, Some(SHOP), body).await, status, code).await;
+    }
+
+    // Rotation: the new secret vouches, the old one no longer does.
+    let (status, rotated) = app
+        .call(
+            &c,
+            Method::POST,
+            &format!("/api/v1/clients/{}/rotate-secret", c.client_id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let new_secret = rotated["client_secret"].as_str().unwrap();
+    let resp = token_request(
+        &app,
+        Some(SHOP),
+        json!({ "client_id": c.client_id, "user_id": "user-42", "user_hash": hash }),
+    )
+    .await;
+    assert_error(resp, 401, "invalid_user_hash").await;
+    let new_hash = hmac_hex(new_secret.as_bytes(), b"user-42");
+    let again = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "user_id": "user-42", "user_hash": new_hash }),
+    )
+    .await;
+    assert_eq!(again["authenticated"], true);
+
+    // Tokens expire.
+    // Whole seconds: at most 3 s after issue, a 2 s token has expired.
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let (status, v) = as_widget(
+        &app,
+        &again,
+        Method::GET,
+        &format!("/api/v1/widget/config?assistant_id={bot}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, v["code"].as_str()), (401, Some("token_expired")));
+}
+
+/// The operations a widget token may call, as `(method, template)`.
+const WIDGET_ROUTES: [(&str, &str); 7] = [
+    ("get", "/widget/config"),
+    ("post", "/sessions/"),
+    ("get", "/sessions/{id}"),
+    ("post", "/conversations/send-message"),
+    ("get", "/conversations/{id}"),
+    ("get", "/conversations/{id}/messages"),
+    ("post", "/conversations/{id}/feedback"),
+];
+
+async fn widget_tokens_reach_only_widget_routes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, bot) = shop(&app).await;
+    let t = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "assistant_id": bot }),
+    )
+    .await;
+
+    // Every documented route that takes bearer tokens, other than the widget's, refuses.
+    let spec: Value = app
+        .request(Method::GET, "/api/v1/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut refused = 0;
+    for (template, operations) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let bearer = operation["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|s| s.get("BearerAuth").is_some());
+            let normalized = template.trim_end_matches('/');
+            let widget = WIDGET_ROUTES
+                .iter()
+                .any(|(m, p)| m == method && p.trim_end_matches('/') == normalized);
+            if !bearer || widget {
+                continue;
+            }
+            let path = format!("/api/v1{}", template.replace("{id}", "x"));
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body =
+                matches!(method, Method::POST | Method::PATCH | Method::PUT).then(|| json!({}));
+            let (status, v) = as_widget(&app, &t, method.clone(), &path, body).await;
+            assert_eq!(
+                (status, v["code"].as_str()),
+                (403, Some("insufficient_scope")),
+                "{method} {path}: {v}"
+            );
+            refused += 1;
+        }
+    }
+    assert!(refused > 30, "only {refused} routes checked");
+
+    // The widget's own routes work.
+    let (status, config) = as_widget(&app, &t, Method::GET, "/api/v1/widget/config", None).await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["name"], "Shop help");
+    assert_eq!(config["assistant_id"], bot.as_str());
+    let (status, session) = as_widget(
+        &app,
+        &t,
+        Method::POST,
+        "/api/v1/sessions/",
+        Some(json!({ "assistant_id": bot })),
+    )
+    .await;
+    assert_eq!(status, 201, "{session}");
+    let session_id = session["id"].as_str().unwrap();
+    let (status, _) = as_widget(
+        &app,
+        &t,
+        Method::GET,
+        &format!("/api/v1/sessions/{session_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, reply) = as_widget(
+        &app,
+        &t,
+        Method::POST,
+        "/api/v1/conversations/send-message",
+        Some(json!({ "session_id": session_id, "message": "Hello?" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    let conversation = reply["conversation_id"].as_str().unwrap();
+    for path in [
+        format!("/api/v1/conversations/{conversation}"),
+        format!("/api/v1/conversations/{conversation}/messages"),
+    ] {
+        let (status, v) = as_widget(&app, &t, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{path}: {v}");
+    }
+    let (status, feedback) = as_widget(
+        &app,
+        &t,
+        Method::POST,
+        &format!("/api/v1/conversations/{conversation}/feedback"),
+        Some(json!({ "rating": 4, "comment": "quick" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{feedback}");
+    // The feedback is the org's like any other.
+    let (status, v) = app
+        .call(
+            &c,
+            Method::GET,
+            &format!("/api/v1/conversations/{conversation}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+}
+
+async fn visitors_cannot_reach_each_other(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, bot) = shop(&app).await;
+    let a = widget_token(&app, json!({ "client_id": c.client_id })).await;
+    let b = widget_token(&app, json!({ "client_id": c.client_id })).await;
+    let (_, session) = as_widget(
+        &app,
+        &a,
+        Method::POST,
+        "/api/v1/sessions/",
+        Some(json!({ "assistant_id": bot })),
+    )
+    .await;
+    let session_id = session["id"].as_str().unwrap().to_owned();
+    let (status, reply) = as_widget(
+        &app,
+        &a,
+        Method::POST,
+        "/api/v1/conversations/send-message",
+        Some(json!({ "session_id": session_id, "message": "Hello?" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    let conversation = reply["conversation_id"].as_str().unwrap().to_owned();
+
+    // Visitor B, the server's own sessions, and another assistant's binding: all 404.
+    let (_, server_session) = app
+        .call(
+            &c,
+            Method::POST,
+            "/api/v1/sessions/",
+            Some(json!({ "assistant_id": bot, "visitor_id": a["visitor_id"], "user_id": "u-1" })),
+        )
+        .await;
+    let (status, other_bot) = app
+        .call(
+            &c,
+            Method::POST,
+            "/api/v1/assistants/",
+            Some(json!({ "name": "Other" })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let bound_elsewhere = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "assistant_id": other_bot["id"], "visitor_id": a["visitor_id"] }),
+    )
+    .await;
+    for (who, token, session) in [
+        ("visitor B", &b, session_id.as_str()),
+        (
+            "a token bound to another assistant",
+            &bound_elsewhere,
+            session_id.as_str(),
+        ),
+        (
+            "a verified user's session",
+            &a,
+            server_session["id"].as_str().unwrap(),
+        ),
+    ] {
+        let calls = [
+            (Method::GET, format!("/api/v1/sessions/{session}"), None),
+            (
+                Method::POST,
+                "/api/v1/conversations/send-message".to_owned(),
+                Some(json!({ "session_id": session, "message": "Hi" })),
+            ),
+        ];
+        for (method, path, body) in calls {
+            let (status, v) = as_widget(&app, token, method.clone(), &path, body).await;
+            assert_eq!(
+                (status, v["code"].as_str()),
+                (404, Some("not_found")),
+                "{who}: {method} {path}"
+            );
+        }
+    }
+    for token in [&b, &bound_elsewhere] {
+        for (method, path, body) in [
+            (
+                Method::GET,
+                format!("/api/v1/conversations/{conversation}"),
+                None,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/conversations/{conversation}/messages"),
+                None,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/conversations/{conversation}/feedback"),
+                Some(json!({ "rating": 1 })),
+            ),
+        ] {
+            let (status, v) = as_widget(&app, token, method.clone(), &path, body).await;
+            assert_eq!(
+                (status, v["code"].as_str()),
+                (404, Some("not_found")),
+                "{method} {path}"
+            );
+        }
+    }
+    let (status, _) = as_widget(
+        &app,
+        &bound_elsewhere,
+        Method::POST,
+        "/api/v1/sessions/",
+        Some(json!({ "assistant_id": bot })),
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Nothing was written by the refusals: one conversation, two messages, no feedback.
+    let (_, v) = app
+        .call(
+            &c,
+            Method::GET,
+            &format!("/api/v1/conversations/{conversation}"),
+            None,
+        )
+        .await;
+    assert_eq!(v["messages"].as_array().unwrap().len(), 2, "{v}");
+    let (_, list) = app
+        .call(&c, Method::GET, "/api/v1/conversations/", None)
+        .await;
+    assert_eq!(list["total"], 1, "{list}");
+    // The visitor itself still sees it all.
+    let (status, _) = as_widget(
+        &app,
+        &a,
+        Method::GET,
+        &format!("/api/v1/conversations/{conversation}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+async fn cors_admits_only_allowed_origins(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, _) = shop(&app).await;
+    let preflight = |origin: &'static str| {
+        app.request(Method::OPTIONS, "/api/v1/widget/token")
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type")
+            .send()
+    };
+    let resp = preflight(SHOP).await.unwrap();
+    assert_eq!(resp.status(), 204);
+    let h = resp.headers();
+    assert_eq!(h["access-control-allow-origin"], SHOP);
+    assert!(
+        h["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    let allowed_headers = h["access-control-allow-headers"].to_str().unwrap();
+    assert!(allowed_headers.contains("authorization") && allowed_headers.contains("content-type"));
+    assert!(h.get("access-control-allow-credentials").is_none());
+
+    let resp = preflight("https://evil.example").await.unwrap();
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+    assert!(resp.headers().get("access-control-allow-methods").is_none());
+
+    // Responses, errors included, echo an allowed origin and only that.
+    let resp = token_request(&app, Some(SHOP), json!({ "client_id": c.client_id })).await;
+    assert_eq!(resp.headers()["access-control-allow-origin"], SHOP);
+    assert!(
+        resp.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("origin")
+    );
+    assert!(
+        resp.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .contains("x-ratelimit-remaining")
+    );
+    let resp = token_request(&app, Some(SHOP), json!({ "client_id": "nonsense" })).await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["access-control-allow-origin"], SHOP);
+    let resp = token_request(
+        &app,
+        Some("https://evil.example"),
+        json!({ "client_id": c.client_id }),
+    )
+    .await;
+    assert_eq!(resp.status(), 403);
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+
+    // Removing the origin from the client withdraws it.
+    let (status, _) = app
+        .call(
+            &c,
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", c.client_id),
+            Some(json!({ "allowed_origins": [] })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let resp = preflight(SHOP).await.unwrap();
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+}
