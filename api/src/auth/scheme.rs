@@ -1,12 +1,12 @@
-//! The security schemes as poem-openapi sees them: documentation of both ways to authenticate,
+//! The security schemes as poem-openapi sees them: documentation of each way to authenticate
 //! and extraction of the [`Principal`] that [`super::middleware::Authenticate`] verified.
+
+use std::sync::Arc;
 
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
 use secrecy::ExposeSecret;
-
-use std::sync::Arc;
 
 use crate::auth::widget::{WidgetGrant, insufficient_scope};
 use crate::auth::{AuthMethod, Principal};

@@ -18,8 +18,7 @@ use tokio::sync::mpsc;
 
 use super::ApiTags;
 use crate::auth::scheme::{ClientAuth, VisitorAuth};
-use crate::error::ApiError;
-use crate::error::{ApiResult, ErrorSet, Errors, GetErrors, ListByIdErrors, ListErrors};
+use crate::error::{ApiError, ApiResult, ErrorSet, Errors, GetErrors, ListByIdErrors, ListErrors};
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
 use crate::schemas::Paging;
