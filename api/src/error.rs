@@ -55,7 +55,6 @@ error_codes! {
     TokenExpired => (401, "token_expired", "The bearer token has expired; request a new one."),
     InvalidOperatorToken => (401, "invalid_operator_token", "Admin routes need the operator token in `X-Operator-Token`."),
     InvalidUserHash => (401, "invalid_user_hash", "`user_hash` is not the HMAC-SHA256 of `user_id` keyed with the client secret (or the client's secret predates identity verification: rotate it)."),
-    Forbidden => (403, "forbidden", "The credentials are valid but may not do this."),
     InsufficientScope => (403, "insufficient_scope", "A widget token may not use this route: it reaches only the widget config, its own sessions and conversations, messages and feedback."),
     OriginNotAllowed => (403, "origin_not_allowed", "Widget tokens are issued only to pages on one of the client's `allowed_origins`; the request's `Origin` is missing or not among them."),
     AdminDisabled => (403, "admin_disabled", "Admin routes are off because no operator token is configured."),
@@ -314,7 +313,7 @@ fn status_description(status: u16) -> &'static str {
             "Missing or invalid credentials (`missing_credentials`, `invalid_credentials`, `invalid_token`, `token_expired`, `invalid_operator_token`, `invalid_user_hash`)."
         }
         403 => {
-            "Not allowed (`forbidden`, `insufficient_scope` for widget tokens, `origin_not_allowed`, `admin_disabled`)."
+            "Not allowed (`insufficient_scope` for widget tokens, `origin_not_allowed`, `admin_disabled`)."
         }
         404 => "No such resource in this organization and environment (`not_found`).",
         409 => "The resource's state forbids this (`assistant_inactive`).",

@@ -38,13 +38,6 @@ pub fn generate_salt() -> String {
     hex::encode(bytes)
 }
 
-fn mac(salt_hex: &str) -> HmacSha256 {
-    match HmacSha256::new_from_slice(salt_hex.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
-    }
-}
-
 /// HMAC-SHA256 of `message` keyed with `key`.
 pub fn hmac_bytes(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = match HmacSha256::new_from_slice(key) {
@@ -65,11 +58,19 @@ pub fn hash_secret(salt_hex: &str, secret: &str) -> String {
     hmac_hex(salt_hex.as_bytes(), secret.as_bytes())
 }
 
+/// Whether `tag` is HMAC-SHA256 of `message` keyed with `key`, compared in constant time.
+pub fn hmac_verify(key: &[u8], message: &[u8], tag: &[u8]) -> bool {
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    };
+    mac.update(message);
+    mac.verify_slice(tag).is_ok()
+}
+
 /// Whether `secret` matches the stored hash (decoded from hex), compared in constant time.
 pub fn verify_secret(salt_hex: &str, hash: &[u8], secret: &str) -> bool {
-    let mut mac = mac(salt_hex);
-    mac.update(secret.as_bytes());
-    mac.verify_slice(hash).is_ok()
+    hmac_verify(salt_hex.as_bytes(), secret.as_bytes(), hash)
 }
 
 /// What authentication needs to know about a client.

@@ -6,10 +6,9 @@
 //! conversations: anyone else's answer 404, as foreign ids do.
 
 use companin_entity::{conversation, session};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
+use crate::auth::credentials::hmac_verify;
 use crate::error::{ApiError, ErrorCode};
 
 /// The visitor a widget token speaks for (the `widget` claim).
@@ -71,14 +70,10 @@ impl WidgetGrant {
 /// Whether `user_hash` is hex HMAC-SHA256 of `user_id` keyed with the client secret,
 /// compared in constant time.
 pub fn verify_user_hash(client_secret: &str, user_id: &str, user_hash: &str) -> bool {
-    let Ok(expected) = hex::decode(user_hash.trim()) else {
+    let Ok(tag) = hex::decode(user_hash.trim()) else {
         return false;
     };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(client_secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(user_id.as_bytes());
-    mac.verify_slice(&expected).is_ok()
+    hmac_verify(client_secret.as_bytes(), user_id.as_bytes(), &tag)
 }
 
 /// The 403 of every route a widget token may not use.
