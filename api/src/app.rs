@@ -66,7 +66,10 @@ impl Workers {
                 .await
                 .context("loading the embedding model")?
                 .context("cannot load the embedding model")?;
-        let mut runtime = Runtime::new(db.clone(), embedder, settings.clone())?;
+        let mut runtime = Runtime::new(db.clone(), embedder, settings.clone())?.with_handler(
+            crate::services::sandbox::KIND_RESET,
+            Arc::new(crate::services::sandbox::ResetHandler),
+        );
         let mut enrichment = None;
         if settings.generator.summaries {
             // Checked now, so a missing or corrupt file stops start-up with its message; loaded

@@ -14,7 +14,7 @@ use crate::cache::ConfigCache;
 use crate::db::Pools;
 use crate::http::cors::AllowedOrigins;
 use crate::http::rendered::RenderedJson;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{RateLimiter, VisitorCap};
 use crate::schemas::clients::{Client, ClientList};
 use crate::services::generation::Generators;
 use crate::services::search::Searcher;
@@ -34,6 +34,8 @@ pub struct AppState {
     /// The origins CORS admits: those some active client allows.
     pub origins: AllowedOrigins,
     pub limiter: RateLimiter,
+    /// Messages per minute of one widget visitor.
+    pub visitor_cap: VisitorCap,
     pub telemetry: TelemetryWriter,
     /// Where jobs are queued (`None` only in tests of routes that queue nothing).
     pub queue: Option<Queue>,
@@ -63,6 +65,7 @@ impl AppState {
         let credentials = CredentialStore::new(db.clone(), cache_ttl);
         let origins = AllowedOrigins::new(db.clone(), cache_ttl);
         let seal = SecretSeal::new(&settings.jwt_secret()?);
+        let visitor_cap = VisitorCap::new(settings.widget.messages_per_minute);
         let limiter = RateLimiter::new(
             db_write.clone(),
             settings.rate_limit.default_per_hour,
@@ -81,6 +84,7 @@ impl AppState {
             seal,
             origins,
             limiter,
+            visitor_cap,
             telemetry,
             queue,
             client_pages: ConfigCache::new(10_000),

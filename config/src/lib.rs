@@ -21,7 +21,8 @@ pub use secrets::JWT_SECRET_FILE;
 pub use settings::{
     AlertSettings, AuthSettings, ConversationSettings, DatabaseUrl, EmbedderSettings,
     GeneratorSettings, HttpSettings, IngestSettings, LogFormat, LogSettings, RateLimitSettings,
-    ReplyGenerator, RequestLogSettings, SessionSettings, Settings, WorkerSettings, redact_password,
+    ReplyGenerator, RequestLogSettings, SandboxSettings, SessionSettings, Settings, WidgetSettings,
+    WorkerSettings, redact_password,
 };
 
 /// Why settings could not be loaded.

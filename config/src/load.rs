@@ -14,8 +14,10 @@ pub const DEFAULT_CONFIG_FILE: &str = "companin.toml";
 
 /// Sections of the settings; a flat variable `COMPANIN_<SECTION>_<KEY>` sets `section.key`.
 /// Longest names first so that `request_log_*` is not read as `log` + `request_...`.
-const SECTIONS: [&str; 12] = [
+const SECTIONS: [&str; 14] = [
     "conversations",
+    "sandbox",
+    "widget",
     "request_log",
     "rate_limit",
     "generator",
@@ -127,5 +129,13 @@ mod tests {
         );
         assert_eq!(section_key("log_level"), "log.level");
         assert_eq!(section_key("auth_jwt_secret"), "auth.jwt_secret");
+        assert_eq!(
+            section_key("widget_token_ttl_secs"),
+            "widget.token_ttl_secs"
+        );
+        assert_eq!(
+            section_key("sandbox_seed_on_create"),
+            "sandbox.seed_on_create"
+        );
     }
 }

@@ -41,6 +41,7 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub alerts: AlertSettings,
     pub widget: WidgetSettings,
+    pub sandbox: SandboxSettings,
 }
 
 impl Default for Settings {
@@ -65,6 +66,7 @@ impl Default for Settings {
             worker: WorkerSettings::default(),
             alerts: AlertSettings::default(),
             widget: WidgetSettings::default(),
+            sandbox: SandboxSettings::default(),
         }
     }
 }
@@ -119,6 +121,22 @@ impl Default for AuthSettings {
     }
 }
 
+/// The sandbox environment of every organization.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxSettings {
+    /// Seed a new organization's sandbox with sample data (a job run by the workers).
+    pub seed_on_create: bool,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        Self {
+            seed_on_create: true,
+        }
+    }
+}
+
 /// The browser widget's tokens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -126,12 +144,16 @@ pub struct WidgetSettings {
     /// Lifetime of tokens from `POST /api/v1/widget/token`, in seconds: short, since a page
     /// holds them in the open.
     pub token_ttl_secs: u64,
+    /// Messages one widget visitor may send per minute (per API process), against abuse on
+    /// top of the org's rate limit; 0 turns the cap off.
+    pub messages_per_minute: u32,
 }
 
 impl Default for WidgetSettings {
     fn default() -> Self {
         Self {
             token_ttl_secs: 3600,
+            messages_per_minute: 20,
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct Model {
     /// `generative` or `extractive`.
     pub reply_mode: String,
     pub fallback_message: String,
+    /// What the widget says before the first question; none shows no greeting.
+    pub greeting: Option<String>,
     /// The number of the current version; starts at 1.
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -15,6 +15,7 @@ mod m20261128_000006_analytics;
 mod m20261128_000007_rollups;
 mod m20261128_000008_latency_bucket;
 mod m20261128_000009_sealed_secrets;
+mod m20261129_000010_assistant_greeting;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_rollups::Migration),
             Box::new(m20261128_000008_latency_bucket::Migration),
             Box::new(m20261128_000009_sealed_secrets::Migration),
+            Box::new(m20261129_000010_assistant_greeting::Migration),
         ]
     }
 }

@@ -47,6 +47,7 @@ async fn assistant_crud_and_filters(backend: Backend) {
         "retrieval": { "top_k": 5, "min_score": 0.0 },
         "reply_mode": "generative",
         "fallback_message": "I'm sorry, I couldn't find an answer to that in my knowledge base.",
+        "greeting": null,
         "version": 1,
         "created_at": minimal["created_at"],
         "updated_at": minimal["updated_at"],

@@ -40,7 +40,16 @@ async fn org_and_client_commands_print_working_credentials() {
     .await;
     let org = stdout_json(&out);
     let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
-    assert_eq!(keys(&org), ["org_id", "production", "sandbox"]);
+    assert_eq!(
+        keys(&org),
+        ["org_id", "production", "sandbox", "sandbox_seed_job_id"]
+    );
+    assert!(
+        org["sandbox_seed_job_id"]
+            .as_str()
+            .is_some_and(|j| j.starts_with("job_")),
+        "the sandbox is seeded by a queued job: {org}"
+    );
     assert_eq!(keys(&org["production"]), ["client_id", "client_secret"]);
     assert_eq!(keys(&org["sandbox"]), ["client_id", "client_secret"]);
     let org_id = org["org_id"].as_str().unwrap();

@@ -175,6 +175,9 @@ pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
     // turn them on.
     settings.generator.summaries = false;
     settings.generator.threads = 2;
+    // Seeding costs embedding work in every test that makes an org; the sandbox tests turn
+    // it on.
+    settings.sandbox.seed_on_create = false;
     settings
 }
 

@@ -82,7 +82,7 @@ pub async fn chunks_text(app: &TestApp, creds: &Creds, id: &str) -> String {
 }
 
 /// Polls the job until it has finished.
-async fn wait_job(app: &TestApp, creds: &Creds, id: &str) -> Value {
+pub async fn wait_job(app: &TestApp, creds: &Creds, id: &str) -> Value {
     for _ in 0..1200 {
         let j = job(app, creds, id).await;
         if ["succeeded", "failed", "canceled"].contains(&j["status"].as_str().unwrap()) {

@@ -13,6 +13,8 @@ on_both_backends!(
     widget_tokens_reach_only_widget_routes,
     visitors_cannot_reach_each_other,
     cors_admits_only_allowed_origins,
+    greetings_reach_the_widget_config,
+    visitors_and_token_requests_are_limited,
 );
 
 const SHOP: &str = "https://shop.example";
@@ -345,6 +347,7 @@ async fn widget_tokens_reach_only_widget_routes(backend: Backend) {
     assert_eq!(status, 200, "{config}");
     assert_eq!(config["name"], "Shop help");
     assert_eq!(config["assistant_id"], bot.as_str());
+    assert_eq!(config["greeting"], Value::Null, "no greeting set");
     let (status, session) = as_widget(
         &app,
         &t,
@@ -609,4 +612,228 @@ async fn cors_admits_only_allowed_origins(backend: Backend) {
     assert_eq!(status, 200);
     let resp = preflight(SHOP).await.unwrap();
     assert!(resp.headers().get("access-control-allow-origin").is_none());
+}
+
+async fn greetings_reach_the_widget_config(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, bot) = shop(&app).await;
+    let path = format!("/api/v1/assistants/{bot}");
+    let hello = "Hi! Ask me about orders.";
+    let (status, v) = app
+        .call(
+            &c,
+            Method::PATCH,
+            &path,
+            Some(json!({ "greeting": format!("  {hello} ") })),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["greeting"], hello, "trimmed");
+    assert_eq!(v["version"], 2);
+    let t = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "assistant_id": bot }),
+    )
+    .await;
+    let (status, config) = as_widget(&app, &t, Method::GET, "/api/v1/widget/config", None).await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["greeting"], hello);
+
+    // Too long is refused and changes nothing; null removes it; old versions keep theirs.
+    let resp = app
+        .as_client(&c, Method::PATCH, &path)
+        .json(&json!({ "greeting": "x".repeat(2001) }))
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 422, "validation_error").await;
+    let (_, v) = app.call(&c, Method::GET, &path, None).await;
+    assert_eq!(
+        (v["greeting"].as_str(), v["version"].as_i64()),
+        (Some(hello), Some(2))
+    );
+    let (status, v) = app
+        .call(&c, Method::PATCH, &path, Some(json!({ "greeting": null })))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["greeting"], Value::Null);
+    let (_, config) = as_widget(&app, &t, Method::GET, "/api/v1/widget/config", None).await;
+    assert_eq!(config["greeting"], Value::Null);
+    let (_, v2) = app
+        .call(&c, Method::GET, &format!("{path}/versions/2"), None)
+        .await;
+    assert_eq!(v2["config"]["greeting"], hello);
+    // A blank greeting is none.
+    let (status, v) = app
+        .call(
+            &c,
+            Method::POST,
+            "/api/v1/assistants/",
+            Some(json!({ "name": "B", "greeting": "  " })),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["greeting"], Value::Null);
+}
+
+async fn visitors_and_token_requests_are_limited(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.widget.messages_per_minute = 3).await;
+    let (c, bot) = shop(&app).await;
+    // The cap counts in minute windows: start early in one.
+    let second = chrono::Utc::now().timestamp() % 60;
+    if second > 45 {
+        tokio::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
+    }
+    let a = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "assistant_id": bot }),
+    )
+    .await;
+    let b = widget_token(
+        &app,
+        json!({ "client_id": c.client_id, "assistant_id": bot }),
+    )
+    .await;
+    let session = |t: &Value| {
+        let t = t.clone();
+        let (app, bot) = (&app, bot.clone());
+        async move {
+            let (status, s) = as_widget(
+                app,
+                &t,
+                Method::POST,
+                "/api/v1/sessions/",
+                Some(json!({ "assistant_id": bot })),
+            )
+            .await;
+            assert_eq!(status, 201, "{s}");
+            s["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let (sa, sb) = (session(&a).await, session(&b).await);
+    let send = |t: &Value, s: &str| {
+        let req = app
+            .with_token(
+                t["token"].as_str().unwrap(),
+                Method::POST,
+                "/api/v1/conversations/send-message",
+            )
+            .json(&json!({ "session_id": s, "message": "Where is my parcel?" }));
+        async move { req.send().await.unwrap() }
+    };
+    for _ in 0..3 {
+        assert_eq!(send(&a, &sa).await.status(), 200);
+    }
+    let refused = send(&a, &sa).await;
+    let retry: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let body = assert_error(refused, 429, "rate_limited").await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("3 messages a minute"),
+        "{body}"
+    );
+    assert_eq!(
+        send(&b, &sb).await.status(),
+        200,
+        "another visitor is not capped"
+    );
+    // The refused message was not stored.
+    let (_, list) = app
+        .call(
+            &c,
+            Method::GET,
+            &format!("/api/v1/conversations/?session_id={sa}"),
+            None,
+        )
+        .await;
+    assert_eq!(list["items"][0]["message_count"], 6, "{list}");
+    // The client's own credentials are not capped per visitor.
+    for _ in 0..2 {
+        let resp = app
+            .as_client(&c, Method::POST, "/api/v1/conversations/send-message")
+            .json(&json!({ "session_id": sa, "message": "Where is my parcel?" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+
+    // Token requests are charged to the org's hourly limit, with its headers.
+    let org = app.create_org("Tiny", Some(3)).await;
+    let t = org.production;
+    let (status, v) = app
+        .call(
+            &t,
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", t.client_id),
+            Some(json!({ "allowed_origins": [SHOP] })),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let body = json!({ "client_id": t.client_id });
+    for remaining in ["1", "0"] {
+        let resp = token_request(&app, Some(SHOP), body.clone()).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["x-ratelimit-remaining"], remaining);
+    }
+    let resp = token_request(&app, Some(SHOP), body.clone()).await;
+    assert!(resp.headers().contains_key("retry-after"));
+    assert_error(resp, 429, "rate_limited").await;
+    // A refused origin costs nothing (and says why).
+    let resp = token_request(&app, Some("https://evil.example"), body).await;
+    assert_error(resp, 403, "origin_not_allowed").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_script_and_demo_page_are_served() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let resp = app.request(Method::GET, "/widget.js").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let h = resp.headers().clone();
+    assert_eq!(h["content-type"], "application/javascript; charset=utf-8");
+    assert_eq!(h["cache-control"], "public, max-age=3600");
+    let version = h["x-widget-version"].to_str().unwrap().to_owned();
+    assert_eq!(h["etag"].to_str().unwrap(), format!("\"{version}\""));
+    let script = resp.text().await.unwrap();
+    assert!(script.contains("attachShadow") && script.contains(env!("CARGO_PKG_VERSION")));
+
+    let resp = app
+        .request(Method::GET, "/widget.js")
+        .header("If-None-Match", format!("\"{version}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 304);
+    assert!(resp.text().await.unwrap().is_empty());
+    let resp = app
+        .request(Method::GET, &format!("/widget.js?v={version}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let resp = app
+        .request(Method::GET, "/widget.js?v=stale")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=3600");
+
+    let resp = app
+        .request(Method::GET, "/widget/demo")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(resp.text().await.unwrap().contains("/widget.js"));
 }

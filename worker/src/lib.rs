@@ -20,14 +20,17 @@ pub mod queue;
 mod runner;
 pub mod store;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use companin_config::Settings;
+use companin_entity::job;
 use companin_inference::{Batcher, Embed, Embedder, EmbedderOptions, Generator, GeneratorOptions};
 use sea_orm::DatabaseConnection;
 
+use futures::future::BoxFuture;
 pub use queue::{Lane, Queue};
 pub use runner::run_workers;
 
@@ -47,6 +50,19 @@ pub struct Runtime {
     pub enrichment: Option<Queue>,
     /// Ingestion in flight here, which enrichment waits for.
     pub ingestion: enrich::Activity,
+    /// Job kinds defined outside this crate, by kind.
+    handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
+}
+
+/// The work of a job kind defined outside this crate ([`Runtime::with_handler`]).
+pub trait JobHandler: Send + Sync {
+    /// One attempt at `job`; `control` carries its progress and cancel flag.
+    fn run<'a>(
+        &'a self,
+        rt: &'a Arc<Runtime>,
+        job: &'a job::Model,
+        control: &'a Arc<progress::Control>,
+    ) -> BoxFuture<'a, Result<(), ingest::Failure>>;
 }
 
 /// How long the batcher waits for other jobs' texts before running a partial batch.
@@ -65,7 +81,15 @@ impl Runtime {
             generator: OnceLock::new(),
             enrichment: None,
             ingestion: enrich::Activity::default(),
+            handlers: HashMap::new(),
         })
+    }
+
+    /// Runs jobs of `kind` with `handler`: work defined outside this crate (the API's sandbox
+    /// reset) gets the same queue, retries, timeouts, progress and cancellation.
+    pub fn with_handler(mut self, kind: &'static str, handler: Arc<dyn JobHandler>) -> Runtime {
+        self.handlers.insert(kind, handler);
+        self
     }
 
     /// Lets this runtime run `summarize` jobs (a second call changes nothing).

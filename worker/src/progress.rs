@@ -23,7 +23,7 @@ impl Control {
         self.progress.store(value, Ordering::Relaxed);
     }
 
-    fn progress(&self) -> f64 {
+    pub fn progress(&self) -> f64 {
         self.progress.load(Ordering::Relaxed) as f64 / 1e6
     }
 

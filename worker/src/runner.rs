@@ -211,6 +211,9 @@ async fn execute(
             Ok(())
         }
         KIND_SUMMARIZE => enrich::summarize(rt, job, control).await,
-        other => Err(Failure::Permanent(format!("unknown job kind `{other}`"))),
+        other => match rt.handlers.get(other) {
+            Some(handler) => handler.run(rt, job, control).await,
+            None => Err(Failure::Permanent(format!("unknown job kind `{other}`"))),
+        },
     }
 }

@@ -53,42 +53,50 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         let ctx = req.data::<Arc<RequestContext>>().cloned();
-        if let Some(ctx) = &ctx {
-            ctx.set_principal(principal.clone());
-        }
-        let decision = self.state.limiter.check(&principal).await?;
-        if let Some(ctx) = &ctx {
-            ctx.set_rate_limit(decision.headers());
-        }
-        if let Some((kind, used)) = decision.event() {
-            let headers = decision.headers();
-            self.state
-                .telemetry
-                .record_rate_limit_event(RateLimitEventRecord {
-                    org_id: principal.org_id.to_string(),
-                    environment: principal.environment,
-                    client_id: principal.client_id.to_string(),
-                    kind,
-                    window_start: headers.reset - WINDOW_SECS,
-                    max_requests: headers.limit,
-                    used,
-                    request_id: ctx
-                        .as_ref()
-                        .map(|c| c.request_id.clone())
-                        .unwrap_or_default(),
-                    at: crate::db::now(),
-                })
-                .await;
-        }
-        let config_version = match decision {
-            Decision::Allowed { config_version, .. } => config_version,
-            Decision::Blocked { retry_after, .. } => {
-                return Err(rate_limited(decision.headers().limit, retry_after).into());
-            }
-        };
-        principal.config_version = config_version;
+        principal.config_version = charge(&self.state, &principal, ctx.as_ref()).await?;
         req.set_data(principal);
         self.inner.call(req).await.map(IntoResponse::into_response)
+    }
+}
+
+/// Charges one request of `principal` to its tenant's rate limit: notes the caller and the
+/// rate-limit headers on the request's context, records warnings and refusals, and answers
+/// 429 when the limit is used up. Returns the tenant's configuration version (see
+/// [`crate::cache`]).
+pub async fn charge(
+    state: &AppState,
+    principal: &Principal,
+    ctx: Option<&Arc<RequestContext>>,
+) -> Result<i64, ApiError> {
+    if let Some(ctx) = ctx {
+        ctx.set_principal(principal.clone());
+    }
+    let decision = state.limiter.check(principal).await?;
+    if let Some(ctx) = ctx {
+        ctx.set_rate_limit(decision.headers());
+    }
+    if let Some((kind, used)) = decision.event() {
+        let headers = decision.headers();
+        state
+            .telemetry
+            .record_rate_limit_event(RateLimitEventRecord {
+                org_id: principal.org_id.to_string(),
+                environment: principal.environment,
+                client_id: principal.client_id.to_string(),
+                kind,
+                window_start: headers.reset - WINDOW_SECS,
+                max_requests: headers.limit,
+                used,
+                request_id: ctx.map(|c| c.request_id.clone()).unwrap_or_default(),
+                at: crate::db::now(),
+            })
+            .await;
+    }
+    match decision {
+        Decision::Allowed { config_version, .. } => Ok(config_version),
+        Decision::Blocked { retry_after, .. } => {
+            Err(rate_limited(decision.headers().limit, retry_after))
+        }
     }
 }
 

@@ -23,6 +23,9 @@ use crate::ids::{ClientId, OrgId};
 pub enum AuthMethod {
     KeyPair,
     Bearer,
+    /// A widget token request: a public `client_id` from a page on one of its allowed
+    /// origins. It reaches no route but `POST /widget/token`.
+    AllowedOrigin,
 }
 
 /// The authenticated caller: one client of one organization's environment. Every query a

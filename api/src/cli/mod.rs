@@ -7,6 +7,7 @@ mod bench_search;
 mod eval;
 mod org;
 mod reindex;
+mod sandbox;
 mod scratch;
 
 use std::path::PathBuf;
@@ -88,6 +89,11 @@ enum Command {
     Org {
         #[command(subcommand)]
         command: OrgCommand,
+    },
+    /// An organization's sandbox environment
+    Sandbox {
+        #[command(subcommand)]
+        command: SandboxCommand,
     },
     /// Manage an organization's OAuth clients
     Client {
@@ -216,6 +222,19 @@ enum EvalCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum SandboxCommand {
+    /// Delete the sandbox's data and seed the sample data anew, in this process (production
+    /// is never touched)
+    Seed {
+        #[arg(long = "org")]
+        org_id: String,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum OrgCommand {
     /// Create an organization and print its first production and sandbox credentials
     Create {
@@ -271,6 +290,9 @@ pub fn main() -> ExitCode {
             Command::Serve { models_dir, .. }
             | Command::Worker { models_dir }
             | Command::Reindex { models_dir, .. }
+            | Command::Sandbox {
+                command: SandboxCommand::Seed { models_dir, .. },
+            }
             | Command::Bench {
                 command: BenchCommand::Ingest { models_dir, .. },
             }
@@ -404,6 +426,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             };
             eval::beir(&settings, &data, &split, &modes, work_dir.as_deref()).await
         }
+        Command::Sandbox {
+            command: SandboxCommand::Seed { org_id, .. },
+        } => sandbox::seed(&settings, &org_id).await,
         Command::Migrate => {
             let db = crate::db::connect(&settings).await?;
             let pending = crate::db::pending_migrations(&db).await?;

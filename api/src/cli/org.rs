@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::auth::seal::SecretSeal;
 use crate::ids::OrgId;
 use crate::schemas::Paging;
-use crate::services::{Actor, Tenant, clients, orgs};
+use crate::services::{Actor, Tenant, clients, orgs, sandbox};
 
 /// Connects and brings the schema up to date (on the embedded default) or checks it.
 pub async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
@@ -43,6 +43,15 @@ pub async fn create(
     )
     .await
     .map_err(fail)?;
+    // The workers of `serve` (or `companin worker`) seed the sandbox from the queue.
+    let seed_job = if settings.sandbox.seed_on_create {
+        let queue = companin_worker::Queue::connect(settings).await?;
+        let org = OrgId::from_db(new.org.id.clone());
+        let job = sandbox::queue_reset(db, &queue, &org).await.map_err(fail)?;
+        Some(job.id)
+    } else {
+        None
+    };
     let (production, production_secret) = new.production;
     let (sandbox, sandbox_secret) = new.sandbox;
     if as_json {
@@ -50,6 +59,7 @@ pub async fn create(
             "org_id": new.org.id,
             "production": { "client_id": production.id, "client_secret": production_secret },
             "sandbox": { "client_id": sandbox.id, "client_secret": sandbox_secret },
+            "sandbox_seed_job_id": seed_job,
         });
         println!("{out}");
         return Ok(());
@@ -65,6 +75,10 @@ pub async fn create(
     println!("            X-API-Secret: {production_secret}");
     println!("sandbox     X-API-Key: {}", sandbox.id);
     println!("            X-API-Secret: {sandbox_secret}");
+    if let Some(job) = seed_job {
+        println!();
+        println!("The sandbox gets sample data from job {job}, run by the server's workers.");
+    }
     println!();
     println!("Store the secrets now: they are not shown again.");
     Ok(())

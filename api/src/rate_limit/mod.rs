@@ -9,6 +9,9 @@
 //! every process sharing it.
 
 mod store;
+mod visitor;
+
+pub use visitor::VisitorCap;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

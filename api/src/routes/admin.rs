@@ -13,12 +13,13 @@ use crate::auth::scheme::OperatorAuth;
 use crate::error::{AdminErrors, ApiResult};
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
+use crate::ids::OrgId;
 use crate::schemas::Paging;
 use crate::schemas::orgs::{
     ClientCredentials, CreateOrganization, CreatedOrganization, Organization, OrganizationList,
     UpdateOrganization,
 };
-use crate::services::{Actor, orgs};
+use crate::services::{Actor, orgs, sandbox};
 use crate::state::AppState;
 
 #[derive(ApiResponse)]
@@ -68,6 +69,13 @@ impl AdminApi {
             &actor,
         )
         .await?;
+        let sandbox_seed_job_id = match (&state.queue, state.settings.sandbox.seed_on_create) {
+            (Some(queue), true) => {
+                let org = OrgId::from_db(new.org.id.clone());
+                Some(sandbox::queue_reset(&state.db_write, queue, &org).await?.id)
+            }
+            _ => None,
+        };
         let credentials =
             |(client, secret): (companin_entity::client::Model, String)| ClientCredentials {
                 client_id: client.id,
@@ -77,6 +85,7 @@ impl AdminApi {
             organization: organization_view(new.org, state.settings.rate_limit.default_per_hour),
             production: credentials(new.production),
             sandbox: credentials(new.sandbox),
+            sandbox_seed_job_id,
         })))
     }
 

@@ -74,7 +74,7 @@ enum ItemChanged {
 }
 
 #[derive(ApiResponse)]
-enum JobAccepted {
+pub(super) enum JobAccepted {
     /// Queued.
     #[oai(status = 202)]
     Accepted(Json<Job>),

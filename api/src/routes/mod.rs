@@ -11,7 +11,9 @@ mod clients;
 mod conversations;
 mod knowledge;
 mod ops;
+mod sandbox;
 mod sessions;
+mod web;
 mod widget;
 
 use std::collections::HashMap;
@@ -52,6 +54,8 @@ enum ApiTags {
     Audit,
     /// The browser widget: its token (no secret, allowed origins only) and public config.
     Widget,
+    /// The sandbox environment's sample data.
+    Sandbox,
     /// Platform operator routes (`X-Operator-Token`); organizations never reach them.
     Admin,
 }
@@ -67,6 +71,7 @@ type Apis = (
     alerts::AlertsApi,
     audit::AuditApi,
     widget::WidgetApi,
+    sandbox::SandboxApi,
     admin::AdminApi,
 );
 
@@ -84,6 +89,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             alerts::AlertsApi,
             audit::AuditApi,
             widget::WidgetApi,
+            sandbox::SandboxApi,
             admin::AdminApi,
         ),
         "Companin API",
@@ -162,6 +168,8 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint {
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
         .at("/metrics", get(ops::metrics))
+        .at("/widget.js", get(web::widget_js))
+        .at("/widget/demo", get(web::widget_demo))
         .nest(API_PREFIX, api)
         .data(state.clone())
         // The contract spells collection routes with a trailing slash (`/clients/`) while

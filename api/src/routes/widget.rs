@@ -10,8 +10,10 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use super::ApiTags;
+use crate::auth::middleware::charge;
 use crate::auth::scheme::WidgetAuth;
 use crate::error::{ApiError, ApiResult, ErrorSet, ListByIdErrors};
+use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
 use crate::schemas::widget::{CreateWidgetToken, WidgetConfig, WidgetToken};
 use crate::services::{Tenant, assistants, widget};
@@ -33,7 +35,8 @@ impl WidgetApi {
     /// Called by the widget in the browser, without a secret: the request's `Origin` must be
     /// one of the client's `allowed_origins`. The token reaches only the widget routes, for
     /// one visitor: anonymous, unless `user_id` comes with `user_hash` = hex
-    /// HMAC-SHA256(`user_id`, key = client secret) computed by the customer's server.
+    /// HMAC-SHA256(`user_id`, key = client secret) computed by the customer's server. Each
+    /// token request costs one request of the organization's rate limit.
     #[oai(
         path = "/widget/token",
         method = "post",
@@ -50,11 +53,14 @@ impl WidgetApi {
             .headers()
             .get(poem::http::header::ORIGIN)
             .and_then(|v| v.to_str().ok());
+        let admitted = widget::admit(&state, origin, &b.client_id).await?;
+        // Issuing costs a request of the org's rate limit, like any call with a credential.
+        let ctx = request.data::<Arc<RequestContext>>();
+        charge(&state, &admitted.principal(), ctx).await?;
         let issued = widget::issue(
             &state,
-            origin,
+            admitted,
             widget::TokenRequest {
-                client_id: b.client_id,
                 assistant_id: b.assistant_id,
                 user_id: b.user_id,
                 user_hash: b.user_hash,
@@ -101,6 +107,7 @@ impl WidgetApi {
             name: assistant.name,
             description: assistant.description,
             language: assistant.language,
+            greeting: assistant.greeting,
         }))
     }
 }

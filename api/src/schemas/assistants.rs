@@ -100,6 +100,8 @@ pub struct AssistantConfig {
     pub reply_mode: ReplyModeName,
     /// Said when nothing relevant is found, instead of an invented answer.
     pub fallback_message: String,
+    /// Shown by the widget before the first question.
+    pub greeting: Option<String>,
 }
 
 impl From<Config> for AssistantConfig {
@@ -121,6 +123,7 @@ impl From<Config> for AssistantConfig {
             },
             reply_mode: c.reply_mode.into(),
             fallback_message: c.fallback_message,
+            greeting: c.greeting,
         }
     }
 }
@@ -235,6 +238,9 @@ pub struct CreateAssistant {
         validator(min_length = 1, max_length = 2000)
     )]
     pub fallback_message: String,
+    /// Shown by the widget before the first question.
+    #[oai(validator(max_length = 2000))]
+    pub greeting: Option<String>,
 }
 
 impl From<CreateAssistant> for Config {
@@ -256,6 +262,7 @@ impl From<CreateAssistant> for Config {
             },
             reply_mode: b.reply_mode.into(),
             fallback_message: b.fallback_message,
+            greeting: b.greeting,
         }
     }
 }
@@ -270,7 +277,8 @@ pub struct RetrievalPatch {
     pub min_score: Option<f64>,
 }
 
-/// Changes to an assistant; absent fields stay as they are, `description: null` clears it.
+/// Changes to an assistant; absent fields stay as they are, `description: null` and
+/// `greeting: null` clear them.
 /// A change that alters nothing creates no version.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
@@ -297,6 +305,9 @@ pub struct UpdateAssistant {
     pub reply_mode: Option<ReplyModeName>,
     #[oai(validator(min_length = 1, max_length = 2000))]
     pub fallback_message: Option<String>,
+    /// `null` removes the greeting.
+    #[oai(validator(max_length = 2000))]
+    pub greeting: MaybeUndefined<String>,
 }
 
 impl From<UpdateAssistant> for Patch {
@@ -316,6 +327,7 @@ impl From<UpdateAssistant> for Patch {
             min_score: b.retrieval.as_ref().and_then(|r| r.min_score),
             reply_mode: b.reply_mode.map(Into::into),
             fallback_message: b.fallback_message,
+            greeting: b.greeting.into(),
         }
     }
 }

@@ -44,7 +44,8 @@ list_type!(
 /// Who made a change.
 #[derive(Debug, Object)]
 pub struct Actor {
-    /// `client` (an API credential), `operator` (admin routes) or `cli`.
+    /// `client` (an API credential), `operator` (admin routes), `cli`, or `system` (the
+    /// sandbox's sample data).
     #[oai(rename = "type")]
     pub actor_type: String,
     /// The acting client, when `type` is `client`.

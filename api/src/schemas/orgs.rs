@@ -32,6 +32,9 @@ pub struct CreatedOrganization {
     pub organization: Organization,
     pub production: ClientCredentials,
     pub sandbox: ClientCredentials,
+    /// The job seeding the sandbox with sample data (`GET /jobs/{id}` with the sandbox
+    /// credentials); absent when `sandbox.seed_on_create` is off.
+    pub sandbox_seed_job_id: Option<String>,
 }
 
 /// A new organization.

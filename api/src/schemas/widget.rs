@@ -46,4 +46,6 @@ pub struct WidgetConfig {
     pub description: Option<String>,
     /// BCP-47 tag of the assistant's language.
     pub language: String,
+    /// What the widget says before the first question, if anything.
+    pub greeting: Option<String>,
 }

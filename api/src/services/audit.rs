@@ -35,6 +35,7 @@ pub async fn record(
         ),
         Actor::Operator { request_id } => ("operator", None, Some(request_id.clone())),
         Actor::Cli => ("cli", None, None),
+        Actor::System => ("system", None, None),
     };
     audit_log::Entity::insert(audit_log::ActiveModel {
         id: Set(AuditId::generate().into_string()),

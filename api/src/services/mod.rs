@@ -14,6 +14,7 @@ pub mod knowledge;
 pub mod orgs;
 pub mod request_logs;
 pub mod retention;
+pub mod sandbox;
 pub mod search;
 pub mod sessions;
 pub mod widget;
@@ -57,6 +58,8 @@ pub enum Actor {
     Operator { request_id: String },
     /// The `companin` command line.
     Cli,
+    /// The service itself: the sandbox's sample data.
+    System,
 }
 
 impl Actor {

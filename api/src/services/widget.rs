@@ -1,18 +1,21 @@
 //! Widget tokens: issued without a secret to pages on a client's allowed origins, for one
 //! visitor, anonymous unless the customer's server vouches for the user.
 
+use std::sync::Arc;
+
 use rand::RngCore;
 
+use crate::auth::credentials::ClientRecord;
 use crate::auth::widget::{WidgetGrant, verify_user_hash};
+use crate::auth::{AuthMethod, Principal};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::{ClientId, VisitorId};
 use crate::services::{Tenant, assistants, clean_identifier, clients};
 use crate::state::AppState;
 
-/// What a page asks a token for (see `POST /widget/token`).
+/// What a page asks a token for (see `POST /widget/token`), besides its client.
 #[derive(Debug, Default)]
 pub struct TokenRequest {
-    pub client_id: String,
     pub assistant_id: Option<String>,
     pub user_id: Option<String>,
     pub user_hash: Option<String>,
@@ -38,13 +41,34 @@ fn unknown_client() -> ApiError {
     )
 }
 
-/// Checks the page's origin and the visitor's identity, and signs a widget token.
-pub async fn issue(
+/// An active client whose allowed origins hold the page's origin.
+pub struct Admitted {
+    client: Arc<ClientRecord>,
+    origin: String,
+}
+
+impl Admitted {
+    /// The client as a caller, to charge the token request to its tenant's rate limit.
+    pub fn principal(&self) -> Principal {
+        Principal {
+            org_id: self.client.org_id.clone(),
+            environment: self.client.environment,
+            client_id: self.client.id.clone(),
+            method: AuthMethod::AllowedOrigin,
+            config_version: 0,
+            widget: None,
+        }
+    }
+}
+
+/// Checks that `client_id` names an active client and that the page's origin is one of its
+/// `allowed_origins`.
+pub async fn admit(
     state: &AppState,
     origin: Option<&str>,
-    request: TokenRequest,
-) -> Result<Issued, ApiError> {
-    let id = ClientId::parse(request.client_id.trim()).ok_or_else(unknown_client)?;
+    client_id: &str,
+) -> Result<Admitted, ApiError> {
+    let id = ClientId::parse(client_id.trim()).ok_or_else(unknown_client)?;
     let client = state
         .credentials
         .get(&id)
@@ -60,6 +84,16 @@ pub async fn issue(
         .ok_or_else(|| {
             origin_not_allowed("the page's origin is not in the client's `allowed_origins`")
         })?;
+    Ok(Admitted { client, origin })
+}
+
+/// Checks the assistant and the visitor's identity, and signs a widget token.
+pub async fn issue(
+    state: &AppState,
+    admitted: Admitted,
+    request: TokenRequest,
+) -> Result<Issued, ApiError> {
+    let Admitted { client, origin } = admitted;
     let tenant = Tenant {
         org_id: client.org_id.clone(),
         environment: client.environment,

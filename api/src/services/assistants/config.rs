@@ -18,6 +18,7 @@ pub const MAX_DESCRIPTION: usize = 2_000;
 pub const MAX_TONE: usize = 50;
 pub const MAX_INSTRUCTIONS: usize = 20_000;
 pub const MAX_FALLBACK: usize = 2_000;
+pub const MAX_GREETING: usize = 2_000;
 pub const MAX_TASKS: usize = 50;
 pub const MAX_TASK: usize = 2_000;
 pub const MAX_KNOWLEDGE_IDS: usize = 1_000;
@@ -84,6 +85,9 @@ pub struct Config {
     pub retrieval: Retrieval,
     pub reply_mode: ReplyMode,
     pub fallback_message: String,
+    /// Versions written before greetings existed have none.
+    #[serde(default)]
+    pub greeting: Option<String>,
 }
 
 /// Requested changes; `None` leaves a field as it is (`description: Some(None)` clears it).
@@ -103,6 +107,7 @@ pub struct Patch {
     pub min_score: Option<f64>,
     pub reply_mode: Option<ReplyMode>,
     pub fallback_message: Option<String>,
+    pub greeting: Option<Option<String>>,
 }
 
 fn too_long(field: &str, max: usize) -> ApiError {
@@ -181,6 +186,7 @@ impl Config {
             },
             reply_mode: ReplyMode::Generative,
             fallback_message: DEFAULT_FALLBACK.into(),
+            greeting: None,
         }
     }
 
@@ -240,6 +246,14 @@ impl Config {
             ));
         }
         bounded("fallback_message", &self.fallback_message, MAX_FALLBACK)?;
+        // A blank greeting is no greeting.
+        self.greeting = self
+            .greeting
+            .map(|g| g.trim().to_owned())
+            .filter(|g| !g.is_empty());
+        if let Some(g) = &self.greeting {
+            bounded("greeting", g, MAX_GREETING)?;
+        }
         Ok(self)
     }
 
@@ -288,6 +302,9 @@ impl Config {
         if let Some(v) = patch.fallback_message {
             c.fallback_message = v;
         }
+        if let Some(v) = patch.greeting {
+            c.greeting = v;
+        }
         c
     }
 
@@ -331,6 +348,7 @@ impl Config {
                 ReplyMode::Generative
             },
             fallback_message: m.fallback_message.clone(),
+            greeting: m.greeting.clone(),
         }
     }
 
@@ -350,6 +368,7 @@ impl Config {
         row.retrieval_min_score = self.retrieval.min_score;
         row.reply_mode = self.reply_mode.as_str().to_owned();
         row.fallback_message = self.fallback_message.clone();
+        row.greeting = self.greeting.clone();
     }
 
     /// The fields that differ from `before`, as `{"field": {"from": .., "to": ..}}` with

@@ -63,6 +63,7 @@ pub async fn create(
         retrieval_min_score: 0.0,
         reply_mode: String::new(),
         fallback_message: String::new(),
+        greeting: None,
         version: 1,
         created_at: now,
         updated_at: now,

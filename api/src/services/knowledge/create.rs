@@ -293,29 +293,8 @@ pub async fn create(
             (active.update(&txn).await?, "knowledge.replaced")
         }
         None => {
-            let mut active = knowledge_item::ActiveModel {
-                id: Set(KnowledgeId::generate().into_string()),
-                org_id: Set(tenant.org_id.to_string()),
-                environment: Set(tenant.environment),
-                kind: Set(c.kind.to_owned()),
-                status: Set(PENDING.to_owned()),
-                error: Set(None),
-                summary: Set(None),
-                summary_kind: Set(None),
-                keywords: Set(json!([])),
-                chunk_count: Set(0),
-                version: Set(1),
-                metadata: Set(Value::Object(metadata)),
-                assistant_ids: Set(json!(assistant_ids)),
-                job_id: Set(Some(job_id.clone())),
-                last_synced_at: Set(None),
-                next_sync_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            };
             let hash = c.hash.clone();
-            set_content(&mut active, c);
+            let active = new_row(tenant, c, metadata, &assistant_ids, Some(&job_id));
             match active.insert(&txn).await {
                 Ok(row) => (row, "knowledge.created"),
                 Err(e) if is_unique_violation(&e) => {
@@ -362,6 +341,71 @@ pub async fn create(
     txn.commit().await?;
     enqueue(state, &row, &job_id).await?;
     Ok(Created::Accepted(row))
+}
+
+/// A new item's row, pending processing.
+fn new_row(
+    tenant: &Tenant,
+    c: Content,
+    metadata: Map<String, Value>,
+    assistant_ids: &[String],
+    job_id: Option<&str>,
+) -> knowledge_item::ActiveModel {
+    let now = crate::db::now();
+    let mut active = knowledge_item::ActiveModel {
+        id: Set(KnowledgeId::generate().into_string()),
+        org_id: Set(tenant.org_id.to_string()),
+        environment: Set(tenant.environment),
+        kind: Set(c.kind.to_owned()),
+        status: Set(PENDING.to_owned()),
+        error: Set(None),
+        summary: Set(None),
+        summary_kind: Set(None),
+        keywords: Set(json!([])),
+        chunk_count: Set(0),
+        version: Set(1),
+        metadata: Set(Value::Object(metadata)),
+        assistant_ids: Set(json!(assistant_ids)),
+        job_id: Set(job_id.map(str::to_owned)),
+        last_synced_at: Set(None),
+        next_sync_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    set_content(&mut active, c);
+    active
+}
+
+/// Inserts a new item, pending, without queuing a job: for a caller that processes it itself
+/// right after (the sandbox seed, inside its own job).
+pub async fn insert_unqueued(
+    conn: &impl ConnectionTrait,
+    tenant: &Tenant,
+    actor: &Actor,
+    title: Option<String>,
+    source: NewSource,
+) -> Result<knowledge_item::Model, ApiError> {
+    let row = new_row(tenant, content(title, source)?, Map::new(), &[], None)
+        .insert(conn)
+        .await?;
+    audit::record(
+        conn,
+        tenant,
+        actor,
+        Change {
+            action: "knowledge.created",
+            resource_type: "knowledge",
+            resource_id: &row.id,
+            changes: Some(json!({
+                "type": { "to": row.kind },
+                "title": { "to": row.title },
+                "content_hash": { "to": row.content_hash },
+            })),
+        },
+    )
+    .await?;
+    Ok(row)
 }
 
 fn is_unique_violation(e: &sea_orm::DbErr) -> bool {

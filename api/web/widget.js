@@ -1,0 +1,510 @@
+/*! Companin chat widget. Plain JavaScript, no dependencies.
+ * <script src="https://HOST/widget.js" data-client-id="..." data-assistant-id="..."></script>
+ * Optional: window.Companin.identify({userId, userHash}) for visitors the page's server vouches
+ * for (userHash = hex HMAC-SHA256(userId, key = client secret)); Companin.open(), .close().
+ */
+(function () {
+  "use strict";
+  if (window.Companin && window.Companin.version) return; // loaded twice: keep the first
+
+  var script = document.currentScript;
+  if (!script || !script.src) return;
+  var HOST = new URL(script.src, location.href).origin;
+  var API = HOST + "/api/v1";
+  var CLIENT_ID = script.getAttribute("data-client-id") || "";
+  var ASSISTANT_ID = script.getAttribute("data-assistant-id") || "";
+  var TITLE = script.getAttribute("data-title") || "";
+  var KEY = "companin:" + CLIENT_ID + ":" + ASSISTANT_ID;
+
+  // ---- what survives a reload ------------------------------------------------------------
+  function load() {
+    try {
+      return JSON.parse(localStorage.getItem(KEY) || "{}") || {};
+    } catch (e) {
+      return {};
+    }
+  }
+  function save() {
+    try {
+      localStorage.setItem(KEY, JSON.stringify(saved));
+    } catch (e) {
+      /* private mode or full storage: the widget still works for this page view */
+    }
+  }
+  var saved = load(); // {visitor_id, user_id, session_id, conversation_id, rated}
+  var identity = null; // {userId, userHash}
+  var token = null; // {value, expiresAt}
+  var busy = false;
+
+  // ---- HTTP -----------------------------------------------------------------------------
+  function Failure(status, code, detail, retryAfter) {
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    this.retryAfter = retryAfter;
+  }
+  function failure(res) {
+    return res.json().then(
+      function (body) {
+        return new Failure(res.status, body.code || "", body.detail || "", res.headers.get("Retry-After"));
+      },
+      function () {
+        return new Failure(res.status, "", "", res.headers.get("Retry-After"));
+      }
+    );
+  }
+  function call(method, path, body, extraHeaders) {
+    var headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = "Bearer " + token.value;
+    for (var h in extraHeaders || {}) headers[h] = extraHeaders[h];
+    return fetch(API + path, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      mode: "cors",
+    }).then(
+      function (res) {
+        if (res.ok) return res;
+        return failure(res).then(function (f) {
+          throw f;
+        });
+      },
+      function () {
+        throw new Failure(0, "network_error", "");
+      }
+    );
+  }
+  function json(res) {
+    return res.json();
+  }
+
+  function fetchToken() {
+    var body = { client_id: CLIENT_ID };
+    if (ASSISTANT_ID) body.assistant_id = ASSISTANT_ID;
+    if (identity) {
+      body.user_id = identity.userId;
+      body.user_hash = identity.userHash;
+    } else if (saved.user_id) {
+      saved = {}; // the verified visitor left: their sessions are not this browser's anymore
+      save();
+    } else if (saved.visitor_id) {
+      body.visitor_id = saved.visitor_id;
+    }
+    token = null;
+    return call("POST", "/widget/token", body)
+      .then(json)
+      .then(function (t) {
+        token = { value: t.token, expiresAt: Date.now() + (t.expires_in - 30) * 1000 };
+        if (!t.authenticated) saved.visitor_id = t.visitor_id;
+        save();
+      });
+  }
+  function ensureToken() {
+    if (token && Date.now() < token.expiresAt) return Promise.resolve();
+    return fetchToken();
+  }
+  // Runs `request` with a valid token; an expired or revoked token is renewed once.
+  function authed(request) {
+    return ensureToken()
+      .then(request)
+      .catch(function (f) {
+        if (f.status !== 401) throw f;
+        return fetchToken().then(request);
+      });
+  }
+
+  function newSession() {
+    return call("POST", "/sessions/", { assistant_id: ASSISTANT_ID })
+      .then(json)
+      .then(function (s) {
+        saved.session_id = s.id;
+        saved.conversation_id = null;
+        saved.rated = false;
+        save();
+      });
+  }
+  // The stored session when it is still usable, else a new one.
+  function ensureSession() {
+    if (!saved.session_id) return newSession();
+    return call("GET", "/sessions/" + encodeURIComponent(saved.session_id))
+      .then(json)
+      .then(function (s) {
+        if (s.status !== "active") return newSession();
+      })
+      .catch(function (f) {
+        if (f.status === 404 || f.status === 410) return newSession();
+        throw f;
+      });
+  }
+
+  // Reads a server-sent event stream, calling on(name, data) for each event.
+  function readEvents(res, on) {
+    var reader = res.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    function dispatch(block) {
+      var name = "message";
+      var data = [];
+      block.split("\n").forEach(function (line) {
+        if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+        else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+      });
+      if (!data.length) return;
+      try {
+        on(name, JSON.parse(data.join("\n")));
+      } catch (e) {
+        /* a malformed event is skipped, not fatal */
+      }
+    }
+    function pump() {
+      return reader.read().then(function (r) {
+        if (r.done) {
+          if (buffer.trim()) dispatch(buffer);
+          return;
+        }
+        buffer += decoder.decode(r.value, { stream: true }).replace(/\r\n?/g, "\n");
+        var end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          dispatch(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  // ---- the interface --------------------------------------------------------------------
+  var CSS =
+    ":host{all:initial;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2328}" +
+    "*{box-sizing:border-box}" +
+    ".bubble{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:#2f5bea;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}" +
+    ".bubble svg{width:26px;height:26px;fill:currentColor}" +
+    ".panel{position:fixed;right:20px;bottom:88px;width:370px;max-width:calc(100vw - 40px);height:540px;max-height:calc(100vh - 120px);display:flex;flex-direction:column;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden;z-index:2147483000}" +
+    ".panel[hidden]{display:none}" +
+    "header{display:flex;align-items:center;justify-content:space-between;padding:12px 14px;background:#2f5bea;color:#fff;font-weight:600}" +
+    "header button{background:none;border:0;color:inherit;font-size:20px;cursor:pointer;line-height:1}" +
+    ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}" +
+    ".msg{max-width:85%;padding:8px 11px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}" +
+    ".user{align-self:flex-end;background:#2f5bea;color:#fff}" +
+    ".assistant{align-self:flex-start;background:#f1f3f6}" +
+    ".sources{margin-top:6px;font-size:12px}.sources a{color:#2f5bea;display:block}" +
+    ".notice{align-self:center;font-size:12px;color:#8a1f11;background:#fdecea;padding:6px 10px;border-radius:8px}" +
+    "form.ask{display:flex;gap:6px;padding:10px;border-top:1px solid #e3e6ea}" +
+    "textarea{flex:1;resize:none;height:40px;padding:9px;border:1px solid #c9ced6;border-radius:8px;font:inherit}" +
+    "button.send{border:0;border-radius:8px;background:#2f5bea;color:#fff;padding:0 14px;cursor:pointer;font:inherit}" +
+    "button:disabled{opacity:.5;cursor:default}" +
+    ".rate{padding:8px 10px;border-top:1px solid #e3e6ea;font-size:12px}" +
+    ".rate .stars{display:inline-flex;gap:2px;margin-left:6px}" +
+    ".rate .stars button{border:1px solid #c9ced6;background:#fff;border-radius:6px;width:28px;height:26px;cursor:pointer;font:inherit}" +
+    ".rate .stars button[aria-pressed=true]{background:#2f5bea;color:#fff}" +
+    ".rate input{width:100%;margin-top:6px;padding:6px;border:1px solid #c9ced6;border-radius:6px;font:inherit}" +
+    ".rate .submit{margin-top:6px;border:0;border-radius:6px;background:#2f5bea;color:#fff;padding:5px 10px;cursor:pointer}" +
+    ":focus-visible{outline:2px solid #f5a623;outline-offset:2px}" +
+    "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0}}";
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var a in attrs || {}) node.setAttribute(a, attrs[a]);
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  var host = el("companin-widget");
+  var root = host.attachShadow({ mode: "open" });
+  var style = el("style");
+  style.textContent = CSS;
+  var bubble = el("button", {
+    class: "bubble",
+    type: "button",
+    "aria-label": "Open chat",
+    "aria-expanded": "false",
+    "aria-controls": "companin-panel",
+  });
+  bubble.innerHTML =
+    '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z"/></svg>';
+  var panel = el("div", { class: "panel", id: "companin-panel", role: "dialog", "aria-modal": "false" });
+  panel.hidden = true;
+  var header = el("header");
+  var title = el("span", { id: "companin-title" }, TITLE || "Chat");
+  panel.setAttribute("aria-labelledby", "companin-title");
+  var closer = el("button", { type: "button", class: "close", "aria-label": "Close chat" }, "\u00d7");
+  header.appendChild(title);
+  header.appendChild(closer);
+  var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions" });
+  var form = el("form", { class: "ask" });
+  var input = el("textarea", { rows: "1", "aria-label": "Your message", placeholder: "Ask a question\u2026", maxlength: "4000" });
+  var send = el("button", { type: "submit", class: "send" }, "Send");
+  form.appendChild(input);
+  form.appendChild(send);
+  var rate = el("div", { class: "rate", hidden: "" });
+  panel.appendChild(header);
+  panel.appendChild(log);
+  panel.appendChild(rate);
+  panel.appendChild(form);
+  root.appendChild(style);
+  root.appendChild(bubble);
+  root.appendChild(panel);
+
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+  }
+  function addMessage(role, text) {
+    var node = el("div", { class: "msg " + role }, text);
+    log.appendChild(node);
+    scrollDown();
+    return node;
+  }
+  function notice(text) {
+    var node = el("div", { class: "notice", role: "alert" }, text);
+    log.appendChild(node);
+    scrollDown();
+  }
+  function showSources(node, sources) {
+    var old = node.querySelector(".sources");
+    if (old) old.remove();
+    if (!sources || !sources.length) return;
+    var box = el("div", { class: "sources" }, "Sources:");
+    var seen = {};
+    sources.forEach(function (s) {
+      var label = s.title || s.source || "Source";
+      var key = (s.source || "") + "|" + label;
+      if (seen[key]) return;
+      seen[key] = true;
+      var link;
+      if (s.source && /^https?:\/\//i.test(s.source)) {
+        link = el("a", { href: s.source, target: "_blank", rel: "noopener noreferrer" }, label);
+      } else {
+        link = el("span", { class: "source" }, label);
+        link.style.display = "block";
+      }
+      box.appendChild(link);
+    });
+    node.appendChild(box);
+  }
+  function explain(f) {
+    if (f.status === 429) {
+      var wait = parseInt(f.retryAfter, 10);
+      return "You're sending messages too quickly. Please wait" + (wait > 0 ? " " + wait + " s" : " a moment") + " and try again.";
+    }
+    if (f.status === 0) return "Network problem: check your connection and try again.";
+    if (f.code === "session_expired") return "Your session expired; a new one was started.";
+    if (f.code === "origin_not_allowed") return "This site is not allowed to use this chat.";
+    if (f.code === "assistant_inactive") return "The assistant is not available right now.";
+    return f.detail || "Something went wrong. Please try again.";
+  }
+
+  // ---- rating -----------------------------------------------------------------------------
+  function showRating() {
+    if (!saved.conversation_id || saved.rated) {
+      rate.hidden = true;
+      return;
+    }
+    rate.textContent = "";
+    rate.hidden = false;
+    var chosen = 0;
+    var label = el("span", { id: "companin-rate-label" }, "Rate this conversation");
+    var stars = el("div", { class: "stars", role: "group", "aria-labelledby": "companin-rate-label" });
+    var comment = el("input", { type: "text", "aria-label": "Comment (optional)", placeholder: "Comment (optional)", maxlength: "5000", hidden: "" });
+    var submit = el("button", { type: "button", class: "submit", hidden: "" }, "Send rating");
+    for (var i = 1; i <= 5; i++) {
+      (function (n) {
+        var b = el("button", { type: "button", "aria-label": n + " out of 5", "aria-pressed": "false", "data-rating": String(n) }, String(n));
+        b.addEventListener("click", function () {
+          chosen = n;
+          Array.prototype.forEach.call(stars.children, function (s) {
+            s.setAttribute("aria-pressed", String(Number(s.getAttribute("data-rating")) === n));
+          });
+          comment.hidden = false;
+          submit.hidden = false;
+        });
+        stars.appendChild(b);
+      })(i);
+    }
+    submit.addEventListener("click", function () {
+      if (!chosen) return;
+      submit.disabled = true;
+      var body = { rating: chosen };
+      if (comment.value.trim()) body.comment = comment.value.trim();
+      authed(function () {
+        return call("POST", "/conversations/" + encodeURIComponent(saved.conversation_id) + "/feedback", body);
+      }).then(
+        function () {
+          saved.rated = true;
+          save();
+          rate.textContent = "Thank you for your feedback!";
+          rate.setAttribute("role", "status");
+        },
+        function (f) {
+          submit.disabled = false;
+          notice(explain(f));
+        }
+      );
+    });
+    rate.appendChild(label);
+    rate.appendChild(stars);
+    rate.appendChild(comment);
+    rate.appendChild(submit);
+  }
+
+  // ---- conversation -----------------------------------------------------------------------
+  var started = null;
+  // First opening: token, public config, session, and the kept conversation.
+  function start() {
+    if (started) return started;
+    started = authed(function () {
+      var q = ASSISTANT_ID ? "?assistant_id=" + encodeURIComponent(ASSISTANT_ID) : "";
+      return call("GET", "/widget/config" + q).then(json);
+    })
+      .then(function (config) {
+        if (!TITLE) title.textContent = config.name;
+        if (config.greeting) addMessage("assistant", config.greeting);
+        return ensureSession();
+      })
+      .then(restore)
+      .catch(function (f) {
+        started = null;
+        notice(explain(f));
+      });
+    return started;
+  }
+  function restore() {
+    if (!saved.conversation_id) return;
+    var path = "/conversations/" + encodeURIComponent(saved.conversation_id) + "/messages?limit=100";
+    return call("GET", path)
+      .then(json)
+      .then(function (page) {
+        page.items.forEach(function (m) {
+          var node = addMessage(m.role === "user" ? "user" : "assistant", m.content);
+          if (m.role !== "user") showSources(node, m.sources);
+        });
+        showRating();
+      })
+      .catch(function (f) {
+        if (f.status !== 404) throw f;
+        saved.conversation_id = null;
+        save();
+      });
+  }
+
+  function ask(text, retried) {
+    var reply = addMessage("assistant", "");
+    reply.setAttribute("aria-busy", "true");
+    var body = { session_id: saved.session_id, message: text, stream: true };
+    if (saved.conversation_id) body.conversation_id = saved.conversation_id;
+    return authed(function () {
+      return call("POST", "/conversations/send-message", body, { Accept: "text/event-stream" });
+    })
+      .then(function (res) {
+        var failed = null;
+        return readEvents(res, function (name, data) {
+          if (name === "delta") {
+            reply.insertBefore(document.createTextNode(data.text), reply.querySelector(".sources"));
+            scrollDown();
+          } else if (name === "sources") {
+            showSources(reply, data.sources);
+          } else if (name === "done") {
+            if (saved.conversation_id !== data.conversation_id) saved.rated = false;
+            saved.conversation_id = data.conversation_id;
+            save();
+          } else if (name === "error") {
+            failed = new Failure(data.status_code, data.code, data.detail);
+          }
+        }).then(function () {
+          if (failed) throw failed;
+        });
+      })
+      .then(function () {
+        reply.removeAttribute("aria-busy");
+        showRating();
+      })
+      .catch(function (f) {
+        reply.remove();
+        if (!retried && (f.code === "session_expired" || (f.status === 404 && f.code === "not_found"))) {
+          return newSession().then(function () {
+            notice(explain({ code: "session_expired" }));
+            return ask(text, true);
+          });
+        }
+        notice(explain(f));
+      });
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) return;
+    busy = true;
+    send.disabled = true;
+    input.value = "";
+    addMessage("user", text);
+    start()
+      .then(function () {
+        // Without a session, start() has already said why.
+        if (saved.session_id) return ask(text, false);
+      })
+      .catch(function (f) {
+        notice(explain(f || {}));
+      })
+      .then(function () {
+        busy = false;
+        send.disabled = false;
+        input.focus();
+      });
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : send.click();
+    }
+  });
+
+  function open() {
+    panel.hidden = false;
+    bubble.setAttribute("aria-expanded", "true");
+    bubble.setAttribute("aria-label", "Close chat");
+    input.focus();
+    start();
+  }
+  function close() {
+    panel.hidden = true;
+    bubble.setAttribute("aria-expanded", "false");
+    bubble.setAttribute("aria-label", "Open chat");
+    bubble.focus();
+  }
+  bubble.addEventListener("click", function () {
+    panel.hidden ? open() : close();
+  });
+  closer.addEventListener("click", close);
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") close();
+  });
+
+  function mount() {
+    document.body.appendChild(host);
+  }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+
+  window.Companin = {
+    version: "__COMPANIN_VERSION__",
+    open: open,
+    close: close,
+    // A visitor the page's server vouches for: their sessions follow them across devices.
+    identify: function (who) {
+      if (!who || !who.userId || !who.userHash) throw new Error("Companin.identify needs {userId, userHash}");
+      identity = { userId: String(who.userId), userHash: String(who.userHash) };
+      if (saved.user_id !== identity.userId) {
+        saved = { user_id: identity.userId };
+        save();
+        log.textContent = "";
+        rate.hidden = true;
+      }
+      token = null;
+      started = null;
+      if (!panel.hidden) start();
+    },
+  };
+})();

@@ -1,0 +1,386 @@
+//! The chat widget in a real browser: headless Chromium, driven through chromedriver
+//! (WebDriver), loads a shop page served on another origin, opens the widget, asks about the
+//! knowledge, sees the streamed answer and its source, reloads and finds the conversation
+//! kept, and rates it; the feedback is then read back through the API.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`scripts/test` installs them).
+
+use std::net::TcpListener as StdListener;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, Creds, TestApp, spawn_app};
+use crate::search::{POLLING_LIMIT, add_text};
+
+const REFUNDS: &str = "Refunds: you can return any product within 30 days of delivery for a \
+    full refund. The money goes back to the original payment method within five business days.";
+const SHIPPING: &str = "Shipping: orders leave our warehouse in two days. Express delivery \
+    reaches most addresses overnight; international parcels take one to two weeks.";
+const GREETING: &str = "Hello! Ask me about refunds or shipping.";
+/// The W3C WebDriver key of an element reference.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+const QUESTION: &str = "How many days do I have to return a product for a refund?";
+
+fn executable(env: &str, candidates: &[&str]) -> PathBuf {
+    if let Some(path) = std::env::var_os(env) {
+        return PathBuf::from(path);
+    }
+    candidates
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "the browser test needs {} (Debian packages chromium and chromium-driver: \
+                 `scripts/test` installs them), or {env} pointing at it",
+                candidates[0]
+            )
+        })
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver {
+    _process: tokio::process::Child,
+    url: String,
+}
+
+async fn start_driver() -> Driver {
+    let port = free_port();
+    let process = tokio::process::Command::new(executable(
+        "COMPANIN_TEST_CHROMEDRIVER",
+        &["/usr/bin/chromedriver"],
+    ))
+    .arg(format!("--port={port}"))
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .kill_on_drop(true)
+    .spawn()
+    .expect("start chromedriver");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Driver {
+        _process: process,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+    let chromium = executable("COMPANIN_TEST_CHROMIUM", &["/usr/bin/chromium"]);
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+/// A shop page on its own origin, embedding the widget from the API's origin. Its CSS is
+/// hostile on purpose: the widget must not take it.
+async fn serve_page(api: &str, client_id: &str, assistant_id: &str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let html = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
+<style>button {{ background: rgb(255, 0, 0) !important; }} div {{ font-size: 40px; }}</style>
+</head><body><h1>The shop</h1>
+<script src="{api}/widget.js" data-client-id="{client_id}" data-assistant-id="{assistant_id}"></script>
+</body></html>"#
+    );
+    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();
+    let app = poem::Route::new().at(
+        "/",
+        poem::get(poem::endpoint::make_sync(move |_| {
+            poem::web::Html(html.clone())
+        })),
+    );
+    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
+    origin
+}
+
+async fn js(client: &Client, script: &str) -> Value {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+/// Polls `condition` (a script returning a value) until it is truthy; answers that value.
+async fn wait_for(client: &Client, what: &str, condition: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let v = js(client, condition).await;
+        let truthy =
+            !matches!(&v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
+        if truthy {
+            return v;
+        }
+        if Instant::now() > deadline {
+            let log = js(
+                client,
+                &format!(
+                    "{ROOT} return root ? root.querySelector('.log').innerText : 'no widget';"
+                ),
+            )
+            .await;
+            panic!("timed out waiting for {what}; the widget shows: {log}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Every script starts by finding the widget's shadow root.
+const ROOT: &str = "const host = document.querySelector('companin-widget'); \
+                    const root = host && host.shadowRoot;";
+
+fn script(body: &str) -> String {
+    format!("{ROOT} {body}")
+}
+
+async fn open_widget(client: &Client) {
+    wait_for(
+        client,
+        "the widget",
+        &script("return !!(root && window.Companin && window.Companin.version);"),
+    )
+    .await;
+    js(client, &script("root.querySelector('.bubble').click();")).await;
+    wait_for(
+        client,
+        "the panel",
+        &script("return !root.querySelector('.panel').hidden;"),
+    )
+    .await;
+}
+
+/// The text of the assistant's replies (without their source lists), in order.
+const REPLIES: &str = "return Array.from(root.querySelectorAll('.msg.assistant'))
+    .filter(m => !m.hasAttribute('aria-busy'))
+    .map(m => Array.from(m.childNodes).filter(n => n.nodeType === 3).map(n => n.data).join(''));";
+
+async fn shop(app: &TestApp) -> (Creds, String) {
+    let org = app.create_org("Shop", Some(POLLING_LIMIT)).await;
+    let c = org.production;
+    add_text(app, &c, "Refund policy", REFUNDS, json!({})).await;
+    add_text(app, &c, "Shipping", SHIPPING, json!({})).await;
+    let (status, bot) = app
+        .call(
+            &c,
+            Method::POST,
+            "/api/v1/assistants/",
+            Some(json!({"name": "Shop help", "reply_mode": "extractive", "greeting": GREETING})),
+        )
+        .await;
+    assert_eq!(status, 201, "{bot}");
+    (c, bot["id"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (c, bot) = shop(&app).await;
+    let page = serve_page(&app.base, &c.client_id, &bot).await;
+    let (status, v) = app
+        .call(
+            &c,
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", c.client_id),
+            Some(json!({ "allowed_origins": [page] })),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = browser(&driver, profile.path()).await;
+    client.goto(&page).await.unwrap();
+    open_widget(&client).await;
+
+    let greeted = wait_for(
+        &client,
+        "the greeting",
+        &script(&format!(
+            "const r = (() => {{ {REPLIES} }})(); return r.length ? r : null;"
+        )),
+    )
+    .await;
+    assert_eq!(greeted, json!([GREETING]));
+
+    // Titled from the public config, isolated from the page's CSS, and the message box has
+    // the focus.
+    let look = js(
+        &client,
+        &script(
+            "return { bubble: getComputedStyle(root.querySelector('.bubble')).backgroundColor,
+                      title: root.querySelector('header span').textContent,
+                      focused: root.activeElement === root.querySelector('textarea'),
+                      dialog: root.querySelector('.panel').getAttribute('role'),
+                      expanded: root.querySelector('.bubble').getAttribute('aria-expanded') };",
+        ),
+    )
+    .await;
+    assert_eq!(
+        look,
+        json!({"bubble": "rgb(47, 91, 234)", "title": "Shop help", "focused": true,
+               "dialog": "dialog", "expanded": "true"})
+    );
+
+    // Typed with the keyboard: Enter sends.
+    let textarea = client
+        .execute(&script("return root.querySelector('textarea');"), vec![])
+        .await
+        .unwrap();
+    // A returned DOM element arrives as a WebDriver element reference.
+    let id = textarea[ELEMENT_KEY]
+        .as_str()
+        .expect("the textarea as a WebDriver element")
+        .to_owned();
+    let textarea = Element::from_element_id(client.clone(), id.into());
+    textarea
+        .send_keys(&format!(
+            "{QUESTION}{}",
+            char::from(fantoccini::key::Key::Enter)
+        ))
+        .await
+        .unwrap();
+    let replies = wait_for(
+        &client,
+        "the streamed reply",
+        &script(&format!(
+            "const r = (() => {{ {REPLIES} }})(); return r.length === 2 && r[1] ? r : null;"
+        )),
+    )
+    .await;
+    let shown = replies[1].as_str().unwrap().to_owned();
+    assert!(shown.contains("30 days"), "{shown}");
+    let sources = wait_for(
+        &client,
+        "the sources",
+        &script(
+            "const s = root.querySelectorAll('.msg.assistant')[1].querySelector('.sources');
+             return s && s.textContent;",
+        ),
+    )
+    .await;
+    assert!(
+        sources.as_str().unwrap().contains("Refund policy"),
+        "{sources}"
+    );
+
+    // What the browser showed is what the API stored, in this visitor's one session.
+    let kept = js(
+        &client,
+        &format!(
+            "return JSON.parse(localStorage.getItem('companin:{}:{bot}'));",
+            c.client_id
+        ),
+    )
+    .await;
+    let conversation = kept["conversation_id"].as_str().unwrap().to_owned();
+    let (status, messages) = app
+        .call(
+            &c,
+            Method::GET,
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{messages}");
+    assert_eq!(messages["total"], 2);
+    assert_eq!(messages["items"][0]["content"], QUESTION);
+    assert_eq!(messages["items"][1]["content"], shown.as_str());
+    let (_, sessions) = app.call(&c, Method::GET, "/api/v1/sessions/", None).await;
+    assert_eq!(sessions["total"], 1);
+    assert_eq!(sessions["items"][0]["id"], kept["session_id"]);
+    assert!(
+        sessions["items"][0]["visitor_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("vis_")
+    );
+
+    // A reload keeps the conversation.
+    client.refresh().await.unwrap();
+    open_widget(&client).await;
+    let restored = wait_for(
+        &client,
+        "the kept conversation",
+        &script(&format!(
+            "const r = (() => {{ {REPLIES} }})(); return r.length === 2 ? r : null;"
+        )),
+    )
+    .await;
+    assert_eq!(restored, json!([GREETING, shown]));
+    let asked = js(
+        &client,
+        &script("return Array.from(root.querySelectorAll('.msg.user')).map(m => m.textContent);"),
+    )
+    .await;
+    assert_eq!(asked, json!([QUESTION]));
+
+    // Rating 4 with a comment.
+    js(
+        &client,
+        &script(
+            "root.querySelector('.rate button[data-rating=\"4\"]').click();
+             const comment = root.querySelector('.rate input');
+             comment.value = 'Clear answer';
+             root.querySelector('.rate .submit').click();",
+        ),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the thanks",
+        &script("return root.querySelector('.rate').textContent.includes('Thank you');"),
+    )
+    .await;
+    client.close().await.unwrap();
+
+    let (status, report) = app
+        .call(&c, Method::GET, "/api/v1/analytics/conversations/", None)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let satisfaction = &report["totals"]["satisfaction"];
+    assert_eq!(satisfaction["count"], 1, "{report}");
+    assert_eq!(satisfaction["average"], 4.0);
+    use sea_orm::EntityTrait;
+    let stored = companin_entity::feedback::Entity::find()
+        .all(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].conversation_id, conversation);
+    assert_eq!(stored[0].comment.as_deref(), Some("Clear answer"));
+}
