@@ -96,7 +96,9 @@
     return call("POST", "/widget/token", body)
       .then(json)
       .then(function (t) {
-        token = { value: t.token, expiresAt: Date.now() + (t.expires_in - 30) * 1000 };
+        // Renewed a little before it expires (a tenth of its life, at most 30 s).
+        var margin = Math.min(30, t.expires_in / 10);
+        token = { value: t.token, expiresAt: Date.now() + (t.expires_in - margin) * 1000 };
         if (!t.authenticated) saved.visitor_id = t.visitor_id;
         save();
       });

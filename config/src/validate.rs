@@ -153,6 +153,13 @@ impl Settings {
                 format!("must be between 1 and {MAX_TOKEN_TTL_SECS} (got {ttl})"),
             ));
         }
+        let widget_ttl = self.widget.token_ttl_secs;
+        if widget_ttl == 0 || widget_ttl > MAX_TOKEN_TTL_SECS {
+            return Err(invalid(
+                "widget.token_ttl_secs",
+                format!("must be between 1 and {MAX_TOKEN_TTL_SECS} (got {widget_ttl})"),
+            ));
+        }
         if self.auth.credential_cache_ttl_secs > 300 {
             return Err(invalid(
                 "auth.credential_cache_ttl_secs",
@@ -296,6 +303,20 @@ mod tests {
             jail.set_env("COMPANIN_LISTEN_PORT", "1");
             let err = load_in_jail().expect_err("must fail").to_string();
             assert!(err.to_ascii_lowercase().contains("listen_port"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            // Widget settings come from their flat variables too, and are checked.
+            jail.set_env("COMPANIN_WIDGET_TOKEN_TTL_SECS", "0");
+            let err = load_in_jail().expect_err("must fail").to_string();
+            assert!(err.contains("widget.token_ttl_secs"), "{err}");
+            jail.set_env("COMPANIN_WIDGET_TOKEN_TTL_SECS", "120");
+            jail.set_env("COMPANIN_WIDGET_MESSAGES_PER_MINUTE", "5");
+            jail.set_env("COMPANIN_SANDBOX_SEED_ON_CREATE", "false");
+            let s = load_in_jail().expect("valid");
+            assert_eq!(s.widget.token_ttl_secs, 120);
+            assert_eq!(s.widget.messages_per_minute, 5);
+            assert!(!s.sandbox.seed_on_create);
             Ok(())
         });
         Jail::expect_with(|jail| {

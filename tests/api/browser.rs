@@ -9,13 +9,15 @@ use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use companin_api::auth::credentials::hmac_hex;
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Creds, TestApp, spawn_app};
+use crate::helpers::{Backend, Creds, TestApp, spawn_app, spawn_app_with};
 use crate::search::{POLLING_LIMIT, add_text};
 
 const REFUNDS: &str = "Refunds: you can return any product within 30 days of delivery for a \
@@ -206,9 +208,18 @@ async fn shop(app: &TestApp) -> (Creds, String) {
     (c, bot["id"].as_str().unwrap().to_owned())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
-    let app = spawn_app(Backend::Sqlite).await;
+/// A shop with its page allowed, and Chromium showing the page with the widget open and
+/// greeted.
+struct Scene {
+    app: TestApp,
+    c: Creds,
+    bot: String,
+    client: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+async fn scene(app: TestApp) -> Scene {
     let (c, bot) = shop(&app).await;
     let page = serve_page(&app.base, &c.client_id, &bot).await;
     let (status, v) = app
@@ -220,13 +231,11 @@ async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
         )
         .await;
     assert_eq!(status, 200, "{v}");
-
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let client = browser(&driver, profile.path()).await;
     client.goto(&page).await.unwrap();
     open_widget(&client).await;
-
     let greeted = wait_for(
         &client,
         "the greeting",
@@ -236,6 +245,65 @@ async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
     )
     .await;
     assert_eq!(greeted, json!([GREETING]));
+    Scene {
+        app,
+        c,
+        bot,
+        client,
+        _driver: driver,
+        _profile: profile,
+    }
+}
+
+/// The widget's message box, as a WebDriver element (typed into with real key events).
+async fn message_box(client: &Client) -> Element {
+    let found = js(client, &script("return root.querySelector('textarea');")).await;
+    // A returned DOM element arrives as a WebDriver element reference.
+    let id = found[ELEMENT_KEY]
+        .as_str()
+        .expect("the textarea as a WebDriver element")
+        .to_owned();
+    Element::from_element_id(client.clone(), id.into())
+}
+
+/// Types `question` and Enter, then waits until `replies` replies are shown; answers them.
+async fn ask(client: &Client, question: &str, replies: usize) -> Value {
+    message_box(client)
+        .await
+        .send_keys(&format!("{question}{}", char::from(Key::Enter)))
+        .await
+        .unwrap();
+    wait_for(
+        client,
+        "the streamed reply",
+        &script(&format!(
+            "const r = (() => {{ {REPLIES} }})(); return r.length === {replies} && r[{}] ? r : null;",
+            replies - 1
+        )),
+    )
+    .await
+}
+
+/// The notices the widget shows (errors and explanations), in order.
+async fn notices(client: &Client) -> Value {
+    js(
+        client,
+        &script("return Array.from(root.querySelectorAll('.notice')).map(n => n.textContent);"),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
+    let Scene {
+        app,
+        c,
+        bot,
+        client,
+        // Bound, so that chromedriver and the profile live to the end of the test.
+        _driver,
+        _profile,
+    } = scene(spawn_app(Backend::Sqlite).await).await;
 
     // Titled from the public config, isolated from the page's CSS, and the message box has
     // the focus.
@@ -257,31 +325,7 @@ async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
     );
 
     // Typed with the keyboard: Enter sends.
-    let textarea = client
-        .execute(&script("return root.querySelector('textarea');"), vec![])
-        .await
-        .unwrap();
-    // A returned DOM element arrives as a WebDriver element reference.
-    let id = textarea[ELEMENT_KEY]
-        .as_str()
-        .expect("the textarea as a WebDriver element")
-        .to_owned();
-    let textarea = Element::from_element_id(client.clone(), id.into());
-    textarea
-        .send_keys(&format!(
-            "{QUESTION}{}",
-            char::from(fantoccini::key::Key::Enter)
-        ))
-        .await
-        .unwrap();
-    let replies = wait_for(
-        &client,
-        "the streamed reply",
-        &script(&format!(
-            "const r = (() => {{ {REPLIES} }})(); return r.length === 2 && r[1] ? r : null;"
-        )),
-    )
-    .await;
+    let replies = ask(&client, QUESTION, 2).await;
     let shown = replies[1].as_str().unwrap().to_owned();
     assert!(shown.contains("30 days"), "{shown}");
     let sources = wait_for(
@@ -366,7 +410,40 @@ async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
         &script("return root.querySelector('.rate').textContent.includes('Thank you');"),
     )
     .await;
+
+    // A visitor the shop's server vouches for: identify() starts their own session.
+    let hash = hmac_hex(c.client_secret.as_bytes(), b"user-42");
+    js(
+        &client,
+        &format!("window.Companin.identify({{userId: 'user-42', userHash: '{hash}'}});"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the verified visitor's fresh panel",
+        &script(&format!(
+            "const r = (() => {{ {REPLIES} }})(); return r.length === 1 && r[0] === '{GREETING}';"
+        )),
+    )
+    .await;
+    ask(&client, "How long does shipping take?", 2).await;
     client.close().await.unwrap();
+    let (_, sessions) = app
+        .call(&c, Method::GET, "/api/v1/sessions/?user_id=user-42", None)
+        .await;
+    assert_eq!(sessions["total"], 1, "{sessions}");
+    assert_eq!(sessions["items"][0]["is_anonymous"], false);
+    let verified = sessions["items"][0]["id"].as_str().unwrap();
+    let (_, conversations) = app
+        .call(
+            &c,
+            Method::GET,
+            &format!("/api/v1/conversations/?session_id={verified}"),
+            None,
+        )
+        .await;
+    assert_eq!(conversations["total"], 1, "{conversations}");
+    assert_eq!(conversations["items"][0]["user_id"], "user-42");
 
     let (status, report) = app
         .call(&c, Method::GET, "/api/v1/analytics/conversations/", None)
@@ -383,4 +460,101 @@ async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].conversation_id, conversation);
     assert_eq!(stored[0].comment.as_deref(), Some("Clear answer"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_replaces_ended_sessions_and_explains_limits_in_chromium() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.widget.messages_per_minute = 3).await;
+    // The visitor cap counts in minute windows: start early in one.
+    let second = chrono::Utc::now().timestamp() % 60;
+    if second > 40 {
+        tokio::time::sleep(Duration::from_secs((61 - second) as u64)).await;
+    }
+    let Scene {
+        app,
+        c,
+        bot,
+        client,
+        // Bound, so that chromedriver and the profile live to the end of the test.
+        _driver,
+        _profile,
+    } = scene(app).await;
+    ask(&client, QUESTION, 2).await;
+    let storage = format!(
+        "return JSON.parse(localStorage.getItem('companin:{}:{bot}'));",
+        c.client_id
+    );
+    let first = js(&client, &storage).await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The session ends behind the widget's back: the next question starts a new one, says
+    // so, and is answered there.
+    let (status, v) = app
+        .call(
+            &c,
+            Method::POST,
+            &format!("/api/v1/sessions/{first}/end"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let replies = ask(&client, "How long does shipping take?", 3).await;
+    assert!(
+        replies[2].as_str().unwrap().contains("two days"),
+        "{replies}"
+    );
+    assert_eq!(
+        notices(&client).await,
+        json!(["Your session expired; a new one was started."])
+    );
+    let second = js(&client, &storage).await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(second, first);
+    let (_, conversations) = app
+        .call(
+            &c,
+            Method::GET,
+            &format!("/api/v1/conversations/?session_id={second}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        conversations["items"][0]["message_count"], 2,
+        "{conversations}"
+    );
+
+    // The fourth message of the minute (the refused attempt on the ended session counted)
+    // is over the visitor cap: the widget says to wait, and nothing is answered.
+    message_box(&client)
+        .await
+        .send_keys(&format!("Do you ship abroad?{}", char::from(Key::Enter)))
+        .await
+        .unwrap();
+    let said = wait_for(
+        &client,
+        "the rate-limit notice",
+        &script(
+            "const n = Array.from(root.querySelectorAll('.notice')).map(n => n.textContent);
+             return n.length === 2 ? n[1] : null;",
+        ),
+    )
+    .await;
+    let said = said.as_str().unwrap();
+    assert!(
+        said.starts_with("You're sending messages too quickly. Please wait"),
+        "{said}"
+    );
+    assert_eq!(
+        js(&client, &script(REPLIES))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    client.close().await.unwrap();
 }
