@@ -103,8 +103,12 @@ impl Workers {
             settings.request_log.clone(),
             stop_signal(),
         ));
-        let alerts = crate::services::alerts::deliver::Deliverer::new(db, settings.alerts.clone())
-            .context("preparing the alert sender")?;
+        let alerts = crate::services::alerts::deliver::Deliverer::new(
+            db,
+            settings.alerts.clone(),
+            settings.crawl.allow_private_networks,
+        )
+        .context("preparing the alert sender")?;
         let alerts = tokio::spawn(alerts.run(stop_signal()));
         let enrich = enrichment.map(|queue| {
             let (runtime, settings, stopped) = (runtime.clone(), settings.clone(), stop_signal());

@@ -57,6 +57,7 @@ error_codes! {
     InvalidUserHash => (401, "invalid_user_hash", "`user_hash` is not the HMAC-SHA256 of `user_id` keyed with the client secret (or the client's secret predates identity verification: rotate it)."),
     InsufficientScope => (403, "insufficient_scope", "A widget token may not use this route: it reaches only the widget config, its own sessions and conversations, messages and feedback."),
     OriginNotAllowed => (403, "origin_not_allowed", "Widget tokens are issued only to pages on one of the client's `allowed_origins`; the request's `Origin` is missing or not among them."),
+    UrlNotAllowed => (422, "url_not_allowed", "The URL is not http(s), or its host is or resolves to a loopback, private, link-local or other non-public address (`crawl.allow_private_networks` lifts that rule)."),
     SandboxOnly => (403, "sandbox_only", "Only sandbox credentials may reset the sandbox; production data is never touched by it."),
     AdminDisabled => (403, "admin_disabled", "Admin routes are off because no operator token is configured."),
     NotFound => (404, "not_found", "No such route, or no such resource in this organization and environment."),

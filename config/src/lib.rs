@@ -19,10 +19,10 @@ use std::path::PathBuf;
 pub use load::{CliOverrides, DEFAULT_CONFIG_FILE, environment, layers};
 pub use secrets::JWT_SECRET_FILE;
 pub use settings::{
-    AlertSettings, AuthSettings, ConversationSettings, DatabaseUrl, EmbedderSettings,
-    GeneratorSettings, HttpSettings, IngestSettings, LogFormat, LogSettings, RateLimitSettings,
-    ReplyGenerator, RequestLogSettings, SandboxSettings, SessionSettings, Settings, WidgetSettings,
-    WorkerSettings, redact_password,
+    AlertSettings, AuthSettings, ConversationSettings, CrawlSettings, DatabaseUrl,
+    EmbedderSettings, GeneratorSettings, HttpSettings, IngestSettings, LogFormat, LogSettings,
+    RateLimitSettings, ReplyGenerator, RequestLogSettings, SandboxSettings, SessionSettings,
+    Settings, WidgetSettings, WorkerSettings, redact_password,
 };
 
 /// Why settings could not be loaded.

@@ -14,8 +14,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "companin.toml";
 
 /// Sections of the settings; a flat variable `COMPANIN_<SECTION>_<KEY>` sets `section.key`.
 /// Longest names first so that `request_log_*` is not read as `log` + `request_...`.
-const SECTIONS: [&str; 14] = [
+const SECTIONS: [&str; 15] = [
     "conversations",
+    "crawl",
     "sandbox",
     "widget",
     "request_log",

@@ -42,6 +42,7 @@ pub struct Settings {
     pub alerts: AlertSettings,
     pub widget: WidgetSettings,
     pub sandbox: SandboxSettings,
+    pub crawl: CrawlSettings,
 }
 
 impl Default for Settings {
@@ -67,6 +68,7 @@ impl Default for Settings {
             alerts: AlertSettings::default(),
             widget: WidgetSettings::default(),
             sandbox: SandboxSettings::default(),
+            crawl: CrawlSettings::default(),
         }
     }
 }
@@ -119,6 +121,15 @@ impl Default for AuthSettings {
             credential_cache_ttl_secs: 5,
         }
     }
+}
+
+/// Requests Companin makes to URLs users give it (alert webhooks; pages to crawl).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrawlSettings {
+    /// Let those requests reach loopback, private, link-local and other non-public addresses
+    /// (refused by default, against SSRF): for intranets and tests.
+    pub allow_private_networks: bool,
 }
 
 /// The sandbox environment of every organization.

@@ -178,6 +178,9 @@ pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
     // Seeding costs embedding work in every test that makes an org; the sandbox tests turn
     // it on.
     settings.sandbox.seed_on_create = false;
+    // Test servers (webhook receivers, sites) listen on loopback; the SSRF tests turn the
+    // guard back on.
+    settings.crawl.allow_private_networks = true;
     settings
 }
 

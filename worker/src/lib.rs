@@ -12,6 +12,7 @@
 //! `companin serve` runs these workers in-process; `companin worker` runs them alone, in any
 //! number of processes against one database.
 
+pub mod egress;
 pub mod enrich;
 pub mod ingest;
 pub mod jobs;

@@ -63,7 +63,8 @@ impl AlertsApi {
         auth: ClientAuth,
         body: JsonBody<SetAlertWebhook>,
     ) -> ApiResult<Json<AlertWebhook>, UpdateErrors> {
-        let url = alerts::validate_url(&body.0.url)?;
+        let allow_private = state.settings.crawl.allow_private_networks;
+        let url = alerts::validate_url(&body.0.url, allow_private).await?;
         let p = auth.principal();
         let webhook = alerts::set(
             &state.db_write,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use companin_config::AlertSettings;
 use companin_entity::{alert_delivery, environment};
+use companin_worker::egress;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -29,16 +30,30 @@ pub struct Deliverer {
     db: DatabaseConnection,
     http: reqwest::Client,
     settings: AlertSettings,
+    allow_private: bool,
 }
 
 impl Deliverer {
-    pub fn new(db: DatabaseConnection, settings: AlertSettings) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(settings.timeout_secs))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Companin-Alerts/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self { db, http, settings })
+    /// `allow_private` lets webhooks reach non-public addresses (`crawl.allow_private_networks`).
+    pub fn new(
+        db: DatabaseConnection,
+        settings: AlertSettings,
+        allow_private: bool,
+    ) -> anyhow::Result<Self> {
+        // Every connection goes through the SSRF guard: a webhook host that resolves to a
+        // private address when the alert is sent is refused like one that did when it was set.
+        let http = egress::client(&egress::Options {
+            user_agent: concat!("Companin-Alerts/", env!("CARGO_PKG_VERSION")).to_owned(),
+            timeout: Duration::from_secs(settings.timeout_secs),
+            max_redirects: 0,
+            allow_private,
+        })?;
+        Ok(Self {
+            db,
+            http,
+            settings,
+            allow_private,
+        })
     }
 
     /// How long a taken alert stays with its worker: the request's timeout and some room.
@@ -126,6 +141,16 @@ impl Deliverer {
                 )
                 .await;
         };
+        if !self.allow_private
+            && let Some(refused) = egress::parse(&url)
+                .and_then(|u| egress::check_literal(&u))
+                .err()
+        {
+            let error = format!("not sent: {refused}");
+            return self
+                .finish(&alert, attempts, FAILED, None, Some(error))
+                .await;
+        }
         let kind = format!("rate_limit.{}", alert.kind);
         let sent = self
             .http
@@ -146,7 +171,11 @@ impl Deliverer {
                 Some(resp.status().as_u16()),
                 Some(format!("the receiver answered {}", resp.status())),
             ),
-            Err(e) => (None, Some(format!("sending failed: {e}"))),
+            // The whole chain: the guard's reason sits under reqwest's own message.
+            Err(e) => (
+                None,
+                Some(format!("sending failed: {:#}", anyhow::Error::new(e))),
+            ),
         };
         let outcome = match (&error, attempts >= self.settings.max_attempts as i32) {
             (None, _) => DELIVERED,

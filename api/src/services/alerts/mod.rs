@@ -6,6 +6,7 @@ pub mod deliver;
 pub mod raise;
 
 use companin_entity::{alert_delivery, environment};
+use companin_worker::egress;
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -15,7 +16,7 @@ use serde_json::json;
 
 use super::audit::{self, Change};
 use super::{Actor, Tenant};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::schemas::Paging;
 
 /// The events a webhook receives.
@@ -54,17 +55,16 @@ pub async fn get(conn: &impl ConnectionTrait, tenant: &Tenant) -> Result<Webhook
     })
 }
 
-/// Checks a webhook URL: absolute `http` or `https` with a host.
-pub fn validate_url(url: &str) -> Result<String, ApiError> {
-    let parsed = url::Url::parse(url.trim())
-        .map_err(|e| ApiError::validation("url", format!("is not a valid URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(ApiError::validation(
-            "url",
-            "must be an http or https URL with a host",
-        ));
-    }
-    Ok(parsed.to_string())
+/// Checks a webhook URL: absolute `http` or `https` with a host (else 422
+/// `validation_error`), and unless `allow_private` a host that is and resolves to public
+/// addresses only (else 422 `url_not_allowed`).
+pub async fn validate_url(url: &str, allow_private: bool) -> Result<String, ApiError> {
+    egress::parse(url)
+        .map_err(|_| ApiError::validation("url", "must be an http or https URL with a host"))?;
+    let checked = egress::check(url, allow_private)
+        .await
+        .map_err(|refusal| ApiError::new(ErrorCode::UrlNotAllowed, refusal.to_string()))?;
+    Ok(checked.to_string())
 }
 
 /// Sets the webhook's URL (the secret is made on first use, and kept), or with `rotate`
@@ -187,12 +187,29 @@ mod tests {
         );
     }
 
-    #[test]
-    fn webhook_urls_must_be_http() {
-        assert!(validate_url("https://hooks.example.com/companin").is_ok());
-        assert!(validate_url("http://127.0.0.1:9000/x").is_ok());
-        assert!(validate_url("ftp://example.com/").is_err());
-        assert!(validate_url("not a url").is_err());
-        assert!(validate_url("mailto:ops@example.com").is_err());
+    #[tokio::test]
+    async fn webhook_urls_must_be_http_and_public() {
+        assert!(validate_url("http://127.0.0.1:9000/x", true).await.is_ok());
+        let code = |r: Result<String, ApiError>| r.map_err(|e| e.code.as_str()).err();
+        assert_eq!(
+            code(validate_url("ftp://example.com/", true).await),
+            Some("validation_error")
+        );
+        assert_eq!(
+            code(validate_url("not a url", true).await),
+            Some("validation_error")
+        );
+        assert_eq!(
+            code(validate_url("mailto:ops@example.com", true).await),
+            Some("validation_error")
+        );
+        assert_eq!(
+            code(validate_url("http://127.0.0.1:9000/x", false).await),
+            Some("url_not_allowed")
+        );
+        assert_eq!(
+            code(validate_url("http://[fd00::1]/x", false).await),
+            Some("url_not_allowed")
+        );
     }
 }
