@@ -29,9 +29,9 @@ use std::time::Duration;
 use companin_config::Settings;
 use companin_entity::job;
 use companin_inference::{Batcher, Embed, Embedder, EmbedderOptions, Generator, GeneratorOptions};
+use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
-use futures::future::BoxFuture;
 pub use queue::{Lane, Queue};
 pub use runner::run_workers;
 

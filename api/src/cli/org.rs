@@ -43,12 +43,24 @@ pub async fn create(
     )
     .await
     .map_err(fail)?;
-    // The workers of `serve` (or `companin worker`) seed the sandbox from the queue.
+    // The workers of `serve` (or `companin worker`) seed the sandbox from the queue. The
+    // credentials are printed whatever happens to the seed: they are shown only once.
     let seed_job = if settings.sandbox.seed_on_create {
-        let queue = companin_worker::Queue::connect(settings).await?;
         let org = OrgId::from_db(new.org.id.clone());
-        let job = sandbox::queue_reset(db, &queue, &org).await.map_err(fail)?;
-        Some(job.id)
+        let queued = match companin_worker::Queue::connect(settings).await {
+            Ok(queue) => sandbox::queue_reset(db, &queue, &org).await.map_err(fail),
+            Err(e) => Err(anyhow::Error::new(e)),
+        };
+        match queued {
+            Ok(job) => Some(job.id),
+            Err(e) => {
+                eprintln!(
+                    "warning: the sandbox seed could not be queued ({e:#}); run `companin \
+                     sandbox seed --org {org}`"
+                );
+                None
+            }
+        }
     } else {
         None
     };

@@ -69,10 +69,18 @@ impl AdminApi {
             &actor,
         )
         .await?;
+        // The credentials are shown only now: a seed that cannot be queued is logged (and
+        // can be run with `companin sandbox seed`), never a reason to lose them.
         let sandbox_seed_job_id = match (&state.queue, state.settings.sandbox.seed_on_create) {
             (Some(queue), true) => {
                 let org = OrgId::from_db(new.org.id.clone());
-                Some(sandbox::queue_reset(&state.db_write, queue, &org).await?.id)
+                match sandbox::queue_reset(&state.db_write, queue, &org).await {
+                    Ok(job) => Some(job.id),
+                    Err(e) => {
+                        tracing::error!(org_id = %org, error = %e.detail, "cannot queue the sandbox seed");
+                        None
+                    }
+                }
             }
             _ => None,
         };
