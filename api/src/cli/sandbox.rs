@@ -56,7 +56,8 @@ pub async fn seed(settings: &Settings, org_id: &str) -> anyhow::Result<()> {
     shown.abort();
     bar.finish_and_clear();
     pools.close().await;
-    let seeded = result.map_err(|f| anyhow::anyhow!("seeding the sandbox failed: {f:?}"))?;
+    let seeded =
+        result.map_err(|f| anyhow::anyhow!("seeding the sandbox failed: {}", f.message()))?;
     println!("Sandbox of {org} seeded:");
     println!("  assistant     {}", seeded.assistant_id);
     println!("  knowledge     {}", seeded.knowledge_ids.join(", "));
