@@ -571,6 +571,23 @@ async fn cors_admits_only_allowed_origins(backend: Backend) {
     let resp = preflight("https://evil.example").await.unwrap();
     assert!(resp.headers().get("access-control-allow-origin").is_none());
     assert!(resp.headers().get("access-control-allow-methods").is_none());
+    // Preflights are labelled with the route they ask about, not as unmatched.
+    let metrics = app
+        .request(Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("companin_http_requests_total")
+                && l.contains(r#"method="OPTIONS""#)
+                && l.contains(r#"route="/api/v1/widget/token""#)),
+        "{metrics}"
+    );
 
     // Responses, errors included, echo an allowed origin and only that.
     let resp = token_request(&app, Some(SHOP), json!({ "client_id": c.client_id })).await;

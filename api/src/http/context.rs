@@ -199,6 +199,11 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             Some(p) if p.trim_end_matches('/') == crate::routes::API_PREFIX => {
                 template_of_path(&self.templates, &path)
             }
+            // CORS preflights are answered outside the route tree: name the route they ask
+            // about (a documented template, so the labels stay bounded).
+            None if method == poem::http::Method::OPTIONS => {
+                template_of_path(&self.templates, &path)
+            }
             other => other,
         };
         let latency = started.elapsed();
