@@ -192,7 +192,7 @@
     ".msg{max-width:85%;padding:8px 11px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}" +
     ".user{align-self:flex-end;background:#2f5bea;color:#fff}" +
     ".assistant{align-self:flex-start;background:#f1f3f6}" +
-    ".sources{margin-top:6px;font-size:12px}.sources a{color:#2f5bea;display:block}" +
+    ".sources{margin-top:6px;font-size:12px}.sources a{color:#2f5bea;display:block}.sources span{display:block}" +
     ".notice{align-self:center;font-size:12px;color:#8a1f11;background:#fdecea;padding:6px 10px;border-radius:8px}" +
     "form.ask{display:flex;gap:6px;padding:10px;border-top:1px solid #e3e6ea}" +
     "textarea{flex:1;resize:none;height:40px;padding:9px;border:1px solid #c9ced6;border-radius:8px;font:inherit}" +
@@ -280,7 +280,6 @@
         link = el("a", { href: s.source, target: "_blank", rel: "noopener noreferrer" }, label);
       } else {
         link = el("span", { class: "source" }, label);
-        link.style.display = "block";
       }
       box.appendChild(link);
     });

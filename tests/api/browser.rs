@@ -186,6 +186,19 @@ async fn open_widget(client: &Client) {
     .await;
 }
 
+/// Waits until the assistant's replies `r` (a JS array of their texts) satisfy `test`, a JS
+/// expression on `r`; answers them.
+async fn wait_for_replies(client: &Client, what: &str, test: &str) -> Value {
+    wait_for(
+        client,
+        what,
+        &script(&format!(
+            "const r = (() => {{ {REPLIES} }})(); return ({test}) ? r : null;"
+        )),
+    )
+    .await
+}
+
 /// The text of the assistant's replies (without their source lists), in order.
 const REPLIES: &str = "return Array.from(root.querySelectorAll('.msg.assistant'))
     .filter(m => !m.hasAttribute('aria-busy'))
@@ -236,14 +249,7 @@ async fn scene(app: TestApp) -> Scene {
     let client = browser(&driver, profile.path()).await;
     client.goto(&page).await.unwrap();
     open_widget(&client).await;
-    let greeted = wait_for(
-        &client,
-        "the greeting",
-        &script(&format!(
-            "const r = (() => {{ {REPLIES} }})(); return r.length ? r : null;"
-        )),
-    )
-    .await;
+    let greeted = wait_for_replies(&client, "the greeting", "r.length").await;
     assert_eq!(greeted, json!([GREETING]));
     Scene {
         app,
@@ -273,15 +279,8 @@ async fn ask(client: &Client, question: &str, replies: usize) -> Value {
         .send_keys(&format!("{question}{}", char::from(Key::Enter)))
         .await
         .unwrap();
-    wait_for(
-        client,
-        "the streamed reply",
-        &script(&format!(
-            "const r = (() => {{ {REPLIES} }})(); return r.length === {replies} && r[{}] ? r : null;",
-            replies - 1
-        )),
-    )
-    .await
+    let test = format!("r.length === {replies} && r[{}]", replies - 1);
+    wait_for_replies(client, "the streamed reply", &test).await
 }
 
 /// The notices the widget shows (errors and explanations), in order.
@@ -377,14 +376,7 @@ async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
     // A reload keeps the conversation.
     client.refresh().await.unwrap();
     open_widget(&client).await;
-    let restored = wait_for(
-        &client,
-        "the kept conversation",
-        &script(&format!(
-            "const r = (() => {{ {REPLIES} }})(); return r.length === 2 ? r : null;"
-        )),
-    )
-    .await;
+    let restored = wait_for_replies(&client, "the kept conversation", "r.length === 2").await;
     assert_eq!(restored, json!([GREETING, shown]));
     let asked = js(
         &client,
@@ -418,14 +410,8 @@ async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
         &format!("window.Companin.identify({{userId: 'user-42', userHash: '{hash}'}});"),
     )
     .await;
-    wait_for(
-        &client,
-        "the verified visitor's fresh panel",
-        &script(&format!(
-            "const r = (() => {{ {REPLIES} }})(); return r.length === 1 && r[0] === '{GREETING}';"
-        )),
-    )
-    .await;
+    let fresh = format!("r.length === 1 && r[0] === '{GREETING}'");
+    wait_for_replies(&client, "the verified visitor's fresh panel", &fresh).await;
     ask(&client, "How long does shipping take?", 2).await;
     client.close().await.unwrap();
     let (_, sessions) = app

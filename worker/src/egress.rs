@@ -114,17 +114,18 @@ pub async fn check(raw: &str, allow_private: bool) -> Result<Url, Refusal> {
     }
     check_literal(&url)?;
     if let Some(Host::Domain(name)) = url.host() {
-        let port = url.port_or_known_default().unwrap_or(80);
-        let addrs = tokio::net::lookup_host((name, port))
+        // Stricter than the resolver, which keeps a name's public addresses: a submitted
+        // host with any non-public address is refused outright.
+        let unresolved = || Refusal::Unresolved(name.to_owned());
+        let found = SystemLookup
+            .lookup(name.to_owned())
             .await
-            .map_err(|_| Refusal::Unresolved(name.to_owned()))?;
-        let mut any = false;
-        for addr in addrs {
-            refuse(name, addr.ip())?;
-            any = true;
+            .map_err(|_| unresolved())?;
+        if found.is_empty() {
+            return Err(unresolved());
         }
-        if !any {
-            return Err(Refusal::Unresolved(name.to_owned()));
+        for addr in found {
+            refuse(name, addr.ip())?;
         }
     }
     Ok(url)

@@ -54,7 +54,7 @@ pub fn widget_js(request: &Request, query: Query<ScriptQuery>) -> Response {
     } else {
         script
             .body
-            .clone()
+            .as_str()
             .with_content_type("application/javascript; charset=utf-8")
             .into_response()
     };

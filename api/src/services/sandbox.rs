@@ -27,7 +27,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use super::assistants::config::{Config, ReplyMode};
 use super::conversations::Source;
@@ -272,12 +272,7 @@ async fn seed(
             visitor_id: Some(VISITOR.into()),
             user_id: None,
             locale: Some("en".into()),
-            metadata: Some(
-                json!({ "sample": true })
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-            ),
+            metadata: Some(Map::from_iter([("sample".to_owned(), Value::Bool(true))])),
             expires_in: Some(rt.settings.sessions.max_ttl_secs),
         },
     )
@@ -357,7 +352,6 @@ async fn conversation(
         answered: Some(true),
         sources: json!([source]),
         assistant_version: Some(assistant.version),
-        latency_ms: Some(12),
         ..message("assistant", answer, now)
     };
     let rating = feedback::Model {
