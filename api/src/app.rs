@@ -53,8 +53,8 @@ struct Workers {
 
 impl Workers {
     /// Loads the models (once for the process) and starts the workers: the jobs lane on
-    /// `queue`, the retention sweep, the alert sender and, when generated summaries are on,
-    /// the enrichment lane.
+    /// `queue`, the URL sync scheduler, the retention sweep, the alert sender and, when
+    /// generated summaries are on, the enrichment lane.
     async fn start(
         settings: &Settings,
         db: sea_orm::DatabaseConnection,
@@ -92,6 +92,11 @@ impl Workers {
                 let _ = stopped.wait_for(|stop| *stop).await;
             }
         };
+        let syncs = tokio::spawn(companin_worker::crawl::schedule::run(
+            runtime.clone(),
+            queue.clone(),
+            stop_signal(),
+        ));
         let jobs = tokio::spawn(companin_worker::run_workers(
             runtime.clone(),
             queue,
@@ -126,6 +131,7 @@ impl Workers {
             let _ = stopped.await;
             let _ = lanes_stop.send(true);
             let mut result = jobs.await.context("job worker panicked")?;
+            syncs.await.context("url sync scheduler panicked")?;
             retention.await.context("retention sweep panicked")?;
             alerts.await.context("alert sender panicked")?;
             if let Some(enrich) = enrich {

@@ -64,6 +64,7 @@ error_codes! {
     MethodNotAllowed => (405, "method_not_allowed", "The route exists but not with this HTTP method."),
     AssistantInactive => (409, "assistant_inactive", "The assistant is deactivated (`is_active: false`) and takes no new sessions or messages."),
     JobFinished => (409, "job_finished", "The job has already finished; there is nothing to cancel."),
+    NotSyncable => (409, "not_syncable", "Only URL items are fetched again; files, texts and Q&A change by upload or edit."),
     SessionExpired => (410, "session_expired", "The session has ended or expired; start a new one."),
     PayloadTooLarge => (413, "payload_too_large", "The request body is larger than the configured limit."),
     UnsupportedMediaType => (415, "unsupported_media_type", "The body's `Content-Type` is not one this route accepts."),

@@ -47,6 +47,8 @@ pub struct AppState {
     pub client_pages: ConfigCache<(u64, u64), RenderedJson<ClientList>>,
     /// Rendered clients by id (`None`: not found in the tenant).
     pub client_rows: ConfigCache<String, Option<RenderedJson<Client>>>,
+    /// Judges URLs submitted for crawling (the crawl settings' SSRF guard).
+    pub url_guard: companin_worker::egress::Guard,
 }
 
 impl AppState {
@@ -73,7 +75,9 @@ impl AppState {
         );
         let search = Searcher::new(db.clone(), settings.clone());
         let generators = Generators::new(&settings)?;
+        let url_guard = companin_worker::egress::Guard::from_settings(&settings.crawl);
         Ok(Arc::new(Self {
+            url_guard,
             search,
             generators,
             db,

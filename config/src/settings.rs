@@ -124,12 +124,65 @@ impl Default for AuthSettings {
 }
 
 /// Requests Companin makes to URLs users give it (alert webhooks; pages to crawl).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CrawlSettings {
     /// Let those requests reach loopback, private, link-local and other non-public addresses
     /// (refused by default, against SSRF): for intranets and tests.
     pub allow_private_networks: bool,
+    /// Hosts exempt from that rule (exact names, e.g. `wiki.intranet.example`): an intranet
+    /// site can be crawled without opening every private address.
+    pub allowed_hosts: Vec<String>,
+    /// Fixed answers for name resolution, `host=address` (like curl's `--resolve`): pins a
+    /// site to an address. The guard still judges the address.
+    pub resolve: Vec<String>,
+    /// The `User-Agent` of every crawl request; robots.txt rules are matched against its
+    /// first word.
+    pub user_agent: String,
+    /// The most pages one crawl may fetch (`crawl.max_pages` of a URL is bounded by it).
+    pub max_pages: u32,
+    /// The deepest a crawl may follow links (`crawl.max_depth` is bounded by it).
+    pub max_depth: u32,
+    /// Largest page (or linked file) fetched, in bytes; larger ones are skipped.
+    pub max_page_bytes: u64,
+    /// Connect plus read time of one request, in seconds.
+    pub timeout_secs: u64,
+    /// Redirects followed per request.
+    pub max_redirects: usize,
+    /// Pause between two requests to one host, in milliseconds (a robots.txt `Crawl-delay`
+    /// longer than this wins).
+    pub politeness_delay_ms: u64,
+    /// Requests to one host in flight at once, across every crawl of this process.
+    pub per_host_concurrency: usize,
+    /// How often the workers look for URLs due for their scheduled re-sync, in seconds.
+    pub scheduler_interval_secs: u64,
+    /// One crawl's time limit, in seconds (a long site crawl outlasts `worker.job_timeout_secs`).
+    pub job_timeout_secs: u64,
+}
+
+impl Default for CrawlSettings {
+    fn default() -> Self {
+        Self {
+            allow_private_networks: false,
+            allowed_hosts: Vec::new(),
+            resolve: Vec::new(),
+            user_agent: concat!(
+                "Companin/",
+                env!("CARGO_PKG_VERSION"),
+                " (knowledge-base crawler; +https://github.com/companin/companin)"
+            )
+            .to_owned(),
+            max_pages: 500,
+            max_depth: 5,
+            max_page_bytes: 10 * 1024 * 1024,
+            timeout_secs: 20,
+            max_redirects: 5,
+            politeness_delay_ms: 1_000,
+            per_host_concurrency: 2,
+            scheduler_interval_secs: 60,
+            job_timeout_secs: 3_600,
+        }
+    }
 }
 
 /// The sandbox environment of every organization.

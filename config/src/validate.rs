@@ -18,6 +18,41 @@ fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
 }
 
 impl Settings {
+    fn validate_crawl(&self) -> Result<(), ConfigError> {
+        let c = &self.crawl;
+        if c.user_agent.trim().is_empty() {
+            return Err(invalid("crawl.user_agent", "must not be empty"));
+        }
+        let positive = [
+            ("crawl.max_pages", u64::from(c.max_pages)),
+            ("crawl.max_page_bytes", c.max_page_bytes),
+            ("crawl.timeout_secs", c.timeout_secs),
+            ("crawl.per_host_concurrency", c.per_host_concurrency as u64),
+            ("crawl.scheduler_interval_secs", c.scheduler_interval_secs),
+            ("crawl.job_timeout_secs", c.job_timeout_secs),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        if c.max_redirects > 20 {
+            return Err(invalid("crawl.max_redirects", "must be at most 20"));
+        }
+        for entry in &c.resolve {
+            let valid = entry.split_once('=').is_some_and(|(host, addr)| {
+                !host.trim().is_empty() && addr.trim().parse::<std::net::IpAddr>().is_ok()
+            });
+            if !valid {
+                return Err(invalid(
+                    "crawl.resolve",
+                    format!("`{entry}` is not `host=address` with an IP address"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Validates every setting; the first problem found is returned.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.database_url {
@@ -160,6 +195,7 @@ impl Settings {
                 format!("must be between 1 and {MAX_TOKEN_TTL_SECS} (got {widget_ttl})"),
             ));
         }
+        self.validate_crawl()?;
         if self.auth.credential_cache_ttl_secs > 300 {
             return Err(invalid(
                 "auth.credential_cache_ttl_secs",
@@ -313,10 +349,18 @@ mod tests {
             jail.set_env("COMPANIN_WIDGET_TOKEN_TTL_SECS", "120");
             jail.set_env("COMPANIN_WIDGET_MESSAGES_PER_MINUTE", "5");
             jail.set_env("COMPANIN_SANDBOX_SEED_ON_CREATE", "false");
+            jail.set_env("COMPANIN_CRAWL_MAX_PAGES", "40");
             let s = load_in_jail().expect("valid");
+            assert_eq!(s.crawl.max_pages, 40);
             assert_eq!(s.widget.token_ttl_secs, 120);
             assert_eq!(s.widget.messages_per_minute, 5);
             assert!(!s.sandbox.seed_on_create);
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("COMPANIN_CRAWL_RESOLVE", "[\"shop.example=not-an-ip\"]");
+            let err = load_in_jail().expect_err("must fail").to_string();
+            assert!(err.contains("crawl.resolve"), "{err}");
             Ok(())
         });
         Jail::expect_with(|jail| {

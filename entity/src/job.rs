@@ -13,7 +13,7 @@ pub struct Model {
     pub id: String,
     pub org_id: String,
     pub environment: Environment,
-    /// `ingest` or `reindex`.
+    /// `ingest`, `reindex`, `summarize`, `crawl` or `sandbox_reset`.
     pub kind: String,
     pub knowledge_id: Option<String>,
     /// Kind-specific arguments (JSON object).
@@ -25,6 +25,9 @@ pub struct Model {
     pub progress: f64,
     pub error: Option<String>,
     pub cancel_requested: bool,
+    /// Crawls: pages visited so far, and pages found within the bounds so far.
+    pub pages_done: Option<i32>,
+    pub pages_found: Option<i32>,
     pub enqueued_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,

@@ -22,6 +22,8 @@ pub struct Model {
     pub embedding: Vec<u8>,
     /// The page URL or file name, for citations.
     pub source: Option<String>,
+    /// The crawled page it came from (URL items).
+    pub page_id: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,4 +1,5 @@
-//! Knowledge items: a file, a text, a curated Q&A (and, later, a crawled URL).
+//! Knowledge items: a file, a text, a curated Q&A or a crawled URL (its pages in
+//! `knowledge_pages`).
 
 use sea_orm::entity::prelude::*;
 
@@ -45,6 +46,13 @@ pub struct Model {
     pub assistant_ids: Json,
     /// The ingestion job that last processed (or is processing) the item.
     pub job_id: Option<String>,
+    /// URLs: the crawl bounds (`{max_depth, max_pages, same_domain, include, exclude,
+    /// use_sitemap}`).
+    pub crawl: Option<Json>,
+    /// URLs: re-synced this often by the workers' scheduler (none: only on demand).
+    pub refresh_interval_hours: Option<i32>,
+    /// URLs: what the last sync changed (`{added, updated, removed, unchanged, skipped}`).
+    pub sync_changes: Option<Json>,
     pub last_synced_at: Option<DateTimeUtc>,
     pub next_sync_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -18,6 +18,7 @@ pub mod feedback;
 pub mod job;
 pub mod knowledge_chunk;
 pub mod knowledge_item;
+pub mod knowledge_page;
 pub mod latency_rollup;
 pub mod message;
 pub mod organization;

@@ -16,6 +16,7 @@ mod m20261128_000007_rollups;
 mod m20261128_000008_latency_bucket;
 mod m20261128_000009_sealed_secrets;
 mod m20261129_000010_assistant_greeting;
+mod m20261129_000011_crawled_pages;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_latency_bucket::Migration),
             Box::new(m20261128_000009_sealed_secrets::Migration),
             Box::new(m20261129_000010_assistant_greeting::Migration),
+            Box::new(m20261129_000011_crawled_pages::Migration),
         ]
     }
 }

@@ -63,6 +63,7 @@ async fn insert_chunks(db: &DatabaseConnection, item: usize, chunks: usize) {
             token_count: Set(8),
             embedding: Set(encode_vector(&vector(item, c))),
             source: Set(None),
+            page_id: Set(None),
             created_at: Set(chrono::Utc::now()),
         })
         .collect();

@@ -181,6 +181,8 @@ pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
     // Test servers (webhook receivers, sites) listen on loopback; the SSRF tests turn the
     // guard back on.
     settings.crawl.allow_private_networks = true;
+    // Test sites are local and answer at once.
+    settings.crawl.politeness_delay_ms = 0;
     settings
 }
 
@@ -213,12 +215,17 @@ pub async fn spawn_app_opts(
 /// A second server over the database of `other`, as another process behind a load balancer
 /// would be (its own caches, limiter and connection pool).
 pub async fn spawn_sibling(other: &TestApp) -> TestApp {
+    spawn_sibling_with(other, |_| {}).await
+}
+
+/// [`spawn_sibling`] with its own settings changes.
+pub async fn spawn_sibling_with(other: &TestApp, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     spawn_app_in(
         dir,
         &other.db_url,
         companin_api::StartOptions::default(),
-        |_| {},
+        configure,
     )
     .await
 }

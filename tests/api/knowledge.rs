@@ -440,7 +440,11 @@ async fn bad_inputs_name_their_field(backend: Backend) {
         ),
         (json!({"type": "qa", "question": "Q?"}), "answer"),
         (json!({"type": "qa", "answer": "A"}), "question"),
-        (json!({"type": "url", "url": "https://example.com"}), "type"),
+        (
+            json!({"type": "video", "url": "https://example.com"}),
+            "type",
+        ),
+        (json!({"type": "url"}), "url"),
         (
             json!({"type": "text", "title": "T", "content": "x", "assistant_ids": ["asst_00000000000000000000000000000000"]}),
             "assistant_ids",

@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod clients;
 mod conversations;
+mod crawl;
 mod errors;
 mod knowledge;
 mod logs;

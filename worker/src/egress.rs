@@ -9,11 +9,16 @@
 //! addresses so the address actually connected to is one that was checked (a name that
 //! resolves differently at send time, DNS rebinding, gains nothing), and the redirect policy
 //! of [`client`], which checks every hop's scheme and literal address. `allow_private`
-//! (`crawl.allow_private_networks`) lifts the address rule for intranets and tests.
+//! (`crawl.allow_private_networks`) lifts the address rule for intranets and tests; a
+//! [`Guard`] built from the crawl settings also exempts `crawl.allowed_hosts` and answers
+//! names pinned by `crawl.resolve` (whose addresses are judged like any other).
 
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
+
+use companin_config::CrawlSettings;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
@@ -108,34 +113,172 @@ pub fn check_literal(url: &Url) -> Result<(), Refusal> {
 /// Checks a submitted URL: its scheme, and (unless `allow_private`) every address its host
 /// resolves to now. Answers the URL in normal form.
 pub async fn check(raw: &str, allow_private: bool) -> Result<Url, Refusal> {
-    let url = parse(raw)?;
-    if allow_private {
-        return Ok(url);
+    Guard {
+        allow_private,
+        ..Guard::default()
     }
-    check_literal(&url)?;
-    if let Some(Host::Domain(name)) = url.host() {
-        // Stricter than the resolver, which keeps a name's public addresses: a submitted
-        // host with any non-public address is refused outright.
-        let unresolved = || Refusal::Unresolved(name.to_owned());
-        let found = SystemLookup
-            .lookup(name.to_owned())
-            .await
-            .map_err(|_| unresolved())?;
-        if found.is_empty() {
-            return Err(unresolved());
-        }
-        for addr in found {
-            refuse(name, addr.ip())?;
+    .check(raw)
+    .await
+}
+
+/// The address rule with its exceptions, and the name resolution it judges.
+#[derive(Clone)]
+pub struct Guard {
+    /// No address rule at all.
+    pub allow_private: bool,
+    /// Hosts (lowercase names or literal addresses) exempt from the rule.
+    pub allowed_hosts: Arc<HashSet<String>>,
+    pub lookup: Arc<dyn Lookup>,
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Guard {
+            allow_private: false,
+            allowed_hosts: Arc::default(),
+            lookup: Arc::new(SystemLookup),
         }
     }
-    Ok(url)
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("allow_private", &self.allow_private)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Guard {
+    /// The crawl settings' guard: `allow_private_networks`, `allowed_hosts`, and the system
+    /// resolver behind the `resolve` pins.
+    pub fn from_settings(crawl: &CrawlSettings) -> Guard {
+        let mut pinned: HashMap<String, Vec<IpAddr>> = HashMap::new();
+        for entry in &crawl.resolve {
+            if let Some((host, addr)) = entry.split_once('=')
+                && let Ok(ip) = addr.trim().parse::<IpAddr>()
+            {
+                pinned
+                    .entry(host.trim().to_ascii_lowercase())
+                    .or_default()
+                    .push(ip);
+            }
+        }
+        let lookup: Arc<dyn Lookup> = if pinned.is_empty() {
+            Arc::new(SystemLookup)
+        } else {
+            Arc::new(Pinned {
+                pinned,
+                fallback: Arc::new(SystemLookup),
+            })
+        };
+        Guard {
+            allow_private: crawl.allow_private_networks,
+            allowed_hosts: Arc::new(
+                crawl
+                    .allowed_hosts
+                    .iter()
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .collect(),
+            ),
+            lookup,
+        }
+    }
+
+    /// Whether the address rule applies to `host`.
+    fn guards(&self, host: &str) -> bool {
+        !self.allow_private && !self.allowed_hosts.contains(&host.to_ascii_lowercase())
+    }
+
+    /// Refuses a URL whose host is a literal non-public address (unless exempt).
+    pub fn check_literal(&self, url: &Url) -> Result<(), Refusal> {
+        match url.host_str() {
+            Some(host) if self.guards(host.trim_matches(['[', ']'])) => check_literal(url),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks a submitted URL: its scheme, and every address its host resolves to now (a
+    /// host with any non-public address is refused outright). Answers the URL parsed.
+    pub async fn check(&self, raw: &str) -> Result<Url, Refusal> {
+        let url = parse(raw)?;
+        self.check_literal(&url)?;
+        if let Some(Host::Domain(name)) = url.host()
+            && self.guards(name)
+        {
+            let unresolved = || Refusal::Unresolved(name.to_owned());
+            let found = self
+                .lookup
+                .lookup(name.to_owned())
+                .await
+                .map_err(|_| unresolved())?;
+            if found.is_empty() {
+                return Err(unresolved());
+            }
+            for addr in found {
+                refuse(name, addr.ip())?;
+            }
+        }
+        Ok(url)
+    }
+
+    /// An HTTP client whose every connection and redirect hop passes this guard.
+    pub fn client(&self, options: &Options) -> reqwest::Result<reqwest::Client> {
+        let guard = self.clone();
+        let max = options.max_redirects;
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > max {
+                return attempt.error(format!("more than {max} redirects"));
+            }
+            let next = attempt.url();
+            if !matches!(next.scheme(), "http" | "https") {
+                let refused = Refusal::NotHttp(next.to_string());
+                return attempt.error(refused);
+            }
+            if let Err(refused) = guard.check_literal(next) {
+                return attempt.error(refused);
+            }
+            attempt.follow()
+        });
+        reqwest::Client::builder()
+            .user_agent(options.user_agent.clone())
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .redirect(redirects)
+            .dns_resolver(Arc::new(GuardedResolver {
+                guard: self.clone(),
+            }))
+            .build()
+    }
+}
+
+/// Names pinned to addresses (`crawl.resolve`); others go to `fallback`.
+struct Pinned {
+    pinned: HashMap<String, Vec<IpAddr>>,
+    fallback: Arc<dyn Lookup>,
+}
+
+impl Lookup for Pinned {
+    fn lookup(
+        &self,
+        host: String,
+    ) -> futures::future::BoxFuture<'static, std::io::Result<Vec<SocketAddr>>> {
+        match self.pinned.get(&host.to_ascii_lowercase()) {
+            Some(ips) => {
+                let addrs = ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect();
+                Box::pin(async move { Ok(addrs) })
+            }
+            None => self.fallback.lookup(host),
+        }
+    }
 }
 
 /// Resolves names for [`client`], keeping only public addresses; a name left with none fails
 /// to resolve, with the reason.
 #[derive(Clone)]
 pub struct GuardedResolver {
-    lookup: Arc<dyn Lookup>,
+    guard: Guard,
 }
 
 /// Name resolution, replaceable in tests.
@@ -160,16 +303,26 @@ impl Lookup for SystemLookup {
 
 impl GuardedResolver {
     pub fn new(lookup: Arc<dyn Lookup>) -> Self {
-        Self { lookup }
+        Self {
+            guard: Guard {
+                lookup,
+                ..Guard::default()
+            },
+        }
     }
 
-    /// The public addresses of `host`, or why there are none.
+    /// The public addresses of `host` (all of them, when the guard exempts it), or why there
+    /// are none.
     pub async fn resolve_public(&self, host: &str) -> Result<Vec<SocketAddr>, Refusal> {
         let found = self
+            .guard
             .lookup
             .lookup(host.to_owned())
             .await
             .map_err(|_| Refusal::Unresolved(host.to_owned()))?;
+        if !self.guard.guards(host) {
+            return Ok(found);
+        }
         let mut refusal = None;
         let public: Vec<SocketAddr> = found
             .into_iter()
@@ -216,30 +369,12 @@ pub fn client(options: &Options) -> reqwest::Result<reqwest::Client> {
 
 /// [`client`] with its own name resolution (tests).
 pub fn client_with(options: &Options, lookup: Arc<dyn Lookup>) -> reqwest::Result<reqwest::Client> {
-    let (allow_private, max) = (options.allow_private, options.max_redirects);
-    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > max {
-            return attempt.error(format!("more than {max} redirects"));
-        }
-        let next = attempt.url();
-        if !matches!(next.scheme(), "http" | "https") {
-            let refused = Refusal::NotHttp(next.to_string());
-            return attempt.error(refused);
-        }
-        if !allow_private && let Err(refused) = check_literal(next) {
-            return attempt.error(refused);
-        }
-        attempt.follow()
-    });
-    let mut builder = reqwest::Client::builder()
-        .user_agent(options.user_agent.clone())
-        .timeout(options.timeout)
-        .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-        .redirect(redirects);
-    if !allow_private {
-        builder = builder.dns_resolver(Arc::new(GuardedResolver::new(lookup)));
+    Guard {
+        allow_private: options.allow_private,
+        allowed_hosts: Arc::default(),
+        lookup,
     }
-    builder.build()
+    .client(options)
 }
 
 #[cfg(test)]

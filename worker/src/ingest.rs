@@ -43,7 +43,7 @@ pub(crate) fn blocking_failed(e: tokio::task::JoinError) -> Failure {
     Failure::Permanent(format!("processing stopped unexpectedly: {e}"))
 }
 
-fn chunk_options(rt: &Runtime) -> ChunkOptions {
+pub(crate) fn chunk_options(rt: &Runtime) -> ChunkOptions {
     ChunkOptions {
         max_tokens: rt.settings.ingest.chunk_tokens,
         overlap_tokens: rt.settings.ingest.chunk_overlap_tokens,
@@ -93,6 +93,10 @@ pub async fn ingest_item(
     control: &Arc<Control>,
     range: (f64, f64),
 ) -> Result<(), Failure> {
+    if item.kind == "url" {
+        // Its pages' stored text, re-embedded; fetching is the crawl's work.
+        return crate::crawl::reembed(rt, item, control, range).await;
+    }
     let t0 = std::time::Instant::now();
     store::set_status(&rt.db, &item, PROCESSING, None).await?;
     let t1 = std::time::Instant::now();

@@ -11,6 +11,8 @@ pub const KIND_INGEST: &str = "ingest";
 pub const KIND_REINDEX: &str = "reindex";
 /// Write a ready document's generated summary (enrichment lane).
 pub const KIND_SUMMARIZE: &str = "summarize";
+/// Fetch a URL item's pages and bring its chunks up to date.
+pub const KIND_CRAWL: &str = "crawl";
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +83,8 @@ pub fn new_row(
         progress: Set(0.0),
         error: Set(None),
         cancel_requested: Set(false),
+        pages_done: Set(None),
+        pages_found: Set(None),
         enqueued_at: Set(at),
         started_at: Set(None),
         finished_at: Set(None),
@@ -159,19 +163,30 @@ pub async fn requeue(db: &DatabaseConnection, job_id: &str, error: String) -> Re
     active.update(db).await.map(|_| ())
 }
 
-/// Stores progress (0 to 1) and answers whether a cancel was asked for.
+/// Stores progress (0 to 1, and a crawl's pages done and found) and answers whether a
+/// cancel was asked for.
 pub async fn report_progress(
     db: &DatabaseConnection,
     job_id: &str,
     progress: Option<f64>,
+    pages: Option<(i32, i32)>,
 ) -> Result<bool, DbErr> {
     let Some(row) = job::Entity::find_by_id(job_id).one(db).await? else {
         return Ok(true);
     };
     let cancel = row.cancel_requested;
-    if let Some(p) = progress.filter(|p| (p - row.progress).abs() > 1e-9) {
+    let progress = progress.filter(|p| (p - row.progress).abs() > 1e-9);
+    let pages = pages
+        .filter(|(done, found)| row.pages_done != Some(*done) || row.pages_found != Some(*found));
+    if progress.is_some() || pages.is_some() {
         let mut active = row.into_active_model();
-        active.progress = Set(p.clamp(0.0, 1.0));
+        if let Some(p) = progress {
+            active.progress = Set(p.clamp(0.0, 1.0));
+        }
+        if let Some((done, found)) = pages {
+            active.pages_done = Set(Some(done));
+            active.pages_found = Set(Some(found));
+        }
         active.updated_at = Set(now());
         active.update(db).await?;
     }

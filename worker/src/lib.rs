@@ -12,6 +12,7 @@
 //! `companin serve` runs these workers in-process; `companin worker` runs them alone, in any
 //! number of processes against one database.
 
+pub mod crawl;
 pub mod egress;
 pub mod enrich;
 pub mod ingest;
@@ -53,6 +54,8 @@ pub struct Runtime {
     pub ingestion: enrich::Activity,
     /// Job kinds defined outside this crate, by kind.
     handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
+    /// What every crawl of the process shares: the SSRF guard and per-host politeness.
+    pub crawling: crawl::Crawling,
 }
 
 /// The work of a job kind defined outside this crate ([`Runtime::with_handler`]).
@@ -78,11 +81,12 @@ impl Runtime {
         Ok(Runtime {
             db,
             embedder: Arc::new(Batcher::new(embedder, BATCH_WINDOW)?),
-            settings,
             generator: OnceLock::new(),
             enrichment: None,
             ingestion: enrich::Activity::default(),
             handlers: HashMap::new(),
+            crawling: crawl::Crawling::new(&settings.crawl),
+            settings,
         })
     }
 

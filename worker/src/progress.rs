@@ -15,6 +15,18 @@ pub struct Control {
     /// Progress in millionths.
     progress: AtomicU64,
     cancel: AtomicBool,
+    /// A crawl's pages done and found, packed (done in the high half); `u64::MAX` when unset.
+    pages: PackedPages,
+}
+
+/// Pages done and found, or none.
+#[derive(Debug)]
+struct PackedPages(AtomicU64);
+
+impl Default for PackedPages {
+    fn default() -> Self {
+        PackedPages(AtomicU64::new(u64::MAX))
+    }
 }
 
 impl Control {
@@ -25,6 +37,26 @@ impl Control {
 
     pub fn progress(&self) -> f64 {
         self.progress.load(Ordering::Relaxed) as f64 / 1e6
+    }
+
+    pub fn set_pages(&self, done: usize, found: usize) {
+        let clamp = |n: usize| {
+            u64::try_from(n)
+                .unwrap_or(u64::MAX)
+                .min(u64::from(i32::MAX as u32))
+        };
+        self.pages
+            .0
+            .store((clamp(done) << 32) | clamp(found), Ordering::Relaxed);
+    }
+
+    /// Pages done and found, once a crawl has set them.
+    pub fn pages(&self) -> Option<(i32, i32)> {
+        let packed = self.pages.0.load(Ordering::Relaxed);
+        (packed != u64::MAX).then(|| {
+            let half = |v: u64| i32::try_from(v & 0xffff_ffff).unwrap_or(i32::MAX);
+            (half(packed >> 32), half(packed))
+        })
     }
 
     pub fn cancel(&self) {
@@ -51,7 +83,7 @@ pub fn watch(
             tokio::time::sleep(INTERVAL).await;
             let p = control.progress();
             let changed = (p - last).abs() > 1e-9;
-            match jobs::report_progress(&db, &job_id, changed.then_some(p)).await {
+            match jobs::report_progress(&db, &job_id, changed.then_some(p), control.pages()).await {
                 Ok(true) => control.cancel(),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(job_id, error = %e, "cannot record job progress"),

@@ -13,7 +13,7 @@ use companin_entity::job;
 use crate::Runtime;
 use crate::enrich;
 use crate::ingest::{self, Failure};
-use crate::jobs::{self, JobStatus, KIND_INGEST, KIND_REINDEX, KIND_SUMMARIZE};
+use crate::jobs::{self, JobStatus, KIND_CRAWL, KIND_INGEST, KIND_REINDEX, KIND_SUMMARIZE};
 use crate::progress::{self, Control};
 use crate::queue::{JobTask, Lane, Queue};
 
@@ -104,7 +104,11 @@ pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> 
     let _busy = (job.kind != KIND_SUMMARIZE).then(|| rt.ingestion.begin());
     let control = Arc::new(Control::default());
     let watcher = progress::watch(rt.db.clone(), job.id.clone(), control.clone());
-    let limit = Duration::from_secs(rt.settings.worker.job_timeout_secs);
+    let limit = Duration::from_secs(if job.kind == KIND_CRAWL {
+        rt.settings.crawl.job_timeout_secs
+    } else {
+        rt.settings.worker.job_timeout_secs
+    });
     let started = std::time::Instant::now();
     let outcome =
         match tokio::time::timeout(limit, execute(rt, &job, &control, final_attempt)).await {
@@ -121,6 +125,10 @@ pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> 
             }
         };
     watcher.abort();
+    if let Some(pages) = control.pages() {
+        // The last count, which the watcher may not have written.
+        let _ = jobs::report_progress(&rt.db, &job.id, None, Some(pages)).await;
+    }
     tracing::info!(
         job_id = %job.id,
         kind = %job.kind,
@@ -211,6 +219,15 @@ async fn execute(
             Ok(())
         }
         KIND_SUMMARIZE => enrich::summarize(rt, job, control).await,
+        KIND_CRAWL => {
+            let result = crate::crawl::run(rt, job, control).await;
+            if let Err(failure) = &result
+                && (final_attempt || !matches!(failure, Failure::Retryable(_)))
+            {
+                record_item_failure(rt, job, failure).await;
+            }
+            result
+        }
         other => match rt.handlers.get(other) {
             Some(handler) => handler.run(rt, job, control).await,
             None => Err(Failure::Permanent(format!("unknown job kind `{other}`"))),

@@ -3,7 +3,7 @@
 use companin_entity::db::{begin_write, now};
 use companin_entity::knowledge_chunk::encode_vector;
 use companin_entity::{Environment, environment, knowledge_chunk, knowledge_item};
-use companin_ingest::Prepared;
+use companin_ingest::{Prepared, PreparedChunk};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -77,31 +77,7 @@ pub async fn replace_chunks(
         .await?;
     let at = now();
     let chunk_count = prepared.chunks.len();
-    let rows: Vec<knowledge_chunk::ActiveModel> = prepared
-        .chunks
-        .into_iter()
-        .enumerate()
-        .map(|(position, c)| knowledge_chunk::ActiveModel {
-            id: Set(format!("chk_{}", uuid::Uuid::now_v7().simple())),
-            knowledge_id: Set(item.id.clone()),
-            org_id: Set(item.org_id.clone()),
-            environment: Set(item.environment),
-            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            heading: Set(c.heading),
-            content: Set(c.content),
-            token_count: Set(i32::try_from(c.token_count).unwrap_or(i32::MAX)),
-            embedding: Set(encode_vector(&c.vector)),
-            source: Set(item.source.clone()),
-            created_at: Set(at),
-        })
-        .collect();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<_> = rows.by_ref().take(INSERT_BATCH).collect();
-        knowledge_chunk::Entity::insert_many(batch)
-            .exec(&txn)
-            .await?;
-    }
+    insert_chunks(&txn, item, None, item.source.as_deref(), prepared.chunks).await?;
     let mut active = current.into_active_model();
     active.status = Set(READY.to_owned());
     active.error = Set(None);
@@ -114,6 +90,43 @@ pub async fn replace_chunks(
     bump_index_version(&txn, &item.org_id, item.environment).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// Inserts an item's chunks (those of one page, for a URL: `page_id`, with the page's URL as
+/// `source`), positions counted from 0.
+pub async fn insert_chunks(
+    conn: &impl ConnectionTrait,
+    item: &knowledge_item::Model,
+    page_id: Option<&str>,
+    source: Option<&str>,
+    chunks: Vec<PreparedChunk>,
+) -> Result<(), DbErr> {
+    let at = now();
+    let mut rows = chunks
+        .into_iter()
+        .enumerate()
+        .map(|(position, c)| knowledge_chunk::ActiveModel {
+            id: Set(format!("chk_{}", uuid::Uuid::now_v7().simple())),
+            knowledge_id: Set(item.id.clone()),
+            org_id: Set(item.org_id.clone()),
+            environment: Set(item.environment),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            heading: Set(c.heading),
+            content: Set(c.content),
+            token_count: Set(i32::try_from(c.token_count).unwrap_or(i32::MAX)),
+            embedding: Set(encode_vector(&c.vector)),
+            source: Set(source.map(str::to_owned)),
+            page_id: Set(page_id.map(str::to_owned)),
+            created_at: Set(at),
+        })
+        .peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<_> = rows.by_ref().take(INSERT_BATCH).collect();
+        knowledge_chunk::Entity::insert_many(batch)
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Stores a generated summary in place of the extractive one, unless the item changed (new

@@ -310,6 +310,7 @@ async fn insert(scratch: &Scratch, texts: &[String], vectors: &[Vec<f32>]) -> an
             token_count: Set(0),
             embedding: Set(encode_vector(vector)),
             source: Set(None),
+            page_id: Set(None),
             created_at: Set(now),
         })
         .collect();

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::{Map, Value, json};
 
@@ -18,11 +19,12 @@ use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
 use crate::schemas::Paging;
 use crate::schemas::knowledge::{
-    ChunkList, CreateKnowledge, CreateKnowledgeType, CreateQa, Job, KnowledgeItem, KnowledgeList,
-    KnowledgeStatus, KnowledgeType, Reindex, Retriever, SearchHit, SearchKnowledge, SearchResults,
-    UpdateKnowledge, UpdateQa, UploadFile,
+    ChunkList, CreateKnowledge, CreateKnowledgeType, CreateQa, CreateUrl, Job, KnowledgeItem,
+    KnowledgeList, KnowledgeStatus, KnowledgeType, PageList, PageStatus, Reindex, Retriever,
+    SearchHit, SearchKnowledge, SearchResults, UpdateKnowledge, UpdateQa, UploadFile,
 };
 use crate::schemas::sessions::to_map;
+use crate::services::knowledge::url::{NewUrl, UrlPatch};
 use crate::services::knowledge::{self, Created, NewItem, NewSource, create::Qa};
 use crate::services::search::{Passage, SearchRequest};
 use crate::services::{Actor, Tenant, jobs};
@@ -39,6 +41,12 @@ impl ErrorSet for CreateKnowledgeErrors {
 pub struct SearchErrors;
 impl ErrorSet for SearchErrors {
     const STATUSES: &'static [u16] = &[400, 401, 403, 404, 413, 415, 422, 429, 500, 503];
+}
+
+/// Syncing a URL: 409 for other items, 503 when no queue is reachable.
+pub struct SyncErrors;
+impl ErrorSet for SyncErrors {
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 429, 500, 503];
 }
 
 /// Cancelling a job: 409 once it has finished.
@@ -71,6 +79,13 @@ enum ItemChanged {
     /// Changed; content changes are re-processed as `job_id`.
     #[oai(status = 200)]
     Ok(Json<KnowledgeItem>),
+}
+
+#[derive(ApiResponse)]
+enum SyncQueued {
+    /// A crawl of the URL is queued (or was already in flight) as `job_id`.
+    #[oai(status = 202)]
+    Accepted(Json<KnowledgeItem>),
 }
 
 #[derive(ApiResponse)]
@@ -189,10 +204,11 @@ impl KnowledgeApi {
         Ok(created.into())
     }
 
-    /// Add a text or a Q&A
+    /// Add a text, a Q&A or a URL
     ///
-    /// One entry point for `{"type": "text", "title", "content"}` and
-    /// `{"type": "qa", "question", "answer", ...}`, doing what the typed routes do.
+    /// One entry point for `{"type": "text", "title", "content"}`,
+    /// `{"type": "qa", "question", "answer", ...}` and `{"type": "url", "url", "crawl", ...}`,
+    /// doing what the typed routes do.
     #[oai(
         path = "/knowledge/",
         method = "post",
@@ -208,6 +224,26 @@ impl KnowledgeApi {
         let p = auth.principal();
         let b = body.0;
         let source = match b.kind {
+            CreateKnowledgeType::Url => {
+                let new = NewUrl {
+                    url: b
+                        .url
+                        .ok_or_else(|| ApiError::validation("url", "a URL item needs its url"))?,
+                    title: b.title,
+                    crawl: b.crawl.map(Into::into),
+                    refresh_interval_hours: b.refresh_interval_hours,
+                    metadata: b.metadata.map(to_map),
+                    assistant_ids: b.assistant_ids,
+                };
+                let created = knowledge::url::create(
+                    &state,
+                    &Tenant::from(p),
+                    &Actor::from_principal(p, request_id(&ctx)),
+                    new,
+                )
+                .await?;
+                return Ok(created.into());
+            }
             CreateKnowledgeType::Text => NewSource::Text {
                 content: b
                     .content
@@ -238,6 +274,45 @@ impl KnowledgeApi {
             replace: b.replace,
         };
         let created = knowledge::create(
+            &state,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            new,
+        )
+        .await?;
+        Ok(created.into())
+    }
+
+    /// Add a URL
+    ///
+    /// Crawls the page (and, within `crawl`'s bounds, the pages it links to or the sitemap
+    /// lists) in the background: robots.txt obeyed, politely, never reaching private
+    /// addresses (422 `url_not_allowed`). Answers 202 with the `pending` item and its
+    /// `job_id` (progress in pages on `GET /jobs/{id}`); a URL already added answers 200 with
+    /// that item, a sync of it queued.
+    #[oai(
+        path = "/knowledge/urls/",
+        method = "post",
+        operation_id = "create_knowledge_url"
+    )]
+    async fn create_url(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        body: JsonBody<CreateUrl>,
+    ) -> Result<ItemCreated, Errors<CreateKnowledgeErrors>> {
+        let p = auth.principal();
+        let b = body.0;
+        let new = NewUrl {
+            url: b.url,
+            title: b.title,
+            crawl: b.crawl.map(Into::into),
+            refresh_interval_hours: b.refresh_interval_hours,
+            metadata: b.metadata.map(to_map),
+            assistant_ids: b.assistant_ids,
+        };
+        let created = knowledge::url::create(
             &state,
             &Tenant::from(p),
             &Actor::from_principal(p, request_id(&ctx)),
@@ -421,6 +496,72 @@ impl KnowledgeApi {
         )))
     }
 
+    /// List a URL's crawled pages
+    ///
+    /// Each page reached: its URL (its chunks' `source`), status (`ok`, `skipped` or `failed`
+    /// with the reason), last fetch and content hash.
+    #[oai(
+        path = "/knowledge/:id/pages",
+        method = "get",
+        operation_id = "list_knowledge_pages"
+    )]
+    async fn pages(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: ClientAuth,
+        id: Path<String>,
+        status: Query<Option<PageStatus>>,
+        /// Page size (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// Pages to skip.
+        offset: Query<Option<u64>>,
+    ) -> ApiResult<Json<PageList>, GetErrors> {
+        let paging = Paging::new(limit.0, offset.0);
+        let (rows, total) = knowledge::pages(
+            &state.db,
+            &Tenant::from(auth.principal()),
+            &id.0,
+            status.0.map(|s| enum_name(&s)),
+            paging,
+        )
+        .await?;
+        Ok(Json(PageList::new(
+            rows.into_iter().map(Into::into).collect(),
+            total,
+            paging,
+        )))
+    }
+
+    /// Sync a URL now
+    ///
+    /// Fetches the URL's pages again: unchanged pages (304, or the same content) are not
+    /// re-embedded, changed ones are, new ones are added and gone ones pruned. Answers 202
+    /// with the item and the crawl's `job_id` (the one already in flight, if any). 409
+    /// `not_syncable` for files, texts and Q&A.
+    #[oai(
+        path = "/knowledge/:id/sync",
+        method = "post",
+        operation_id = "sync_knowledge"
+    )]
+    async fn sync(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+    ) -> Result<SyncQueued, Errors<SyncErrors>> {
+        let p = auth.principal();
+        let row = knowledge::url::sync(
+            &state,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+        )
+        .await?;
+        Ok(SyncQueued::Accepted(Json(row.into())))
+    }
+
     /// Change a knowledge item
     #[oai(
         path = "/knowledge/:id",
@@ -446,6 +587,14 @@ impl KnowledgeApi {
                 title: b.title,
                 metadata: b.metadata.map(to_map),
                 assistant_ids: b.assistant_ids,
+                url: UrlPatch {
+                    refresh_interval_hours: match b.refresh_interval_hours {
+                        MaybeUndefined::Undefined => None,
+                        MaybeUndefined::Null => Some(None),
+                        MaybeUndefined::Value(h) => Some(Some(h)),
+                    },
+                    crawl: b.crawl.map(Into::into),
+                },
             },
         )
         .await?;

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use companin_entity::{job, knowledge_chunk, knowledge_item};
+use companin_entity::{job, knowledge_chunk, knowledge_item, knowledge_page};
+use companin_worker::crawl::{Bounds, Changes};
+use poem_openapi::types::MaybeUndefined;
 use poem_openapi::types::multipart::Upload;
 use poem_openapi::{Enum, Multipart, Object};
 use serde_json::Value;
@@ -26,6 +28,97 @@ pub enum KnowledgeType {
 pub enum CreateKnowledgeType {
     Text,
     Qa,
+    Url,
+}
+
+/// How far a URL's crawl goes.
+#[derive(Debug, Clone, Object)]
+pub struct CrawlBounds {
+    /// Links followed from the URL (0: that page only).
+    pub max_depth: u32,
+    /// Pages fetched at most.
+    pub max_pages: u32,
+    /// Only pages on the URL's host (with or without `www.`).
+    pub same_domain: bool,
+    /// Path patterns a page must match (`*` any characters, `?` one), when any.
+    pub include: Vec<String>,
+    /// Path patterns no page may match.
+    pub exclude: Vec<String>,
+    /// Also start from the pages the site's sitemaps list (robots.txt `Sitemap:` lines, else
+    /// `/sitemap.xml`; sitemap indexes followed).
+    pub use_sitemap: bool,
+}
+
+impl From<Bounds> for CrawlBounds {
+    fn from(b: Bounds) -> Self {
+        CrawlBounds {
+            max_depth: b.max_depth,
+            max_pages: b.max_pages,
+            same_domain: b.same_domain,
+            include: b.include,
+            exclude: b.exclude,
+            use_sitemap: b.use_sitemap,
+        }
+    }
+}
+
+/// Crawl bounds to set; what is left out keeps its value (the defaults for a new URL).
+#[derive(Debug, Clone, Default, Object)]
+pub struct CrawlBoundsInput {
+    /// Links followed from the URL: 0 (the default, that page only) up to the configured
+    /// `crawl.max_depth` (5).
+    pub max_depth: Option<u32>,
+    /// Pages fetched at most: 1 (the default) up to the configured `crawl.max_pages` (500).
+    pub max_pages: Option<u32>,
+    /// Only pages on the URL's host (default true).
+    pub same_domain: Option<bool>,
+    /// Path patterns a page must match (`*` any characters, `?` one); at most 20.
+    pub include: Option<Vec<String>>,
+    /// Path patterns no page may match; at most 20.
+    pub exclude: Option<Vec<String>>,
+    /// Also start from the sitemap's pages (default false).
+    pub use_sitemap: Option<bool>,
+}
+
+impl From<CrawlBoundsInput> for crate::services::knowledge::url::BoundsInput {
+    fn from(b: CrawlBoundsInput) -> Self {
+        Self {
+            max_depth: b.max_depth,
+            max_pages: b.max_pages,
+            same_domain: b.same_domain,
+            include: b.include,
+            exclude: b.exclude,
+            use_sitemap: b.use_sitemap,
+        }
+    }
+}
+
+/// What a URL's last sync changed, in pages.
+#[derive(Debug, Clone, Object)]
+pub struct SyncChanges {
+    /// New pages, embedded.
+    pub added: u32,
+    /// Pages whose content changed, re-embedded.
+    pub updated: u32,
+    /// Pages gone (404/410, or no longer reached within the bounds), pruned with their chunks.
+    pub removed: u32,
+    /// Pages found as they were (304, or the same content hash): not parsed or embedded.
+    pub unchanged: u32,
+    /// Pages not read: refused (robots.txt, the SSRF guard), too large, not a readable type,
+    /// or failing this time (their earlier text is kept).
+    pub skipped: u32,
+}
+
+impl From<Changes> for SyncChanges {
+    fn from(c: Changes) -> Self {
+        SyncChanges {
+            added: c.added,
+            updated: c.updated,
+            removed: c.removed,
+            unchanged: c.unchanged,
+            skipped: c.skipped,
+        }
+    }
 }
 
 /// Where an item's processing stands.
@@ -97,7 +190,18 @@ pub struct KnowledgeItem {
     /// Q&A only.
     #[oai(skip_serializing_if_is_none)]
     pub tags: Option<Vec<String>>,
+    /// URLs only: how far the crawl goes.
+    #[oai(skip_serializing_if_is_none)]
+    pub crawl: Option<CrawlBounds>,
+    /// URLs only: re-synced this often (`null`: only on demand).
+    #[oai(skip_serializing_if_is_none)]
+    pub refresh_interval_hours: Option<u32>,
+    /// URLs only: what the last sync changed (`null` before the first).
+    #[oai(skip_serializing_if_is_none)]
+    pub sync_changes: Option<SyncChanges>,
+    /// URLs: when the last sync finished.
     pub last_synced_at: Option<DateTime<Utc>>,
+    /// URLs with `refresh_interval_hours`: when the workers sync it next.
     pub next_sync_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -122,7 +226,24 @@ impl From<knowledge_item::Model> for KnowledgeItem {
             _ => SummaryKind::Extractive,
         });
         let is_qa = kind == KnowledgeType::Qa;
+        let is_url = kind == KnowledgeType::Url;
+        let crawl = is_url.then(|| {
+            CrawlBounds::from(
+                m.crawl
+                    .clone()
+                    .and_then(|c| serde_json::from_value::<Bounds>(c).ok())
+                    .unwrap_or_default(),
+            )
+        });
+        let sync_changes = m
+            .sync_changes
+            .clone()
+            .and_then(|c| serde_json::from_value::<Changes>(c).ok())
+            .map(SyncChanges::from);
         KnowledgeItem {
+            crawl,
+            sync_changes,
+            refresh_interval_hours: m.refresh_interval_hours.and_then(|h| u32::try_from(h).ok()),
             keywords: strings(&m.keywords),
             assistant_ids: strings(&m.assistant_ids),
             alternate_questions: is_qa.then(|| strings(&m.alternate_questions)),
@@ -157,14 +278,21 @@ list_type!(
     KnowledgeItem
 );
 
-/// `POST /knowledge/`: a text (`title`, `content`) or a Q&A (`question`, `answer`, ...).
+/// `POST /knowledge/`: a text (`title`, `content`), a Q&A (`question`, `answer`, ...) or a
+/// URL (`url`, `crawl`, `refresh_interval_hours`).
 #[derive(Debug, Object)]
 pub struct CreateKnowledge {
     #[oai(rename = "type")]
     pub kind: CreateKnowledgeType,
-    /// Required for texts; a Q&A defaults to its question.
+    /// Required for texts; a Q&A defaults to its question, a URL to its page's title.
     #[oai(validator(max_length = 500))]
     pub title: Option<String>,
+    /// URL only: the page (or site) to crawl.
+    pub url: Option<String>,
+    /// URL only.
+    pub crawl: Option<CrawlBoundsInput>,
+    /// URL only: re-sync this often, in hours (1 to 8760).
+    pub refresh_interval_hours: Option<u32>,
     /// Text only.
     pub content: Option<String>,
     /// Q&A only.
@@ -180,6 +308,22 @@ pub struct CreateKnowledge {
     /// Texts: replace the content of the text with the same title, keeping its id.
     #[oai(default)]
     pub replace: bool,
+}
+
+/// `POST /knowledge/urls/`.
+#[derive(Debug, Object)]
+pub struct CreateUrl {
+    /// An http or https URL whose host is public (unless `crawl.allow_private_networks`).
+    pub url: String,
+    /// Defaults to the page's title.
+    #[oai(validator(max_length = 500))]
+    pub title: Option<String>,
+    /// Defaults: this page only.
+    pub crawl: Option<CrawlBoundsInput>,
+    /// Re-sync this often, in hours (1 to 8760); only on demand when absent.
+    pub refresh_interval_hours: Option<u32>,
+    pub metadata: Option<BTreeMap<String, Value>>,
+    pub assistant_ids: Option<Vec<String>>,
 }
 
 /// `POST /knowledge/qas/`.
@@ -223,6 +367,10 @@ pub struct UpdateKnowledge {
     pub metadata: Option<BTreeMap<String, Value>>,
     /// Replaces the linked assistants.
     pub assistant_ids: Option<Vec<String>>,
+    /// URLs: re-sync this often, in hours (1 to 8760); `null` turns scheduled syncs off.
+    pub refresh_interval_hours: MaybeUndefined<u32>,
+    /// URLs: new crawl bounds (merged into the current ones); a change queues a sync.
+    pub crawl: Option<CrawlBoundsInput>,
 }
 
 /// `POST /knowledge/files/` (multipart/form-data).
@@ -252,7 +400,7 @@ pub struct Reindex {
 pub struct Chunk {
     pub id: String,
     pub knowledge_id: String,
-    /// Order within the item, from 0.
+    /// Order within the item (a URL item: within its page), from 0.
     pub position: u32,
     pub heading: Option<String>,
     /// The text as embedded and cited, title prefix included.
@@ -283,6 +431,74 @@ list_type!(
     Chunk
 );
 
+/// What the last fetch of a page found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum PageStatus {
+    /// Read; its chunks are searchable.
+    Ok,
+    /// Not read, for `reason` (robots.txt, the SSRF guard, size, type, noindex).
+    Skipped,
+    /// The last fetch failed (`reason`); the text of an earlier fetch is kept.
+    Failed,
+}
+
+/// A crawled page of a URL item.
+#[derive(Debug, Object)]
+pub struct KnowledgePage {
+    pub id: String,
+    pub knowledge_id: String,
+    /// Its URL in normal form (canonical when the page names one); its chunks' `source`.
+    pub url: String,
+    /// Links followed from the item's URL to reach it (0: the URL itself or a sitemap entry).
+    pub depth: u32,
+    pub status: PageStatus,
+    /// Why it was skipped or failed.
+    pub reason: Option<String>,
+    /// The HTTP status of the last fetch (304: unchanged).
+    pub http_status: Option<u16>,
+    pub title: Option<String>,
+    pub media_type: Option<String>,
+    /// sha256 of the content last read.
+    pub content_hash: Option<String>,
+    pub chunk_count: u32,
+    pub last_fetched_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<knowledge_page::Model> for KnowledgePage {
+    fn from(m: knowledge_page::Model) -> Self {
+        let status = match m.status.as_str() {
+            "ok" => PageStatus::Ok,
+            "failed" => PageStatus::Failed,
+            _ => PageStatus::Skipped,
+        };
+        KnowledgePage {
+            id: m.id,
+            knowledge_id: m.knowledge_id,
+            url: m.url,
+            depth: u32::try_from(m.depth).unwrap_or(0),
+            status,
+            reason: m.reason,
+            http_status: m.http_status.and_then(|s| u16::try_from(s).ok()),
+            title: m.title,
+            media_type: m.media_type,
+            content_hash: m.content_hash,
+            chunk_count: u32::try_from(m.chunk_count).unwrap_or(0),
+            last_fetched_at: m.last_fetched_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+list_type!(
+    /// A page of a URL item's crawled pages, shallowest first.
+    PageList,
+    KnowledgePage
+);
+
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
@@ -298,7 +514,8 @@ pub enum JobStatusName {
 #[derive(Debug, Object)]
 pub struct Job {
     pub id: String,
-    /// `ingest`, `reindex` or `summarize` (a generated summary, after the item is ready).
+    /// `ingest`, `reindex`, `crawl` (a URL's sync), `summarize` (a generated summary, after
+    /// the item is ready) or `sandbox_reset`.
     pub kind: String,
     pub status: JobStatusName,
     /// Attempts started so far (failed attempts are retried with backoff, up to a bound).
@@ -310,6 +527,12 @@ pub struct Job {
     pub knowledge_id: Option<String>,
     /// A cancel was asked for; a running job stops at its next check.
     pub cancel_requested: bool,
+    /// Crawls: pages visited so far.
+    #[oai(skip_serializing_if_is_none)]
+    pub pages_done: Option<u32>,
+    /// Crawls: pages found within the bounds so far (grows as links are found).
+    #[oai(skip_serializing_if_is_none)]
+    pub pages_found: Option<u32>,
     pub enqueued_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -333,6 +556,8 @@ impl From<job::Model> for Job {
             error: m.error,
             knowledge_id: m.knowledge_id,
             cancel_requested: m.cancel_requested,
+            pages_done: m.pages_done.and_then(|n| u32::try_from(n).ok()),
+            pages_found: m.pages_found.and_then(|n| u32::try_from(n).ok()),
             enqueued_at: m.enqueued_at,
             started_at: m.started_at,
             finished_at: m.finished_at,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use companin_entity::{
     Environment, assistant, assistant_version, context, conversation, feedback, job,
-    knowledge_chunk, knowledge_item, message, session,
+    knowledge_chunk, knowledge_item, knowledge_page, message, session,
 };
 use companin_worker::ingest::{self, Failure};
 use companin_worker::jobs;
@@ -170,6 +170,7 @@ async fn clear(
     clear_table!(context);
     clear_table!(session);
     clear_table!(knowledge_chunk);
+    clear_table!(knowledge_page);
     clear_table!(knowledge_item);
     clear_table!(assistant_version);
     clear_table!(assistant);

@@ -126,6 +126,68 @@ impl Walker {
     }
 }
 
+/// What a crawler needs from a page besides its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageLinks {
+    /// `<link rel="canonical" href>`, as written.
+    pub canonical: Option<String>,
+    /// `<base href>`, as written: relative links resolve against it.
+    pub base: Option<String>,
+    /// Every `<a href>` and `<area href>` not marked `rel="nofollow"`, as written, in order.
+    pub links: Vec<String>,
+    /// `<meta name="robots">` says `nofollow`: its links are not followed.
+    pub nofollow: bool,
+    /// `<meta name="robots">` says `noindex`: its text is not kept.
+    pub noindex: bool,
+}
+
+/// The canonical URL, base, links and robots directives of an HTML page.
+pub fn page_links(text: &str) -> PageLinks {
+    let doc = Html::parse_document(text);
+    let select = |css: &str| Selector::parse(css).ok();
+    let attr_of = |css: &str, attr: &str| {
+        select(css).and_then(|s| {
+            doc.select(&s)
+                .find_map(|e| e.value().attr(attr).map(|v| v.trim().to_owned()))
+                .filter(|v| !v.is_empty())
+        })
+    };
+    let mut out = PageLinks {
+        canonical: attr_of("link[rel~=canonical]", "href"),
+        base: attr_of("base[href]", "href"),
+        ..PageLinks::default()
+    };
+    if let Some(s) = select("meta[name]") {
+        for meta in doc.select(&s) {
+            let name = meta.value().attr("name").unwrap_or_default();
+            if !name.eq_ignore_ascii_case("robots") {
+                continue;
+            }
+            let content = meta
+                .value()
+                .attr("content")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let has = |word: &str| content.split(',').any(|d| d.trim() == word);
+            out.nofollow |= has("nofollow") || has("none");
+            out.noindex |= has("noindex") || has("none");
+        }
+    }
+    if let Some(s) = select("a[href], area[href]") {
+        for a in doc.select(&s) {
+            let nofollow = a.value().attr("rel").is_some_and(|rel| {
+                rel.split_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("nofollow"))
+            });
+            let href = a.value().attr("href").unwrap_or_default().trim();
+            if !nofollow && !href.is_empty() {
+                out.links.push(href.to_owned());
+            }
+        }
+    }
+    out
+}
+
 fn heading_level(name: &str) -> Option<usize> {
     match name {
         "h1" => Some(1),
@@ -145,6 +207,21 @@ fn collapse(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_canonical_and_robots_directives_are_read() {
+        let html = r#"<html><head><link rel="canonical" href="https://shop.example/pack">
+            <base href="/docs/"><meta name="ROBOTS" content="noindex, follow"></head><body>
+            <nav><a href="/">Home</a></nav><a href="care.html#wash">Care</a>
+            <a href="/ads" rel="sponsored nofollow">Ad</a><a href=" ">blank</a>
+            <map><area href="/map"></map></body></html>"#;
+        let p = page_links(html);
+        assert_eq!(p.canonical.as_deref(), Some("https://shop.example/pack"));
+        assert_eq!(p.base.as_deref(), Some("/docs/"));
+        assert_eq!(p.links, ["/", "care.html#wash", "/map"]);
+        assert!(p.noindex);
+        assert!(!p.nofollow);
+    }
 
     #[test]
     fn keeps_the_article_and_drops_boilerplate() {

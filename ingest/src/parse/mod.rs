@@ -87,6 +87,7 @@ pub fn parse(format: SourceFormat, bytes: &[u8]) -> Result<Parsed, ParseError> {
     parsed.non_empty()
 }
 
+pub use html::{PageLinks, page_links};
 pub use pdf::parse_with_timeout as parse_pdf_with_timeout;
 
 /// Plain text parsed as such (the `text` knowledge type).

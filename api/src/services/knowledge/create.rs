@@ -209,7 +209,7 @@ fn content(title: Option<String>, source: NewSource) -> Result<Content, ApiError
     })
 }
 
-async fn find_by_hash(
+pub(crate) async fn find_by_hash(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
     hash: &str,

@@ -1,4 +1,5 @@
-//! Knowledge items: created from files, texts and curated Q&A, processed by the workers.
+//! Knowledge items: created from files, texts, curated Q&A and crawled URLs, processed by the
+//! workers.
 //!
 //! Creating stores the item as `pending` with its source bytes and a queued job row in one
 //! transaction, then enqueues the job; the workers do the rest (see the `worker` crate).
@@ -6,8 +7,9 @@
 //! item per content, enforced by a unique index so concurrent duplicates meet there too).
 
 pub mod create;
+pub mod url;
 
-use companin_entity::{job, knowledge_chunk, knowledge_item};
+use companin_entity::{job, knowledge_chunk, knowledge_item, knowledge_page};
 use companin_worker::jobs::{self, KIND_INGEST};
 use companin_worker::store::{PENDING, bump_index_version};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -100,6 +102,35 @@ fn escape_like(s: &str) -> String {
     s.replace(['%', '\\'], "")
 }
 
+/// The item's crawled pages, shallowest first, then by URL (`status` filters).
+pub async fn pages(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    id: &str,
+    status: Option<String>,
+    paging: Paging,
+) -> Result<(Vec<knowledge_page::Model>, u64), ApiError> {
+    use knowledge_page::Column as C;
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let item = get(db, tenant, id).await?;
+    let mut query = knowledge_page::Entity::find()
+        .filter(C::KnowledgeId.eq(item.id))
+        .filter(C::OrgId.eq(tenant.org_id.as_str()))
+        .filter(C::Environment.eq(tenant.environment));
+    if let Some(status) = status {
+        query = query.filter(C::Status.eq(status));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(C::Depth)
+        .order_by_asc(C::Url)
+        .offset(paging.offset)
+        .limit(paging.limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
 /// The item's chunks in order.
 pub async fn chunks(
     db: &DatabaseConnection,
@@ -168,10 +199,13 @@ pub struct Patch {
     pub title: Option<String>,
     pub metadata: Option<Map<String, Value>>,
     pub assistant_ids: Option<Vec<String>>,
+    /// URL items: refresh schedule and crawl bounds.
+    pub url: url::UrlPatch,
 }
 
-/// Changes title, metadata (merged; `null` removes a key) and assistant links. A new title
-/// re-processes the item, since every chunk carries it.
+/// Changes title, metadata (merged; `null` removes a key), assistant links and, for URLs, the
+/// refresh schedule and crawl bounds. A new title re-processes the item, since every chunk
+/// carries it; new crawl bounds queue a sync.
 pub async fn update(
     state: &AppState,
     tenant: &Tenant,
@@ -213,7 +247,13 @@ pub async fn update(
         );
         active.assistant_ids = Set(json!(ids));
     }
-    let job_id = reprocess.then(jobs::new_id);
+    let resync = if patch.url.is_empty() {
+        false
+    } else {
+        url::apply_patch(state, &item, &mut active, patch.url, &mut changes)?
+    };
+    // A sync re-reads the pages; the title reaches the chunks of pages without their own.
+    let job_id = (reprocess && !resync).then(jobs::new_id);
     if let Some(job_id) = &job_id {
         jobs::new_row(
             job_id,
@@ -246,6 +286,9 @@ pub async fn update(
     if let Some(job_id) = job_id {
         create::enqueue(state, &row, &job_id).await?;
     }
+    if resync {
+        return url::sync(state, tenant, actor, &row.id).await;
+    }
     Ok(row)
 }
 
@@ -261,6 +304,10 @@ pub async fn delete(
     let item = get(&txn, tenant, id).await?;
     knowledge_chunk::Entity::delete_many()
         .filter(knowledge_chunk::Column::KnowledgeId.eq(item.id.as_str()))
+        .exec(&txn)
+        .await?;
+    knowledge_page::Entity::delete_many()
+        .filter(knowledge_page::Column::KnowledgeId.eq(item.id.as_str()))
         .exec(&txn)
         .await?;
     knowledge_item::Entity::delete_by_id(item.id.as_str())
