@@ -750,19 +750,9 @@ async fn scheduled_syncs_run_once_across_two_workers(backend: Backend) {
     assert!(first["next_sync_at"].is_string(), "{first}");
     assert_eq!(site.hits("/"), 1);
 
-    // Due now, as if the hour had passed (the schedule lives in the database).
+    // Due now, as if the hour had passed.
     site.set("/", html("Hours", "<p>The shop opens at ten.</p>"));
-    let db = app.db().await;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-    companin_entity::knowledge_item::Entity::update_many()
-        .col_expr(
-            companin_entity::knowledge_item::Column::NextSyncAt,
-            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
-        )
-        .filter(companin_entity::knowledge_item::Column::Id.eq(id.as_str()))
-        .exec(&db)
-        .await
-        .unwrap();
+    make_due(&app, &id).await;
     let mut synced = first.clone();
     for _ in 0..200 {
         synced = get_item(&sibling, c, &id).await;
@@ -778,9 +768,10 @@ async fn scheduled_syncs_run_once_across_two_workers(backend: Backend) {
     assert_eq!(synced["sync_changes"]["updated"], 1, "{synced}");
     // Both schedulers look again several times; nothing more is queued.
     tokio::time::sleep(Duration::from_millis(2_500)).await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let crawls = companin_entity::job::Entity::find()
         .filter(companin_entity::job::Column::KnowledgeId.eq(id.as_str()))
-        .all(&db)
+        .all(&app.db().await)
         .await
         .unwrap();
     assert_eq!(crawls.len(), 2, "one first crawl and one scheduled");
@@ -788,6 +779,58 @@ async fn scheduled_syncs_run_once_across_two_workers(backend: Backend) {
     let next = get_item(&app, c, &id).await["next_sync_at"].clone();
     let next = chrono::DateTime::parse_from_rfc3339(next.as_str().unwrap()).unwrap();
     assert!(next.with_timezone(&chrono::Utc) > chrono::Utc::now() + chrono::Duration::minutes(55));
+}
+
+/// Moves the item's next sync into the past, as if its interval had passed.
+async fn make_due(app: &TestApp, id: &str) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    companin_entity::knowledge_item::Entity::update_many()
+        .col_expr(
+            companin_entity::knowledge_item::Column::NextSyncAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .filter(companin_entity::knowledge_item::Column::Id.eq(id))
+        .exec(&app.db().await)
+        .await
+        .unwrap();
+}
+
+/// The schedule lives in the database: a sync that fell due while no worker ran is done by
+/// the next process to start.
+async fn the_schedule_survives_a_restart(backend: Backend) {
+    let site = Site::start().await;
+    site.set("/", html("Hours", "<p>The shop opens at nine.</p>"));
+    let fast = |s: &mut companin_config::Settings| s.crawl.scheduler_interval_secs = 1;
+    let mut app = spawn_app_with(backend, fast).await;
+    let org = app.create_org("Trailhead", Some(POLLING_LIMIT)).await;
+    let c = &org.production;
+    let (status, item) = add_url(
+        &app,
+        c,
+        json!({"url": site.url("/"), "refresh_interval_hours": 6}),
+    )
+    .await;
+    assert_eq!(status, 202, "{item}");
+    let id = item["id"].as_str().unwrap().to_owned();
+    wait_job(&app, c, item["job_id"].as_str().unwrap()).await;
+    let first = get_item(&app, c, &id).await;
+    app.stop().await;
+    make_due(&app, &id).await;
+    let restarted = spawn_sibling_with(&app, fast).await;
+    let mut synced = first.clone();
+    for _ in 0..200 {
+        synced = get_item(&restarted, c, &id).await;
+        if synced["last_synced_at"] != first["last_synced_at"] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_ne!(
+        synced["last_synced_at"], first["last_synced_at"],
+        "{synced}"
+    );
+    assert_eq!(synced["sync_changes"]["unchanged"], 1, "{synced}");
+    assert_eq!(site.hits("/"), 2);
 }
 
 async fn url_items_stay_within_their_tenant(backend: Backend) {
@@ -894,5 +937,6 @@ crate::on_both_backends!(
     bad_url_submissions_are_refused_and_store_nothing,
     the_ssrf_guard_refuses_private_addresses,
     scheduled_syncs_run_once_across_two_workers,
+    the_schedule_survives_a_restart,
     url_items_stay_within_their_tenant,
 );

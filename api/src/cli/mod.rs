@@ -3,6 +3,7 @@
 mod bench;
 mod bench_analytics;
 mod bench_chat;
+mod bench_crawl;
 mod bench_search;
 mod eval;
 mod org;
@@ -143,6 +144,19 @@ enum BenchCommand {
         /// Also time generated summaries on the first N documents (0 skips them)
         #[arg(long, default_value_t = 10)]
         summaries: usize,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
+    /// Crawl a local site of corpus documents into a scratch tenant, then sync it unchanged
+    /// and with a tenth of its pages edited
+    Crawl {
+        /// The corpus (JSON lines of {_id, title, text}): one page per document
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Pages (documents) on the site
+        #[arg(long, default_value_t = 300)]
+        pages: usize,
         /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
         #[arg(long)]
         models_dir: Option<PathBuf>,
@@ -302,6 +316,9 @@ pub fn main() -> ExitCode {
             | Command::Bench {
                 command: BenchCommand::Chat { models_dir, .. },
             }
+            | Command::Bench {
+                command: BenchCommand::Crawl { models_dir, .. },
+            }
             | Command::Eval {
                 command: EvalCommand::Beir { models_dir, .. },
             } => models_dir.clone(),
@@ -399,6 +416,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             };
             bench_search::search(&settings, &corpus, &options).await
         }
+        Command::Bench {
+            command: BenchCommand::Crawl { corpus, pages, .. },
+        } => bench_crawl::crawl(&settings, &corpus, pages).await,
         Command::Bench {
             command:
                 BenchCommand::Chat {
