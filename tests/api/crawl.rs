@@ -533,6 +533,43 @@ async fn a_site_is_crawled_within_bounds_and_kept_fresh(backend: Backend) {
     assert_eq!(site.hits("/"), hits, "nothing fetched");
     assert_eq!(get_item(&app, c, &id).await["status"], "ready");
 
+    // robots.txt failing for a while is an outage, not a verdict: nothing is pruned.
+    site.set(
+        "/robots.txt",
+        Page {
+            status: 503,
+            ..plain("text/plain", Vec::new())
+        },
+    );
+    let (_, synced) = app
+        .call(
+            c,
+            Method::POST,
+            &format!("/api/v1/knowledge/{id}/sync"),
+            None,
+        )
+        .await;
+    wait_job(&app, c, synced["job_id"].as_str().unwrap()).await;
+    let item = get_item(&app, c, &id).await;
+    assert_eq!(item["status"], "ready", "{item}");
+    assert_eq!(item["sync_changes"]["removed"], 0, "{item}");
+    assert_eq!(item["chunk_count"].as_u64(), Some(new["/"].len() as u64));
+    let found = pages(&app, c, &id, &site).await;
+    assert_eq!(found["/"]["status"], "failed", "{}", found["/"]);
+    assert!(
+        found["/"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("robots.txt")
+    );
+    site.set(
+        "/robots.txt",
+        plain(
+            "text/plain",
+            b"User-agent: *\nDisallow: /private\n".to_vec(),
+        ),
+    );
+
     // The same URL again is the same item, synced.
     let (status, again) = add_url(&app, c, json!({"url": site.url("/")})).await;
     assert_eq!(status, 200, "{again}");
@@ -646,8 +683,10 @@ async fn the_ssrf_guard_refuses_private_addresses(backend: Backend) {
         "/",
         html(
             "Allowed",
-            r#"<p>An intranet page that the allowlist opens.</p>
-            <a href="/hop-literal">one</a> <a href="/hop-name">two</a>"#,
+            &r#"<p>An intranet page that the allowlist opens.</p>
+            <a href="/hop-literal">one</a> <a href="/hop-name">two</a>
+            <a href="http://rebound.test:PORT/secret">three</a>"#
+                .replace("PORT", &port.to_string()),
         ),
     );
     site.set(
@@ -694,7 +733,10 @@ async fn the_ssrf_guard_refuses_private_addresses(backend: Backend) {
     let (status, item) = add_url(
         &app,
         c,
-        json!({"url": format!("http://wiki.test:{port}/"), "crawl": {"max_depth": 1, "max_pages": 10}}),
+        json!({
+            "url": format!("http://wiki.test:{port}/"),
+            "crawl": {"max_depth": 1, "max_pages": 10, "same_domain": false},
+        }),
     )
     .await;
     assert_eq!(status, 202, "{item}");
@@ -721,6 +763,14 @@ async fn the_ssrf_guard_refuses_private_addresses(backend: Backend) {
             "{hop}: {reason}"
         );
     }
+    let linked = found
+        .get(&format!("http://rebound.test:{port}/secret"))
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(linked["status"], "skipped", "{linked}");
+    assert!(
+        linked["reason"].as_str().unwrap().contains("private"),
+        "{linked}"
+    );
     assert_eq!(
         site.hits("/secret"),
         0,

@@ -63,10 +63,24 @@ pub enum Fetched {
     },
 }
 
+/// Why robots.txt keeps a page from being fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RobotsBlock {
+    /// Its rules disallow the page.
+    Disallowed,
+    /// The SSRF guard refuses the host (the reason says why).
+    Refused(String),
+    /// It could not be read this time: nothing is fetched from the host, but what an earlier
+    /// sync read is kept (the outage may pass).
+    Unavailable(String),
+}
+
 /// robots.txt of one origin, as it applies to us.
 enum Robots {
     /// None found (4xx): everything allowed.
     All,
+    /// The SSRF guard refuses the host: nothing of it is fetched.
+    Refused(String),
     /// It could not be read (5xx, unreachable): nothing allowed this crawl (RFC 9309).
     Nothing(String),
     Rules(Box<Robot>),
@@ -115,8 +129,8 @@ impl Fetcher {
         })
     }
 
-    /// Whether robots.txt lets us fetch `url`; the reason when it does not.
-    pub async fn robots_allow(&mut self, url: &Url) -> Result<(), String> {
+    /// Whether robots.txt lets us fetch `url`.
+    pub async fn robots_allow(&mut self, url: &Url) -> Result<(), RobotsBlock> {
         let origin = url.origin().ascii_serialization();
         if !self.robots.contains_key(&origin) {
             let robots = self.read_robots(url).await;
@@ -124,9 +138,10 @@ impl Fetcher {
         }
         match self.robots.get(&origin) {
             Some(Robots::Rules(robot)) if !robot.allowed(url.as_str()) => {
-                Err("disallowed by robots.txt".to_owned())
+                Err(RobotsBlock::Disallowed)
             }
-            Some(Robots::Nothing(reason)) => Err(reason.clone()),
+            Some(Robots::Nothing(reason)) => Err(RobotsBlock::Unavailable(reason.clone())),
+            Some(Robots::Refused(reason)) => Err(RobotsBlock::Refused(reason.clone())),
             _ => Ok(()),
         }
     }
@@ -137,6 +152,7 @@ impl Fetcher {
         };
         let response = match self.get(&robots_url, HeaderMap::new()).await {
             Ok(r) => r,
+            Err(e) if refused(&e) => return Robots::Refused(describe(&e)),
             Err(e) => {
                 return Robots::Nothing(format!("robots.txt could not be read: {}", describe(&e)));
             }

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
-use self::fetch::{Body, Fetched, Validators};
+use self::fetch::{Body, Fetched, RobotsBlock, Validators};
 pub use self::fetch::{FetchOptions, Fetcher};
 pub use self::hosts::HostGate;
 use self::pages::{Chunks, PageRecord};
@@ -268,13 +268,22 @@ impl Crawl<'_> {
 
     async fn visit(&mut self, url: Url, depth: u32) -> Result<Flow, Failure> {
         let key = url.to_string();
-        if let Err(reason) = self.fetcher.robots_allow(&url).await {
-            return self.skip(&key, depth, reason, None).await;
+        match self.fetcher.robots_allow(&url).await {
+            Ok(()) => {}
+            Err(RobotsBlock::Disallowed) => {
+                return self
+                    .skip(&key, depth, "disallowed by robots.txt".into(), None)
+                    .await;
+            }
+            Err(RobotsBlock::Refused(reason)) => return self.skip(&key, depth, reason, None).await,
+            Err(RobotsBlock::Unavailable(reason)) => {
+                return self.fail(&key, depth, reason, None).await;
+            }
         }
         let validators = self
             .known
             .get(&key)
-            .filter(|p| p.status == PAGE_OK)
+            .filter(|p| has_text(p))
             .map(|p| Validators {
                 etag: p.etag.clone(),
                 last_modified: p.last_modified.clone(),
@@ -506,7 +515,7 @@ impl Crawl<'_> {
             self.control,
         )
         .await?;
-        let existed = self.known.get(&key).is_some_and(|p| p.status == PAGE_OK);
+        let existed = self.known.get(&key).is_some_and(has_text);
         if key == self.root_key {
             self.root_summary = Some((prepared.summary.clone(), prepared.keywords.clone()));
             self.root_title = title.clone();
@@ -540,7 +549,7 @@ impl Crawl<'_> {
     fn is_unchanged(&self, key: &str, hash: &str) -> bool {
         self.known
             .get(key)
-            .is_some_and(|p| p.status == PAGE_OK && p.content_hash.as_deref() == Some(hash))
+            .is_some_and(|p| has_text(p) && p.content_hash.as_deref() == Some(hash))
     }
 
     /// Prunes what is gone and records the sync on the item.
@@ -591,6 +600,12 @@ impl Crawl<'_> {
         pages::finish(&self.rt.db, &item, outcome).await?;
         Ok(())
     }
+}
+
+/// Whether the page holds text from a fetch: read this time or before (a failed fetch keeps
+/// the last good text).
+fn has_text(page: &knowledge_page::Model) -> bool {
+    page.status != PAGE_SKIPPED && page.content_hash.is_some()
 }
 
 /// Parses a page body: the outer error is the job's, the inner one the page's.
@@ -679,7 +694,7 @@ pub async fn reembed(
     let pages: Vec<knowledge_page::Model> = pages::load(&rt.db, &item.id)
         .await?
         .into_values()
-        .filter(|p| p.status == PAGE_OK)
+        .filter(has_text)
         .collect();
     let total = pages.len().max(1) as f64;
     for (i, page) in pages.into_iter().enumerate() {
@@ -700,8 +715,13 @@ pub async fn reembed(
         let record = PageRecord {
             url: page.url.clone(),
             depth: page.depth,
-            status: PAGE_OK,
-            reason: None,
+            // A page whose last fetch failed stays so; its kept text is what is re-embedded.
+            status: if page.status == PAGE_FAILED {
+                PAGE_FAILED
+            } else {
+                PAGE_OK
+            },
+            reason: page.reason.clone(),
             http_status: page.http_status,
             title: page.title.clone(),
             media_type: page.media_type.clone(),
