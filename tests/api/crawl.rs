@@ -919,6 +919,18 @@ async fn url_items_stay_within_their_tenant(backend: Backend) {
         mine["refresh_interval_hours"].is_null(),
         "untouched: {mine}"
     );
+
+    // One URL submitted several times at once is one item.
+    let url = site.url("/hours");
+    let posts = (0..5).map(|_| add_url(&app, &a.sandbox, json!({"url": url})));
+    let answers = futures::future::join_all(posts).await;
+    let created = answers.iter().filter(|(status, _)| *status == 202).count();
+    assert_eq!(created, 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|(status, item)| {
+            [200, 202].contains(status) && item["id"] == answers[0].1["id"]
+        })
+    );
 }
 
 /// A crawl reports its pages as it goes and stops between pages when canceled.

@@ -408,7 +408,7 @@ pub async fn insert_unqueued(
     Ok(row)
 }
 
-fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     matches!(
         e.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))

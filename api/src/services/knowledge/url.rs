@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::audit::{self, Change};
 use super::super::{Actor, Tenant};
-use super::create::{Created, clean_title, enqueue, find_by_hash, push};
+use super::create::{Created, clean_title, enqueue, find_by_hash, is_unique_violation, push};
 use super::{clean_assistant_ids, clean_metadata, get, no_queue};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::KnowledgeId;
@@ -194,7 +194,7 @@ pub async fn create(
         summary_kind: Set(None),
         keywords: Set(json!([])),
         chunk_count: Set(0),
-        content_hash: Set(hash),
+        content_hash: Set(hash.clone()),
         version: Set(1),
         metadata: Set(Value::Object(metadata)),
         assistant_ids: Set(json!(assistant_ids)),
@@ -208,7 +208,22 @@ pub async fn create(
         updated_at: Set(at),
     }
     .insert(&txn)
-    .await?;
+    .await;
+    let row = match row {
+        Ok(row) => row,
+        Err(e) if is_unique_violation(&e) => {
+            // Lost a race with the same URL submitted at once (PostgreSQL; SQLite's write
+            // lock orders them): that item, synced.
+            drop(txn);
+            let Some(existing) = find_by_hash(&state.db_write, tenant, &hash).await? else {
+                return Err(e.into());
+            };
+            return Ok(Created::Existing(
+                sync(state, tenant, actor, &existing.id).await?,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     jobs::new_row(
         &job_id,
         &row.org_id,
