@@ -803,18 +803,7 @@ async fn scheduled_syncs_run_once_across_two_workers(backend: Backend) {
     // Due now, as if the hour had passed.
     site.set("/", html("Hours", "<p>The shop opens at ten.</p>"));
     make_due(&app, &id).await;
-    let mut synced = first.clone();
-    for _ in 0..200 {
-        synced = get_item(&sibling, c, &id).await;
-        if synced["last_synced_at"] != first["last_synced_at"] {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_ne!(
-        synced["last_synced_at"], first["last_synced_at"],
-        "{synced}"
-    );
+    let synced = wait_synced(&sibling, c, &first).await;
     assert_eq!(synced["sync_changes"]["updated"], 1, "{synced}");
     // Both schedulers look again several times; nothing more is queued.
     tokio::time::sleep(Duration::from_millis(2_500)).await;
@@ -829,6 +818,19 @@ async fn scheduled_syncs_run_once_across_two_workers(backend: Backend) {
     let next = get_item(&app, c, &id).await["next_sync_at"].clone();
     let next = chrono::DateTime::parse_from_rfc3339(next.as_str().unwrap()).unwrap();
     assert!(next.with_timezone(&chrono::Utc) > chrono::Utc::now() + chrono::Duration::minutes(55));
+}
+
+/// Polls the item until a sync newer than the one `before` shows has finished.
+async fn wait_synced(app: &TestApp, c: &Creds, before: &Value) -> Value {
+    let id = before["id"].as_str().unwrap();
+    for _ in 0..200 {
+        let item = get_item(app, c, id).await;
+        if item["last_synced_at"] != before["last_synced_at"] {
+            return item;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("item {id} was not synced again: {before}");
 }
 
 /// Moves the item's next sync into the past, as if its interval had passed.
@@ -867,18 +869,7 @@ async fn the_schedule_survives_a_restart(backend: Backend) {
     app.stop().await;
     make_due(&app, &id).await;
     let restarted = spawn_sibling_with(&app, fast).await;
-    let mut synced = first.clone();
-    for _ in 0..200 {
-        synced = get_item(&restarted, c, &id).await;
-        if synced["last_synced_at"] != first["last_synced_at"] {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_ne!(
-        synced["last_synced_at"], first["last_synced_at"],
-        "{synced}"
-    );
+    let synced = wait_synced(&restarted, c, &first).await;
     assert_eq!(synced["sync_changes"]["unchanged"], 1, "{synced}");
     assert_eq!(site.hits("/"), 2);
 }

@@ -205,20 +205,14 @@ pub struct Outcome {
     pub summary: Option<(Option<String>, Vec<String>)>,
 }
 
-/// Records the end of a sync on the item (if it still exists).
+/// Records the end of a sync on `item` (as just read); nothing when it was deleted since.
 pub async fn finish(
     db: &DatabaseConnection,
     item: &knowledge_item::Model,
     outcome: Outcome,
 ) -> Result<(), DbErr> {
-    let Some(current) = knowledge_item::Entity::find_by_id(item.id.as_str())
-        .one(db)
-        .await?
-    else {
-        return Ok(());
-    };
     let at = now();
-    let mut active = current.into_active_model();
+    let mut active = item.clone().into_active_model();
     active.status = Set(outcome.status.to_owned());
     active.error = Set(outcome.error);
     active.sync_changes = Set(Some(outcome.changes));
@@ -233,5 +227,8 @@ pub async fn finish(
         active.keywords = Set(json!(keywords));
     }
     active.updated_at = Set(at);
-    active.update(db).await.map(|_| ())
+    match active.update(db).await {
+        Ok(_) | Err(DbErr::RecordNotUpdated) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
