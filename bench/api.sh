@@ -2,7 +2,15 @@
 # Throughput of an authenticated, rate-limited, logged route against the bare /healthz, on the
 # same server in the same run, with wrk as the load generator.
 #
-#   bench/api.sh [--duration 10s] [--connections 32] [--database-url URL]
+#   bench/api.sh [--duration 10s] [--connections 32] [--database-url URL] [--bin PATH]
+#
+# --bin measures a given build of the server (another revision's, say) instead of building this
+# checkout's release binary.
+#
+# The organization's sandbox is not seeded: seeding ingests a guide (and may write its summary
+# with the local model) in the server's worker, on the server's one pinned CPU, while wrk runs.
+# With --bin the script sets no setting (an older build refuses ones it does not know); set
+# COMPANIN_SANDBOX_SEED_ON_CREATE=false in the environment for builds that seed.
 #
 # Prints requests/s, p50 and p99 latency for both routes and the ratio. The server runs the
 # release build with its normal logging (one line per request, to a file) and request log.
@@ -13,22 +21,28 @@ set -euo pipefail
 duration=10s
 connections=32
 database_url=""
+bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --database-url) database_url=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
 
+if [ -n "$bin" ]; then bin=$(realpath "$bin"); fi
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (load generator)..." >&2
   apt-get install -y wrk >/dev/null 2>&1 || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 fi
-cargo build --release --quiet
-bin=target/release/companin
+if [ -z "$bin" ]; then
+  cargo build --release --quiet
+  bin=target/release/companin
+  export COMPANIN_SANDBOX_SEED_ON_CREATE=false
+fi
 
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT

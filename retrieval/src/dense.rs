@@ -5,6 +5,8 @@ use std::path::Path;
 
 use hnsw_rs::prelude::{AnnT, Distance, Hnsw, HnswIo};
 
+use crate::links::Links;
+
 /// Links per node and layer: 16 is the usual balance of recall, memory and build time for
 /// 384-dimensional text vectors.
 const MAX_CONNECTIONS: usize = 16;
@@ -13,6 +15,10 @@ const EF_CONSTRUCTION: usize = 200;
 const MAX_LAYERS: usize = 16;
 /// Fewer additions than this go into the graph one by one (no thread-pool round trip).
 const PARALLEL_INSERT_MIN: usize = 64;
+/// Slots added since the links were last copied that searches scan exactly instead (about
+/// 0.1 ms per search at most), before the copy is taken again. Copying chases two pointers
+/// per link through hnsw_rs' nodes: 0.8 s at 100k chunks, so not after every item.
+const UNLINKED_MAX: usize = 1_024;
 
 /// `1 - cosine` of unit vectors, never below 0. hnsw_rs' own `DistDot` asserts that the dot
 /// product of unit vectors is at most 1, which rounding breaks for identical vectors (a
@@ -44,12 +50,14 @@ pub fn load_graph(dir: &Path) -> Result<Hnsw<'static, f32, UnitCosine>, String> 
 /// A slot (the chunk's position in its tenant index) and its cosine similarity to the query.
 pub type Scored = (usize, f32);
 
-/// Unit vectors by slot, in a graph for approximate search and in one flat array for exact
-/// scores.
+/// Unit vectors by slot, in a graph for approximate search and in flat blocks for exact
+/// scores. Searches walk a flat copy of the graph's links ([`Links`]) and scan the slots added
+/// since it was taken; it is taken again once those pass [`UNLINKED_MAX`].
 pub struct DenseIndex {
     dim: usize,
-    vectors: Vec<f32>,
+    vectors: Blocks,
     graph: Hnsw<'static, f32, UnitCosine>,
+    links: Links,
 }
 
 impl DenseIndex {
@@ -57,7 +65,7 @@ impl DenseIndex {
     pub fn new(dim: usize, capacity: usize) -> DenseIndex {
         DenseIndex {
             dim,
-            vectors: Vec::with_capacity(capacity * dim),
+            vectors: Blocks::default(),
             graph: Hnsw::new(
                 MAX_CONNECTIONS,
                 capacity.max(1024),
@@ -65,6 +73,7 @@ impl DenseIndex {
                 EF_CONSTRUCTION,
                 UnitCosine,
             ),
+            links: Links::default(),
         }
     }
 
@@ -74,20 +83,22 @@ impl DenseIndex {
 
     /// Slots held (live or masked).
     pub fn len(&self) -> usize {
-        self.vectors.len() / self.dim.max(1)
+        self.vectors.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.vectors.is_empty()
+        self.vectors.len == 0
     }
 
     /// An index over a graph loaded from a snapshot, whose vectors are then given back in slot
     /// order with [`DenseIndex::store`].
-    pub fn from_graph(dim: usize, graph: Hnsw<'static, f32, UnitCosine>, capacity: usize) -> Self {
+    pub fn from_graph(dim: usize, graph: Hnsw<'static, f32, UnitCosine>) -> Self {
+        let links = Links::of(&graph, graph.get_nb_point());
         DenseIndex {
             dim,
-            vectors: Vec::with_capacity(capacity * dim),
+            vectors: Blocks::default(),
             graph,
+            links,
         }
     }
 
@@ -100,9 +111,7 @@ impl DenseIndex {
     /// the slot is masked and `v` is a placeholder).
     pub fn store(&mut self, v: &[f32]) {
         debug_assert_eq!(v.len(), self.dim);
-        let start = self.vectors.len();
-        self.vectors.extend_from_slice(v);
-        normalize(&mut self.vectors[start..]);
+        normalize(self.vectors.push(v));
     }
 
     /// Writes the graph (with its vectors) to `dir` as `graph.hnsw.graph` and
@@ -116,6 +125,9 @@ impl DenseIndex {
 
     /// Appends `vectors` (each `dim` long), normalised, at the next slots.
     pub fn extend(&mut self, vectors: &[Vec<f32>]) {
+        if vectors.is_empty() {
+            return;
+        }
         let first = self.len();
         for v in vectors {
             self.store(v);
@@ -130,11 +142,14 @@ impl DenseIndex {
                 self.graph.insert_slice(row);
             }
         }
+        if self.len().saturating_sub(self.links.slots()) > UNLINKED_MAX {
+            self.links = Links::of(&self.graph, self.len());
+        }
     }
 
     /// The stored (unit) vector of `slot`.
     pub fn vector(&self, slot: usize) -> &[f32] {
-        &self.vectors[slot * self.dim..(slot + 1) * self.dim]
+        self.vectors.get(slot, self.dim).unwrap_or(&[])
     }
 
     /// Cosine similarity of the unit `query` to `slot`.
@@ -154,11 +169,34 @@ impl DenseIndex {
         if self.is_empty() || k == 0 {
             return Vec::new();
         }
-        let found = match keep {
-            Some(keep) => self.graph.search_filter(query, k, ef.max(k), Some(&keep)),
-            None => self.graph.search(query, k, ef.max(k)),
+        let distance = |slot: u32| {
+            self.vectors
+                .get(slot as usize, self.dim)
+                .map_or(f32::INFINITY, |v| UnitCosine.eval(query, v))
         };
+        let mut found = self.links.search(ef.max(k), distance, keep);
+        let linked = self.links.slots().min(self.len());
+        if linked < self.len() {
+            let allowed = |s: &usize| keep.is_none_or(|keep| keep(s));
+            found.extend(
+                (linked..self.len())
+                    .filter(allowed)
+                    .map(|s| (s as u32, distance(s as u32))),
+            );
+            found.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        }
+        found.truncate(k);
         found
+            .into_iter()
+            .map(|(slot, d)| (slot as usize, 1.0 - d))
+            .collect()
+    }
+
+    /// The same search through hnsw_rs' own search of the graph: what `companin bench search`
+    /// compares the walk of [`Links`] against.
+    pub fn search_in_graph(&self, query: &[f32], k: usize, ef: usize) -> Vec<Scored> {
+        self.graph
+            .search(query, k, ef.max(k))
             .into_iter()
             .map(|n| (n.d_id, 1.0 - n.distance))
             .collect()
@@ -173,6 +211,37 @@ impl DenseIndex {
     ) -> Vec<Scored> {
         let scored: Vec<Scored> = slots.map(|s| (s, self.similarity(query, s))).collect();
         top_k(scored, k)
+    }
+}
+
+/// Vectors in blocks of [`BLOCK`]: growing never moves what is stored (one flat array of 100k
+/// vectors is 150 MB to copy when it outgrows its allocation, under the tenant's write lock).
+#[derive(Default)]
+struct Blocks {
+    blocks: Vec<Vec<f32>>,
+    len: usize,
+}
+
+/// Vectors per block.
+const BLOCK: usize = 1_024;
+
+impl Blocks {
+    /// Appends `v` and answers the stored copy.
+    fn push(&mut self, v: &[f32]) -> &mut [f32] {
+        let index = self.len / BLOCK;
+        if index == self.blocks.len() {
+            self.blocks.push(Vec::with_capacity(BLOCK * v.len()));
+        }
+        self.len += 1;
+        let block = &mut self.blocks[index];
+        let start = block.len();
+        block.extend_from_slice(v);
+        &mut block[start..]
+    }
+
+    fn get(&self, slot: usize, dim: usize) -> Option<&[f32]> {
+        let at = slot % BLOCK * dim;
+        self.blocks.get(slot / BLOCK)?.get(at..at + dim)
     }
 }
 
@@ -326,6 +395,44 @@ mod tests {
         let found = index.search(&v, 3, 16, None);
         assert_eq!(found.len(), 3);
         assert!(found.iter().all(|(_, s)| (*s - 1.0).abs() < 1e-5));
+    }
+
+    #[test]
+    fn slots_added_after_the_links_were_copied_are_found_and_filtered() {
+        let data = vectors(UNLINKED_MAX + 600, 24, 21);
+        let mut index = DenseIndex::new(24, data.len());
+        index.extend(&data[..UNLINKED_MAX + 500]);
+        assert_eq!(
+            index.links.slots(),
+            UNLINKED_MAX + 500,
+            "a large batch is copied at once"
+        );
+        for v in &data[UNLINKED_MAX + 500..] {
+            index.extend(std::slice::from_ref(v));
+        }
+        assert_eq!(
+            index.links.slots(),
+            UNLINKED_MAX + 500,
+            "single additions wait"
+        );
+        for slot in [UNLINKED_MAX + 500, UNLINKED_MAX + 599] {
+            let found = index.search(&data[slot], 3, 64, None);
+            assert_eq!(found[0].0, slot);
+            assert!((found[0].1 - 1.0).abs() < 1e-5);
+            // A filter applies to the unlinked slots as well.
+            let not_it = |s: &usize| *s != slot;
+            let found = index.search(&data[slot], 3, 64, Some(&not_it));
+            assert_eq!(found.len(), 3);
+            assert!(found.iter().all(|(s, _)| *s != slot));
+        }
+        // Past the limit the links are copied again.
+        let more = vectors(UNLINKED_MAX, 24, 22);
+        for v in &more {
+            index.extend(std::slice::from_ref(v));
+        }
+        assert!(index.links.slots() > UNLINKED_MAX + 500);
+        let last = index.len() - 1;
+        assert_eq!(index.search(index.vector(last), 1, 64, None)[0].0, last);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //!
 //! - [`dense`]: an HNSW graph (hnsw_rs) over the chunks' unit vectors, with an exact scan for
 //!   small or narrowly filtered candidate sets.
+//! - [`links`]: a flat copy of the graph's links and the search that walks it.
 //! - [`lexical`]: BM25 over an in-memory tantivy index of the chunks' text.
 //! - [`fusion`]: reciprocal rank fusion of the two lists.
 //! - [`tenant`]: one tenant's index, with its scope filter (applied inside both searches, so a
@@ -17,6 +18,7 @@
 pub mod dense;
 pub mod fusion;
 pub mod lexical;
+pub mod links;
 pub mod registry;
 pub mod snapshot;
 pub mod tenant;

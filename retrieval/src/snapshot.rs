@@ -112,7 +112,7 @@ impl SnapshotStore {
             }
         }
         let graph = dense::load_graph(&dir)?;
-        let dense = DenseIndex::from_graph(manifest.dim, graph, manifest.slots.len());
+        let dense = DenseIndex::from_graph(manifest.dim, graph);
         if dense.graph_len() != manifest.slots.len() {
             return Err(format!(
                 "the graph holds {} points, the manifest {} slots",

@@ -2,9 +2,10 @@
 //!
 //! The chunks are generated text (word sequences drawn from a corpus' own word frequencies)
 //! with real MiniLM vectors. For each size it reports the graph's build rate and memory, the
-//! approximate search's latency and its recall@10 against an exact scan, and the latency of
-//! the whole search service (query embedding, index-version check, hybrid search, passages
-//! read back) over a scratch tenant holding the same chunks.
+//! approximate search's latency and its recall@10 against an exact scan (beside hnsw_rs' own
+//! search of the same graph, timed in the same run), the cost of adding one more chunk, and
+//! the latency of the whole search service (query embedding, index-version check, hybrid
+//! search, passages read back) over a scratch tenant holding the same chunks.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -25,7 +26,7 @@ use crate::services::search::SearchRequest;
 /// Results compared, as the recall@10.
 const K: usize = 10;
 /// Graph candidates explored, as the API's search does for its default `top_k`.
-pub const EF: usize = 96;
+pub const EF: usize = companin_retrieval::tenant::EF_SEARCH;
 /// Chunks per generated item.
 const CHUNKS_PER_ITEM: usize = 5;
 /// Rows per insert.
@@ -88,6 +89,31 @@ struct AnnRun {
     p50_ms: f64,
     p99_ms: f64,
     recall: f64,
+    /// The same queries through hnsw_rs' own search of the same graph.
+    graph_p50_ms: f64,
+    graph_recall: f64,
+}
+
+/// Times `search` over the queries: p50, p99 and recall@K against `exact`.
+fn time_queries(
+    queries: &[Vec<f32>],
+    exact: &[Vec<usize>],
+    search: impl Fn(&[f32]) -> Vec<(usize, f32)>,
+) -> (f64, f64, f64) {
+    let mut latencies = Vec::with_capacity(queries.len());
+    let mut hits = 0usize;
+    for (q, exact) in queries.iter().zip(exact) {
+        let t = Instant::now();
+        let found = search(q);
+        latencies.push(t.elapsed());
+        hits += found.iter().filter(|(s, _)| exact.contains(s)).count();
+    }
+    latencies.sort_unstable();
+    (
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        hits as f64 / (queries.len() * K).max(1) as f64,
+    )
 }
 
 /// Runs the benchmark and prints its figures.
@@ -150,8 +176,8 @@ pub async fn search(settings: &Settings, corpus: &Path, options: &Options) -> an
         let vs = vectors[..size].to_vec();
         let qs = query_vectors.clone();
         let efs = options.ef.clone();
-        let (build, rss_after, runs) =
-            tokio::task::spawn_blocking(move || -> (Duration, u64, Vec<AnnRun>) {
+        let (build, rss_after, runs, add_one) =
+            tokio::task::spawn_blocking(move || -> (Duration, u64, Vec<AnnRun>, Duration) {
                 let started = Instant::now();
                 let mut index = DenseIndex::new(dim, vs.len());
                 index.extend(&vs);
@@ -170,24 +196,24 @@ pub async fn search(settings: &Settings, corpus: &Path, options: &Options) -> an
                 let runs = efs
                     .iter()
                     .map(|&ef| {
-                        let mut latencies = Vec::with_capacity(qs.len());
-                        let mut hits = 0usize;
-                        for (q, exact) in qs.iter().zip(&exact) {
-                            let t = Instant::now();
-                            let found = index.search(q, K, ef, None);
-                            latencies.push(t.elapsed());
-                            hits += found.iter().filter(|(s, _)| exact.contains(s)).count();
-                        }
-                        latencies.sort_unstable();
+                        let (graph_p50_ms, _, graph_recall) =
+                            time_queries(&qs, &exact, |q| index.search_in_graph(q, K, ef));
+                        let (p50_ms, p99_ms, recall) =
+                            time_queries(&qs, &exact, |q| index.search(q, K, ef, None));
                         AnnRun {
                             ef,
-                            p50_ms: percentile(&latencies, 0.5),
-                            p99_ms: percentile(&latencies, 0.99),
-                            recall: hits as f64 / (qs.len() * K) as f64,
+                            p50_ms,
+                            p99_ms,
+                            recall,
+                            graph_p50_ms,
+                            graph_recall,
                         }
                     })
                     .collect();
-                (build, rss_after, runs)
+                // One more chunk, as an item made ready while the index serves.
+                let t = Instant::now();
+                index.extend(&qs[..1]);
+                (build, rss_after, runs, t.elapsed())
             })
             .await?;
         let build_rate = size as f64 / build.as_secs_f64().max(1e-9);
@@ -196,19 +222,31 @@ pub async fn search(settings: &Settings, corpus: &Path, options: &Options) -> an
             "{size} chunks: graph built in {:.1} s ({build_rate:.0} chunks/s, +{memory_mb:.0} MB resident)",
             build.as_secs_f64()
         );
+        println!(
+            "{size} chunks: one more chunk added in {:.1} ms (graph insertion; searches scan it until the links are copied again)",
+            add_one.as_secs_f64() * 1e3
+        );
         for run in &runs {
             println!(
-                "{size} chunks: ANN top-{K} (ef {}) p50 {:.3} ms, p99 {:.3} ms, recall@{K} vs exact {:.4}",
-                run.ef, run.p50_ms, run.p99_ms, run.recall
+                "{size} chunks: ANN top-{K} (ef {}) p50 {:.3} ms, p99 {:.3} ms, recall@{K} vs exact {:.4} (hnsw_rs' own search: p50 {:.3} ms, recall {:.4})",
+                run.ef, run.p50_ms, run.p99_ms, run.recall, run.graph_p50_ms, run.graph_recall
             );
         }
         let mut figures = json!({
             "graph_build_s": build.as_secs_f64(),
             "graph_build_chunks_per_s": build_rate,
             "graph_memory_mb": memory_mb,
+            "add_one_chunk_ms": add_one.as_secs_f64() * 1e3,
             "ann": runs
                 .iter()
-                .map(|r| json!({"ef": r.ef, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms, "recall_at_10": r.recall}))
+                .map(|r| json!({
+                    "ef": r.ef,
+                    "p50_ms": r.p50_ms,
+                    "p99_ms": r.p99_ms,
+                    "recall_at_10": r.recall,
+                    "hnsw_rs_search_p50_ms": r.graph_p50_ms,
+                    "hnsw_rs_search_recall_at_10": r.graph_recall,
+                }))
                 .collect::<Vec<_>>(),
         });
         if options.ann_only {

@@ -196,7 +196,7 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         queries: usize,
         /// Graph candidates explored per ANN query; several values trace recall against
-        /// latency (the default, 96, is what the API's search uses for its default top_k)
+        /// latency (the default is what the API's search uses for its default top_k)
         #[arg(long, value_delimiter = ',', default_values_t = [bench_search::EF])]
         ef: Vec<usize>,
         /// Keep the embedded vectors in this file and reuse them on later runs over the same
