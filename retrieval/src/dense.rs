@@ -373,7 +373,8 @@ mod tests {
 
     #[test]
     fn the_filter_keeps_only_accepted_slots() {
-        let data = vectors(500, 16, 3);
+        // Past 1,024 vectors, so the graph is walked (not the scan of recent additions).
+        let data = vectors(1_500, 16, 3);
         let mut index = DenseIndex::new(16, data.len());
         index.extend(&data);
         let keep = |s: &usize| s.is_multiple_of(5);
