@@ -315,21 +315,41 @@ pub fn normalize(v: &mut [f32]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// Deterministic pseudo-random unit vectors (xorshift), clustered enough to be realistic.
-    fn vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
+    /// Deterministic numbers in [-0.5, 0.5) (xorshift).
+    fn xorshift(seed: u64) -> impl FnMut() -> f32 {
         let mut state = seed | 1;
-        let mut next = move || {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        };
+        }
+    }
+
+    /// Deterministic pseudo-random unit vectors.
+    fn vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
+        let mut next = xorshift(seed);
         (0..n)
             .map(|_| {
                 let mut v: Vec<f32> = (0..dim).map(|_| next()).collect();
+                normalize(&mut v);
+                v
+            })
+            .collect()
+    }
+
+    /// Deterministic unit vectors around a few centres, so that a graph has the clusters real
+    /// text gives it.
+    pub(crate) fn clustered(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
+        let mut next = xorshift(seed);
+        let centres: Vec<Vec<f32>> = (0..8).map(|_| (0..dim).map(|_| next()).collect()).collect();
+        (0..n)
+            .map(|i| {
+                let centre = &centres[i % centres.len()];
+                let mut v: Vec<f32> = centre.iter().map(|c| c + 0.6 * next()).collect();
                 normalize(&mut v);
                 v
             })

@@ -217,28 +217,8 @@ impl Links {
 
 #[cfg(test)]
 mod tests {
-    use crate::dense::{DenseIndex, normalize};
-
-    /// Deterministic unit vectors around a few centres (xorshift), so that the graph has the
-    /// clusters real text gives it.
-    fn vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
-        let mut state = seed | 1;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        };
-        let centres: Vec<Vec<f32>> = (0..8).map(|_| (0..dim).map(|_| next()).collect()).collect();
-        (0..n)
-            .map(|i| {
-                let centre = &centres[i % centres.len()];
-                let mut v: Vec<f32> = centre.iter().map(|c| c + 0.6 * next()).collect();
-                normalize(&mut v);
-                v
-            })
-            .collect()
-    }
+    use crate::dense::DenseIndex;
+    use crate::dense::tests::clustered as vectors;
 
     /// An index built in one insertion: past 1,024 vectors its links are copied once all are
     /// in, so every search walks the graph (no slot is left to the exact scan of recent
