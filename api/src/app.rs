@@ -53,8 +53,8 @@ struct Workers {
 
 impl Workers {
     /// Loads the models (once for the process) and starts the workers: the jobs lane on
-    /// `queue`, the URL sync scheduler, the retention sweep, the alert sender and, when
-    /// generated summaries are on, the enrichment lane.
+    /// `queue`, the URL sync scheduler, the retention sweep, the sealing of latency samples,
+    /// the alert sender and, when generated summaries are on, the enrichment lane.
     async fn start(
         settings: &Settings,
         db: sea_orm::DatabaseConnection,
@@ -108,6 +108,10 @@ impl Workers {
             settings.request_log.clone(),
             stop_signal(),
         ));
+        let sealing = tokio::spawn(crate::services::analytics::samples::run(
+            db.clone(),
+            stop_signal(),
+        ));
         let alerts = crate::services::alerts::deliver::Deliverer::new(
             db,
             settings.alerts.clone(),
@@ -133,6 +137,7 @@ impl Workers {
             let mut result = jobs.await.context("job worker panicked")?;
             syncs.await.context("url sync scheduler panicked")?;
             retention.await.context("retention sweep panicked")?;
+            sealing.await.context("latency sealing panicked")?;
             alerts.await.context("alert sender panicked")?;
             if let Some(enrich) = enrich {
                 result = result.and(enrich.await.context("enrichment worker panicked")?);

@@ -1,8 +1,8 @@
 //! Conventions every writer shares, the API and the workers alike.
 
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    AccessMode, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, IsolationLevel,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// SQLite page cache per connection, in KiB when negative (`PRAGMA cache_size`): 32 MiB
@@ -21,6 +21,22 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     })
     .await
+}
+
+/// A read-only transaction whose reads all see one snapshot: several queries that must agree
+/// (a histogram and the rows it counts) are not torn by a writer in between. PostgreSQL needs
+/// `REPEATABLE READ` for that; a SQLite transaction in WAL mode reads one snapshot from its
+/// first read on (and refuses an isolation level, so none is asked of it).
+pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let options = match db.get_database_backend() {
+        DbBackend::Postgres => TransactionOptions {
+            isolation_level: Some(IsolationLevel::RepeatableRead),
+            access_mode: Some(AccessMode::ReadOnly),
+            ..TransactionOptions::default()
+        },
+        _ => TransactionOptions::default(),
+    };
+    db.begin_with_options(options).await
 }
 
 /// The current time as the databases store it (microseconds), so that a row answered right

@@ -17,6 +17,7 @@ mod m20261128_000008_latency_bucket;
 mod m20261128_000009_sealed_secrets;
 mod m20261129_000010_assistant_greeting;
 mod m20261129_000011_crawled_pages;
+mod m20261202_000012_latency_samples;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_sealed_secrets::Migration),
             Box::new(m20261129_000010_assistant_greeting::Migration),
             Box::new(m20261129_000011_crawled_pages::Migration),
+            Box::new(m20261202_000012_latency_samples::Migration),
         ]
     }
 }

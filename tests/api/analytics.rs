@@ -890,9 +890,16 @@ async fn old_records_are_swept(backend: Backend) {
         }
     };
     sums.write(&db).await.unwrap();
+    // The hours of those rows are sealed too (from the log's start).
+    db.execute_unprepared("UPDATE latency_sealing SET sealed_until = NULL")
+        .await
+        .unwrap();
+    companin_api::services::analytics::samples::seal_due(&db, now)
+        .await
+        .unwrap();
     // The 29- and 1-day-old records stay; the 31- and 40-day-old ones go, with their
-    // rollups (one hourly total and one hourly histogram row each).
-    let mut left = (0, 0, 0, 0, 0);
+    // rollups (one hourly total, one hourly histogram row and one sample row each).
+    let mut left = (0, 0, 0, 0, 0, 0);
     for _ in 0..200 {
         left = (
             count("request_logs", "route = '/api/v1/old'").await,
@@ -900,20 +907,27 @@ async fn old_records_are_swept(backend: Backend) {
             count("rate_limit_windows", "environment = 'sandbox'").await,
             count("request_rollups", "route = '/api/v1/old'").await,
             count("latency_hour_rollups", "route = '/api/v1/old'").await,
+            count("latency_samples", "route = '/api/v1/old'").await,
         );
-        if left == (2, 2, 2, 2, 2) {
+        if left == (2, 2, 2, 2, 2, 2) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(left, (2, 2, 2, 2, 2));
+    assert_eq!(left, (2, 2, 2, 2, 2, 2));
 }
 
 /// Three days of generated requests, written with their rollups as the request-log writer
 /// writes them; a range that starts and ends mid-hour (and mid-day) must give exactly what
-/// the rows themselves give.
+/// the rows themselves give: with the hours' latencies read from the log, from their sealed
+/// samples, and with a row that landed after its hour was sealed.
 async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
+    use companin_api::ids::OrgId;
+    use companin_api::services::Tenant;
+    use companin_api::services::analytics::Range;
     use companin_api::services::analytics::rollups::{Logged, Sums};
+    use companin_api::services::analytics::samples;
+    use std::collections::BTreeMap;
 
     let app = spawn_app(backend).await;
     let org = app.create_org("Acme", None).await;
@@ -922,7 +936,7 @@ async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
     let base = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
     let endpoints = [("GET", "/api/v1/clients"), ("POST", "/api/v1/sessions")];
     // A small deterministic generator: no two latencies equal, statuses mixed.
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let mut sums = Sums::default();
     for i in 0..3000i64 {
         let at = base + Duration::seconds(i * 83 + (i * i) % 61);
@@ -965,10 +979,142 @@ async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
 
     let from = base + Duration::minutes(17 * 60 + 13);
     let to = base + Duration::minutes(2 * 24 * 60 + 9 * 60 + 41);
-    let range = format!("from={}&to={}", rfc(from), rfc(to));
-    let report = get(&app, c, &format!("/api/v1/analytics/endpoints/?{range}")).await;
+    let sql = |q: &str| Statement::from_string(db.get_database_backend(), q.to_owned());
+
+    // The rows landed after their hours were sealed (as if a writer had stalled): no samples
+    // hold them, so the percentiles come from the log.
+    let now = Utc::now();
+    let due = (now.timestamp() - samples::GRACE_SECS).div_euclid(3600) * 3600;
+    db.execute_raw(sql("DELETE FROM latency_samples"))
+        .await
+        .unwrap();
+    db.execute_raw(sql(&format!(
+        "UPDATE latency_sealing SET sealed_until = {due}"
+    )))
+    .await
+    .unwrap();
+    samples::seal_due(&db, now).await.unwrap();
+    assert_eq!(samples::sealed_until(&db).await.unwrap(), Some(due));
+    report_matches_rows(&app, c, &rows, from, to).await;
+
+    // Sealed from the start: every hour of the three days gets its samples, and a percentile
+    // reads them for the whole hours and the log for the partial hours at the ends.
+    db.execute_raw(sql("UPDATE latency_sealing SET sealed_until = NULL"))
+        .await
+        .unwrap();
+    // (The server's own sealer may take some of the hours; either way all are sealed once.)
+    samples::seal_due(&db, now).await.unwrap();
+    let count = db
+        .query_one_raw(sql(&format!(
+            "SELECT CAST(SUM(requests) AS BIGINT) FROM latency_samples WHERE org_id = '{}'",
+            org.id
+        )))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(count.try_get_by_index::<i64>(0).unwrap(), rows.len() as i64);
+    let tenant = Tenant {
+        org_id: OrgId::from_db(org.id.clone()),
+        environment: Environment::Production,
+    };
+    let range = Range { from, to };
     for (method, route) in endpoints {
-        let inside: Vec<&(DateTime<Utc>, &str, &str, i32, f64)> = rows
+        let mut by_bucket: BTreeMap<i32, Vec<f64>> = BTreeMap::new();
+        for r in rows
+            .iter()
+            .filter(|r| r.0 >= from && r.0 < to && r.1 == method && r.2 == route)
+        {
+            by_bucket
+                .entry(latency_rollup::bucket(r.4))
+                .or_default()
+                .push(r.4);
+        }
+        for (b, mut expected) in by_bucket {
+            let mut read = samples::bucket_latencies(&db, &tenant, &range, (method, route), b)
+                .await
+                .unwrap();
+            read.sort_by(f64::total_cmp);
+            expected.sort_by(f64::total_cmp);
+            assert_eq!(read, expected, "{method} {route} bucket {b}");
+        }
+    }
+    report_matches_rows(&app, c, &rows, from, to).await;
+
+    // One more row lands in a sealed hour, in the bucket of a percentile, with its rollups:
+    // the samples are short of the histogram, and the report still counts it.
+    let latencies: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.0 >= from && r.0 < to && r.1 == "GET")
+        .map(|r| r.4)
+        .collect();
+    let late = (
+        from + Duration::hours(3),
+        "GET",
+        "/api/v1/clients",
+        200,
+        nearest_rank(&latencies, 0.5) + 1e-6,
+    );
+    let mut sums = Sums::default();
+    sums.add(Logged {
+        org_id: &org.id,
+        environment: "production",
+        client_id: Some(&c.client_id),
+        method: late.1,
+        route: late.2,
+        status: 200,
+        latency_ms: late.4,
+        at: late.0,
+    });
+    request_log::Entity::insert(request_log::ActiveModel {
+        id: NotSet,
+        org_id: Set(Some(org.id.clone())),
+        environment: Set(Some(Environment::Production)),
+        client_id: Set(Some(c.client_id.clone())),
+        request_id: Set("late".into()),
+        method: Set(late.1.into()),
+        route: Set(late.2.into()),
+        status: Set(late.3),
+        latency_ms: Set(late.4),
+        latency_bucket: Set(latency_rollup::bucket(late.4)),
+        created_at: Set(late.0),
+    })
+    .exec_without_returning(&db)
+    .await
+    .unwrap();
+    sums.write(&db).await.unwrap();
+    rows.push(late);
+    let b = latency_rollup::bucket(late.4);
+    let holds = rows
+        .iter()
+        .filter(|r| r.0 >= from && r.0 < to && r.1 == "GET" && latency_rollup::bucket(r.4) == b)
+        .count();
+    let sampled = samples::bucket_latencies(&db, &tenant, &range, (late.1, late.2), b)
+        .await
+        .unwrap();
+    assert_eq!(sampled.len() + 1, holds, "the samples miss the late row");
+    assert_eq!(
+        latency_rollup::bucket(nearest_rank(&latencies, 0.5)),
+        b,
+        "the late row is in the median's bucket"
+    );
+    report_matches_rows(&app, c, &rows, from, to).await;
+}
+
+type Row = (DateTime<Utc>, &'static str, &'static str, i32, f64);
+
+/// The endpoints, keys and hourly usage reports over `[from, to)` give exactly what `rows`
+/// (every row of the tenant) give.
+async fn report_matches_rows(
+    app: &TestApp,
+    c: &Creds,
+    rows: &[Row],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) {
+    let range = format!("from={}&to={}", rfc(from), rfc(to));
+    let report = get(app, c, &format!("/api/v1/analytics/endpoints/?{range}")).await;
+    for (method, route) in [("GET", "/api/v1/clients"), ("POST", "/api/v1/sessions")] {
+        let inside: Vec<&Row> = rows
             .iter()
             .filter(|r| r.0 >= from && r.0 < to && r.1 == method && r.2 == route)
             .collect();
@@ -991,7 +1137,7 @@ async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
         let mean = latencies.iter().sum::<f64>() / latencies.len() as f64;
         close(&e["avg_latency_ms"], mean);
     }
-    let keys = get(&app, c, &format!("/api/v1/analytics/keys/?{range}")).await;
+    let keys = get(app, c, &format!("/api/v1/analytics/keys/?{range}")).await;
     let inside: Vec<_> = rows.iter().filter(|r| r.0 >= from && r.0 < to).collect();
     let mine = item(&keys, "client_id", &c.client_id);
     assert_eq!(mine["requests"], inside.len());
@@ -1005,7 +1151,7 @@ async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
     );
 
     let hourly = get(
-        &app,
+        app,
         c,
         &format!("/api/v1/analytics/usage/?interval=hour&{range}"),
     )

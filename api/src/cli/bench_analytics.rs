@@ -157,6 +157,11 @@ async fn run(settings: &Settings, url: &str, options: &Options) -> anyhow::Resul
     let seal = SecretSeal::new(&s.jwt_secret()?);
     let (key, secret) = seed(&db, &seal, options, from, to).await?;
     let seeding = started.elapsed();
+    // What the workers do with each hour once it has ended: the hours before the last one
+    // or two are sealed, the rest is read from the log.
+    let sealing = Instant::now();
+    let hours = crate::services::analytics::samples::seal_due(&db, Utc::now()).await?;
+    let sealing = sealing.elapsed();
     // As autovacuum (PostgreSQL) or `PRAGMA optimize` would after a bulk load: the planner
     // needs statistics of the new rows. On PostgreSQL, what autovacuum does within minutes of
     // a bulk load also sets the visibility map, without which counting a million rows by
@@ -168,6 +173,10 @@ async fn run(settings: &Settings, url: &str, options: &Options) -> anyhow::Resul
     };
     db.execute_unprepared(maintenance).await?;
     println!("seeded in {:.1} s", seeding.as_secs_f64());
+    println!(
+        "sealed {hours} hours of latency samples in {:.1} s",
+        sealing.as_secs_f64()
+    );
     db.close().await.ok();
 
     let server = crate::app::start(s, crate::app::StartOptions { worker: false }).await?;

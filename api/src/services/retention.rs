@@ -21,7 +21,7 @@ pub struct Swept {
     pub request_logs: u64,
     pub rate_limit_events: u64,
     pub rate_limit_windows: u64,
-    /// Hourly and daily rollups of the request log.
+    /// Hourly and daily rollups of the request log, and its sealed latency samples.
     pub rollups: u64,
     /// Rate-limit alerts, sent or not.
     pub alerts: u64,

@@ -1,6 +1,6 @@
 //! Per-endpoint traffic: requests, errors, mean latency and exact nearest-rank percentiles.
 
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{DatabaseConnection, DbErr};
 
 use super::rollups::{self, Group};
 use super::sql::{P50, P95, Range};
@@ -19,12 +19,15 @@ pub struct EndpointStats {
     pub p95_latency_ms: f64,
 }
 
-/// Every endpoint the tenant called in `range`, busiest first.
+/// Every endpoint the tenant called in `range`, busiest first. Read from one snapshot, so the
+/// percentiles come from exactly the rows the histograms counted.
 pub async fn endpoints(
-    conn: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     tenant: &Tenant,
     range: &Range,
 ) -> Result<Vec<EndpointStats>, DbErr> {
+    let txn = crate::db::begin_snapshot(db).await?;
+    let conn = &txn;
     let totals = rollups::totals(conn, tenant, range, Group::Endpoint, None).await?;
     let histograms = rollups::histograms(conn, tenant, range).await?;
     let mut out = Vec::with_capacity(totals.len());
@@ -51,6 +54,8 @@ pub async fn endpoints(
             errors: t.errors,
         });
     }
+    // Read-only: ending it either way releases the snapshot.
+    txn.commit().await?;
     out.sort_by(|a, b| {
         b.requests
             .cmp(&a.requests)

@@ -11,6 +11,7 @@ pub mod endpoints;
 pub mod keys;
 pub mod rate_limits;
 pub mod rollups;
+pub mod samples;
 pub mod sql;
 pub mod usage;
 

@@ -8,7 +8,8 @@
 //!
 //! Reading: a range `[from, to)` is split into whole hours (or days), read from the rollups,
 //! and the partial hour (day) at each end, read from the log; the sum is exact. A percentile
-//! is located in the histogram, then read exactly from the log rows of its bucket only.
+//! is located in the histogram, then read exactly from the latencies of its bucket only
+//! (sealed per hour, see [`samples`]).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ use chrono::{DateTime, Utc};
 use companin_entity::latency_rollup::bucket;
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
+use super::samples;
 use super::sql::{self, Query, Range};
 use crate::services::Tenant;
 
@@ -146,7 +148,7 @@ impl Sums {
 }
 
 /// `INSERT INTO {target} VALUES ... ON CONFLICT {key} DO UPDATE SET {update}`, in chunks.
-async fn upsert(
+pub(super) async fn upsert(
     conn: &impl ConnectionTrait,
     target: &str,
     key: &str,
@@ -390,8 +392,9 @@ async fn add_histograms(
 }
 
 /// The nearest-rank `per_mille` percentile of one endpoint's latencies in `range`: the
-/// histogram names the bucket holding rank ⌈n·p⌉, and the log rows of that bucket alone (each
-/// row records its bucket, indexed after the endpoint) give the exact value.
+/// histogram names the bucket holding rank ⌈n·p⌉, and that bucket's latencies alone (see
+/// [`samples`]) give the exact value. `conn` must read one snapshot, so that the histogram
+/// and the latencies agree.
 pub async fn percentile(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
@@ -411,24 +414,25 @@ pub async fn percentile(
             below += count;
             continue;
         }
-        let (method, route) = endpoint;
-        let mut q = Query::new(conn.get_database_backend());
-        q.push("SELECT latency_ms FROM request_logs WHERE ")
-            .tenant("", tenant)
-            .push(" AND route = ")
-            .bind(route)
-            .push(" AND method = ")
-            .bind(method)
-            .push(" AND latency_bucket = ")
-            .bind(b);
-        q.range("created_at", range).push(&format!(
-            " ORDER BY latency_ms LIMIT 1 OFFSET {}",
-            rank - below - 1
-        ));
-        return match q.one(conn).await? {
-            Some(row) => Ok(Some(row.try_get_by_index(0)?)),
-            None => Ok(None),
+        let mut latencies = samples::bucket_latencies(conn, tenant, range, endpoint, b).await?;
+        if latencies.len() as u64 != count {
+            // Rows landed in an hour after it was sealed: the log itself has them all.
+            tracing::debug!(
+                bucket = b,
+                counted = count,
+                sealed = latencies.len(),
+                "latency samples short of the histogram; reading the bucket from the log"
+            );
+            latencies = samples::from_log(conn, tenant, range, endpoint, b).await?;
+        }
+        let Some(last) = latencies.len().checked_sub(1) else {
+            return Ok(None);
         };
+        let k = usize::try_from(rank - below - 1)
+            .unwrap_or(usize::MAX)
+            .min(last);
+        let (_, value, _) = latencies.select_nth_unstable_by(k, f64::total_cmp);
+        return Ok(Some(*value));
     }
     Ok(None)
 }
@@ -442,6 +446,7 @@ pub async fn sweep(conn: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result
         ("request_rollups", "hour", HOUR),
         ("latency_hour_rollups", "hour", HOUR),
         ("latency_rollups", "day", DAY),
+        ("latency_samples", "hour", HOUR),
     ] {
         let mut q = Query::new(backend);
         q.push(&format!("DELETE FROM {table} WHERE {column} < "))

@@ -80,6 +80,12 @@ impl Query {
         }
     }
 
+    /// The backend, the SQL text and the bind values, for a caller that runs the statement
+    /// its own way (a stream).
+    pub fn into_parts(self) -> (DbBackend, String, Vec<Value>) {
+        (self.backend, self.sql, self.values)
+    }
+
     pub async fn all(self, conn: &impl ConnectionTrait) -> Result<Vec<QueryResult>, DbErr> {
         conn.query_all_raw(Statement::from_sql_and_values(
             self.backend,
