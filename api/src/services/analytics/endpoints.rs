@@ -3,6 +3,7 @@
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::rollups::{self, Group};
+use super::samples;
 use super::sql::{P50, P95, Range};
 use crate::services::Tenant;
 
@@ -30,6 +31,7 @@ pub async fn endpoints(
     let conn = &txn;
     let totals = rollups::totals(conn, tenant, range, Group::Endpoint, None).await?;
     let histograms = rollups::histograms(conn, tenant, range).await?;
+    let latencies = samples::Latencies::read(conn, tenant, range).await?;
     let mut out = Vec::with_capacity(totals.len());
     for ((method, route), t) in totals {
         if t.requests == 0 {
@@ -39,9 +41,17 @@ pub async fn endpoints(
         if let Some(histogram) = histograms.get(&(method.clone(), route.clone())) {
             for (slot, p) in percentiles.iter_mut().zip([P50, P95]) {
                 let endpoint = (method.as_str(), route.as_str());
-                *slot = rollups::percentile(conn, tenant, range, endpoint, histogram, p.into())
-                    .await?
-                    .unwrap_or(0.0);
+                *slot = rollups::percentile(
+                    conn,
+                    tenant,
+                    range,
+                    endpoint,
+                    histogram,
+                    &latencies,
+                    p.into(),
+                )
+                .await?
+                .unwrap_or(0.0);
             }
         }
         out.push(EndpointStats {

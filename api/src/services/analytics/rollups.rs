@@ -401,6 +401,7 @@ pub async fn percentile(
     range: &Range,
     endpoint: (&str, &str),
     histogram: &BTreeMap<i32, u64>,
+    latencies: &samples::Latencies,
     per_mille: u64,
 ) -> Result<Option<f64>, DbErr> {
     let n: u64 = histogram.values().sum();
@@ -414,24 +415,24 @@ pub async fn percentile(
             below += count;
             continue;
         }
-        let mut latencies = samples::bucket_latencies(conn, tenant, range, endpoint, b).await?;
-        if latencies.len() as u64 != count {
+        let mut values = latencies.bucket(conn, tenant, range, endpoint, b).await?;
+        if values.len() as u64 != count {
             // Rows landed in an hour after it was sealed: the log itself has them all.
             tracing::debug!(
                 bucket = b,
                 counted = count,
-                sealed = latencies.len(),
+                sealed = values.len(),
                 "latency samples short of the histogram; reading the bucket from the log"
             );
-            latencies = samples::from_log(conn, tenant, range, endpoint, b).await?;
+            values = samples::from_log(conn, tenant, range, endpoint, b).await?;
         }
-        let Some(last) = latencies.len().checked_sub(1) else {
+        let Some(last) = values.len().checked_sub(1) else {
             return Ok(None);
         };
         let k = usize::try_from(rank - below - 1)
             .unwrap_or(usize::MAX)
             .min(last);
-        let (_, value, _) = latencies.select_nth_unstable_by(k, f64::total_cmp);
+        let (_, value, _) = values.select_nth_unstable_by(k, f64::total_cmp);
         return Ok(Some(*value));
     }
     Ok(None)

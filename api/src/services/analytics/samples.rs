@@ -180,8 +180,110 @@ async fn advance(
     Ok(true)
 }
 
-/// The latencies of `endpoint`'s bucket `b` in `range`: the sealed hours' blobs, and the log
-/// for the rest (the partial hours at the ends and the hours not sealed yet).
+/// One report's access to the latencies of `range`: the whole hours sealed so far are read per
+/// bucket from their samples; the rest of the range (the partial hours at its ends and the
+/// hours not sealed yet) is read from the log once, for every endpoint and bucket at a time.
+pub struct Latencies {
+    /// The sealed whole hours of the range, `[first, last)` in unix seconds.
+    sealed: Option<(i64, i64)>,
+    /// The log's latencies outside those hours, by `(method, route, bucket)`.
+    rest: BTreeMap<(String, String, i32), Vec<f64>>,
+}
+
+impl Latencies {
+    pub async fn read(
+        conn: &impl ConnectionTrait,
+        tenant: &Tenant,
+        range: &Range,
+    ) -> Result<Self, DbErr> {
+        let mark = sealed_until(conn).await?;
+        let from = range.from.timestamp() + i64::from(range.from.timestamp_subsec_nanos() > 0);
+        let first = (from + HOUR - 1).div_euclid(HOUR) * HOUR;
+        let sealed = mark
+            .map(|mark| {
+                (
+                    first,
+                    (range.to.timestamp().div_euclid(HOUR) * HOUR).min(mark),
+                )
+            })
+            .filter(|(first, last)| first < last);
+        let mut rest: BTreeMap<(String, String, i32), Vec<f64>> = BTreeMap::new();
+        // Nothing sealed: the whole range would be read here, so each bucket is read from the
+        // log on its own instead (see `bucket`).
+        let Some((first, last)) = sealed else {
+            return Ok(Self { sealed, rest });
+        };
+        for edge in [
+            Range {
+                from: range.from,
+                to: at(first),
+            },
+            Range {
+                from: at(last),
+                to: range.to,
+            },
+        ] {
+            if edge.from >= edge.to {
+                continue;
+            }
+            let mut q = Query::new(conn.get_database_backend());
+            q.push("SELECT method, route, latency_ms FROM request_logs WHERE ")
+                .tenant("", tenant)
+                .range("created_at", &edge);
+            for row in q.all(conn).await? {
+                let latency: f64 = row.try_get_by_index(2)?;
+                rest.entry((
+                    row.try_get_by_index(0)?,
+                    row.try_get_by_index(1)?,
+                    bucket(latency),
+                ))
+                .or_default()
+                .push(latency);
+            }
+        }
+        Ok(Self { sealed, rest })
+    }
+
+    /// The latencies of `endpoint`'s bucket `b` in the range.
+    pub async fn bucket(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: &Tenant,
+        range: &Range,
+        endpoint: (&str, &str),
+        b: i32,
+    ) -> Result<Vec<f64>, DbErr> {
+        let Some((first, last)) = self.sealed else {
+            return from_log(conn, tenant, range, endpoint, b).await;
+        };
+        let (method, route) = endpoint;
+        let mut q = Query::new(conn.get_database_backend());
+        q.push("SELECT requests, latencies FROM latency_samples WHERE ")
+            .tenant("", tenant)
+            .push(" AND method = ")
+            .bind(method)
+            .push(" AND route = ")
+            .bind(route)
+            .push(" AND bucket = ")
+            .bind(b)
+            .push(" AND hour >= ")
+            .bind(first)
+            .push(" AND hour < ")
+            .bind(last);
+        let mut out = Vec::new();
+        for row in q.all(conn).await? {
+            let requests = sql::int(&row, 0)?;
+            let blob: Vec<u8> = row.try_get_by_index(1)?;
+            decode(&blob, requests, &mut out)?;
+        }
+        if let Some(rest) = self.rest.get(&(method.to_owned(), route.to_owned(), b)) {
+            out.extend_from_slice(rest);
+        }
+        Ok(out)
+    }
+}
+
+/// The latencies of `endpoint`'s bucket `b` in `range` (see [`Latencies`]).
 pub async fn bucket_latencies(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
@@ -189,50 +291,10 @@ pub async fn bucket_latencies(
     endpoint: (&str, &str),
     b: i32,
 ) -> Result<Vec<f64>, DbErr> {
-    let Some(mark) = sealed_until(conn).await? else {
-        return from_log(conn, tenant, range, endpoint, b).await;
-    };
-    let from = range.from.timestamp() + i64::from(range.from.timestamp_subsec_nanos() > 0);
-    let first = (from + HOUR - 1).div_euclid(HOUR) * HOUR;
-    let last = (range.to.timestamp().div_euclid(HOUR) * HOUR).min(mark);
-    if first >= last {
-        return from_log(conn, tenant, range, endpoint, b).await;
-    }
-    let (method, route) = endpoint;
-    let mut q = Query::new(conn.get_database_backend());
-    q.push("SELECT requests, latencies FROM latency_samples WHERE ")
-        .tenant("", tenant)
-        .push(" AND method = ")
-        .bind(method)
-        .push(" AND route = ")
-        .bind(route)
-        .push(" AND bucket = ")
-        .bind(b)
-        .push(" AND hour >= ")
-        .bind(first)
-        .push(" AND hour < ")
-        .bind(last);
-    let mut out = Vec::new();
-    for row in q.all(conn).await? {
-        let requests = sql::int(&row, 0)?;
-        let blob: Vec<u8> = row.try_get_by_index(1)?;
-        decode(&blob, requests, &mut out)?;
-    }
-    for edge in [
-        Range {
-            from: range.from,
-            to: at(first),
-        },
-        Range {
-            from: at(last),
-            to: range.to,
-        },
-    ] {
-        if edge.from < edge.to {
-            out.extend(from_log(conn, tenant, &edge, endpoint, b).await?);
-        }
-    }
-    Ok(out)
+    Latencies::read(conn, tenant, range)
+        .await?
+        .bucket(conn, tenant, range, endpoint, b)
+        .await
 }
 
 /// The latencies of `endpoint`'s bucket `b` in `range`, read from the log rows themselves.
