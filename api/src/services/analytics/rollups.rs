@@ -205,12 +205,12 @@ pub enum Group {
 
 /// `[from, to)` as a partial piece before the first whole unit, the whole units, and a
 /// partial piece after them.
-struct Split {
+pub(super) struct Split {
     edges: Vec<Range>,
-    whole: Option<(i64, i64)>,
+    pub(super) whole: Option<(i64, i64)>,
 }
 
-fn split(range: &Range, unit: i64) -> Split {
+pub(super) fn split(range: &Range, unit: i64) -> Split {
     let from = range.from.timestamp() + i64::from(range.from.timestamp_subsec_nanos() > 0);
     let first = (from + unit - 1).div_euclid(unit) * unit;
     let last = range.to.timestamp().div_euclid(unit) * unit;

@@ -24,7 +24,7 @@ use companin_entity::latency_rollup::bucket;
 use futures::TryStreamExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, StreamTrait, Value};
 
-use super::rollups::upsert;
+use super::rollups::{split, upsert};
 use super::sql::{self, Query, Range};
 use crate::services::Tenant;
 
@@ -48,7 +48,8 @@ pub async fn sealed_until(conn: &impl ConnectionTrait) -> Result<Option<i64>, Db
     }
 }
 
-/// Seals every hour of the log that is due at `now`; answers how many hours held rows.
+/// Seals every hour of the log that is due at `now`; answers how many hours it sealed
+/// (empty stretches of the log are passed over, not counted).
 pub async fn seal_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let due = (now.timestamp() - GRACE_SECS).div_euclid(HOUR) * HOUR;
     let mut sealed = 0;
@@ -197,15 +198,11 @@ impl Latencies {
         range: &Range,
     ) -> Result<Self, DbErr> {
         let mark = sealed_until(conn).await?;
-        let from = range.from.timestamp() + i64::from(range.from.timestamp_subsec_nanos() > 0);
-        let first = (from + HOUR - 1).div_euclid(HOUR) * HOUR;
-        let sealed = mark
-            .map(|mark| {
-                (
-                    first,
-                    (range.to.timestamp().div_euclid(HOUR) * HOUR).min(mark),
-                )
-            })
+        // The range's whole hours, cut at the mark.
+        let sealed = split(range, HOUR)
+            .whole
+            .zip(mark)
+            .map(|((first, last), mark)| (first, last.min(mark)))
             .filter(|(first, last)| first < last);
         let mut rest: BTreeMap<(String, String, i32), Vec<f64>> = BTreeMap::new();
         // Nothing sealed: the whole range would be read here, so each bucket is read from the
