@@ -1164,6 +1164,38 @@ async fn report_matches_rows(
             .count();
         assert_eq!(b["requests"], n, "{b}");
     }
+
+    // The log's total: from the rollups and the partial hours when the filter allows, from
+    // the rows otherwise (status), and from the oldest row when the range has no start.
+    let count = |keep: &dyn Fn(&Row) -> bool| {
+        rows.iter()
+            .filter(|r| r.0 >= from && r.0 < to && keep(r))
+            .count()
+    };
+    let client = &c.client_id;
+    for (query, expected) in [
+        (String::new(), count(&|_| true)),
+        ("&method=get".into(), count(&|r| r.1 == "GET")),
+        (
+            "&route=/api/v1/sessions".into(),
+            count(&|r| r.2 == "/api/v1/sessions"),
+        ),
+        (
+            format!("&client_id={client}&method=POST"),
+            count(&|r| r.1 == "POST"),
+        ),
+        ("&client_id=cli_nobody".into(), 0),
+        (
+            "&status=404&method=GET".into(),
+            count(&|r| r.3 == 404 && r.1 == "GET"),
+        ),
+    ] {
+        let logs = get(app, c, &format!("/api/v1/analytics/logs/?{range}{query}")).await;
+        assert_eq!(logs["total"], expected, "{query}");
+    }
+    let before_to = rows.iter().filter(|r| r.0 < to).count();
+    let logs = get(app, c, &format!("/api/v1/analytics/logs/?to={}", rfc(to))).await;
+    assert_eq!(logs["total"], before_to, "everything before `to`");
 }
 
 /// A database with request logs and conversations written before the rollups existed: the

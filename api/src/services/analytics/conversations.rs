@@ -195,6 +195,10 @@ fn feedback(
          JOIN conversations c ON c.id = f.conversation_id WHERE "
     ))
     .tenant("c.", tenant)
+    // Redundant (a conversation's feedback is its tenant's), but it lets the feedback be
+    // found through its (tenant, conversation) index.
+    .push(" AND ")
+    .tenant("f.", tenant)
     .range("c.created_at", range);
     if let Some(id) = &filter.assistant_id {
         q.push(" AND c.assistant_id = ").bind(id.as_str());

@@ -2,7 +2,7 @@
 
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::rollups::{self, Group};
+use super::rollups::{self, Group, Narrow};
 use super::samples;
 use super::sql::{P50, P95, Range};
 use crate::services::Tenant;
@@ -29,7 +29,7 @@ pub async fn endpoints(
 ) -> Result<Vec<EndpointStats>, DbErr> {
     let txn = crate::db::begin_snapshot(db).await?;
     let conn = &txn;
-    let totals = rollups::totals(conn, tenant, range, Group::Endpoint, None).await?;
+    let totals = rollups::totals(conn, tenant, range, Group::Endpoint, &Narrow::default()).await?;
     let histograms = rollups::histograms(conn, tenant, range).await?;
     let latencies = samples::Latencies::read(conn, tenant, range).await?;
     let mut out = Vec::with_capacity(totals.len());

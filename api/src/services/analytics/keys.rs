@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use companin_entity::client;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use super::rollups::{self, Group};
+use super::rollups::{self, Group, Narrow};
 use super::sql::{self, Query, Range};
 use crate::services::Tenant;
 
@@ -37,7 +37,7 @@ pub async fn keys(
         .order_by_asc(client::Column::Id)
         .all(conn)
         .await?;
-    let totals = rollups::totals(conn, tenant, range, Group::Client, None).await?;
+    let totals = rollups::totals(conn, tenant, range, Group::Client, &Narrow::default()).await?;
 
     let mut q = Query::new(conn.get_database_backend());
     q.push("SELECT client_id, COUNT(*) FROM rate_limit_events WHERE ")

@@ -240,14 +240,38 @@ pub(super) fn split(range: &Range, unit: i64) -> Split {
     }
 }
 
-/// Request totals in `range`, grouped, optionally of one client. Exact: whole hours from the
+/// What request totals can be narrowed to: the columns the hourly rollups keep.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Narrow<'a> {
+    pub client_id: Option<&'a str>,
+    pub method: Option<&'a str>,
+    pub route: Option<&'a str>,
+}
+
+impl Narrow<'_> {
+    /// Appends ` AND column = value` for each column narrowed; requests without a client
+    /// are `''` in the rollups and NULL in the log, and match no client id either way.
+    fn push_to(&self, q: &mut Query) {
+        for (column, value) in [
+            ("client_id", self.client_id),
+            ("method", self.method),
+            ("route", self.route),
+        ] {
+            if let Some(value) = value {
+                q.push(&format!(" AND {column} = ")).bind(value);
+            }
+        }
+    }
+}
+
+/// Request totals in `range`, grouped, optionally narrowed. Exact: whole hours from the
 /// rollups, the partial hours at the ends from the log.
 pub async fn totals(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
     range: &Range,
     group: Group,
-    client_id: Option<&str>,
+    narrow: &Narrow<'_>,
 ) -> Result<BTreeMap<(String, String), Totals>, DbErr> {
     let backend = conn.get_database_backend();
     let parts = split(range, HOUR);
@@ -273,9 +297,7 @@ pub async fn totals(
         .bind(first)
         .push(" AND hour < ")
         .bind(last);
-        if let Some(client) = client_id {
-            q.push(" AND client_id = ").bind(client);
-        }
+        narrow.push_to(&mut q);
         q.push(&format!(" GROUP BY {keys}"));
         queries.push(q);
     }
@@ -298,9 +320,7 @@ pub async fn totals(
         ))
         .tenant("", tenant)
         .range("created_at", edge);
-        if let Some(client) = client_id {
-            q.push(" AND client_id = ").bind(client);
-        }
+        narrow.push_to(&mut q);
         q.push(&format!(" GROUP BY {keys}"));
         queries.push(q);
     }

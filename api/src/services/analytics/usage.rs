@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::rollups::{self, Group};
+use super::rollups::{self, Group, Narrow};
 use super::sql::{self, Query, Range};
 use crate::services::Tenant;
 
@@ -88,7 +88,10 @@ pub async fn usage(
         tenant,
         range,
         Group::Time(size),
-        filter.client_id.as_deref(),
+        &Narrow {
+            client_id: filter.client_id.as_deref(),
+            ..Narrow::default()
+        },
     )
     .await?;
 
