@@ -428,7 +428,7 @@ pub async fn percentile(
     if n == 0 {
         return Ok(None);
     }
-    let rank = (n * per_mille).div_ceil(1000).max(1);
+    let rank = sql::rank(n, per_mille);
     let mut below = 0;
     for (&b, &count) in histogram {
         if below + count < rank {

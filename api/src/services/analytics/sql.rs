@@ -128,16 +128,11 @@ pub struct Range {
 pub const P50: u32 = 500;
 pub const P95: u32 = 950;
 
-/// The nearest-rank percentile over a window partition: the smallest value with at least
-/// `per_mille`/1000 of the partition at or below it, i.e. the value at 1-based rank
-/// `ceil(n * p)` of the partition sorted ascending. Used as an aggregate over rows that carry
-/// `rank_column` (their `ROW_NUMBER()` in that order) and `count_column` (the partition's size).
-/// Integer arithmetic only, so both databases pick exactly the same row.
-pub fn nearest_rank(value: &str, rank_column: &str, count_column: &str, per_mille: u32) -> String {
-    format!(
-        "MAX(CASE WHEN {rank_column} = ({count_column} * {per_mille} + 999) / 1000 \
-         THEN {value} END)"
-    )
+/// The 1-based rank of the nearest-rank `per_mille` percentile among `n` values sorted
+/// ascending: ⌈n·p⌉, at least 1. The value there is the smallest with at least that share of
+/// the values at or below it.
+pub fn rank(n: u64, per_mille: u64) -> u64 {
+    (n * per_mille).div_ceil(1000).max(1)
 }
 
 /// Reads column `i` as an integer, treating NULL (an aggregate over no rows) as 0.
@@ -179,11 +174,6 @@ pub fn ratio(part: u64, whole: u64) -> f64 {
 mod tests {
     use super::*;
 
-    /// The rank `nearest_rank` selects: ⌈n·p⌉.
-    fn rank(n: u64, per_mille: u64) -> u64 {
-        (n * per_mille).div_ceil(1000)
-    }
-
     #[test]
     fn nearest_rank_is_the_ceiling_of_n_times_p() {
         assert_eq!(rank(1, 500), 1);
@@ -194,11 +184,6 @@ mod tests {
         assert_eq!(rank(21, 950), 20);
         assert_eq!(rank(100, 950), 95);
         assert_eq!(rank(1, 950), 1);
-        // The SQL spells the ceiling with integer division.
-        assert_eq!(
-            nearest_rank("v", "rn", "n", P95),
-            "MAX(CASE WHEN rn = (n * 950 + 999) / 1000 THEN v END)"
-        );
     }
 
     #[test]
