@@ -81,23 +81,23 @@ async fn read(
 ) -> Result<(ConversationStats, Vec<AssistantStats>), DbErr> {
     let mut per: BTreeMap<String, ConversationStats> = BTreeMap::new();
     let mut total = ConversationStats::default();
-    let mut duration_sums: BTreeMap<String, i64> = BTreeMap::new();
+    let mut duration_sum = 0;
     for row in volume(conn, tenant, range, filter).await? {
         let id: String = row.try_get_by_index(0)?;
-        let stats = per.entry(id.clone()).or_default();
+        let stats = per.entry(id).or_default();
         stats.conversations = sql::int(&row, 1)?;
         stats.messages = sql::int(&row, 2)?;
-        let sum: Option<i64> = row.try_get_by_index(3)?;
-        stats.avg_duration_seconds = mean_seconds(sum.unwrap_or(0), stats.conversations);
+        let sum: i64 = row.try_get_by_index::<Option<i64>>(3)?.unwrap_or(0);
+        stats.avg_duration_seconds = mean_seconds(sum, stats.conversations);
         stats.replies = sql::int(&row, 4)?;
         stats.unanswered = sql::int(&row, 5)?;
         total.conversations += stats.conversations;
         total.messages += stats.messages;
         total.replies += stats.replies;
         total.unanswered += stats.unanswered;
-        duration_sums.insert(id, sum.unwrap_or(0));
+        duration_sum += sum;
     }
-    total.avg_duration_seconds = mean_seconds(duration_sums.values().sum(), total.conversations);
+    total.avg_duration_seconds = mean_seconds(duration_sum, total.conversations);
     let counts: BTreeMap<String, u64> = per
         .iter()
         .map(|(id, stats)| (id.clone(), stats.conversations))
