@@ -98,11 +98,7 @@ async fn read(
         duration_sum += sum;
     }
     total.avg_duration_seconds = mean_seconds(duration_sum, total.conversations);
-    let counts: BTreeMap<String, u64> = per
-        .iter()
-        .map(|(id, stats)| (id.clone(), stats.conversations))
-        .collect();
-    let (medians, overall) = medians(conn, tenant, range, filter, &counts).await?;
+    let (medians, overall) = medians(conn, tenant, range, filter, &per).await?;
     for (id, median) in medians {
         if let Some(stats) = per.get_mut(&id) {
             stats.p50_duration_seconds = median as f64 / 1000.0;
@@ -202,23 +198,24 @@ async fn volume(
 }
 
 /// The nearest-rank median duration (milliseconds) of each assistant's conversations, given
-/// their `counts`, and of all of them. The database sorts the durations once; they are read
-/// in order only up to the last rank wanted, holding nothing but a counter per assistant.
-/// (Window functions ranked them in SQL before, at 4-6x the cost on SQLite.)
+/// how many each has (`per`), and of all of them. The database sorts the durations once;
+/// they are read in order only up to the last rank wanted, holding nothing but a counter per
+/// assistant. (Window functions ranked them in SQL before: on SQLite they took 2.3x as long
+/// as the volume query and this read together, docs/benchmarks.md.)
 async fn medians(
     conn: &DatabaseTransaction,
     tenant: &Tenant,
     range: &Range,
     filter: &Filter,
-    counts: &BTreeMap<String, u64>,
+    per: &BTreeMap<String, ConversationStats>,
 ) -> Result<(BTreeMap<String, i64>, Option<i64>), DbErr> {
     let rank = |n: u64| sql::rank(n, P50.into());
-    let mut wanted: BTreeMap<&str, (u64, u64)> = counts
+    let mut wanted: BTreeMap<&str, (u64, u64)> = per
         .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(id, n)| (id.as_str(), (rank(*n), 0)))
+        .filter(|(_, stats)| stats.conversations > 0)
+        .map(|(id, stats)| (id.as_str(), (rank(stats.conversations), 0)))
         .collect();
-    let overall_rank = rank(counts.values().sum());
+    let overall_rank = rank(per.values().map(|stats| stats.conversations).sum());
     let mut q = Query::new(ConnectionTrait::get_database_backend(conn));
     q.push("SELECT assistant_id, d FROM (");
     durations(&mut q, tenant, range, filter);
