@@ -8,8 +8,8 @@ use sea_orm::{
 };
 
 use super::Tenant;
-use super::analytics::rollups::{self, Group, Narrow};
-use super::analytics::sql::{self, Query, Range};
+use super::analytics::rollups::{self, End, Group, Narrow};
+use super::analytics::sql::Range;
 use crate::schemas::Paging;
 
 /// Filters of `GET /analytics/logs/`.
@@ -103,8 +103,7 @@ pub async fn list(
 /// How many entries match. A filter the hourly rollups can answer (time, client, method,
 /// route) is counted from them for the whole hours and from the log for the partial hours
 /// at the ends, as the analytics reports are: exact, and a few thousand rows read instead of
-/// every match. The range starts no earlier than the tenant's oldest entry, so an hour
-/// retention swept in part, whose rollup outlives some of its rows, is read from the log.
+/// every match.
 async fn count(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
@@ -115,27 +114,12 @@ async fn count(
         // Counted without sorting: PostgreSQL would otherwise sort every row to count them.
         return query(tenant, filter).count(conn).await;
     }
-    let bound = |aggregate: &'static str| async move {
-        let mut q = Query::new(conn.get_database_backend());
-        q.push(&format!(
-            "SELECT {aggregate}(created_at) FROM request_logs WHERE "
-        ))
-        .tenant("", tenant);
-        match q.one(conn).await? {
-            Some(row) => sql::time(&row, 0),
-            None => Ok(None),
-        }
-    };
-    // Never before the oldest entry: retention may have swept part of an hour whose rollup
-    // is still kept.
-    let Some(oldest) = bound("MIN").await? else {
-        return Ok(0);
-    };
-    let from = filter.from.map_or(oldest, |from| from.max(oldest));
+    // Without a start, from the oldest entry (which the totals never read before anyway).
+    let from = filter.from.unwrap_or(DateTime::<Utc>::MIN_UTC);
     let to = match filter.to {
         Some(to) => to,
         // Just past the newest entry, so that it is in the range.
-        None => match bound("MAX").await? {
+        None => match rollups::log_end(conn, tenant, End::Newest).await? {
             Some(newest) => newest + chrono::Duration::seconds(1),
             None => return Ok(0),
         },

@@ -49,7 +49,9 @@ pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<S
     })
 }
 
-/// Deletes the rows of `table` created before `cutoff`, [`BATCH`] at a time.
+/// Deletes the rows of `table` created before `cutoff`, [`BATCH`] at a time, oldest first: a
+/// sweep cut short leaves the log whole from its oldest row on, which is where the analytics
+/// reports start reading it (`rollups::within_log`).
 async fn delete_batched(
     db: &impl ConnectionTrait,
     table: &str,
@@ -62,7 +64,7 @@ async fn delete_batched(
             "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE created_at < "
         ))
         .bind(cutoff)
-        .push(&format!(" LIMIT {BATCH})"));
+        .push(&format!(" ORDER BY created_at LIMIT {BATCH})"));
         let deleted = q.execute(db).await?;
         total += deleted;
         if deleted < BATCH {

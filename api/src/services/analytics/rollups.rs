@@ -10,6 +10,11 @@
 //! and the partial hour (day) at each end, read from the log; the sum is exact. A percentile
 //! is located in the histogram, then read exactly from the latencies of its bucket only
 //! (sealed per hour, see [`samples`]).
+//!
+//! Retention deletes the log oldest first, and the rollups only of the hours (days) it swept
+//! whole, so the hour it swept in part keeps rollups that count rows no longer in the log.
+//! Every read therefore starts no earlier than the tenant's oldest log entry
+//! ([`within_log`]): that hour is then a partial one, read from the rows left.
 
 use std::collections::BTreeMap;
 
@@ -264,6 +269,49 @@ impl Narrow<'_> {
     }
 }
 
+/// Which end of a tenant's request log.
+#[derive(Debug, Clone, Copy)]
+pub enum End {
+    Oldest,
+    Newest,
+}
+
+/// The time of the tenant's oldest (newest) log entry; `None` when it has none. One probe of
+/// the `(tenant, time)` index.
+pub async fn log_end(
+    conn: &impl ConnectionTrait,
+    tenant: &Tenant,
+    end: End,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let aggregate = match end {
+        End::Oldest => "MIN",
+        End::Newest => "MAX",
+    };
+    let mut q = Query::new(conn.get_database_backend());
+    q.push(&format!(
+        "SELECT {aggregate}(created_at) FROM request_logs WHERE "
+    ))
+    .tenant("", tenant);
+    match q.one(conn).await? {
+        Some(row) => sql::time(&row, 0),
+        None => Ok(None),
+    }
+}
+
+/// `range`, started no earlier than the tenant's oldest log entry (see the module's docs);
+/// `None` when nothing of the log is left in it.
+pub async fn within_log(
+    conn: &impl ConnectionTrait,
+    tenant: &Tenant,
+    range: &Range,
+) -> Result<Option<Range>, DbErr> {
+    let Some(oldest) = log_end(conn, tenant, End::Oldest).await? else {
+        return Ok(None);
+    };
+    let from = range.from.max(oldest);
+    Ok((from < range.to).then_some(Range { from, to: range.to }))
+}
+
 /// Request totals in `range`, grouped, optionally narrowed. Exact: whole hours from the
 /// rollups, the partial hours at the ends from the log.
 pub async fn totals(
@@ -273,9 +321,12 @@ pub async fn totals(
     group: Group,
     narrow: &Narrow<'_>,
 ) -> Result<BTreeMap<(String, String), Totals>, DbErr> {
-    let backend = conn.get_database_backend();
-    let parts = split(range, HOUR);
     let mut out: BTreeMap<(String, String), Totals> = BTreeMap::new();
+    let Some(range) = within_log(conn, tenant, range).await? else {
+        return Ok(out);
+    };
+    let backend = conn.get_database_backend();
+    let parts = split(&range, HOUR);
     let mut queries = Vec::new();
     if let Some((first, last)) = parts.whole {
         let keys = match group {
@@ -348,7 +399,10 @@ pub async fn histograms(
     range: &Range,
 ) -> Result<Histograms, DbErr> {
     let mut out = Histograms::new();
-    let days = split(range, DAY);
+    let Some(range) = within_log(conn, tenant, range).await? else {
+        return Ok(out);
+    };
+    let days = split(&range, DAY);
     if let Some(whole) = days.whole {
         add_histograms(conn, tenant, "latency_rollups", "day", whole, &mut out).await?;
     }

@@ -24,7 +24,7 @@ use companin_entity::latency_rollup::bucket;
 use futures::TryStreamExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, StreamTrait, Value};
 
-use super::rollups::{split, upsert};
+use super::rollups::{split, upsert, within_log};
 use super::sql::{self, Query, Range};
 use crate::services::Tenant;
 
@@ -197,6 +197,11 @@ impl Latencies {
         tenant: &Tenant,
         range: &Range,
     ) -> Result<Self, DbErr> {
+        let mut rest: BTreeMap<(String, String, i32), Vec<f64>> = BTreeMap::new();
+        // As the histograms do: the hour retention swept in part is read from the log.
+        let Some(range) = &within_log(conn, tenant, range).await? else {
+            return Ok(Self { sealed: None, rest });
+        };
         let mark = sealed_until(conn).await?;
         // The range's whole hours, cut at the mark.
         let sealed = split(range, HOUR)
@@ -204,7 +209,6 @@ impl Latencies {
             .zip(mark)
             .map(|((first, last), mark)| (first, last.min(mark)))
             .filter(|(first, last)| first < last);
-        let mut rest: BTreeMap<(String, String, i32), Vec<f64>> = BTreeMap::new();
         // Nothing sealed: the whole range would be read here, so each bucket is read from the
         // log on its own instead (see `bucket`).
         let Some((first, last)) = sealed else {
