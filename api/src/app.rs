@@ -53,7 +53,7 @@ struct Workers {
 
 impl Workers {
     /// Loads the models (once for the process) and starts the workers: the jobs lane on
-    /// `queue`, the URL sync scheduler, the retention sweep, the sealing of latency samples,
+    /// `queue`, the job sweeper, the URL sync scheduler, the retention sweep, the sealing of latency samples,
     /// the alert sender and, when generated summaries are on, the enrichment lane.
     async fn start(
         settings: &Settings,
@@ -97,6 +97,11 @@ impl Workers {
             queue.clone(),
             stop_signal(),
         ));
+        let sweeper = tokio::spawn(companin_worker::sweep::run(
+            runtime.clone(),
+            queue.clone(),
+            stop_signal(),
+        ));
         let jobs = tokio::spawn(companin_worker::run_workers(
             runtime.clone(),
             queue,
@@ -136,6 +141,7 @@ impl Workers {
             let _ = lanes_stop.send(true);
             let mut result = jobs.await.context("job worker panicked")?;
             syncs.await.context("url sync scheduler panicked")?;
+            sweeper.await.context("job sweeper panicked")?;
             retention.await.context("retention sweep panicked")?;
             sealing.await.context("latency sealing panicked")?;
             alerts.await.context("alert sender panicked")?;

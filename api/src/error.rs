@@ -72,7 +72,7 @@ error_codes! {
     RateLimited => (429, "rate_limited", "The organization's request limit for this window is used up, or a widget visitor sent too many messages this minute; retry after `Retry-After` seconds."),
     Internal => (500, "internal_error", "An unexpected error; quote the `request_id` when reporting it."),
     GenerationFailed => (502, "generation_failed", "The reply generator (the local model or the configured OpenAI-compatible endpoint) failed while replying; nothing was stored."),
-    ServiceUnavailable => (503, "service_unavailable", "A dependency (such as the database) is not reachable right now."),
+    Unavailable => (503, "unavailable", "A dependency (such as the database) is not reachable right now; retry after `Retry-After` seconds."),
 }
 
 /// The error body, the same for every error of every route.
@@ -239,9 +239,45 @@ impl poem::error::ResponseError for ApiError {
     }
 }
 
+/// Seconds a client is asked to wait when the database cannot be reached.
+const DATABASE_RETRY_AFTER: u64 = 5;
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
+        if database_unreachable(&err) {
+            tracing::warn!(error = %err, "the database is not reachable");
+            return ApiError {
+                retry_after: Some(DATABASE_RETRY_AFTER),
+                ..ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the database is not reachable right now; retry shortly",
+                )
+            };
+        }
         ApiError::internal(anyhow::Error::new(err).context("database error"))
+    }
+}
+
+/// Whether a database error says the database cannot be reached now (down, restarting, out
+/// of connections), which a retry may cure, rather than that a statement or our code is
+/// wrong.
+pub fn database_unreachable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            use sea_orm::sqlx::Error as E;
+            match e.as_ref() {
+                E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => true,
+                // SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server is
+                // shutting down, crashed, or not accepting connections yet).
+                E::Database(db) => db.code().is_some_and(|c| {
+                    c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -326,7 +362,7 @@ fn status_description(status: u16) -> &'static str {
         422 => "A field or parameter is invalid (`validation_error`); `data` names it.",
         429 => "Rate limit exhausted (`rate_limited`); see `Retry-After`.",
         500 => "Unexpected error (`internal_error`).",
-        503 => "A dependency is unavailable (`service_unavailable`).",
+        503 => "A dependency is unavailable (`unavailable`); see `Retry-After`.",
         _ => "Error.",
     }
 }

@@ -250,6 +250,9 @@ pub struct HttpSettings {
     pub body_limit_bytes: u64,
     /// How long graceful shutdown waits for in-flight requests, in seconds.
     pub shutdown_grace_secs: u64,
+    /// `/metrics` counts requests per organization, labelled with its id. Off by default:
+    /// the endpoint has no authentication, and which tenants a platform serves is theirs.
+    pub metrics_org_labels: bool,
 }
 
 impl Default for HttpSettings {
@@ -257,6 +260,7 @@ impl Default for HttpSettings {
         Self {
             body_limit_bytes: 1024 * 1024,
             shutdown_grace_secs: 10,
+            metrics_org_labels: false,
         }
     }
 }
@@ -481,8 +485,15 @@ pub struct IngestSettings {
     pub chunk_tokens: usize,
     /// Tokens shared by neighbouring chunks.
     pub chunk_overlap_tokens: usize,
-    /// How long reading one PDF may take, in seconds.
+    /// How long reading one PDF may take, in seconds (its reader process is killed then).
     pub pdf_timeout_secs: u64,
+    /// Address space the process reading one PDF may map, in MiB: a compression bomb fails
+    /// its item there.
+    pub pdf_memory_mib: u64,
+    /// The program that reads PDFs (run as `<program> read-pdf`); unset means this
+    /// `companin` binary itself, which is what every deployment wants. Tests that run the
+    /// app inside a test binary point it at the built `companin`.
+    pub pdf_reader: Option<PathBuf>,
 }
 
 impl Default for IngestSettings {
@@ -492,6 +503,8 @@ impl Default for IngestSettings {
             chunk_tokens: 200,
             chunk_overlap_tokens: 20,
             pdf_timeout_secs: 60,
+            pdf_memory_mib: 1024,
+            pdf_reader: None,
         }
     }
 }

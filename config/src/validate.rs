@@ -168,6 +168,15 @@ impl Settings {
         if self.ingest.max_file_bytes == 0 {
             return Err(invalid("ingest.max_file_bytes", "must be positive"));
         }
+        if self.ingest.pdf_memory_mib < 128 {
+            return Err(invalid(
+                "ingest.pdf_memory_mib",
+                "must be at least 128 (the reader's own code and stacks take part of it)",
+            ));
+        }
+        if self.ingest.pdf_timeout_secs == 0 {
+            return Err(invalid("ingest.pdf_timeout_secs", "must be positive"));
+        }
         let w = &self.worker;
         if w.concurrency == 0 || w.max_attempts == 0 || w.job_timeout_secs == 0 {
             return Err(invalid(

@@ -32,6 +32,10 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// When its queue entry was written; `None` while it has none (the sweeper pushes it).
+    pub pushed_at: Option<DateTimeUtc>,
+    /// When the worker running it last said it was alive.
+    pub heartbeat_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

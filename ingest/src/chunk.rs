@@ -44,6 +44,20 @@ fn count(tokenizer: &Tokenizer, text: &str) -> usize {
         .unwrap_or(text.split_whitespace().count())
 }
 
+/// The beginning of `text` up to `most` tokens, ending with `…`.
+fn cut_to_tokens(tokenizer: &Tokenizer, text: &str, most: usize) -> String {
+    let end = tokenizer
+        .encode_fast(text, false)
+        .ok()
+        .and_then(|e| e.get_offsets().get(most.saturating_sub(1)).map(|o| o.1))
+        .filter(|end| text.is_char_boundary(*end))
+        .unwrap_or_else(|| {
+            // No offsets: as many characters as tokens, which is never more text.
+            text.char_indices().nth(most).map_or(text.len(), |(i, _)| i)
+        });
+    format!("{}…", text[..end].trim_end())
+}
+
 /// The chunks of a parsed source titled `title`.
 pub fn chunk(
     parsed: &Parsed,
@@ -61,10 +75,17 @@ pub fn chunk(
                 prefix = format!("{prefix} — {h}");
             }
         }
+        let mut prefix_tokens = count(tokenizer, &prefix);
+        if prefix_tokens > options.max_tokens / 2 {
+            // A title and heading path longer than half a chunk would be repeated on every
+            // small piece of its section: keep the beginning.
+            prefix = cut_to_tokens(tokenizer, &prefix, options.max_tokens / 2);
+            prefix_tokens = count(tokenizer, &prefix);
+        }
         if !prefix.is_empty() {
             prefix.push('\n');
+            prefix_tokens += 1;
         }
-        let prefix_tokens = count(tokenizer, &prefix);
         let capacity = options
             .max_tokens
             .saturating_sub(prefix_tokens)
@@ -90,4 +111,42 @@ pub fn chunk(
         }
     }
     chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Section;
+
+    #[test]
+    fn a_long_heading_is_not_repeated_whole_on_every_chunk() {
+        let words = |n: usize, w: &str| vec![w; n].join(" ");
+        let parsed = Parsed {
+            title: None,
+            sections: vec![Section {
+                heading: Some(words(2000, "heading")),
+                text: words(3000, "body"),
+            }],
+        };
+        let tokenizer = Tokenizer::from_bytes(
+            // A word-level tokenizer: one token per word, no model files needed.
+            br#"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],
+                "normalizer":null,"pre_tokenizer":{"type":"Whitespace"},"post_processor":null,
+                "decoder":null,"model":{"type":"WordLevel","vocab":{"[UNK]":0,"heading":1,
+                "body":2},"unk_token":"[UNK]"}}"#,
+        )
+        .unwrap();
+        let options = ChunkOptions::default();
+        let chunks = chunk(&parsed, "Title", &tokenizer, options);
+        assert!(!chunks.is_empty());
+        for c in &chunks {
+            assert!(c.body_start < 1200, "prefix of {} bytes", c.body_start);
+            assert!(c.content[..c.body_start].trim_end().ends_with('…'));
+        }
+        let body: usize = chunks
+            .iter()
+            .map(|c| c.content[c.body_start..].split_whitespace().count())
+            .sum();
+        assert!(body >= 3000, "every body word is in a chunk");
+    }
 }

@@ -4,10 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use companin_inference::{Embedder, EmbedderOptions};
-use companin_ingest::parse::{parse, parse_pdf_with_timeout};
+use companin_ingest::parse::parse;
 use companin_ingest::{ChunkOptions, ParseError, Source, SourceFormat, prepare};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -70,10 +69,9 @@ fn each_format_yields_its_facts() {
 fn broken_files_fail_clearly() {
     let err = parse(SourceFormat::Text, &fixture("invalid-utf8.txt")).unwrap_err();
     assert!(matches!(err, ParseError::InvalidUtf8 { .. }), "{err}");
-    let err = parse_pdf_with_timeout(fixture("corrupt.pdf"), Duration::from_secs(20)).unwrap_err();
+    let err = parse(SourceFormat::Pdf, &fixture("corrupt.pdf")).unwrap_err();
     assert!(matches!(err, ParseError::BadPdf(_)), "{err}");
-    let err =
-        parse_pdf_with_timeout(fixture("encrypted.pdf"), Duration::from_secs(20)).unwrap_err();
+    let err = parse(SourceFormat::Pdf, &fixture("encrypted.pdf")).unwrap_err();
     assert_eq!(err, ParseError::EncryptedPdf);
 }
 

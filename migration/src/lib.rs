@@ -18,6 +18,8 @@ mod m20261128_000009_sealed_secrets;
 mod m20261129_000010_assistant_greeting;
 mod m20261129_000011_crawled_pages;
 mod m20261202_000012_latency_samples;
+mod m20261204_000013_job_handoff;
+mod m20261204_000014_chunk_positions;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_assistant_greeting::Migration),
             Box::new(m20261129_000011_crawled_pages::Migration),
             Box::new(m20261202_000012_latency_samples::Migration),
+            Box::new(m20261204_000013_job_handoff::Migration),
+            Box::new(m20261204_000014_chunk_positions::Migration),
         ]
     }
 }

@@ -114,6 +114,22 @@ async fn drop_stale_databases(admin: &DatabaseConnection) {
     .await;
 }
 
+/// A child process killed (SIGKILL) when dropped, so a failing test leaves none behind.
+pub struct Killed(pub std::process::Child);
+
+impl Killed {
+    pub fn kill(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// Credentials of one client.
 #[derive(Debug, Clone)]
 pub struct Creds {
@@ -163,6 +179,8 @@ pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
     settings.auth.jwt_secret = Some(SecretString::from(JWT_SECRET));
     settings.request_log.flush_interval_ms = 20;
     settings.models_dir = models_dir();
+    // PDFs are read by `companin read-pdf` in a child process; this test binary is not it.
+    settings.ingest.pdf_reader = Some(env!("CARGO_BIN_EXE_companin").into());
     // Jobs are picked up quickly, and a dead worker's jobs are re-queued within seconds.
     settings.worker.poll_interval_ms = 50;
     settings.worker.heartbeat_secs = 1;
@@ -230,6 +248,21 @@ pub async fn spawn_sibling_with(other: &TestApp, configure: impl FnOnce(&mut Set
     .await
 }
 
+/// A test server over the database at `db_url` (one the test made itself).
+pub async fn spawn_app_at(
+    db_url: &str,
+    options: companin_api::StartOptions,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    spawn_app_in(
+        tempfile::tempdir().expect("tempdir"),
+        db_url,
+        options,
+        configure,
+    )
+    .await
+}
+
 async fn spawn_app_in(
     dir: tempfile::TempDir,
     db_url: &str,
@@ -253,6 +286,18 @@ async fn spawn_app_in(
 }
 
 impl TestApp {
+    /// A client of a server running elsewhere (a `companin serve` process) at `base`.
+    pub fn client_of(base: &str, db_url: &str) -> TestApp {
+        TestApp {
+            base: base.to_owned(),
+            http: reqwest::Client::new(),
+            db_url: db_url.to_owned(),
+            settings: Settings::default(),
+            server: None,
+            _dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

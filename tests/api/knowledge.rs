@@ -755,10 +755,10 @@ async fn killed_worker_job_is_taken_over(backend: Backend) {
     let id = item["id"].as_str().unwrap().to_owned();
     let job_id = item["job_id"].as_str().unwrap().to_owned();
 
-    let mut first = WorkerProcess::spawn(&app);
+    let mut first = crate::helpers::Killed(spawn_worker(&app));
     wait_running(&app, c, &job_id).await;
     first.kill();
-    let _second = WorkerProcess::spawn(&app);
+    let _second = crate::helpers::Killed(spawn_worker(&app));
     let done = wait_done(&app, c, &id).await;
 
     assert_eq!(done["status"], "ready", "{done}");
@@ -777,27 +777,6 @@ async fn killed_worker_job_is_taken_over(backend: Backend) {
     positions.sort();
     positions.dedup();
     assert_eq!(positions.len(), rows.len(), "no duplicated chunks");
-}
-
-/// A `companin worker` process, killed (SIGKILL) when dropped so a failing test leaves none
-/// behind.
-struct WorkerProcess(std::process::Child);
-
-impl WorkerProcess {
-    fn spawn(app: &TestApp) -> WorkerProcess {
-        WorkerProcess(spawn_worker(app))
-    }
-
-    fn kill(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 pub fn spawn_worker(app: &TestApp) -> std::process::Child {

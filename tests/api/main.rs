@@ -14,6 +14,8 @@ mod clients;
 mod conversations;
 mod crawl;
 mod errors;
+mod faults;
+mod hostile;
 mod knowledge;
 mod logs;
 mod openapi;

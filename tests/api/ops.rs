@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, spawn_app, spawn_app_with};
 use crate::knowledge::wait_done;
 
 #[tokio::test]
@@ -40,14 +40,8 @@ async fn health_readiness_and_metrics() {
         text.contains("companin_http_request_duration_seconds_bucket"),
         "{text}"
     );
-    // Per organization, under its own label unless the label budget is spent (the tests of
-    // this process create many organizations).
-    let own = format!(
-        r#"companin_org_requests_total{{org="{}",status_class="2xx"}}"#,
-        org.id
-    );
-    let shared = r#"companin_org_requests_total{org="other",status_class="2xx"}"#;
-    assert!(text.contains(&own) || text.contains(shared), "{text}");
+    // No organization id reaches the unauthenticated endpoint unless the operator asks.
+    assert!(!text.contains(&org.id), "{text}");
     assert!(text.contains(r#"companin_jobs{status="queued"}"#), "{text}");
 
     // An ingested item is timed, and its job counted.
@@ -90,4 +84,45 @@ async fn health_readiness_and_metrics() {
         text.contains(r#"companin_ingestion_duration_seconds_bucket{kind="qa""#),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn metrics_labels_stay_bounded_and_org_ids_are_opt_in() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.http.metrics_org_labels = true).await;
+    let org = app.create_org("Acme", None).await;
+    app.as_client(&org.production, Method::GET, "/api/v1/clients/")
+        .send()
+        .await
+        .unwrap();
+    // A method of the caller's invention is counted, under a label of ours.
+    let invented = Method::from_bytes(b"FROBNICATE-7b1c9").unwrap();
+    let resp = app
+        .as_client(&org.production, invented, "/api/v1/clients/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    let text = app
+        .request(Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("FROBNICATE"), "{text}");
+    assert!(
+        text.contains(
+            r#"companin_http_requests_total{method="OTHER",route="/api/v1/clients",status="405"}"#
+        ),
+        "{text}"
+    );
+    // Turned on, per organization: under its own label unless the label budget is spent
+    // (the tests of this process create many organizations).
+    let own = format!(
+        r#"companin_org_requests_total{{org="{}",status_class="2xx"}}"#,
+        org.id
+    );
+    let shared = r#"companin_org_requests_total{org="other",status_class="2xx"}"#;
+    assert!(text.contains(&own) || text.contains(shared), "{text}");
 }

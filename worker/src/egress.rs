@@ -63,20 +63,32 @@ fn non_public_v4(ip: Ipv4Addr) -> Option<&'static str> {
 }
 
 fn non_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
-    let first = ip.segments()[0];
+    let seg = ip.segments();
+    let embedded = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
     Some(match () {
         _ if ip.is_loopback() => "loopback",
         _ if ip.is_unspecified() => "unspecified",
         _ if ip.is_multicast() => "multicast",
         _ if ip.is_unique_local() => "unique-local",
         _ if ip.is_unicast_link_local() => "link-local",
-        // IPv4-compatible (deprecated) and NAT64 forms carry an IPv4 address: judge that.
-        _ if ip.segments()[..6] == [0; 6] || ip.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0] => {
-            let [.., g, h] = ip.segments();
-            let v4 = Ipv4Addr::from((u32::from(g) << 16) | u32::from(h));
-            return non_public_v4(v4).or(Some("reserved"));
+        // fec0::/10, deprecated but still routed as local by some stacks.
+        _ if seg[0] & 0xffc0 == 0xfec0 => "site-local",
+        // IPv4-compatible (deprecated) and NAT64 (64:ff9b::/96) forms carry an IPv4 address
+        // that a translator would reach: named by it when it is not public, refused anyway.
+        _ if seg[..6] == [0; 6] || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] => {
+            let v4 = embedded(seg[6], seg[7]);
+            return non_public_v4(v4).or(Some(if seg[0] == 0 { "reserved" } else { "NAT64" }));
         }
-        _ if first == 0x2001 && ip.segments()[1] == 0x0db8 => "documentation",
+        // Local-use NAT64 (64:ff9b:1::/48) maps into the operator's own IPv4 space.
+        _ if seg[..3] == [0x64, 0xff9b, 1] => "NAT64",
+        // 6to4 (2002::/16) carries an IPv4 address in its next 32 bits and Teredo
+        // (2001::/32) one obfuscated in its last 32: relays would deliver either to IPv4
+        // space we cannot judge from here. Both are deprecated; none is needed to fetch a page.
+        _ if seg[0] == 0x2002 => non_public_v4(embedded(seg[1], seg[2])).unwrap_or("6to4"),
+        _ if seg[0] == 0x2001 && seg[1] == 0 => "Teredo",
+        // The discard-only prefix 100::/64.
+        _ if seg[..4] == [0x100, 0, 0, 0] => "reserved",
+        _ if seg[0] == 0x2001 && seg[1] == 0x0db8 => "documentation",
         _ => return None,
     })
 }
@@ -242,6 +254,9 @@ impl Guard {
             attempt.follow()
         });
         reqwest::Client::builder()
+            // HTTP_PROXY and friends would hand the connection to a proxy, which resolves
+            // and connects to the target itself, past the guarded resolver.
+            .no_proxy()
             .user_agent(options.user_agent.clone())
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))
@@ -413,6 +428,19 @@ mod tests {
             ("::ffff:169.254.169.254", "link-local"),
             ("::127.0.0.1", "loopback"),
             ("64:ff9b::a9fe:a9fe", "link-local"),
+            ("64:ff9b::7f00:1", "loopback"),
+            ("64:ff9b::808:808", "NAT64"),
+            ("64:ff9b:1::a00:1", "NAT64"),
+            ("64:ff9b:1:ffff::1", "NAT64"),
+            ("2002:7f00:1::", "loopback"),
+            ("2002:a00:1::1", "private"),
+            ("2002:c0a8:101::1", "private"),
+            ("2002:808:808::1", "6to4"),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
+            ("2001::1", "Teredo"),
+            ("fec0::1", "site-local"),
+            ("feff:ffff::1", "site-local"),
+            ("100::1", "reserved"),
         ] {
             assert_eq!(non_public(ip(addr)), Some(kind), "{addr}");
         }
@@ -423,6 +451,8 @@ mod tests {
             "100.128.0.1",
             "2606:4700::1111",
             "::ffff:93.184.216.34",
+            "2001:4860:4860::8888",
+            "2003::1",
         ] {
             assert_eq!(non_public(ip(addr)), None, "{addr}");
         }

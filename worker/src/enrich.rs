@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::Runtime;
 use crate::ingest::{self, Failure, blocking_failed};
-use crate::jobs::{self, JobStatus, KIND_SUMMARIZE};
+use crate::jobs::{self, KIND_SUMMARIZE};
 use crate::progress::Control;
 use crate::store::{self, READY};
 
@@ -91,13 +91,9 @@ pub async fn schedule_summary(rt: &Runtime, item: &knowledge_item::Model) {
         tracing::warn!(knowledge_id = %item.id, %error, "cannot record the summary job");
         return;
     }
-    if let Err(error) = queue.push(&id).await {
-        tracing::warn!(knowledge_id = %item.id, %error, "cannot queue the generated summary");
-        // No worker will see it: end the row rather than leave it `queued` for ever.
-        let reason = format!("could not be queued: {error}");
-        if let Err(e) = jobs::finish(&rt.db, &id, JobStatus::Failed, Some(reason)).await {
-            tracing::warn!(job_id = %id, error = %e, "cannot record the summary job's failure");
-        }
+    if let Err(error) = queue.hand_off(&rt.db, &id).await {
+        // The row stays queued without a queue entry: the sweeper hands it over.
+        tracing::warn!(knowledge_id = %item.id, %error, "cannot queue the generated summary yet");
     }
 }
 
@@ -152,7 +148,7 @@ pub async fn summarize(
         tracing::info!(knowledge_id = %item.id, "generated summary unusable; the extractive one stays");
         return Ok(());
     };
-    if !store::set_generated_summary(&rt.db, &item, summary).await? {
+    if !store::set_generated_summary(&rt.db, &item, summary, control.fence()).await? {
         tracing::info!(knowledge_id = %item.id, "item changed while summarizing; summary dropped");
     }
     Ok(())

@@ -4,9 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use companin_entity::{Environment, knowledge_item};
-use companin_ingest::parse::{parse, parse_pdf_with_timeout, plain};
+use companin_ingest::parse::pdf::Reader;
+use companin_ingest::parse::{parse, plain};
 use companin_ingest::prepare::PrepareError;
-use companin_ingest::{ChunkOptions, Parsed, Source, SourceFormat, prepare};
+use companin_ingest::{ChunkOptions, ParseError, Parsed, Source, SourceFormat, prepare};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::Runtime;
@@ -38,9 +39,25 @@ impl Failure {
     }
 }
 
-/// A text for the whole failure: what went wrong with the item's source.
+/// A blocking step that did not return: a panic there is a bug of ours (or of a parser), not
+/// the source's fault, so the attempt is retried and, on the last, fails with its message.
 pub(crate) fn blocking_failed(e: tokio::task::JoinError) -> Failure {
-    Failure::Permanent(format!("processing stopped unexpectedly: {e}"))
+    match e.try_into_panic() {
+        Ok(panic) => Failure::Retryable(format!(
+            "processing panicked: {}",
+            panic_message(panic.as_ref())
+        )),
+        Err(e) => Failure::Retryable(format!("processing stopped unexpectedly: {e}")),
+    }
+}
+
+/// What a caught panic said.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 pub(crate) fn chunk_options(rt: &Runtime) -> ChunkOptions {
@@ -50,16 +67,59 @@ pub(crate) fn chunk_options(rt: &Runtime) -> ChunkOptions {
     }
 }
 
+/// The PDF reader the settings ask for: a child process of `ingest.pdf_reader`, else of
+/// this very binary.
+fn pdf_reader(rt: &Runtime) -> Result<Reader, ParseError> {
+    let ingest = &rt.settings.ingest;
+    let timeout = Duration::from_secs(ingest.pdf_timeout_secs);
+    match &ingest.pdf_reader {
+        Some(program) => Ok(Reader {
+            program: program.clone(),
+            timeout,
+            memory_mib: ingest.pdf_memory_mib,
+        }),
+        None => Reader::current_exe(timeout, ingest.pdf_memory_mib)
+            .map_err(|e| ParseError::PdfReader(format!("cannot find this program: {e}"))),
+    }
+}
+
+/// Parses `bytes` of `format` off the async threads (PDFs in their reader process). The
+/// outer error is the job's (processing broke), the inner one the source's (the file is bad).
+pub(crate) async fn parse_bytes(
+    rt: &Runtime,
+    format: SourceFormat,
+    bytes: Vec<u8>,
+) -> Result<Result<Parsed, ParseError>, Failure> {
+    let reader = match format {
+        SourceFormat::Pdf => Some(pdf_reader(rt)),
+        _ => None,
+    };
+    tokio::task::spawn_blocking(move || match reader {
+        Some(reader) => reader?.read(&bytes),
+        None => parse(format, &bytes),
+    })
+    .await
+    .map_err(blocking_failed)
+}
+
+/// The source's failure as the item's: the PDF reader not running is ours and worth
+/// another attempt; everything else is about the file.
+fn parse_failure(e: ParseError) -> Failure {
+    match e {
+        ParseError::PdfReader(_) => Failure::Retryable(e.to_string()),
+        other => Failure::Permanent(other.to_string()),
+    }
+}
+
 pub(crate) async fn parse_item(
     rt: &Runtime,
     item: &knowledge_item::Model,
 ) -> Result<Parsed, Failure> {
     let bytes = item.content.clone().unwrap_or_default();
-    let pdf_limit = Duration::from_secs(rt.settings.ingest.pdf_timeout_secs);
     let parsed = match item.kind.as_str() {
         "text" => tokio::task::spawn_blocking(move || {
             String::from_utf8(bytes)
-                .map_err(|e| companin_ingest::ParseError::InvalidUtf8 {
+                .map_err(|e| ParseError::InvalidUtf8 {
                     offset: e.utf8_error().valid_up_to(),
                 })
                 .and_then(|t| plain(&t))
@@ -74,15 +134,10 @@ pub(crate) async fn parse_item(
                 .ok_or_else(|| {
                     Failure::Permanent("the item's file type is not supported".into())
                 })?;
-            tokio::task::spawn_blocking(move || match format {
-                SourceFormat::Pdf => parse_pdf_with_timeout(bytes, pdf_limit),
-                other => parse(other, &bytes),
-            })
-            .await
-            .map_err(blocking_failed)?
+            parse_bytes(rt, format, bytes).await?
         }
     };
-    parsed.map_err(|e| Failure::Permanent(e.to_string()))
+    parsed.map_err(parse_failure)
 }
 
 /// Runs the pipeline on one item and stores its chunks. Progress goes to `control`, scaled
@@ -98,7 +153,10 @@ pub async fn ingest_item(
         return crate::crawl::reembed(rt, item, control, range).await;
     }
     let t0 = std::time::Instant::now();
-    store::set_status(&rt.db, &item, PROCESSING, None).await?;
+    if !store::set_status(&rt.db, &item, PROCESSING, None, control.fence()).await? {
+        // Deleted, replaced, or this attempt's job taken over: nothing of ours to do.
+        return Ok(());
+    }
     let t1 = std::time::Instant::now();
     let parsed = match item.kind.as_str() {
         "qa" => None,
@@ -142,7 +200,7 @@ pub async fn ingest_item(
     })?;
     let t3 = std::time::Instant::now();
     let chunks = prepared.chunks.len();
-    if store::replace_chunks(&rt.db, &item, prepared).await? {
+    if store::replace_chunks(&rt.db, &item, prepared, control.fence()).await? {
         crate::enrich::schedule_summary(rt, &item).await;
     } else {
         tracing::info!(knowledge_id = %item.id, "item changed or deleted while processing; result dropped");
@@ -169,13 +227,14 @@ pub async fn fail_item(
     rt: &Runtime,
     item: &knowledge_item::Model,
     failure: &Failure,
+    control: &Control,
 ) -> Result<(), DbErr> {
     let (status, error) = match failure {
         Failure::Canceled if item.chunk_count > 0 => (READY, None),
         Failure::Canceled => (FAILED, Some("ingestion was canceled".to_owned())),
         other => (FAILED, Some(other.message())),
     };
-    store::set_status(&rt.db, item, status, error)
+    store::set_status(&rt.db, item, status, error, control.fence())
         .await
         .map(|_| ())
 }

@@ -7,7 +7,9 @@
 //!
 //! Every attempt has a timeout, failures are retried with exponential backoff up to a bound,
 //! a job held by a process that died is queued again once its heartbeats stop (apalis'
-//! orphan recovery), and long loops check a cooperative cancel flag. Re-running a job is
+//! orphan recovery, and our own [`sweep`] for what apalis cannot see: a row committed but
+//! never pushed), a delivery claims its row with one conditional update so a job never runs
+//! twice at once, and long loops check a cooperative cancel flag. Re-running a job is
 //! harmless: an item's chunks are replaced in one transaction, never appended.
 //! `companin serve` runs these workers in-process; `companin worker` runs them alone, in any
 //! number of processes against one database.
@@ -21,6 +23,7 @@ pub mod progress;
 pub mod queue;
 mod runner;
 pub mod store;
+pub mod sweep;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

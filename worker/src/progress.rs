@@ -15,6 +15,11 @@ pub struct Control {
     /// Progress in millionths.
     progress: AtomicU64,
     cancel: AtomicBool,
+    /// Another worker owns the job now: this attempt stops and writes nothing more.
+    taken_over: AtomicBool,
+    /// The attempt this work runs as, when it runs as a job's attempt (the CLI's reindex
+    /// does not): its item writes are conditional on it ([`jobs::Fence`]).
+    fence: Option<jobs::Fence>,
     /// A crawl's pages done and found, packed (done in the high half); `u64::MAX` when unset.
     pages: PackedPages,
 }
@@ -30,6 +35,18 @@ impl Default for PackedPages {
 }
 
 impl Control {
+    /// The control of attempt `fence` of a job.
+    pub fn fenced(fence: jobs::Fence) -> Control {
+        Control {
+            fence: Some(fence),
+            ..Control::default()
+        }
+    }
+
+    pub fn fence(&self) -> Option<&jobs::Fence> {
+        self.fence.as_ref()
+    }
+
     pub fn set_progress(&self, fraction: f64) {
         let value = (fraction.clamp(0.0, 1.0) * 1e6) as u64;
         self.progress.store(value, Ordering::Relaxed);
@@ -66,21 +83,53 @@ impl Control {
     pub fn is_canceled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
+
+    /// Stops this attempt for good: its job belongs to another attempt now.
+    pub fn taken_over(&self) {
+        self.taken_over.store(true, Ordering::Relaxed);
+        self.cancel();
+    }
+
+    pub fn is_taken_over(&self) -> bool {
+        self.taken_over.load(Ordering::Relaxed)
+    }
 }
 
 /// How often progress is written and the cancel flag read.
 const INTERVAL: Duration = Duration::from_millis(300);
 
-/// Until dropped (aborted), writes the job's progress and picks up a cancel request.
+/// Until dropped (aborted), writes the job's progress, picks up a cancel request and, every
+/// `heartbeat`, says that attempt `attempt` is alive. An attempt whose job was taken over
+/// (this worker was presumed dead) is canceled: its successor does the work.
 pub fn watch(
     db: DatabaseConnection,
     job_id: String,
+    attempt: i32,
+    heartbeat: Duration,
     control: Arc<Control>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last = -1.0;
+        let mut beat = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(INTERVAL).await;
+            if beat.elapsed() >= heartbeat {
+                beat = tokio::time::Instant::now();
+                match jobs::heartbeat(&db, &job_id, attempt).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(
+                            job_id,
+                            attempt,
+                            "job taken over by another worker; stopping"
+                        );
+                        control.taken_over();
+                    }
+                    Err(e) => {
+                        tracing::warn!(job_id, error = %e, "cannot record the job's heartbeat")
+                    }
+                }
+            }
             let p = control.progress();
             let changed = (p - last).abs() > 1e-9;
             match jobs::report_progress(&db, &job_id, changed.then_some(p), control.pages()).await {

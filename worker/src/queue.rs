@@ -6,6 +6,7 @@ use apalis::prelude::TaskSink;
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use companin_config::Settings;
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 /// A queued unit of work: the id of its `background_jobs` row, which holds the rest.
@@ -132,8 +133,21 @@ impl Queue {
         }
     }
 
-    /// Enqueues the job with this id.
-    pub async fn push(&self, job_id: &str) -> Result<(), QueueError> {
+    /// Enqueues the job with this id and records on its row that it was. A job whose row was
+    /// committed but whose push failed (or never happened: the process died in between)
+    /// stays `queued` without `pushed_at`, and a worker's sweeper hands it over
+    /// ([`crate::sweep`]); so a failed push loses nothing.
+    pub async fn hand_off(&self, db: &DatabaseConnection, job_id: &str) -> Result<(), QueueError> {
+        self.push(job_id).await?;
+        if let Err(e) = crate::jobs::mark_pushed(db, job_id).await {
+            // The sweeper will push it once more; the second delivery finds it claimed or done.
+            tracing::warn!(job_id, error = %e, "cannot record that the job was queued");
+        }
+        Ok(())
+    }
+
+    /// Enqueues the job with this id (see [`Queue::hand_off`], which callers use).
+    async fn push(&self, job_id: &str) -> Result<(), QueueError> {
         let task = JobTask {
             job_id: job_id.to_owned(),
         };

@@ -2,6 +2,8 @@
 //! of jobs at once.
 
 use std::future::Future;
+
+use futures::FutureExt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +15,7 @@ use companin_entity::job;
 use crate::Runtime;
 use crate::enrich;
 use crate::ingest::{self, Failure};
-use crate::jobs::{self, JobStatus, KIND_CRAWL, KIND_INGEST, KIND_REINDEX, KIND_SUMMARIZE};
+use crate::jobs::{self, Claim, JobStatus, KIND_CRAWL, KIND_INGEST, KIND_REINDEX, KIND_SUMMARIZE};
 use crate::progress::{self, Control};
 use crate::queue::{JobTask, Lane, Queue};
 
@@ -76,7 +78,6 @@ where
 }
 
 async fn handle(task: JobTask, rt: Data<Arc<Runtime>>, lane: Data<Lane>) -> Result<(), RetryLater> {
-    use futures::FutureExt;
     let rt: Arc<Runtime> = (*rt).clone();
     if *lane == Lane::Enrichment {
         // Low priority: the job stays queued while this process ingests. The grace covers
@@ -84,46 +85,82 @@ async fn handle(task: JobTask, rt: Data<Arc<Runtime>>, lane: Data<Lane>) -> Resu
         let poll = Duration::from_millis(rt.settings.worker.poll_interval_ms);
         rt.ingestion.wait_idle(poll * 3).await;
     }
-    // A panic fails this attempt (and is retried), never the worker. Parsing and embedding
-    // run on blocking threads, whose panics already arrive as errors; this covers the rest.
+    // A panic fails the attempt (and is retried), never the worker: `run_job` catches the
+    // panics of the job's own work and records them on the row. This covers its bookkeeping.
     std::panic::AssertUnwindSafe(run_job(&rt, &task.job_id))
         .catch_unwind()
         .await
-        .unwrap_or_else(|_| Err(RetryLater(format!("job {} panicked", task.job_id))))
+        .unwrap_or_else(|panic| {
+            Err(RetryLater(format!(
+                "job {} panicked: {}",
+                task.job_id,
+                ingest::panic_message(panic.as_ref())
+            )))
+        })
 }
 
 /// One attempt at a job, with its timeout, and the bookkeeping of how it ended.
 pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> {
-    let job = match jobs::start(&rt.db, job_id).await {
-        Ok(Some(job)) => job,
-        Ok(None) => return Ok(()),
+    let heartbeat = Duration::from_secs(rt.settings.worker.heartbeat_secs.max(1));
+    let silence = crate::sweep::takeover_after(rt.settings.worker.heartbeat_secs);
+    let job = match jobs::start(&rt.db, job_id, silence).await {
+        Ok(Claim::Run(job)) => *job,
+        Ok(Claim::Nothing) => return Ok(()),
+        // Another worker runs it: asked again after a backoff, this delivery either finds
+        // it finished or takes it over from a worker that died meanwhile.
+        Ok(Claim::Busy) => return Err(RetryLater(format!("job {job_id} is running elsewhere"))),
         Err(e) => return Err(RetryLater(format!("cannot start job {job_id}: {e}"))),
     };
     let final_attempt =
         job.attempts >= i32::try_from(rt.settings.worker.max_attempts).unwrap_or(i32::MAX);
     let _busy = (job.kind != KIND_SUMMARIZE).then(|| rt.ingestion.begin());
-    let control = Arc::new(Control::default());
-    let watcher = progress::watch(rt.db.clone(), job.id.clone(), control.clone());
+    let control = Arc::new(Control::fenced(jobs::Fence {
+        job_id: job.id.clone(),
+        attempt: job.attempts,
+    }));
+    let watcher = progress::watch(
+        rt.db.clone(),
+        job.id.clone(),
+        job.attempts,
+        heartbeat,
+        control.clone(),
+    );
     let limit = Duration::from_secs(if job.kind == KIND_CRAWL {
         rt.settings.crawl.job_timeout_secs
     } else {
         rt.settings.worker.job_timeout_secs
     });
     let started = std::time::Instant::now();
-    let outcome =
-        match tokio::time::timeout(limit, execute(rt, &job, &control, final_attempt)).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                // The blocking work stops at its next check of the flag.
-                control.cancel();
-                let failure =
-                    Failure::Retryable(format!("the job took longer than {} s", limit.as_secs()));
-                if final_attempt {
-                    record_item_failure(rt, &job, &failure).await;
-                }
-                Err(failure)
+    // A panic in the job's work ends the attempt like any other failure worth retrying: the
+    // row is re-queued or, on the last attempt, failed with the panic's message.
+    let work = std::panic::AssertUnwindSafe(execute(rt, &job, &control, final_attempt))
+        .catch_unwind()
+        .map(|caught| {
+            caught.unwrap_or_else(|panic| {
+                Err(Failure::Retryable(format!(
+                    "processing panicked: {}",
+                    ingest::panic_message(panic.as_ref())
+                )))
+            })
+        });
+    let outcome = match tokio::time::timeout(limit, work).await {
+        Ok(Err(failure @ Failure::Retryable(_))) if final_attempt => {
+            // The work's own failure handling may not have run (a panic skips it).
+            record_item_failure(rt, &job, &control, &failure).await;
+            Err(failure)
+        }
+        Ok(outcome) => outcome,
+        Err(_) => {
+            // The blocking work stops at its next check of the flag.
+            control.cancel();
+            let failure =
+                Failure::Retryable(format!("the job took longer than {} s", limit.as_secs()));
+            if final_attempt {
+                record_item_failure(rt, &job, &control, &failure).await;
             }
-        };
+            Err(failure)
+        }
+    };
     watcher.abort();
     if let Some(pages) = control.pages() {
         // The last count, which the watcher may not have written.
@@ -137,28 +174,46 @@ pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> 
         outcome = ?outcome,
         "job attempt finished"
     );
+    if control.is_taken_over() {
+        // Its successor records how the job ends.
+        return Ok(());
+    }
+    let attempt = job.attempts;
     let recorded = match outcome {
-        Ok(()) => jobs::finish(&rt.db, &job.id, JobStatus::Succeeded, None).await,
-        Err(Failure::Canceled) => jobs::finish(&rt.db, &job.id, JobStatus::Canceled, None).await,
+        Ok(()) => jobs::finish(&rt.db, &job.id, attempt, JobStatus::Succeeded, None).await,
+        Err(Failure::Canceled) => {
+            jobs::finish(&rt.db, &job.id, attempt, JobStatus::Canceled, None).await
+        }
         Err(Failure::Retryable(m)) if !final_attempt => {
-            return match jobs::requeue(&rt.db, &job.id, m.clone()).await {
+            return match jobs::requeue(&rt.db, &job.id, attempt, m.clone()).await {
                 Ok(()) => Err(RetryLater(m)),
                 Err(e) => Err(RetryLater(format!("{m}; and cannot record it: {e}"))),
             };
         }
         Err(Failure::Retryable(m) | Failure::Permanent(m)) => {
-            jobs::finish(&rt.db, &job.id, JobStatus::Failed, Some(m)).await
+            jobs::finish(&rt.db, &job.id, attempt, JobStatus::Failed, Some(m)).await
         }
     };
     recorded.map_err(|e| RetryLater(format!("cannot record the end of job {}: {e}", job.id)))
 }
 
-async fn record_item_failure(rt: &Arc<Runtime>, job: &job::Model, failure: &Failure) {
+/// Fails the item a job was making (ingest or crawl) when the job fails for good without its
+/// own handling having done so (a timeout, a panic). Other kinds leave their item as it is: a
+/// summary that could not be written leaves a ready item ready.
+async fn record_item_failure(
+    rt: &Arc<Runtime>,
+    job: &job::Model,
+    control: &Control,
+    failure: &Failure,
+) {
+    if !matches!(job.kind.as_str(), KIND_INGEST | KIND_CRAWL) || control.is_taken_over() {
+        return;
+    }
     let Some(id) = job.knowledge_id.as_deref() else {
         return;
     };
     if let Ok(Some(item)) = ingest::find_item(rt, &job.org_id, job.environment, id).await
-        && let Err(e) = ingest::fail_item(rt, &item, failure).await
+        && let Err(e) = ingest::fail_item(rt, &item, failure, control).await
     {
         tracing::warn!(knowledge_id = id, error = %e, "cannot record the item's failure");
     }
@@ -181,9 +236,10 @@ async fn execute(
             };
             let result = ingest::ingest_item(rt, item.clone(), control, (0.0, 1.0)).await;
             if let Err(failure) = &result
+                && !control.is_taken_over()
                 && (final_attempt || !matches!(failure, Failure::Retryable(_)))
             {
-                ingest::fail_item(rt, &item, failure).await?;
+                ingest::fail_item(rt, &item, failure, control).await?;
             }
             result
         }
@@ -200,12 +256,14 @@ async fn execute(
                 match ingest::ingest_item(rt, item.clone(), control, range).await {
                     Ok(()) => {}
                     Err(Failure::Canceled) => {
-                        ingest::fail_item(rt, item, &Failure::Canceled).await?;
+                        if !control.is_taken_over() {
+                            ingest::fail_item(rt, item, &Failure::Canceled, control).await?;
+                        }
                         return Err(Failure::Canceled);
                     }
                     Err(Failure::Retryable(m)) => return Err(Failure::Retryable(m)),
                     Err(failure) => {
-                        ingest::fail_item(rt, item, &failure).await?;
+                        ingest::fail_item(rt, item, &failure, control).await?;
                         failed += 1;
                     }
                 }
@@ -224,7 +282,7 @@ async fn execute(
             if let Err(failure) = &result
                 && (final_attempt || !matches!(failure, Failure::Retryable(_)))
             {
-                record_item_failure(rt, job, failure).await;
+                record_item_failure(rt, job, control, failure).await;
             }
             result
         }

@@ -11,6 +11,8 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::jobs::Fence;
+
 /// Item statuses.
 pub const PENDING: &str = "pending";
 pub const PROCESSING: &str = "processing";
@@ -36,39 +38,70 @@ pub async fn bump_index_version(
         .map(|_| ())
 }
 
-/// Sets an item's status (and error) unless its content moved on to another version or it
-/// was deleted meanwhile; answers whether it did.
+/// Sets an item's status (and error) unless its content moved on to another version, it was
+/// deleted meanwhile, or `fence`'s attempt no longer holds its job; answers whether it did.
 pub async fn set_status(
     db: &DatabaseConnection,
     item: &knowledge_item::Model,
     status: &str,
     error: Option<String>,
+    fence: Option<&Fence>,
 ) -> Result<bool, DbErr> {
     use knowledge_item::Column as C;
-    let res = knowledge_item::Entity::update_many()
+    let mut update = knowledge_item::Entity::update_many()
         .col_expr(C::Status, Expr::value(status))
         .col_expr(C::Error, Expr::value(error))
         .col_expr(C::UpdatedAt, Expr::value(now()))
         .filter(C::Id.eq(item.id.as_str()))
-        .filter(C::Version.eq(item.version))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected > 0)
+        .filter(C::Version.eq(item.version));
+    if let Some(fence) = fence {
+        update = update.filter(fence.holds());
+    }
+    Ok(update.exec(db).await?.rows_affected > 0)
+}
+
+/// Makes the transaction `conn` the item's only writer until it ends, and answers the item
+/// as it is now (`None` when it was deleted, its version is no longer `version`, or
+/// `fence`'s attempt no longer holds its job).
+///
+/// The first statement on the item is an update: on PostgreSQL it takes the row's lock, so a
+/// second writer of the same item (a re-delivered job, a reindex overlapping an ingest) waits
+/// here until the first commits, and then replaces that writer's chunks instead of adding
+/// its own beside them. (SQLite's write transactions are exclusive already.)
+pub async fn lock_item(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    version: Option<i32>,
+    fence: Option<&Fence>,
+) -> Result<Option<knowledge_item::Model>, DbErr> {
+    use knowledge_item::Column as C;
+    let mut touch = knowledge_item::Entity::update_many()
+        .col_expr(C::UpdatedAt, Expr::value(now()))
+        .filter(C::Id.eq(id));
+    if let Some(version) = version {
+        touch = touch.filter(C::Version.eq(version));
+    }
+    if let Some(fence) = fence {
+        touch = touch.filter(fence.holds());
+    }
+    if touch.exec(conn).await?.rows_affected == 0 {
+        return Ok(None);
+    }
+    knowledge_item::Entity::find_by_id(id).one(conn).await
 }
 
 /// Replaces the item's chunks with `prepared` and marks it `ready`, in one transaction with
-/// the tenant's index version. Answers `false`, writing nothing, when the item was deleted or
-/// its content replaced since `item` was read: that newer version has its own job.
+/// the tenant's index version, as the item's only writer ([`lock_item`]). Answers `false`,
+/// writing nothing, when the item was deleted or its content replaced since `item` was read:
+/// that newer version has its own job.
 pub async fn replace_chunks(
     db: &DatabaseConnection,
     item: &knowledge_item::Model,
     prepared: Prepared,
+    fence: Option<&Fence>,
 ) -> Result<bool, DbErr> {
     let txn = begin_write(db).await?;
-    let current = knowledge_item::Entity::find_by_id(item.id.as_str())
-        .one(&txn)
-        .await?;
-    let Some(current) = current.filter(|c| c.version == item.version) else {
+    let Some(current) = lock_item(&txn, &item.id, Some(item.version), fence).await? else {
         return Ok(false);
     };
     knowledge_chunk::Entity::delete_many()
@@ -135,16 +168,18 @@ pub async fn set_generated_summary(
     db: &DatabaseConnection,
     item: &knowledge_item::Model,
     summary: String,
+    fence: Option<&Fence>,
 ) -> Result<bool, DbErr> {
     use knowledge_item::Column as C;
-    let res = knowledge_item::Entity::update_many()
+    let mut update = knowledge_item::Entity::update_many()
         .col_expr(C::Summary, Expr::value(summary))
         .col_expr(C::SummaryKind, Expr::value("generated"))
         .col_expr(C::UpdatedAt, Expr::value(now()))
         .filter(C::Id.eq(item.id.as_str()))
         .filter(C::Version.eq(item.version))
-        .filter(C::Status.eq(READY))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected > 0)
+        .filter(C::Status.eq(READY));
+    if let Some(fence) = fence {
+        update = update.filter(fence.holds());
+    }
+    Ok(update.exec(db).await?.rows_affected > 0)
 }

@@ -292,6 +292,12 @@ enum ClientCommand {
 
 /// Entry point of the `companin` binary.
 pub fn main() -> ExitCode {
+    // The PDF reader's child process (see `companin_ingest::parse::pdf`): not a command for
+    // people, so not in the help; it runs before anything else is set up, to stay small.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(companin_ingest::parse::pdf::SUBCOMMAND) {
+        return companin_ingest::parse::pdf::child_main(&args[1..]);
+    }
     let cli = Cli::parse();
     let overrides = CliOverrides {
         database_url: cli.global.database_url.clone(),

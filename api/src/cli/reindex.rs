@@ -57,7 +57,7 @@ pub async fn run(
             ingest::ingest_item(&runtime, item.clone(), &control, (0.0, 1.0)).await
         {
             failed += 1;
-            ingest::fail_item(&runtime, item, &failure).await?;
+            ingest::fail_item(&runtime, item, &failure, &control).await?;
             if let Failure::Retryable(m) | Failure::Permanent(m) = &failure {
                 bar.println(format!("{}: {m}", item.id));
             }

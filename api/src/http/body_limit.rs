@@ -1,8 +1,9 @@
 //! The request body limit, answered with the API's 413 whether or not the client sent a
-//! `Content-Length`.
+//! `Content-Length`: a body of unannounced length (HTTP/1.1 chunked, or any HTTP/2 request
+//! without the header) is read here up to the limit, before any route or extractor sees it.
 
 use poem::error::ReadBodyError;
-use poem::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+use poem::http::header::CONTENT_LENGTH;
 use poem::{Body, Endpoint, Middleware, Request};
 
 use crate::error::{ApiError, ErrorCode};
@@ -72,10 +73,11 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         if declared.is_some_and(|len| len > max as u64) {
             return Err(too_large(max).into());
         }
-        // Without Content-Length a request has a body only when it is chunked; such bodies are
-        // read here, up to the limit.
-        let chunked = req.headers().contains_key(TRANSFER_ENCODING);
-        if declared.is_none() && chunked {
+        // Without Content-Length the length is known only once the body has been read: an
+        // HTTP/1.1 request has one only when chunked, but an HTTP/2 request may carry one in
+        // DATA frames with no header at all. Either way it is read here, up to the limit (an
+        // empty body costs nothing).
+        if declared.is_none() {
             let bytes = req
                 .take_body()
                 .into_bytes_limit(max)

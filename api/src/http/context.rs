@@ -57,11 +57,17 @@ impl RequestContext {
 pub struct Observe {
     telemetry: TelemetryWriter,
     templates: Arc<HashMap<String, Arc<str>>>,
+    org_labels: bool,
 }
 
 impl Observe {
-    /// `templates` maps poem's route patterns to the documented templates.
-    pub fn new(telemetry: TelemetryWriter, templates: HashMap<String, String>) -> Self {
+    /// `templates` maps poem's route patterns to the documented templates; `org_labels`
+    /// turns on per-organization request counts in the metrics.
+    pub fn new(
+        telemetry: TelemetryWriter,
+        templates: HashMap<String, String>,
+        org_labels: bool,
+    ) -> Self {
         let templates = templates
             .into_iter()
             .map(|(pattern, template)| (pattern, Arc::from(template)))
@@ -69,6 +75,7 @@ impl Observe {
         Self {
             telemetry,
             templates: Arc::new(templates),
+            org_labels,
         }
     }
 }
@@ -81,6 +88,7 @@ impl<E: Endpoint> Middleware<E> for Observe {
             inner,
             telemetry: self.telemetry.clone(),
             templates: self.templates.clone(),
+            org_labels: self.org_labels,
         }
     }
 }
@@ -89,6 +97,7 @@ pub struct ObserveEndpoint<E> {
     inner: E,
     telemetry: TelemetryWriter,
     templates: Arc<HashMap<String, Arc<str>>>,
+    org_labels: bool,
 }
 
 /// A client-sent request id is echoed when it is short and printable; otherwise we make one.
@@ -160,7 +169,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
         let started = Instant::now();
         let ctx = Arc::new(RequestContext::new(request_id_of(&req)));
-        let method = req.method().clone();
+        let method = super::metrics::method_label(req.method());
         let path = req.uri().path().to_owned();
         req.set_data(ctx.clone());
 
@@ -179,7 +188,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                 let api = ApiError::from_poem(&err);
                 if api.code == ErrorCode::Internal {
                     // The poem error still holds the cause that the response must not show.
-                    tracing::error!(request_id = %ctx.request_id, %method, path, error = %err, "internal error");
+                    tracing::error!(request_id = %ctx.request_id, method, path, error = %err, "internal error");
                 }
                 (render_error(&api, &ctx.request_id), pattern)
             }
@@ -201,9 +210,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             }
             // CORS preflights are answered outside the route tree: name the route they ask
             // about (a documented template, so the labels stay bounded).
-            None if method == poem::http::Method::OPTIONS => {
-                template_of_path(&self.templates, &path)
-            }
+            None if method == "OPTIONS" => template_of_path(&self.templates, &path),
             other => other,
         };
         let latency = started.elapsed();
@@ -214,7 +221,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         let principal = ctx.principal();
         tracing::info!(
             request_id = %ctx.request_id,
-            method = %method,
+            method,
             route = %route,
             path = %path,
             status = status.as_u16(),
@@ -224,11 +231,13 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             "request"
         );
         super::metrics::record_request(
-            method.as_str(),
+            method,
             &route,
             status.as_u16(),
             latency,
-            principal.map(|p| p.org_id.as_str()),
+            principal
+                .filter(|_| self.org_labels)
+                .map(|p| p.org_id.as_str()),
         );
         if path.starts_with("/api/") {
             self.telemetry
@@ -237,7 +246,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                     environment: principal.map(|p| p.environment),
                     client_id: principal.map(|p| p.client_id.to_string()),
                     request_id: ctx.request_id.clone(),
-                    method: method.to_string(),
+                    method: method.to_owned(),
                     route: route.to_string(),
                     status: status.as_u16(),
                     latency_ms: latency.as_secs_f64() * 1000.0,

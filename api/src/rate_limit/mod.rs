@@ -98,7 +98,7 @@ impl Decision {
     }
 }
 
-type Reply = oneshot::Sender<Result<Decision, String>>;
+type Reply = oneshot::Sender<Result<Decision, DbErr>>;
 type TenantKey = (OrgId, Environment);
 
 /// Settings and handles every tenant task shares.
@@ -140,6 +140,8 @@ impl RateLimiter {
             }
             return match answer.await {
                 Ok(Ok(decision)) => Ok(decision),
+                // An unreachable database is a 503 like anywhere else.
+                Ok(Err(cause)) if crate::error::database_unreachable(&cause) => Err(cause.into()),
                 Ok(Err(cause)) => Err(ApiError::internal(anyhow::anyhow!(
                     "rate-limit counter update failed: {cause}"
                 ))),
@@ -250,9 +252,8 @@ async fn run_tenant(shared: Shared, key: TenantKey, mut rx: mpsc::Receiver<Reply
                 }
             }
             Err(e) => {
-                let cause = e.to_string();
                 for reply in replies {
-                    let _ = reply.send(Err(cause.clone()));
+                    let _ = reply.send(Err(e.clone()));
                 }
             }
         }

@@ -176,7 +176,11 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint {
         // poem-openapi registers them without; both spellings reach the same route.
         .with(NormalizePath::new(TrailingSlash::Trim))
         .with(Cors::new(state.origins.clone()))
-        .with(Observe::new(state.telemetry.clone(), route_templates()))
+        .with(Observe::new(
+            state.telemetry.clone(),
+            route_templates(),
+            state.settings.http.metrics_org_labels,
+        ))
 }
 
 /// The request's context, set by the outermost middleware.

@@ -26,11 +26,8 @@ pub async fn readyz(state: Data<&Arc<AppState>>) -> poem::Result<Json<serde_json
             tracing::warn!(error = %e, "readiness check: database unreachable");
             Err(ApiError {
                 retry_after: Some(5),
-                ..ApiError::new(
-                    ErrorCode::ServiceUnavailable,
-                    "the database is not reachable",
-                )
-                .with_data(json!({ "checks": { "database": "unreachable" } }))
+                ..ApiError::new(ErrorCode::Unavailable, "the database is not reachable")
+                    .with_data(json!({ "checks": { "database": "unreachable" } }))
             }
             .into())
         }

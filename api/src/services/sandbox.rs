@@ -120,10 +120,9 @@ pub async fn queue_reset(
         .exec_with_returning(db)
         .await
         .map_err(ApiError::from)?;
-    if let Err(e) = queue.push(&id).await {
-        let detail = format!("the sandbox reset could not be queued: {e}");
-        let _ = jobs::finish(db, &id, jobs::JobStatus::Failed, Some(detail.clone())).await;
-        return Err(ApiError::internal(anyhow::anyhow!(detail)));
+    if let Err(e) = queue.hand_off(db, &id).await {
+        // The row stays queued without a queue entry: a worker's sweeper hands it over.
+        tracing::warn!(job_id = %id, error = %e, "cannot queue the sandbox reset yet");
     }
     Ok(row)
 }
@@ -258,7 +257,7 @@ async fn seed(
             0.1 + 0.8 * (i + 1) as f64 / total,
         );
         if let Err(f) = ingest::ingest_item(rt, item.clone(), control, range).await {
-            ingest::fail_item(rt, item, &f).await?;
+            ingest::fail_item(rt, item, &f, control).await?;
             return Err(f);
         }
     }

@@ -89,7 +89,7 @@ impl Searcher {
                     })?
                     .map_err(|e| {
                         ApiError::new(
-                            ErrorCode::ServiceUnavailable,
+                            ErrorCode::Unavailable,
                             format!("the embedding model is not available: {e}"),
                         )
                     })

@@ -1,9 +1,10 @@
 //! HTML main text: boilerplate (scripts, styles, navigation, headers, footers, asides, forms)
 //! dropped, headings kept as section structure.
 
-use scraper::{ElementRef, Html, Node, Selector};
+use ego_tree::NodeRef;
+use scraper::{ElementRef, Node, Selector};
 
-use super::{Parsed, Section, normalize_text};
+use super::{Budget, ParseError, Parsed, Section, label, normalize_text};
 
 const SKIPPED: &[&str] = &[
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg",
@@ -32,12 +33,12 @@ const BLOCKS: &[&str] = &[
     "th",
 ];
 
-pub(super) fn parse(text: &str) -> Parsed {
-    let doc = Html::parse_document(text);
+pub(super) fn parse(text: &str, budget: &mut Budget) -> Result<Parsed, ParseError> {
+    let doc = super::html_tree::parse_document(text);
     let title = Selector::parse("title")
         .ok()
         .and_then(|s| doc.select(&s).next())
-        .map(|t| collapse(&t.text().collect::<String>()))
+        .map(|t| label(&collapse(&t.text().collect::<String>())))
         .filter(|t| !t.is_empty());
     // The main content when the page marks it; the whole body otherwise.
     let root = ["main", "article", "body"]
@@ -46,62 +47,83 @@ pub(super) fn parse(text: &str) -> Parsed {
         .find_map(|s| doc.select(&s).next())
         .unwrap_or_else(|| doc.root_element());
 
-    let mut walker = Walker::default();
-    walker.visit(root);
-    walker.flush();
-    Parsed {
+    let mut walker = Walker {
+        budget,
+        sections: Vec::new(),
+        headings: Vec::new(),
+        text: String::new(),
+    };
+    walker.walk(root)?;
+    walker.flush()?;
+    Ok(Parsed {
         title,
         sections: walker.sections,
-    }
+    })
 }
 
-#[derive(Default)]
-struct Walker {
+/// What is left to do at a point of the walk.
+enum Step<'a> {
+    /// Read this node (and what is under it).
+    Enter(NodeRef<'a, Node>),
+    /// A block element has ended: its text ends a line.
+    Close,
+}
+
+struct Walker<'b> {
+    budget: &'b mut Budget,
     sections: Vec<Section>,
     headings: Vec<(usize, String)>,
     text: String,
 }
 
-impl Walker {
-    fn visit(&mut self, element: ElementRef<'_>) {
-        for child in element.children() {
-            match child.value() {
+impl Walker<'_> {
+    /// Reads the text under `root` in document order, with an explicit stack: a page nested
+    /// a hundred thousand elements deep costs memory in proportion, never the thread's stack.
+    fn walk(&mut self, root: ElementRef<'_>) -> Result<(), ParseError> {
+        let mut stack: Vec<Step<'_>> = root.children().rev().map(Step::Enter).collect();
+        while let Some(step) = stack.pop() {
+            let node = match step {
+                Step::Close => {
+                    self.text.push('\n');
+                    continue;
+                }
+                Step::Enter(node) => node,
+            };
+            match node.value() {
                 Node::Text(t) => self.text.push_str(t),
                 Node::Element(e) => {
                     let name = e.name();
                     if SKIPPED.contains(&name) {
                         continue;
                     }
-                    let Some(child) = ElementRef::wrap(child) else {
-                        continue;
-                    };
                     if let Some(level) = heading_level(name) {
-                        self.flush();
-                        let heading = collapse(&child.text().collect::<String>());
-                        if !heading.is_empty() {
+                        self.flush()?;
+                        let text = ElementRef::wrap(node)
+                            .map(|h| collapse(&h.text().collect::<String>()))
+                            .unwrap_or_default();
+                        if !text.is_empty() {
                             self.headings.retain(|(l, _)| *l < level);
-                            self.headings.push((level, heading));
+                            self.headings.push((level, label(&text)));
                         }
                         continue;
                     }
                     let block = BLOCKS.contains(&name);
                     if block {
                         self.text.push('\n');
+                        stack.push(Step::Close);
                     }
                     if name == "td" || name == "th" {
                         self.text.push(' ');
                     }
-                    self.visit(child);
-                    if block {
-                        self.text.push('\n');
-                    }
+                    stack.extend(node.children().rev().map(Step::Enter));
                 }
                 _ => {}
             }
         }
+        Ok(())
     }
 
-    fn flush(&mut self) {
+    fn flush(&mut self) -> Result<(), ParseError> {
         let lines: Vec<String> = self
             .text
             .lines()
@@ -110,7 +132,7 @@ impl Walker {
             .collect();
         self.text.clear();
         if lines.is_empty() {
-            return;
+            return Ok(());
         }
         let heading = (!self.headings.is_empty()).then(|| {
             self.headings
@@ -119,10 +141,11 @@ impl Walker {
                 .collect::<Vec<_>>()
                 .join(" > ")
         });
-        self.sections.push(Section {
-            heading,
-            text: normalize_text(&lines.join("\n")),
-        });
+        let section = self
+            .budget
+            .section(heading, normalize_text(&lines.join("\n")))?;
+        self.sections.push(section);
+        Ok(())
     }
 }
 
@@ -143,7 +166,7 @@ pub struct PageLinks {
 
 /// The canonical URL, base, links and robots directives of an HTML page.
 pub fn page_links(text: &str) -> PageLinks {
-    let doc = Html::parse_document(text);
+    let doc = super::html_tree::parse_document(text);
     let select = |css: &str| Selector::parse(css).ok();
     let attr_of = |css: &str, attr: &str| {
         select(css).and_then(|s| {
@@ -230,7 +253,7 @@ mod tests {
             <main><h1>Backpack</h1><p>Holds <b>28</b> litres.</p><script>SCRIPT</script>
             <h2>Care</h2><ul><li>Wash cold</li><li>Dry flat</li></ul></main>
             <footer>FOOTER</footer></body></html>"#;
-        let p = parse(html);
+        let p = parse(html, &mut Budget::for_input(html.len())).unwrap();
         assert_eq!(p.title.as_deref(), Some("Pack"));
         assert_eq!(p.sections.len(), 2);
         assert_eq!(p.sections[0].heading.as_deref(), Some("Backpack"));
@@ -245,5 +268,26 @@ mod tests {
         for decoy in ["HEADER", "NAV", "SCRIPT", "FOOTER"] {
             assert!(!all.contains(decoy));
         }
+    }
+
+    #[test]
+    fn a_page_nested_a_hundred_thousand_levels_deep_is_read() {
+        // Walked recursively, this overflowed the stack and aborted the whole process. It
+        // runs on a thread with a small stack, as a worker's blocking thread might have.
+        let depth = 100_000;
+        let html = format!(
+            "<html><body>{}deep text{}<p>after</p></body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        let p = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || parse(&html, &mut Budget::for_input(html.len())))
+            .unwrap()
+            .join()
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.sections.len(), 1);
+        assert_eq!(p.sections[0].text, "deep text\nafter");
     }
 }

@@ -1,16 +1,28 @@
 //! Bytes of a supported format → text with its structure (title, headed sections).
+//!
+//! Every parser here is safe on hostile input: none recurses per level of the input's nesting
+//! (HTML's nesting is capped as it is parsed and walked with an explicit stack, JSON's is capped
+//! by serde_json), and none
+//! lets the text it produces outgrow its input by more than [`MAX_EXPANSION`] times (a
+//! [`Budget`]): the structured formats repeat a column header or key path on every line, so a
+//! small file with a huge header could otherwise grow to gigabytes. PDFs are read in a child
+//! process with memory and time limits ([`pdf`]).
 
+mod budget;
 mod html;
-mod pdf;
+mod html_tree;
+pub mod pdf;
 mod structured;
 
 use std::time::Duration;
+
+pub use budget::{Budget, MAX_EXPANSION, MAX_LABEL_CHARS, MIN_TEXT_BUDGET, label};
 
 use crate::format::SourceFormat;
 
 /// Why a source could not be read. The message is shown to users on the item, so it says what
 /// is wrong with their file, not how our code failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ParseError {
     #[error("the file is not valid UTF-8 text (invalid bytes at offset {offset})")]
     InvalidUtf8 { offset: usize },
@@ -20,6 +32,22 @@ pub enum ParseError {
     BadPdf(String),
     #[error("reading the PDF took longer than {0:?}")]
     PdfTimeout(Duration),
+    #[error(
+        "reading the PDF needed more than {0} MiB of memory (a compression bomb or a damaged file)"
+    )]
+    PdfMemory(u64),
+    #[error("the PDF's compressed streams inflate to more than {0} MiB (a compression bomb?)")]
+    PdfInflates(u64),
+    /// Not the file's fault: the child process that reads PDFs could not run.
+    #[error("the PDF reader could not run: {0}")]
+    PdfReader(String),
+    #[error(
+        "the file expands to more than {limit} bytes of text ({MAX_EXPANSION} times its size); \
+         split it or shorten its repeated headers or keys"
+    )]
+    TooMuchText { limit: usize },
+    #[error("the JSON is nested deeper than {0} levels")]
+    TooDeep(usize),
     #[error("the CSV could not be read: {0}")]
     BadCsv(String),
     #[error("the JSON could not be read: {0}")]
@@ -29,7 +57,7 @@ pub enum ParseError {
 }
 
 /// A parsed source.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Parsed {
     /// A title found in the source itself (HTML `<title>`, first Markdown heading).
     pub title: Option<String>,
@@ -37,7 +65,7 @@ pub struct Parsed {
 }
 
 /// A run of text under one heading.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Section {
     /// The heading path, e.g. `Leave > Carry-over`.
     pub heading: Option<String>,
@@ -67,11 +95,13 @@ impl Parsed {
     }
 }
 
-/// Parses `bytes` as `format`. PDF parsing runs here too (panics caught); callers bound its
-/// time with [`parse_pdf_with_timeout`] or their own thread and timeout.
+/// Parses `bytes` as `format`, in this process. For PDFs that means no bound on the time or
+/// memory pdf-extract takes: untrusted PDFs go through [`pdf::Reader`], which runs this in a
+/// child process with limits.
 pub fn parse(format: SourceFormat, bytes: &[u8]) -> Result<Parsed, ParseError> {
+    let mut budget = Budget::for_input(bytes.len());
     let parsed = match format {
-        SourceFormat::Pdf => pdf::parse(bytes)?,
+        SourceFormat::Pdf => pdf::parse(bytes, &mut budget)?,
         SourceFormat::Text => Parsed {
             title: None,
             sections: vec![Section {
@@ -79,16 +109,15 @@ pub fn parse(format: SourceFormat, bytes: &[u8]) -> Result<Parsed, ParseError> {
                 text: normalize_text(utf8(bytes)?),
             }],
         },
-        SourceFormat::Markdown => markdown(utf8(bytes)?),
-        SourceFormat::Html => html::parse(utf8(bytes)?),
-        SourceFormat::Csv => structured::csv(bytes)?,
-        SourceFormat::Json => structured::json(bytes)?,
+        SourceFormat::Markdown => markdown(utf8(bytes)?, &mut budget)?,
+        SourceFormat::Html => html::parse(utf8(bytes)?, &mut budget)?,
+        SourceFormat::Csv => structured::csv(bytes, &mut budget)?,
+        SourceFormat::Json => structured::json(bytes, &mut budget)?,
     };
     parsed.non_empty()
 }
 
 pub use html::{PageLinks, page_links};
-pub use pdf::parse_with_timeout as parse_pdf_with_timeout;
 
 /// Plain text parsed as such (the `text` knowledge type).
 pub fn plain(text: &str) -> Result<Parsed, ParseError> {
@@ -131,8 +160,9 @@ fn normalize_text(text: &str) -> String {
 }
 
 /// Markdown split at its ATX headings (outside code fences); each section keeps its heading
-/// path so a chunk from deep in a document still says where it is.
-fn markdown(text: &str) -> Parsed {
+/// path so a chunk from deep in a document still says where it is (each heading shortened to
+/// [`MAX_LABEL_CHARS`], the whole within the budget).
+fn markdown(text: &str, budget: &mut Budget) -> Result<Parsed, ParseError> {
     let mut sections = Vec::new();
     let mut path: Vec<(usize, String)> = Vec::new();
     let mut current = String::new();
@@ -158,16 +188,9 @@ fn markdown(text: &str) -> Parsed {
             current.push('\n');
             continue;
         }
-        let heading = trimmed[level..]
-            .trim()
-            .trim_end_matches('#')
-            .trim()
-            .to_owned();
+        let heading = label(trimmed[level..].trim().trim_end_matches('#').trim());
         if !current.trim().is_empty() {
-            sections.push(Section {
-                heading: heading_of(&path),
-                text: normalize_text(&current),
-            });
+            sections.push(budget.section(heading_of(&path), normalize_text(&current))?);
         }
         current.clear();
         if title.is_none() && level == 1 {
@@ -177,12 +200,9 @@ fn markdown(text: &str) -> Parsed {
         path.push((level, heading));
     }
     if !current.trim().is_empty() {
-        sections.push(Section {
-            heading: heading_of(&path),
-            text: normalize_text(&current),
-        });
+        sections.push(budget.section(heading_of(&path), normalize_text(&current))?);
     }
-    Parsed { title, sections }
+    Ok(Parsed { title, sections })
 }
 
 #[cfg(test)]
@@ -227,5 +247,28 @@ mod tests {
             ]
         );
         assert!(p.sections[2].text.contains("# not a heading"));
+    }
+
+    #[test]
+    fn a_long_heading_over_many_sections_fails_instead_of_multiplying() {
+        // One 1 MB heading, then 200,000 tiny sections under it: each section repeats the
+        // heading path, so unbounded this would be 200 GB of text.
+        let mut md = format!("# {}\n", "h".repeat(1 << 20));
+        for _ in 0..200_000 {
+            md.push_str("## a\nb\n");
+        }
+        let err = parse(SourceFormat::Markdown, md.as_bytes()).unwrap_err();
+        assert!(matches!(err, ParseError::TooMuchText { .. }), "{err}");
+        // The same headings over real text pass, shortened.
+        let ok = format!(
+            "# {}\n{}",
+            "h".repeat(1 << 20),
+            "Plenty of text.\n".repeat(1000)
+        );
+        let p = parse(SourceFormat::Markdown, ok.as_bytes()).unwrap();
+        assert_eq!(
+            p.title.as_ref().map(|t| t.chars().count()),
+            Some(MAX_LABEL_CHARS + 1)
+        );
     }
 }

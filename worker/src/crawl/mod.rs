@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use companin_config::CrawlSettings;
 use companin_entity::{job, knowledge_item, knowledge_page};
-use companin_ingest::parse::{page_links, parse, parse_pdf_with_timeout};
+use companin_ingest::parse::page_links;
 use companin_ingest::prepare::PrepareError;
 use companin_ingest::{Parsed, Prepared, Section, Source, SourceFormat, content_hash, prepare};
 use serde::{Deserialize, Serialize};
@@ -160,7 +160,7 @@ pub async fn run(
     )
     .map_err(|e| Failure::Permanent(format!("cannot prepare the HTTP client: {e}")))?;
     if item.chunk_count == 0 {
-        store::set_status(&rt.db, &item, PROCESSING, None).await?;
+        store::set_status(&rt.db, &item, PROCESSING, None, control.fence()).await?;
     }
     let known = pages::load(&rt.db, &item.id).await?;
     let mut crawl = Crawl {
@@ -308,7 +308,8 @@ impl Crawl<'_> {
     async fn save(&mut self, record: PageRecord, chunks: Chunks) -> Result<Flow, Failure> {
         let key = record.url.clone();
         let existing = self.known.get(&key);
-        match pages::save(&self.rt.db, &self.item, existing, record, chunks).await? {
+        let fence = self.control.fence();
+        match pages::save(&self.rt.db, &self.item, existing, record, chunks, fence).await? {
             Some(_) => {
                 self.visited.insert(key);
                 Ok(Flow::Go)
@@ -561,7 +562,7 @@ impl Crawl<'_> {
             .filter(|p| self.complete || self.gone.contains(&p.url))
             .collect();
         self.changes.removed += stale.iter().filter(|p| p.chunk_count > 0).count() as u32;
-        pages::prune(&self.rt.db, &self.item, &stale).await?;
+        pages::prune(&self.rt.db, &self.item, &stale, self.control.fence()).await?;
         let Some(item) = find_item(
             self.rt,
             &self.item.org_id,
@@ -597,7 +598,7 @@ impl Crawl<'_> {
             summary: self.root_summary,
         };
         tracing::info!(knowledge_id = %item.id, changes = ?self.changes, "url synced");
-        pages::finish(&self.rt.db, &item, outcome).await?;
+        pages::finish(&self.rt.db, &item, outcome, self.control.fence()).await?;
         Ok(())
     }
 }
@@ -614,13 +615,7 @@ async fn parse_body(
     format: SourceFormat,
     bytes: Vec<u8>,
 ) -> Result<Result<Parsed, String>, Failure> {
-    let pdf_limit = Duration::from_secs(rt.settings.ingest.pdf_timeout_secs);
-    let parsed = tokio::task::spawn_blocking(move || match format {
-        SourceFormat::Pdf => parse_pdf_with_timeout(bytes, pdf_limit),
-        other => parse(other, &bytes),
-    })
-    .await
-    .map_err(blocking_failed)?;
+    let parsed = crate::ingest::parse_bytes(rt, format, bytes).await?;
     Ok(parsed.map_err(|e| e.to_string()))
 }
 
@@ -739,6 +734,7 @@ pub async fn reembed(
             Some(&page),
             record,
             Chunks::Replace(prepared.chunks),
+            control.fence(),
         )
         .await?
         .is_none()
@@ -750,7 +746,7 @@ pub async fn reembed(
     if let Some(item) = find_item(rt, &item.org_id, item.environment, &item.id).await?
         && item.chunk_count > 0
     {
-        store::set_status(&rt.db, &item, READY, None).await?;
+        store::set_status(&rt.db, &item, READY, None, control.fence()).await?;
     }
     Ok(())
 }

@@ -15,7 +15,8 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::fetch::Validators;
-use crate::store::{bump_index_version, insert_chunks};
+use crate::jobs::Fence;
+use crate::store::{bump_index_version, insert_chunks, lock_item};
 
 /// Page statuses.
 pub const OK: &str = "ok";
@@ -63,21 +64,18 @@ pub enum Chunks {
     Drop,
 }
 
-/// Records a page and applies `chunks`, in one transaction. `None` when the item was deleted
-/// meanwhile (nothing written).
+/// Records a page and applies `chunks`, in one transaction as the item's only writer. `None`
+/// when the item was deleted meanwhile or the attempt lost its job (nothing written).
 pub async fn save(
     db: &DatabaseConnection,
     item: &knowledge_item::Model,
     existing: Option<&knowledge_page::Model>,
     record: PageRecord,
     chunks: Chunks,
+    fence: Option<&Fence>,
 ) -> Result<Option<knowledge_page::Model>, DbErr> {
     let txn = begin_write(db).await?;
-    if knowledge_item::Entity::find_by_id(item.id.as_str())
-        .one(&txn)
-        .await?
-        .is_none()
-    {
+    if lock_item(&txn, &item.id, None, fence).await?.is_none() {
         return Ok(None);
     }
     let at = now();
@@ -173,12 +171,16 @@ pub async fn prune(
     db: &DatabaseConnection,
     item: &knowledge_item::Model,
     pages: &[&knowledge_page::Model],
+    fence: Option<&Fence>,
 ) -> Result<(), DbErr> {
     if pages.is_empty() {
         return Ok(());
     }
     let ids: Vec<&str> = pages.iter().map(|p| p.id.as_str()).collect();
     let txn = begin_write(db).await?;
+    if lock_item(&txn, &item.id, None, fence).await?.is_none() {
+        return Ok(());
+    }
     knowledge_chunk::Entity::delete_many()
         .filter(knowledge_chunk::Column::KnowledgeId.eq(item.id.as_str()))
         .filter(knowledge_chunk::Column::PageId.is_in(ids.clone()))
@@ -205,12 +207,18 @@ pub struct Outcome {
     pub summary: Option<(Option<String>, Vec<String>)>,
 }
 
-/// Records the end of a sync on `item` (as just read); nothing when it was deleted since.
+/// Records the end of a sync on `item` (as just read); nothing when it was deleted since or
+/// the attempt lost its job.
 pub async fn finish(
     db: &DatabaseConnection,
     item: &knowledge_item::Model,
     outcome: Outcome,
+    fence: Option<&Fence>,
 ) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
+    if lock_item(&txn, &item.id, None, fence).await?.is_none() {
+        return Ok(());
+    }
     let at = now();
     let mut active = item.clone().into_active_model();
     active.status = Set(outcome.status.to_owned());
@@ -227,8 +235,8 @@ pub async fn finish(
         active.keywords = Set(json!(keywords));
     }
     active.updated_at = Set(at);
-    match active.update(db).await {
-        Ok(_) | Err(DbErr::RecordNotUpdated) => Ok(()),
+    match active.update(&txn).await {
+        Ok(_) | Err(DbErr::RecordNotUpdated) => txn.commit().await,
         Err(e) => Err(e),
     }
 }

@@ -116,10 +116,9 @@ pub async fn queue_due(rt: &Runtime, queue: &Queue) -> Result<usize, DbErr> {
         let claimed = claim(&txn, &item, Some(next)).await?;
         txn.commit().await?;
         if let Some(Claim::Queued(job_id)) = claimed {
-            if let Err(e) = queue.push(&job_id).await {
-                tracing::warn!(job_id, error = %e, "cannot enqueue a scheduled sync");
-                let _ = jobs::finish(&rt.db, &job_id, JobStatus::Failed, Some(e.to_string())).await;
-                continue;
+            if let Err(e) = queue.hand_off(&rt.db, &job_id).await {
+                // The row stays queued without a queue entry: the sweeper hands it over.
+                tracing::warn!(job_id, error = %e, "cannot enqueue a scheduled sync yet");
             }
             queued += 1;
         }

@@ -442,9 +442,7 @@ impl Prepared {
         };
         let (usage, forwarded) = tokio::join!(generator.generate(prompt, limits, pieces), forward);
         let usage = usage.map_err(|e| match e {
-            GenerationError::Unavailable(_) => {
-                ApiError::new(ErrorCode::ServiceUnavailable, e.to_string())
-            }
+            GenerationError::Unavailable(_) => ApiError::new(ErrorCode::Unavailable, e.to_string()),
             GenerationError::Failed(_) => ApiError::new(ErrorCode::GenerationFailed, e.to_string()),
         })?;
         let Some((text, first_text)) = forwarded else {

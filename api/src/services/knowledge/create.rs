@@ -2,8 +2,8 @@
 
 use companin_entity::knowledge_item;
 use companin_ingest::content_hash;
-use companin_worker::jobs::{self, JobStatus, KIND_INGEST};
-use companin_worker::store::{FAILED, PENDING};
+use companin_worker::jobs::{self, KIND_INGEST};
+use companin_worker::store::PENDING;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -339,7 +339,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    enqueue(state, &row, &job_id).await?;
+    push(state, &job_id).await?;
     Ok(Created::Accepted(row))
 }
 
@@ -518,7 +518,7 @@ pub async fn update_qa(
     .await?;
     txn.commit().await?;
     if let Some(job_id) = job_id {
-        enqueue(state, &row, &job_id).await?;
+        push(state, &job_id).await?;
     }
     Ok(row)
 }
@@ -532,39 +532,13 @@ pub struct QaPatch {
     pub tags: Option<Vec<String>>,
 }
 
-/// Puts the item's job on the queue. If that fails the job and item fail with the reason, so
-/// nothing waits forever on a job no worker will see.
-pub(crate) async fn enqueue(
-    state: &AppState,
-    item: &knowledge_item::Model,
-    job_id: &str,
-) -> Result<(), ApiError> {
-    if let Err(e) = push(state, job_id).await {
-        let _ = companin_worker::store::set_status(
-            &state.db_write,
-            item,
-            FAILED,
-            Some("the ingestion job could not be queued; retry the upload".into()),
-        )
-        .await;
-        return Err(e);
-    }
-    Ok(())
-}
-
-/// Puts a job on the queue, failing the job row if it cannot.
+/// Puts a job on the queue. The job's row is already committed: if the push fails (or this
+/// process dies first), the row stays `queued` without a queue entry and a worker's sweeper
+/// hands it over within a minute, so the request still succeeds and nothing is lost.
 pub(crate) async fn push(state: &AppState, job_id: &str) -> Result<(), ApiError> {
     let queue = state.queue.as_ref().ok_or_else(no_queue)?;
-    if let Err(e) = queue.push(job_id).await {
-        tracing::error!(job_id, error = %e, "cannot enqueue job");
-        let _ = jobs::finish(
-            &state.db_write,
-            job_id,
-            JobStatus::Failed,
-            Some(e.to_string()),
-        )
-        .await;
-        return Err(ApiError::internal(anyhow::Error::new(e)));
+    if let Err(e) = queue.hand_off(&state.db_write, job_id).await {
+        tracing::warn!(job_id, error = %e, "cannot enqueue the job yet; the sweeper will");
     }
     Ok(())
 }

@@ -267,6 +267,9 @@ pub async fn update(
         .await?;
         active.status = Set(PENDING.to_owned());
         active.job_id = Set(Some(job_id.clone()));
+        // The job it supersedes may still be running: a new version makes that one's result
+        // stale, so only this job's chunks (with the new title) are stored.
+        active.version = Set(item.version + 1);
     }
     active.updated_at = Set(crate::db::now());
     let row = active.update(&txn).await?;
@@ -284,7 +287,7 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     if let Some(job_id) = job_id {
-        create::enqueue(state, &row, &job_id).await?;
+        create::push(state, &job_id).await?;
     }
     if resync {
         return url::sync(state, tenant, actor, &row.id).await;
@@ -382,7 +385,7 @@ pub async fn reindex(
 /// 503 when this process has no queue to put jobs on.
 pub(crate) fn no_queue() -> ApiError {
     ApiError::new(
-        ErrorCode::ServiceUnavailable,
+        ErrorCode::Unavailable,
         "the job queue is not available in this process",
     )
 }

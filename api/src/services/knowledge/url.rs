@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::audit::{self, Change};
 use super::super::{Actor, Tenant};
-use super::create::{Created, clean_title, enqueue, find_by_hash, is_unique_violation, push};
+use super::create::{Created, clean_title, find_by_hash, is_unique_violation, push};
 use super::{clean_assistant_ids, clean_metadata, get, no_queue};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::KnowledgeId;
@@ -253,7 +253,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    enqueue(state, &row, &job_id).await?;
+    push(state, &job_id).await?;
     Ok(Created::Accepted(row))
 }
 
