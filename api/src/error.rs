@@ -65,10 +65,12 @@ error_codes! {
     AssistantInactive => (409, "assistant_inactive", "The assistant is deactivated (`is_active: false`) and takes no new sessions or messages."),
     JobFinished => (409, "job_finished", "The job has already finished; there is nothing to cancel."),
     NotSyncable => (409, "not_syncable", "Only URL items are fetched again; files, texts and Q&A change by upload or edit."),
+    IdempotencyInProgress => (409, "idempotency_in_progress", "The first request with this `Idempotency-Key` is still running; retry once it has answered."),
     SessionExpired => (410, "session_expired", "The session has ended or expired; start a new one."),
     PayloadTooLarge => (413, "payload_too_large", "The request body is larger than the configured limit."),
     UnsupportedMediaType => (415, "unsupported_media_type", "The body's `Content-Type` is not one this route accepts."),
     ValidationError => (422, "validation_error", "The request is well-formed but a field or parameter is invalid; `data` names it."),
+    IdempotencyKeyReused => (422, "idempotency_key_reused", "This `Idempotency-Key` was used with a different request (method, path or body); use a new key for a new request."),
     RateLimited => (429, "rate_limited", "The organization's request limit for this window is used up, or a widget visitor sent too many messages this minute; retry after `Retry-After` seconds."),
     Internal => (500, "internal_error", "An unexpected error; quote the `request_id` when reporting it."),
     GenerationFailed => (502, "generation_failed", "The reply generator (the local model or the configured OpenAI-compatible endpoint) failed while replying; nothing was stored."),
@@ -355,11 +357,17 @@ fn status_description(status: u16) -> &'static str {
             "Not allowed (`insufficient_scope` for widget tokens, `origin_not_allowed`, `admin_disabled`)."
         }
         404 => "No such resource in this organization and environment (`not_found`).",
-        409 => "The resource's state forbids this (`assistant_inactive`).",
+        409 => {
+            "The resource's state forbids this (`assistant_inactive`, ...), or the first request \
+                with this `Idempotency-Key` is still running (`idempotency_in_progress`)."
+        }
         410 => "The session has ended or expired (`session_expired`).",
         413 => "Body larger than the configured limit (`payload_too_large`).",
         415 => "Body content type not accepted (`unsupported_media_type`).",
-        422 => "A field or parameter is invalid (`validation_error`); `data` names it.",
+        422 => {
+            "A field or parameter is invalid (`validation_error`); `data` names it. Or the \
+                `Idempotency-Key` was used with another request (`idempotency_key_reused`)."
+        }
         429 => "Rate limit exhausted (`rate_limited`); see `Retry-After`.",
         500 => "Unexpected error (`internal_error`).",
         503 => "A dependency is unavailable (`unavailable`); see `Retry-After`.",
@@ -387,11 +395,11 @@ error_set! {
     /// An authenticated read under one resource by id, with query or path parameters.
     ListByIdErrors: [401, 403, 404, 422, 429, 500];
     /// An authenticated create with a JSON body.
-    CreateErrors: [400, 401, 403, 413, 415, 422, 429, 500];
+    CreateErrors: [400, 401, 403, 409, 413, 415, 422, 429, 500];
     /// An authenticated change of one resource by id, with a JSON body.
-    UpdateErrors: [400, 401, 403, 404, 413, 415, 422, 429, 500];
+    UpdateErrors: [400, 401, 403, 404, 409, 413, 415, 422, 429, 500];
     /// An authenticated action on one resource by id, without a body.
-    ActionErrors: [401, 403, 404, 429, 500];
+    ActionErrors: [401, 403, 404, 409, 422, 429, 500];
     /// Exchanging the key pair for a token.
     TokenErrors: [401, 429, 500];
     /// Operator routes.

@@ -15,6 +15,7 @@ pub mod conversation;
 pub mod db;
 pub mod environment;
 pub mod feedback;
+pub mod idempotency_key;
 pub mod job;
 pub mod knowledge_chunk;
 pub mod knowledge_item;

@@ -21,7 +21,7 @@ const SHIPPING: &str = "Shipping: orders leave our warehouse in two days. Expres
     reaches most addresses overnight; international parcels take one to two weeks.";
 const HOURS: &str = "Opening hours: the support desk answers calls Monday to Friday from nine \
     to five, and the chat is staffed on Saturdays.";
-const REFUND_QUESTION: &str = "How many days do I have to return a product for a refund?";
+pub const REFUND_QUESTION: &str = "How many days do I have to return a product for a refund?";
 const FALLBACK: &str = "Sorry, I can only help with questions about our shop.";
 
 pub async fn session(app: &TestApp, creds: &Creds, assistant_id: &str) -> String {
@@ -37,7 +37,7 @@ pub async fn session(app: &TestApp, creds: &Creds, assistant_id: &str) -> String
     v["id"].as_str().unwrap().to_owned()
 }
 
-async fn extractive_assistant(app: &TestApp, creds: &Creds, extra: Value) -> String {
+pub async fn extractive_assistant(app: &TestApp, creds: &Creds, extra: Value) -> String {
     let mut body = json!({"name": "Shop help", "reply_mode": "extractive",
                           "fallback_message": FALLBACK});
     if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
@@ -66,7 +66,7 @@ async fn get(app: &TestApp, creds: &Creds, path: &str) -> Value {
 }
 
 /// The events of a streamed reply, as (name, data) in order.
-fn parse_events(body: &str) -> Vec<(String, Value)> {
+pub fn parse_events(body: &str) -> Vec<(String, Value)> {
     body.split("\n\n")
         .filter(|block| !block.trim().is_empty())
         .map(|block| {
@@ -104,7 +104,7 @@ async fn stream(
     parse_events(&resp.text().await.unwrap())
 }
 
-async fn shop(app: &TestApp, c: &Creds) -> (String, String, String) {
+pub async fn shop(app: &TestApp, c: &Creds) -> (String, String, String) {
     let refunds = add_text(app, c, "Refund policy", REFUNDS, json!({})).await;
     let shipping = add_text(app, c, "Shipping", SHIPPING, json!({})).await;
     let hours = add_text(app, c, "Opening hours", HOURS, json!({})).await;
@@ -716,17 +716,17 @@ crate::on_both_backends!(
 );
 
 /// What the fake endpoint was sent: the `Authorization` header and the JSON body.
-type Requests = Arc<std::sync::Mutex<Vec<(Option<String>, Value)>>>;
+pub type Requests = Arc<std::sync::Mutex<Vec<(Option<String>, Value)>>>;
 
 /// A fake OpenAI-compatible endpoint: checks what it is sent and streams `pieces`, one every
 /// `pause`; `fail` answers 500 instead. Counts the pieces it got out.
-struct FakeOpenAi {
+pub struct FakeOpenAi {
     base: String,
-    sent: Arc<AtomicUsize>,
-    requests: Requests,
+    pub sent: Arc<AtomicUsize>,
+    pub requests: Requests,
 }
 
-async fn fake_openai(pieces: Vec<&'static str>, pause: Duration, fail: bool) -> FakeOpenAi {
+pub async fn fake_openai(pieces: Vec<&'static str>, pause: Duration, fail: bool) -> FakeOpenAi {
     use poem::web::sse::{Event, SSE};
     use poem::{EndpointExt, IntoResponse, Route, handler, post};
 
@@ -796,7 +796,7 @@ async fn fake_openai(pieces: Vec<&'static str>, pause: Duration, fail: bool) -> 
     }
 }
 
-async fn openai_app(fake: &FakeOpenAi) -> TestApp {
+pub async fn openai_app(fake: &FakeOpenAi) -> TestApp {
     let base = fake.base.clone();
     spawn_app_with(Backend::Sqlite, move |s| {
         s.conversations.generator = companin_config::ReplyGenerator::Openai;

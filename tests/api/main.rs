@@ -16,6 +16,7 @@ mod crawl;
 mod errors;
 mod faults;
 mod hostile;
+mod idempotency;
 mod knowledge;
 mod logs;
 mod openapi;

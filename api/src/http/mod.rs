@@ -4,6 +4,7 @@
 pub mod body_limit;
 pub mod context;
 pub mod cors;
+pub mod idempotency;
 pub mod json;
 pub mod metrics;
 pub mod rendered;

@@ -12,6 +12,7 @@ use super::{ApiTags, request_id};
 use crate::auth::scheme::ClientAuth;
 use crate::error::{ActionErrors, ApiResult, GetErrors, ListErrors, UpdateErrors};
 use crate::http::context::RequestContext;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
 use crate::schemas::Paging;
 use crate::schemas::alerts::{AlertDelivery, AlertDeliveryList, AlertWebhook, SetAlertWebhook};
@@ -109,6 +110,10 @@ impl AlertsApi {
     )]
     async fn rotate(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,

@@ -13,6 +13,7 @@ use crate::error::{
     ActionErrors, ApiResult, CreateErrors, GetErrors, ListByIdErrors, ListErrors, UpdateErrors,
 };
 use crate::http::context::RequestContext;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
 use crate::schemas::Paging;
 use crate::schemas::assistants::{
@@ -49,6 +50,10 @@ impl AssistantsApi {
     )]
     async fn create(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,
@@ -222,6 +227,10 @@ impl AssistantsApi {
     )]
     async fn rollback(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,

@@ -13,6 +13,7 @@ use crate::error::{
     ActionErrors, ApiError, ApiResult, CreateErrors, GetErrors, ListErrors, UpdateErrors,
 };
 use crate::http::context::RequestContext;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
 use crate::http::rendered::RenderedJson;
 use crate::ids::ClientId;
@@ -45,6 +46,10 @@ impl ClientsApi {
     #[oai(path = "/clients/", method = "post", operation_id = "create_client")]
     async fn create(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,
@@ -184,6 +189,10 @@ impl ClientsApi {
     )]
     async fn rotate_secret(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,

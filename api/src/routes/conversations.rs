@@ -22,6 +22,7 @@ use crate::error::{
     ApiError, ApiResult, ErrorCode, ErrorSet, Errors, GetErrors, ListByIdErrors, ListErrors,
 };
 use crate::http::context::RequestContext;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
 use crate::schemas::Paging;
 use crate::schemas::conversations::{
@@ -47,7 +48,7 @@ impl ErrorSet for SendErrors {
 /// another conversation.
 pub struct FeedbackErrors;
 impl ErrorSet for FeedbackErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 413, 415, 422, 429, 500];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 413, 415, 422, 429, 500];
 }
 
 /// The reply as one JSON body, or as server-sent events.
@@ -88,6 +89,10 @@ impl ConversationsApi {
     )]
     async fn send_message(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         request: &Request,
@@ -254,6 +259,10 @@ impl ConversationsApi {
     )]
     async fn feedback(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         auth: VisitorAuth,
         id: Path<String>,

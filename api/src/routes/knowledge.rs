@@ -16,6 +16,7 @@ use crate::error::{
     UpdateErrors,
 };
 use crate::http::context::RequestContext;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
 use crate::schemas::Paging;
 use crate::schemas::knowledge::{
@@ -34,25 +35,25 @@ use companin_ingest::SourceFormat;
 /// Creating knowledge: 503 when no queue is reachable.
 pub struct CreateKnowledgeErrors;
 impl ErrorSet for CreateKnowledgeErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 413, 415, 422, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 409, 413, 415, 422, 429, 500, 503];
 }
 
 /// Searching: 404 for an unknown assistant, 503 when the embedding model is missing.
 pub struct SearchErrors;
 impl ErrorSet for SearchErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 413, 415, 422, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503];
 }
 
 /// Syncing a URL: 409 for other items, 503 when no queue is reachable.
 pub struct SyncErrors;
 impl ErrorSet for SyncErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 422, 429, 500, 503];
 }
 
 /// Cancelling a job: 409 once it has finished.
 pub struct CancelErrors;
 impl ErrorSet for CancelErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 429, 500];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 422, 429, 500];
 }
 
 #[derive(ApiResponse)]
@@ -160,6 +161,10 @@ impl KnowledgeApi {
     )]
     async fn upload(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,
@@ -216,6 +221,10 @@ impl KnowledgeApi {
     )]
     async fn create(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,
@@ -297,6 +306,10 @@ impl KnowledgeApi {
     )]
     async fn create_url(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,
@@ -328,6 +341,10 @@ impl KnowledgeApi {
     #[oai(path = "/knowledge/qas/", method = "post", operation_id = "create_qa")]
     async fn create_qa(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,
@@ -546,6 +563,10 @@ impl KnowledgeApi {
     )]
     async fn sync(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,
@@ -640,6 +661,10 @@ impl KnowledgeApi {
     )]
     async fn search(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         auth: ClientAuth,
         body: JsonBody<SearchKnowledge>,
@@ -677,6 +702,10 @@ impl KnowledgeApi {
     )]
     async fn reindex(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,
@@ -722,6 +751,10 @@ impl KnowledgeApi {
     )]
     async fn cancel_job(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,

@@ -27,6 +27,7 @@ use crate::auth::middleware::Authenticate;
 use crate::http::body_limit::BodyLimit;
 use crate::http::context::{Observe, RequestContext};
 use crate::http::cors::Cors;
+use crate::http::idempotency::Idempotency;
 use crate::state::AppState;
 
 /// Where the API lives.
@@ -99,7 +100,9 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
         "Companin runs an organization's AI assistants behind one REST API. Every error has the \
          shape `{status, status_code, code, detail, data, request_id}`; the codes are listed in \
          docs/api.md. Authenticated responses carry `X-RateLimit-Limit`, \
-         `X-RateLimit-Remaining` and `X-RateLimit-Reset`.",
+         `X-RateLimit-Remaining` and `X-RateLimit-Reset`. Every authenticated POST accepts an \
+         `Idempotency-Key`: a retry with the same key and request replays the first response \
+         (`Idempotent-Replayed: true`) without doing the work again.",
     )
     .server(API_PREFIX)
 }
@@ -150,6 +153,7 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint {
         .at("/openapi.json", service.spec_endpoint())
         .nest("/docs", service.swagger_ui())
         .nest("/", service)
+        .with(Idempotency::new(state.clone()))
         .with(Authenticate::new(state.clone()))
         .with(
             BodyLimit::new(

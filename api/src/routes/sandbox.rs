@@ -11,6 +11,7 @@ use super::ApiTags;
 use super::knowledge::JobAccepted;
 use crate::auth::scheme::ClientAuth;
 use crate::error::{ApiError, ErrorCode, ErrorSet, Errors};
+use crate::http::idempotency::IdempotencyKey;
 use crate::services::knowledge::no_queue;
 use crate::services::sandbox;
 use crate::state::AppState;
@@ -18,7 +19,7 @@ use crate::state::AppState;
 /// Resetting the sandbox: 403 for production credentials, 503 without a queue.
 pub struct ResetErrors;
 impl ErrorSet for ResetErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 409, 422, 429, 500, 503];
 }
 
 pub struct SandboxApi;
@@ -38,6 +39,10 @@ impl SandboxApi {
     )]
     async fn reset(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         auth: ClientAuth,
     ) -> Result<JobAccepted, Errors<ResetErrors>> {

@@ -13,6 +13,7 @@ use crate::error::{
     ActionErrors, ApiError, ApiResult, ErrorSet, Errors, GetErrors, ListErrors, UpdateErrors,
 };
 use crate::http::context::RequestContext;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
 use crate::schemas::Paging;
 use crate::schemas::sessions::{
@@ -37,7 +38,7 @@ impl ErrorSet for UpdateSessionErrors {
 /// Creating a context: also 404 for an unknown session.
 pub struct CreateContextErrors;
 impl ErrorSet for CreateContextErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 413, 415, 422, 429, 500];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 413, 415, 422, 429, 500];
 }
 
 #[derive(ApiResponse)]
@@ -73,6 +74,10 @@ impl SessionsApi {
     #[oai(path = "/sessions/", method = "post", operation_id = "create_session")]
     async fn create(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: VisitorAuth,
@@ -200,6 +205,10 @@ impl SessionsApi {
     )]
     async fn end(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,
@@ -248,6 +257,10 @@ impl SessionsApi {
     #[oai(path = "/contexts/", method = "post", operation_id = "create_context")]
     async fn create_context(
         &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
         state: Data<&Arc<AppState>>,
         ctx: Data<&Arc<RequestContext>>,
         auth: ClientAuth,

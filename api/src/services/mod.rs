@@ -9,6 +9,7 @@ pub mod clients;
 pub mod contexts;
 pub mod conversations;
 pub mod generation;
+pub mod idempotency;
 pub mod jobs;
 pub mod knowledge;
 pub mod orgs;
@@ -29,6 +30,14 @@ use sea_orm::{
 use crate::auth::Principal;
 use crate::ids::{ClientId, OrgId};
 use crate::schemas::Paging;
+
+/// Whether a write failed on a unique index (a race another writer won).
+pub(crate) fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
 
 /// One organization's environment: the wall around every resource.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
-//! Retention: request logs and rate-limit records older than the configured age are deleted
-//! by a periodic sweep in every worker process. Deleting by age is idempotent, so several
+//! Retention: request logs and rate-limit records older than the configured age, and expired
+//! idempotency keys, are deleted by a periodic sweep in every worker process. Deleting by age is idempotent, so several
 //! processes sweeping at once only repeat each other's no-op; each sweep deletes in bounded
 //! batches so that SQLite's single writer is never held for long.
 
@@ -73,17 +73,16 @@ async fn delete_batched(
     }
 }
 
-/// Sweeps every `retention_sweep_secs` (the first sweep right away) until `stop` resolves.
-/// Does nothing when retention is off (`retention_days = 0`).
+/// Sweeps every `retention_sweep_secs` (the first sweep right away) until `stop` resolves:
+/// expired idempotency keys always, the logs only when retention is on (`retention_days`
+/// above 0).
 pub async fn run(
     db: DatabaseConnection,
     settings: RequestLogSettings,
     stop: impl Future<Output = ()>,
 ) {
-    if settings.retention_days == 0 {
-        return;
-    }
-    let age = chrono::Duration::days(i64::from(settings.retention_days));
+    let age = (settings.retention_days > 0)
+        .then(|| chrono::Duration::days(i64::from(settings.retention_days)));
     let mut ticks = tokio::time::interval(Duration::from_secs(settings.retention_sweep_secs));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(stop);
@@ -92,6 +91,14 @@ pub async fn run(
             _ = &mut stop => return,
             _ = ticks.tick() => {}
         }
+        match super::idempotency::sweep(&db, Utc::now()).await {
+            Ok(0) => {}
+            Ok(keys) => tracing::info!(keys, "expired idempotency keys deleted"),
+            Err(e) => {
+                tracing::warn!(error = %e, "idempotency key sweep failed; retrying next time")
+            }
+        }
+        let Some(age) = age else { continue };
         match sweep(&db, Utc::now() - age).await {
             Ok(swept) if swept != Swept::default() => tracing::info!(
                 request_logs = swept.request_logs,

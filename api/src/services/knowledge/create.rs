@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 
 use super::super::audit::{self, Change};
-use super::super::{Actor, Tenant};
+use super::super::{Actor, Tenant, is_unique_violation};
 use super::{clean_assistant_ids, clean_metadata, get, no_queue};
 use crate::error::ApiError;
 use crate::ids::KnowledgeId;
@@ -406,13 +406,6 @@ pub async fn insert_unqueued(
     )
     .await?;
     Ok(row)
-}
-
-pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
-    matches!(
-        e.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }
 
 /// Replaces a Q&A's content in place (a new version, re-embedded).

@@ -13,10 +13,11 @@ use serde_json::{Map, Value, json};
 
 use super::super::audit::{self, Change};
 use super::super::{Actor, Tenant};
-use super::create::{Created, clean_title, find_by_hash, is_unique_violation, push};
+use super::create::{Created, clean_title, find_by_hash, push};
 use super::{clean_assistant_ids, clean_metadata, get, no_queue};
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::KnowledgeId;
+use crate::services::is_unique_violation;
 use crate::state::AppState;
 
 /// Longest URL accepted.
