@@ -70,7 +70,10 @@ impl AppState {
         let visitor_cap = VisitorCap::new(settings.widget.messages_per_minute);
         let limiter = RateLimiter::new(
             db_write.clone(),
-            settings.rate_limit.default_per_hour,
+            crate::rate_limit::Limits {
+                per_hour: i64::from(settings.rate_limit.default_per_hour),
+                per_day: i64::from(settings.rate_limit.default_per_day),
+            },
             Duration::from_secs(settings.rate_limit.limit_refresh_secs),
         );
         let search = Searcher::new(db.clone(), settings.clone());

@@ -228,6 +228,8 @@ impl Default for WidgetSettings {
 pub struct RateLimitSettings {
     /// Requests per hour for an organization (per environment) without its own limit.
     pub default_per_hour: u32,
+    /// Requests per UTC day for an organization (per environment) without its own quota.
+    pub default_per_day: u32,
     /// How long a process keeps an organization's limit before reading it again, in seconds;
     /// a limit changed from the CLI applies to running servers within this delay.
     pub limit_refresh_secs: u64,
@@ -237,6 +239,7 @@ impl Default for RateLimitSettings {
     fn default() -> Self {
         Self {
             default_per_hour: 1000,
+            default_per_day: 1000,
             limit_refresh_secs: 2,
         }
     }

@@ -214,6 +214,9 @@ impl Settings {
         if self.rate_limit.default_per_hour == 0 {
             return Err(invalid("rate_limit.default_per_hour", "must be at least 1"));
         }
+        if self.rate_limit.default_per_day == 0 {
+            return Err(invalid("rate_limit.default_per_day", "must be at least 1"));
+        }
         if self.rate_limit.limit_refresh_secs > 60 {
             return Err(invalid(
                 "rate_limit.limit_refresh_secs",

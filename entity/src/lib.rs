@@ -23,6 +23,7 @@ pub mod knowledge_page;
 pub mod latency_rollup;
 pub mod message;
 pub mod organization;
+pub mod rate_limit_day;
 pub mod rate_limit_event;
 pub mod rate_limit_window;
 pub mod request_log;

@@ -11,6 +11,8 @@ pub struct Model {
     pub name: String,
     /// Requests per hour per environment; `None` means the configured default.
     pub rate_limit_per_hour: Option<i64>,
+    /// Requests per UTC day per environment; `None` means the configured default.
+    pub rate_limit_per_day: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,5 +1,5 @@
 //! Rate-limit events: the first request past 80 % of a window (`warning`) and every refusal
-//! (`blocked`).
+//! (`blocked`), of the hourly limit or the daily quota.
 
 use sea_orm::entity::prelude::*;
 
@@ -15,6 +15,8 @@ pub struct Model {
     pub client_id: String,
     /// `warning` or `blocked`.
     pub kind: String,
+    /// The window the event is about: `hour` or `day`.
+    pub period: String,
     pub window_start: i64,
     pub max_requests: i64,
     /// Requests admitted in the window when the event happened.

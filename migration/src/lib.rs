@@ -21,6 +21,7 @@ mod m20261202_000012_latency_samples;
 mod m20261204_000013_job_handoff;
 mod m20261204_000014_chunk_positions;
 mod m20261205_000015_idempotency_keys;
+mod m20261205_000016_daily_quota;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_job_handoff::Migration),
             Box::new(m20261204_000014_chunk_positions::Migration),
             Box::new(m20261205_000015_idempotency_keys::Migration),
+            Box::new(m20261205_000016_daily_quota::Migration),
         ]
     }
 }

@@ -850,6 +850,7 @@ async fn old_records_are_swept(backend: Backend) {
             environment: Set(Environment::Production),
             client_id: Set(org.production.client_id.clone()),
             kind: Set("blocked".into()),
+            period: Set("hour".into()),
             window_start: Set(at.timestamp() - at.timestamp().rem_euclid(3600)),
             max_requests: Set(10),
             used: Set(10),

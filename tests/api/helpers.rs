@@ -357,6 +357,10 @@ impl TestApp {
         let mut body = json!({ "name": name });
         if let Some(limit) = rate_limit_per_hour {
             body["rate_limit_per_hour"] = json!(limit);
+            // A test that raises the hourly limit to poll freely needs the day as large.
+            if limit > 1000 {
+                body["rate_limit_per_day"] = json!(limit);
+            }
         }
         let resp = self
             .as_operator(Method::POST, "/api/v1/admin/orgs/")

@@ -11,7 +11,10 @@ use serde_json::Value;
 use crate::helpers::{Backend, Creds, TestApp, TestDatabase, assert_error, spawn_app};
 use crate::on_both_backends;
 
-on_both_backends!(exactly_the_limit_is_admitted_under_concurrency);
+on_both_backends!(
+    exactly_the_limit_is_admitted_under_concurrency,
+    the_daily_quota_is_exact_and_says_it_ran_out,
+);
 
 #[derive(Debug, Default)]
 struct Tally {
@@ -142,6 +145,159 @@ async fn exactly_the_limit_is_admitted_under_concurrency(backend: Backend) {
     );
 }
 
+/// An organization with its own limits, through the admin API.
+async fn org_with_limits(app: &TestApp, per_hour: i64, per_day: i64) -> crate::helpers::TestOrg {
+    let resp = app
+        .as_operator(Method::POST, "/api/v1/admin/orgs/")
+        .json(&serde_json::json!({
+            "name": "Quota", "rate_limit_per_hour": per_hour, "rate_limit_per_day": per_day
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["organization"]["rate_limit_per_day"], per_day, "{v}");
+    assert_eq!(
+        v["organization"]["rate_limit_per_day_is_custom"], true,
+        "{v}"
+    );
+    crate::helpers::TestOrg {
+        id: v["organization"]["id"].as_str().unwrap().to_owned(),
+        production: Creds::from_json(&v["production"]),
+        sandbox: Creds::from_json(&v["sandbox"]),
+    }
+}
+
+fn header(resp: &Response, name: &str) -> String {
+    resp.headers()[name].to_str().unwrap().to_owned()
+}
+
+/// Rows of a window table for the org, summed.
+async fn admitted(db: &sea_orm::DatabaseConnection, table: &str, org: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COALESCE(SUM(admitted), 0) FROM {table} WHERE org_id = '{org}'"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    // SUM of BIGINT is NUMERIC on PostgreSQL.
+    row.try_get_by_index::<i64>(0)
+        .or_else(|_| {
+            row.try_get_by_index::<sea_orm::prelude::Decimal>(0)
+                .map(|d| d.to_string().parse().unwrap())
+        })
+        .unwrap()
+}
+
+/// The daily quota beside a roomier hourly limit: exactly the quota is admitted under
+/// concurrency, refusals name the day and wait for midnight, the headers report the day as
+/// the window nearest to running out, and the events say which window they are about.
+async fn the_daily_quota_is_exact_and_says_it_ran_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = org_with_limits(&app, 100, 20).await;
+    let sends = (0..50).map(|_| {
+        app.as_client(&org.production, Method::GET, "/api/v1/clients/")
+            .send()
+    });
+    let mut admitted_remaining = Vec::new();
+    let mut refused = 0;
+    for resp in join_all(sends).await.into_iter().map(Result::unwrap) {
+        assert_eq!(header(&resp, "x-ratelimit-limit"), "20");
+        let reset: i64 = header(&resp, "x-ratelimit-reset").parse().unwrap();
+        assert_eq!(reset % 86_400, 0, "the day resets at midnight UTC");
+        assert_eq!(
+            header(&resp, "ratelimit-policy"),
+            "\"hour\";q=100;w=3600, \"day\";q=20;w=86400"
+        );
+        let remaining: i64 = header(&resp, "x-ratelimit-remaining").parse().unwrap();
+        let current = header(&resp, "ratelimit");
+        assert!(
+            current.starts_with(&format!("\"day\";r={remaining};t=")),
+            "{current}"
+        );
+        if resp.status() == 200 {
+            admitted_remaining.push(remaining);
+            continue;
+        }
+        refused += 1;
+        assert_eq!(remaining, 0);
+        let retry: i64 = header(&resp, "retry-after").parse().unwrap();
+        let now = chrono::Utc::now().timestamp();
+        assert!(
+            (retry - (reset - now)).abs() <= 2,
+            "{retry} vs {}",
+            reset - now
+        );
+        let body = assert_error(resp, 429, "rate_limited").await;
+        assert_eq!(
+            body["detail"].as_str().unwrap(),
+            format!("the daily quota of 20 requests is used up; retry in {retry} s")
+        );
+        assert_eq!(
+            body["data"],
+            serde_json::json!({"window": "day", "limit": 20})
+        );
+    }
+    admitted_remaining.sort_unstable();
+    assert_eq!(admitted_remaining, (0..20).collect::<Vec<i64>>());
+    assert_eq!(refused, 30);
+
+    // The counters agree: the hour gave back what the day refused.
+    let db = app.db().await;
+    assert_eq!(admitted(&db, "rate_limit_days", &org.id).await, 20);
+    assert_eq!(admitted(&db, "rate_limit_windows", &org.id).await, 20);
+
+    // Events say which window; the report shows both windows. (Reading it takes quota: the
+    // operator raises the day first, which running servers apply within seconds.)
+    assert_eq!(events(&db, &org.id, "blocked", 30).await, 30);
+    let resp = app
+        .as_operator(Method::PATCH, &format!("/api/v1/admin/orgs/{}", org.id))
+        .json(&serde_json::json!({"rate_limit_per_day": 1000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let path = "/api/v1/analytics/rate-limits/?window=day&kind=warning";
+    let started = Instant::now();
+    let report = loop {
+        let (status, report) = app.call(&org.production, Method::GET, path, None).await;
+        if status == 200 {
+            break report;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{report}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(report["events"]["total"], 1, "{report}");
+    assert_eq!(report["events"]["items"][0]["window"], "day");
+    assert_eq!(
+        report["events"]["items"][0]["used"], 17,
+        "first past 80 % of 20"
+    );
+    assert_eq!(report["current_day"]["limit"], 1000, "{report}");
+    let used = report["current_day"]["used"].as_i64().unwrap();
+    assert_eq!(used, 21, "the twenty, and this request: {report}");
+    assert_eq!(report["current_window"]["used"], used, "{report}");
+    let path = "/api/v1/analytics/rate-limits/?window=hour";
+    let (_, report) = app.call(&org.sandbox, Method::GET, path, None).await;
+    assert_eq!(
+        report["events"]["total"], 0,
+        "the sandbox has its own windows: {report}"
+    );
+
+    // A roomy day with a tight hour: the hour is the window reported.
+    let tight = org_with_limits(&app, 5, 1000).await;
+    let resp = app
+        .as_client(&tight.production, Method::GET, "/api/v1/clients/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&resp, "x-ratelimit-limit"), "5");
+    assert!(header(&resp, "ratelimit").starts_with("\"hour\";r=4;t="));
+}
+
 #[tokio::test]
 async fn every_authenticated_response_carries_the_limit_headers() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -161,6 +317,8 @@ async fn every_authenticated_response_carries_the_limit_headers() {
             "x-ratelimit-limit",
             "x-ratelimit-remaining",
             "x-ratelimit-reset",
+            "ratelimit-policy",
+            "ratelimit",
         ] {
             assert!(resp.headers().contains_key(h), "{path} lacks {h}");
         }
@@ -236,6 +394,22 @@ async fn two_server_processes_share_one_exact_limit() {
     );
     let org: Value = serde_json::from_slice(&out.stdout).unwrap();
     let creds = Creds::from_json(&org["production"]);
+    let out = companin(&db.url, dir.path())
+        .args([
+            "org",
+            "create",
+            "--name",
+            "Daily",
+            "--rate-limit-per-day",
+            "25",
+            "--json",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    let daily: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let daily = Creds::from_json(&daily["production"]);
 
     let mut servers = Vec::new();
     let mut bases = Vec::new();
@@ -270,6 +444,21 @@ async fn two_server_processes_share_one_exact_limit() {
     assert_eq!(t.admitted, 30);
     assert_eq!(t.refused, 50);
     assert_eq!(t.remaining_seen, (0..30).collect::<Vec<i64>>());
+
+    // The daily quota holds across both processes just as exactly.
+    let sends = (0..60).map(|i| {
+        http.get(format!("{}/api/v1/clients/", bases[i % 2]))
+            .header("X-API-Key", &daily.client_id)
+            .header("X-API-Secret", &daily.client_secret)
+            .send()
+    });
+    let statuses: Vec<u16> = join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 25);
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 35);
     for mut server in servers {
         server.kill().await.unwrap();
     }
@@ -318,9 +507,39 @@ async fn a_limit_set_from_the_cli_reaches_a_running_server() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // At most 7 requests of this window can ever be admitted now.
+    // The daily quota too; the tighter of the two is the one reported.
+    let out = companin(&app.db_url, &app.settings.data_dir)
+        .args(["org", "set-limit", "--org", &org.id, "--per-day", "6"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = companin(&app.db_url, &app.settings.data_dir)
+        .args(["org", "set-limit", "--org", &org.id])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "nothing to set is an error");
+    let changed_at = Instant::now();
+    loop {
+        let resp = app
+            .as_client(&org.production, Method::GET, "/api/v1/clients/")
+            .send()
+            .await
+            .unwrap();
+        if header(&resp, "ratelimit-policy").contains("\"day\";q=6;") {
+            break;
+        }
+        assert!(changed_at.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // At most 6 requests of this day can ever be admitted now.
     let mut last = 0;
-    for _ in 0..8 {
+    for _ in 0..7 {
         let resp = app
             .as_client(&org.production, Method::GET, "/api/v1/clients/")
             .send()

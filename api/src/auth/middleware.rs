@@ -9,7 +9,7 @@ use crate::auth::{AuthMethod, Principal};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::context::RequestContext;
 use crate::ids::ClientId;
-use crate::rate_limit::{Decision, WINDOW_SECS};
+use crate::rate_limit::{Decision, Period};
 use crate::state::AppState;
 use crate::telemetry::RateLimitEventRecord;
 
@@ -75,18 +75,18 @@ pub async fn charge(
     if let Some(ctx) = ctx {
         ctx.set_rate_limit(decision.headers());
     }
-    if let Some((kind, used)) = decision.event() {
-        let headers = decision.headers();
+    for event in decision.events() {
         state
             .telemetry
             .record_rate_limit_event(RateLimitEventRecord {
                 org_id: principal.org_id.to_string(),
                 environment: principal.environment,
                 client_id: principal.client_id.to_string(),
-                kind,
-                window_start: headers.reset - WINDOW_SECS,
-                max_requests: headers.limit,
-                used,
+                kind: event.kind,
+                period: event.period,
+                window_start: event.window_start,
+                max_requests: event.limit,
+                used: event.used,
                 request_id: ctx.map(|c| c.request_id.clone()).unwrap_or_default(),
                 at: crate::db::now(),
             })
@@ -94,21 +94,26 @@ pub async fn charge(
     }
     match decision {
         Decision::Allowed { config_version, .. } => Ok(config_version),
-        Decision::Blocked { retry_after, .. } => {
-            Err(rate_limited(decision.headers().limit, retry_after))
-        }
+        Decision::Blocked {
+            retry_after,
+            refused,
+            ..
+        } => Err(rate_limited(refused.period, refused.limit, retry_after)),
     }
 }
 
-fn rate_limited(limit: i64, retry_after: u64) -> ApiError {
+fn rate_limited(period: Period, limit: i64, retry_after: u64) -> ApiError {
+    let what = match period {
+        Period::Hour => format!("the rate limit of {limit} requests per hour"),
+        Period::Day => format!("the daily quota of {limit} requests"),
+    };
     ApiError {
         retry_after: Some(retry_after),
         ..ApiError::new(
             ErrorCode::RateLimited,
-            format!(
-                "the rate limit of {limit} requests per hour is used up; retry in {retry_after} s"
-            ),
+            format!("{what} is used up; retry in {retry_after} s"),
         )
+        .with_data(serde_json::json!({ "window": period.as_str(), "limit": limit }))
     }
 }
 

@@ -277,7 +277,10 @@ async fn seed(
         db,
         seal,
         "Analytics bench",
-        Some(i64::from(u32::MAX)),
+        orgs::OwnLimits {
+            per_hour: Some(i64::from(u32::MAX)),
+            per_day: Some(i64::from(u32::MAX)),
+        },
         &Actor::Cli,
     )
     .await
@@ -500,6 +503,7 @@ async fn seed(
             environment: Set(Environment::Production),
             client_id: Set(client.clone()),
             kind: Set(kind.into()),
+            period: Set("hour".into()),
             window_start: Set(start),
             max_requests: Set(2_000),
             used: Set(used),

@@ -257,6 +257,9 @@ enum OrgCommand {
         /// Requests per hour per environment [default: the configured default]
         #[arg(long)]
         rate_limit_per_hour: Option<u32>,
+        /// Requests per UTC day per environment [default: the configured default]
+        #[arg(long)]
+        rate_limit_per_day: Option<u32>,
         /// Print JSON: {"org_id", "production": {"client_id", "client_secret"}, "sandbox": {...}}
         #[arg(long)]
         json: bool,
@@ -266,12 +269,17 @@ enum OrgCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change an organization's rate limit (running servers apply it within seconds)
+    /// Change an organization's hourly limit and/or daily quota (running servers apply it
+    /// within seconds)
     SetLimit {
         #[arg(long = "org")]
         org_id: String,
-        #[arg(long)]
-        per_hour: u32,
+        /// Requests per hour per environment
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        per_hour: Option<u32>,
+        /// Requests per UTC day per environment
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        per_day: Option<u32>,
     },
 }
 
@@ -472,12 +480,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 OrgCommand::Create {
                     name,
                     rate_limit_per_hour,
+                    rate_limit_per_day,
                     json,
-                } => org::create(&db, &settings, &name, rate_limit_per_hour, json).await,
-                OrgCommand::List { json } => org::list(&db, &settings, json).await,
-                OrgCommand::SetLimit { org_id, per_hour } => {
-                    org::set_limit(&db, &org_id, per_hour).await
+                } => {
+                    let limits = (rate_limit_per_hour, rate_limit_per_day);
+                    org::create(&db, &settings, &name, limits, json).await
                 }
+                OrgCommand::List { json } => org::list(&db, &settings, json).await,
+                OrgCommand::SetLimit {
+                    org_id,
+                    per_hour,
+                    per_day,
+                } => org::set_limit(&db, &org_id, (per_hour, per_day)).await,
             }
         }
         Command::Client { command } => {

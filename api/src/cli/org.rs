@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::auth::seal::SecretSeal;
 use crate::ids::OrgId;
+use crate::rate_limit::Limits;
 use crate::schemas::Paging;
 use crate::services::{Actor, Tenant, clients, orgs, sandbox};
 
@@ -31,14 +32,17 @@ pub async fn create(
     db: &DatabaseConnection,
     settings: &Settings,
     name: &str,
-    rate_limit_per_hour: Option<u32>,
+    (per_hour, per_day): (Option<u32>, Option<u32>),
     as_json: bool,
 ) -> anyhow::Result<()> {
     let new = orgs::create(
         db,
         &seal(settings)?,
         name,
-        rate_limit_per_hour.map(i64::from),
+        orgs::OwnLimits {
+            per_hour: per_hour.map(i64::from),
+            per_day: per_day.map(i64::from),
+        },
         &Actor::Cli,
     )
     .await
@@ -76,12 +80,12 @@ pub async fn create(
         println!("{out}");
         return Ok(());
     }
-    let limit = new
-        .org
-        .rate_limit_per_hour
-        .unwrap_or(i64::from(settings.rate_limit.default_per_hour));
+    let limits = Limits::of(Some(&new.org), defaults(settings));
     println!("Organization {} ({})", new.org.id, new.org.name);
-    println!("Rate limit: {limit} requests per hour per environment");
+    println!(
+        "Rate limit: {} requests per hour and {} per day, per environment",
+        limits.per_hour, limits.per_day
+    );
     println!();
     println!("production  X-API-Key: {}", production.id);
     println!("            X-API-Secret: {production_secret}");
@@ -112,16 +116,19 @@ pub async fn list(
             break;
         }
     }
-    let default = settings.rate_limit.default_per_hour;
+    let defaults = defaults(settings);
     if as_json {
         let rows: Vec<_> = all
             .iter()
             .map(|o| {
+                let limits = Limits::of(Some(o), defaults);
                 json!({
                     "id": o.id,
                     "name": o.name,
-                    "rate_limit_per_hour": o.rate_limit_per_hour.unwrap_or(i64::from(default)),
+                    "rate_limit_per_hour": limits.per_hour,
                     "rate_limit_is_custom": o.rate_limit_per_hour.is_some(),
+                    "rate_limit_per_day": limits.per_day,
+                    "rate_limit_per_day_is_custom": o.rate_limit_per_day.is_some(),
                     "created_at": o.created_at.to_rfc3339(),
                 })
             })
@@ -129,25 +136,53 @@ pub async fn list(
         println!("{}", serde_json::Value::Array(rows));
         return Ok(());
     }
-    println!("{:<40}  {:>10}  NAME", "ID", "LIMIT/H");
+    println!("{:<40}  {:>10}  {:>10}  NAME", "ID", "LIMIT/H", "LIMIT/DAY");
     for o in &all {
-        let limit = o.rate_limit_per_hour.unwrap_or(i64::from(default));
-        println!("{:<40}  {:>10}  {}", o.id, limit, o.name);
+        let limits = Limits::of(Some(o), defaults);
+        println!(
+            "{:<40}  {:>10}  {:>10}  {}",
+            o.id, limits.per_hour, limits.per_day, o.name
+        );
     }
     Ok(())
 }
 
-pub async fn set_limit(db: &DatabaseConnection, org_id: &str, per_hour: u32) -> anyhow::Result<()> {
+/// The configured default limits.
+fn defaults(settings: &Settings) -> Limits {
+    Limits {
+        per_hour: i64::from(settings.rate_limit.default_per_hour),
+        per_day: i64::from(settings.rate_limit.default_per_day),
+    }
+}
+
+/// Sets an organization's hourly limit, daily quota, or both.
+pub async fn set_limit(
+    db: &DatabaseConnection,
+    org_id: &str,
+    (per_hour, per_day): (Option<u32>, Option<u32>),
+) -> anyhow::Result<()> {
+    if per_hour.is_none() && per_day.is_none() {
+        anyhow::bail!("give --per-hour, --per-day or both");
+    }
     let update = orgs::Update {
         name: None,
-        rate_limit_per_hour: Some(Some(i64::from(per_hour))),
+        rate_limit_per_hour: per_hour.map(|n| Some(i64::from(n))),
+        rate_limit_per_day: per_day.map(|n| Some(i64::from(n))),
     };
     let org = orgs::update(db, org_id, update, &Actor::Cli)
         .await
         .map_err(fail)?;
+    let mut set = Vec::new();
+    if let Some(n) = per_hour {
+        set.push(format!("{n} requests per hour"));
+    }
+    if let Some(n) = per_day {
+        set.push(format!("{n} requests per day"));
+    }
     println!(
-        "{}: rate limit set to {per_hour} requests per hour; running servers apply it within seconds",
-        org.id
+        "{}: rate limit set to {}; running servers apply it within seconds",
+        org.id,
+        set.join(" and ")
     );
     Ok(())
 }

@@ -123,7 +123,10 @@ impl Scratch {
                     &pools.write,
                     &SecretSeal::new(&s.jwt_secret()?),
                     ORG_NAME,
-                    Some(i64::from(u32::MAX)),
+                    orgs::OwnLimits {
+                        per_hour: Some(i64::from(u32::MAX)),
+                        per_day: Some(i64::from(u32::MAX)),
+                    },
                     &Actor::Cli,
                 )
                 .await

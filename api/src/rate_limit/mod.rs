@@ -1,16 +1,21 @@
-//! Per-organization, per-environment rate limiting: fixed one-hour windows counted in the
-//! database, exact under concurrency and across processes.
+//! Per-organization, per-environment rate limiting: an hourly limit and a daily quota, fixed
+//! windows counted in the database, exact under concurrency and across processes.
 //!
 //! Concurrency model: one task per tenant owns that tenant's counter traffic. Requests queue on
-//! its channel; the task takes everything queued (up to [`MAX_BATCH`]), charges it with one
-//! atomic upsert ([`store::increment`]), and admits the first `granted` of the batch. While one
-//! upsert is in flight the next batch gathers, so a busy tenant costs one database round trip
-//! per batch instead of per request, and the database row stays the single source of truth for
-//! every process sharing it.
+//! its channel; the task takes everything queued (up to [`MAX_BATCH`]) and charges it with one
+//! atomic upsert per window ([`store::increment`]): the hour admits what fits, the day admits
+//! what fits of those, and the hour gives back what the day refused. The first `granted` of
+//! the batch are admitted. A request is admitted only when both windows counted it, so neither
+//! is ever exceeded; between an hourly admission and its refund another process may see the
+//! hour one fuller than it ends up, which can only refuse, never over-admit. While one charge is
+//! in flight the next batch gathers, so a busy tenant costs two database round trips per batch
+//! instead of per request, and the database rows stay the single source of truth for every
+//! process sharing them. Windows start by the database's clock.
 
 mod store;
 mod visitor;
 
+pub use store::Period;
 pub use visitor::VisitorCap;
 
 use std::collections::HashMap;
@@ -24,11 +29,10 @@ use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::Principal;
-use crate::auth::jwt::unix_now;
 use crate::error::ApiError;
 use crate::ids::OrgId;
 
-/// Length of a window.
+/// Length of an hourly window.
 pub const WINDOW_SECS: i64 = 3600;
 /// Most requests charged by one upsert.
 const MAX_BATCH: usize = 1024;
@@ -37,25 +41,79 @@ const GATHER_YIELDS: usize = 4;
 /// Requests waiting for their tenant's task beyond this wait for room.
 const QUEUE_CAPACITY: usize = 8192;
 
-/// The `X-RateLimit-*` values of one response.
+/// One window as a response reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimitHeaders {
+pub struct WindowState {
+    pub period: Period,
     pub limit: i64,
     pub remaining: i64,
     /// Unix seconds at which the window resets.
     pub reset: i64,
 }
 
+/// The rate-limit headers of one response: both windows, and the time they were read at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitHeaders {
+    pub hour: WindowState,
+    pub day: WindowState,
+    /// Unix seconds now, by the database's clock.
+    pub now: i64,
+}
+
 impl RateLimitHeaders {
+    /// The window nearest to running out: fewest requests left, the day on a tie (it takes
+    /// longer to come back).
+    pub fn nearest(&self) -> WindowState {
+        if self.hour.remaining < self.day.remaining {
+            self.hour
+        } else {
+            self.day
+        }
+    }
+
+    /// `X-RateLimit-*` of the nearest window, and the IETF fields: `RateLimit-Policy` lists
+    /// both windows (`q` requests per `w` seconds), `RateLimit` the nearest one's remaining
+    /// requests (`r`) and seconds until it resets (`t`).
     pub fn apply(&self, headers: &mut HeaderMap) {
+        let nearest = self.nearest();
         for (name, value) in [
-            ("x-ratelimit-limit", self.limit),
-            ("x-ratelimit-remaining", self.remaining),
-            ("x-ratelimit-reset", self.reset),
+            ("x-ratelimit-limit", nearest.limit),
+            ("x-ratelimit-remaining", nearest.remaining),
+            ("x-ratelimit-reset", nearest.reset),
         ] {
             headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
         }
+        let policy = format!(
+            "\"hour\";q={};w={}, \"day\";q={};w={}",
+            self.hour.limit,
+            Period::Hour.secs(),
+            self.day.limit,
+            Period::Day.secs()
+        );
+        let current = format!(
+            "\"{}\";r={};t={}",
+            nearest.period.as_str(),
+            nearest.remaining,
+            (nearest.reset - self.now).max(0)
+        );
+        for (name, value) in [("ratelimit-policy", policy), ("ratelimit", current)] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
     }
+}
+
+/// A rate-limit event a decision is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// `warning` or `blocked`.
+    pub kind: &'static str,
+    pub period: Period,
+    pub window_start: i64,
+    pub limit: i64,
+    /// Requests admitted in the window.
+    pub used: i64,
 }
 
 /// Whether a request may proceed.
@@ -65,15 +123,15 @@ pub enum Decision {
         headers: RateLimitHeaders,
         /// The tenant's configuration version, read after the request arrived.
         config_version: i64,
-        /// This is the first request past 80 % of the limit in its window.
-        warning: bool,
+        /// The windows of which this is the first request past 80 % of the limit.
+        warnings: [Option<Event>; 2],
     },
     Blocked {
         headers: RateLimitHeaders,
-        /// Seconds until the window resets.
+        /// Seconds until the window that refused resets.
         retry_after: u64,
-        /// Requests admitted in the window.
-        used: i64,
+        /// The window that refused (the day's when both are used up).
+        refused: Event,
     },
 }
 
@@ -84,16 +142,11 @@ impl Decision {
         }
     }
 
-    /// The rate-limit event this decision is, if any: `(kind, requests used in the window)`.
-    pub fn event(&self) -> Option<(&'static str, i64)> {
+    /// The rate-limit events this decision is.
+    pub fn events(&self) -> Vec<Event> {
         match *self {
-            Decision::Allowed {
-                headers,
-                warning: true,
-                ..
-            } => Some(("warning", headers.limit - headers.remaining)),
-            Decision::Allowed { .. } => None,
-            Decision::Blocked { used, .. } => Some(("blocked", used)),
+            Decision::Allowed { warnings, .. } => warnings.into_iter().flatten().collect(),
+            Decision::Blocked { refused, .. } => vec![refused],
         }
     }
 }
@@ -105,8 +158,29 @@ type TenantKey = (OrgId, Environment);
 #[derive(Clone)]
 struct Shared {
     db: DatabaseConnection,
-    default_limit: i64,
+    defaults: Limits,
     limit_refresh: Duration,
+}
+
+/// An organization's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub per_hour: i64,
+    pub per_day: i64,
+}
+
+impl Limits {
+    /// The limits of `org` (its own where it set them, else `defaults`).
+    pub fn of(org: Option<&organization::Model>, defaults: Limits) -> Limits {
+        Limits {
+            per_hour: org
+                .and_then(|o| o.rate_limit_per_hour)
+                .unwrap_or(defaults.per_hour),
+            per_day: org
+                .and_then(|o| o.rate_limit_per_day)
+                .unwrap_or(defaults.per_day),
+        }
+    }
 }
 
 /// The limiter of one process.
@@ -116,11 +190,11 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    pub fn new(db: DatabaseConnection, default_limit: u32, limit_refresh: Duration) -> Self {
+    pub fn new(db: DatabaseConnection, defaults: Limits, limit_refresh: Duration) -> Self {
         Self {
             shared: Shared {
                 db,
-                default_limit: i64::from(default_limit),
+                defaults,
                 limit_refresh,
             },
             tenants: Mutex::new(HashMap::new()),
@@ -173,14 +247,14 @@ impl RateLimiter {
     }
 }
 
-/// The limit of an organization, re-read at most every `limit_refresh`.
+/// The limits of an organization, re-read at most every `limit_refresh`.
 struct LimitCache {
-    value: i64,
+    value: Limits,
     read_at: Option<Instant>,
 }
 
 impl LimitCache {
-    async fn get(&mut self, shared: &Shared, org_id: &OrgId) -> Result<i64, DbErr> {
+    async fn get(&mut self, shared: &Shared, org_id: &OrgId) -> Result<Limits, DbErr> {
         let fresh = self
             .read_at
             .is_some_and(|at| at.elapsed() < shared.limit_refresh);
@@ -188,9 +262,7 @@ impl LimitCache {
             let row = organization::Entity::find_by_id(org_id.as_str())
                 .one(&shared.db)
                 .await?;
-            self.value = row
-                .and_then(|org| org.rate_limit_per_hour)
-                .unwrap_or(shared.default_limit);
+            self.value = Limits::of(row.as_ref(), shared.defaults);
             self.read_at = Some(Instant::now());
         }
         Ok(self.value)
@@ -200,7 +272,7 @@ impl LimitCache {
 async fn run_tenant(shared: Shared, key: TenantKey, mut rx: mpsc::Receiver<Reply>) {
     let (org_id, environment) = key;
     let mut limit = LimitCache {
-        value: shared.default_limit,
+        value: shared.defaults,
         read_at: None,
     };
     let mut batch = Vec::with_capacity(64);
@@ -221,30 +293,7 @@ async fn run_tenant(shared: Shared, key: TenantKey, mut rx: mpsc::Receiver<Reply
         }
         busy = batch.len() > 1;
         let replies = std::mem::take(&mut batch);
-        let now = unix_now() as i64;
-        let window_start = now - now.rem_euclid(WINDOW_SECS);
-        let charged = async {
-            let max = limit.get(&shared, &org_id).await?;
-            let grant = store::increment(
-                &shared.db,
-                org_id.as_str(),
-                environment,
-                window_start,
-                max,
-                replies.len() as i64,
-            )
-            .await?;
-            Ok::<_, DbErr>(Outcome {
-                max,
-                admitted_before: grant.admitted - grant.granted,
-                granted: grant.granted,
-                admitted_after: grant.admitted,
-                config_version: grant.config_version,
-                window_start,
-                now,
-            })
-        }
-        .await;
+        let charged = charge(&shared, &mut limit, (&org_id, environment), replies.len()).await;
         match charged {
             Ok(outcome) => {
                 for (i, reply) in replies.into_iter().enumerate() {
@@ -260,44 +309,86 @@ async fn run_tenant(shared: Shared, key: TenantKey, mut rx: mpsc::Receiver<Reply
     }
 }
 
-/// One batch's charge.
-#[derive(Debug, Clone, Copy)]
-struct Outcome {
-    max: i64,
-    admitted_before: i64,
-    granted: i64,
-    admitted_after: i64,
-    config_version: i64,
-    window_start: i64,
-    now: i64,
+/// Charges a batch of `k` requests to the tenant's hour, then what the hour admitted to its
+/// day, and gives the hour back what the day refused.
+async fn charge(
+    shared: &Shared,
+    limit: &mut LimitCache,
+    (org_id, environment): (&OrgId, Environment),
+    k: usize,
+) -> Result<Outcome, DbErr> {
+    let limits = limit.get(shared, org_id).await?;
+    let tenant = (org_id.as_str(), environment);
+    let k = k as i64;
+    let hour = store::increment(&shared.db, Period::Hour, tenant, limits.per_hour, k, k).await?;
+    let day = store::increment(
+        &shared.db,
+        Period::Day,
+        tenant,
+        limits.per_day,
+        k,
+        hour.granted,
+    )
+    .await?;
+    let refused_by_day = hour.granted - day.granted;
+    if refused_by_day > 0 {
+        store::refund(
+            &shared.db,
+            Period::Hour,
+            tenant,
+            hour.window_start,
+            refused_by_day,
+        )
+        .await?;
+    }
+    Ok(Outcome {
+        hour: Counted {
+            period: Period::Hour,
+            max: limits.per_hour,
+            admitted_before: hour.admitted - hour.granted,
+            admitted_after: hour.admitted - refused_by_day,
+            granted: hour.granted,
+            window_start: hour.window_start,
+        },
+        day: Counted {
+            period: Period::Day,
+            max: limits.per_day,
+            admitted_before: day.admitted - day.granted,
+            admitted_after: day.admitted,
+            granted: day.granted,
+            window_start: day.window_start,
+        },
+        config_version: hour.config_version,
+        now: day.now,
+    })
 }
 
-impl Outcome {
-    /// The decision for the `i`-th request of the batch (the first `granted` are admitted).
-    fn decision(&self, i: usize) -> Decision {
-        let reset = self.window_start + WINDOW_SECS;
-        let i = i as i64;
-        if i < self.granted {
-            let position = self.admitted_before + i + 1;
-            Decision::Allowed {
-                headers: RateLimitHeaders {
-                    limit: self.max,
-                    remaining: (self.max - position).max(0),
-                    reset,
-                },
-                config_version: self.config_version,
-                warning: position == self.warning_position(),
-            }
-        } else {
-            Decision::Blocked {
-                headers: RateLimitHeaders {
-                    limit: self.max,
-                    remaining: 0,
-                    reset,
-                },
-                retry_after: (reset - self.now).max(1) as u64,
-                used: self.admitted_after,
-            }
+/// One window's side of a batch's charge.
+#[derive(Debug, Clone, Copy)]
+struct Counted {
+    period: Period,
+    max: i64,
+    /// Admitted before the batch.
+    admitted_before: i64,
+    /// Admitted after it (refunds taken back).
+    admitted_after: i64,
+    /// Of the batch, how many this window admitted.
+    granted: i64,
+    window_start: i64,
+}
+
+impl Counted {
+    fn reset(&self) -> i64 {
+        self.window_start + self.period.secs()
+    }
+
+    /// The window as the `i`-th admitted request of the batch sees it.
+    fn state_at(&self, position: i64) -> WindowState {
+        WindowState {
+            period: self.period,
+            limit: self.max,
+            remaining: (self.max - position).max(0),
+            reset: self.reset(),
         }
     }
 
@@ -306,76 +397,181 @@ impl Outcome {
     fn warning_position(&self) -> i64 {
         self.max * 4 / 5 + 1
     }
+
+    fn event(&self, kind: &'static str, used: i64) -> Event {
+        Event {
+            kind,
+            period: self.period,
+            window_start: self.window_start,
+            limit: self.max,
+            used,
+        }
+    }
+}
+
+/// One batch's charge.
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    hour: Counted,
+    day: Counted,
+    config_version: i64,
+    now: i64,
+}
+
+impl Outcome {
+    /// The decision for the `i`-th request of the batch: the first `day.granted` are admitted
+    /// (the day only ever saw what the hour admitted).
+    fn decision(&self, i: usize) -> Decision {
+        let i = i as i64;
+        if i < self.day.granted {
+            let hour_position = self.hour.admitted_before + i + 1;
+            let day_position = self.day.admitted_before + i + 1;
+            let warn = |w: &Counted, position: i64| {
+                (position == w.warning_position()).then(|| w.event("warning", position))
+            };
+            return Decision::Allowed {
+                headers: RateLimitHeaders {
+                    hour: self.hour.state_at(hour_position),
+                    day: self.day.state_at(day_position),
+                    now: self.now,
+                },
+                config_version: self.config_version,
+                warnings: [
+                    warn(&self.hour, hour_position),
+                    warn(&self.day, day_position),
+                ],
+            };
+        }
+        // Refused by the hour when the hour had no room for it, else by the day; the day
+        // answers when both are used up, since it comes back last.
+        let day_full = self.day.admitted_after >= self.day.max;
+        let refuser = if i >= self.hour.granted && !day_full {
+            self.hour
+        } else {
+            self.day
+        };
+        Decision::Blocked {
+            // A window that refused is full: its remaining reads 0.
+            headers: RateLimitHeaders {
+                hour: self.hour.state_at(self.hour.admitted_after),
+                day: self.day.state_at(self.day.admitted_after),
+                now: self.now,
+            },
+            retry_after: (refuser.reset() - self.now).max(1) as u64,
+            refused: refuser.event("blocked", refuser.admitted_after),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn outcome(max: i64, before: i64, granted: i64) -> Outcome {
-        Outcome {
+    fn counted(period: Period, max: i64, before: i64, granted: i64) -> Counted {
+        Counted {
+            period,
             max,
             admitted_before: before,
-            granted,
             admitted_after: before + granted,
-            config_version: 4,
-            window_start: 3600,
-            now: 3700,
+            granted,
+            // Both windows opened at midnight of day 1; `now` is 100 s later.
+            window_start: 86_400,
         }
     }
 
-    fn warnings(o: &Outcome, batch: usize) -> Vec<usize> {
+    /// A batch both windows admitted in full up to `granted`.
+    fn outcome(hour: (i64, i64, i64), day: (i64, i64, i64)) -> Outcome {
+        Outcome {
+            hour: counted(Period::Hour, hour.0, hour.1, hour.2),
+            day: counted(Period::Day, day.0, day.1, day.2),
+            config_version: 4,
+            now: 86_400 + 100,
+        }
+    }
+
+    fn warnings(o: &Outcome, batch: usize, period: Period) -> Vec<usize> {
         (0..batch)
             .filter(|&i| {
                 o.decision(i)
-                    .event()
-                    .is_some_and(|(kind, _)| kind == "warning")
+                    .events()
+                    .iter()
+                    .any(|e| e.kind == "warning" && e.period == period)
             })
             .collect()
     }
 
     #[test]
-    fn the_first_granted_of_a_batch_are_admitted() {
-        let o = outcome(10, 7, 3);
-        assert_eq!(
-            o.decision(0),
-            Decision::Allowed {
-                headers: RateLimitHeaders {
-                    limit: 10,
-                    remaining: 2,
-                    reset: 7200,
-                },
-                config_version: 4,
-                warning: false,
-            }
-        );
-        assert_eq!(o.decision(2).headers().remaining, 0);
-        assert_eq!(
-            o.decision(3),
-            Decision::Blocked {
-                headers: RateLimitHeaders {
-                    limit: 10,
-                    remaining: 0,
-                    reset: 7200,
-                },
-                retry_after: 3500,
-                used: 10,
-            }
-        );
-        assert_eq!(o.decision(3).event(), Some(("blocked", 10)));
+    fn the_first_granted_of_a_batch_are_admitted_and_see_the_nearest_window() {
+        // Hour: 7 of 10 used, 3 more fit; day: 50 of 1000.
+        let o = outcome((10, 7, 3), (1000, 50, 3));
+        let Decision::Allowed { headers, .. } = o.decision(0) else {
+            panic!("admitted")
+        };
+        assert_eq!(headers.hour.remaining, 2);
+        assert_eq!(headers.day.remaining, 949);
+        assert_eq!(headers.nearest().period, Period::Hour);
+        let Decision::Blocked {
+            retry_after,
+            refused,
+            headers,
+        } = o.decision(3)
+        else {
+            panic!("refused")
+        };
+        assert_eq!(refused.period, Period::Hour);
+        assert_eq!(refused.used, 10);
+        assert_eq!(retry_after, 3500);
+        assert_eq!(headers.nearest().period, Period::Hour);
+        assert_eq!(headers.nearest().remaining, 0);
     }
 
     #[test]
-    fn warning_falls_on_the_first_request_past_eighty_percent() {
-        // Limit 10: the 9th request is the first past 8.
-        assert_eq!(warnings(&outcome(10, 0, 10), 10), [8]);
-        assert_eq!(warnings(&outcome(10, 8, 1), 1), [0]);
-        assert_eq!(outcome(10, 8, 1).decision(0).event(), Some(("warning", 9)));
-        assert!(warnings(&outcome(10, 9, 1), 1).is_empty());
-        assert!(warnings(&outcome(10, 0, 8), 8).is_empty());
+    fn the_day_refuses_what_the_hour_admitted_and_answers_until_midnight() {
+        // The hour admitted 5, the day had room for 2 only.
+        let mut o = outcome((100, 0, 5), (10, 8, 2));
+        o.hour.admitted_after = 2;
+        assert!(matches!(o.decision(1), Decision::Allowed { .. }));
+        let Decision::Blocked {
+            retry_after,
+            refused,
+            headers,
+        } = o.decision(2)
+        else {
+            panic!("refused by the day")
+        };
+        assert_eq!(refused.period, Period::Day);
+        assert_eq!(refused.used, 10);
+        // The day window resets a day after midnight; now is 100 s past it.
+        assert_eq!(retry_after, 86_300);
+        assert_eq!(headers.nearest().period, Period::Day);
+        let mut map = HeaderMap::new();
+        headers.apply(&mut map);
+        assert_eq!(map["x-ratelimit-limit"], "10");
+        assert_eq!(map["x-ratelimit-remaining"], "0");
+        assert_eq!(map["x-ratelimit-reset"], "172800");
+        assert_eq!(
+            map["ratelimit-policy"],
+            "\"hour\";q=100;w=3600, \"day\";q=10;w=86400"
+        );
+        assert_eq!(map["ratelimit"], "\"day\";r=0;t=86300");
+    }
+
+    #[test]
+    fn warning_falls_on_the_first_request_past_eighty_percent_of_each_window() {
+        // Hour limit 10: the 9th request is the first past 8.
+        let o = outcome((10, 0, 10), (1000, 0, 10));
+        assert_eq!(warnings(&o, 10, Period::Hour), [8]);
+        assert!(warnings(&o, 10, Period::Day).is_empty());
+        // Day limit 10, hour 1000.
+        let o = outcome((1000, 0, 10), (10, 0, 10));
+        assert_eq!(warnings(&o, 10, Period::Day), [8]);
+        // Both at once.
+        let o = outcome((10, 8, 1), (10, 8, 1));
+        assert_eq!(o.decision(0).events().len(), 2);
         // Limit 1000: request 801.
-        assert_eq!(warnings(&outcome(1000, 790, 20), 20), [10]);
-        // Limit 1: the first request is already past 80 %.
-        assert_eq!(warnings(&outcome(1, 0, 1), 1), [0]);
+        assert_eq!(
+            warnings(&outcome((1000, 790, 20), (5000, 0, 20)), 20, Period::Hour),
+            [10]
+        );
     }
 }

@@ -21,6 +21,7 @@ use crate::schemas::orgs::{
 };
 use crate::services::{Actor, orgs, sandbox};
 use crate::state::AppState;
+use companin_config::RateLimitSettings;
 
 #[derive(ApiResponse)]
 enum Created {
@@ -31,11 +32,17 @@ enum Created {
 
 pub struct AdminApi;
 
-/// The organization as the operator sees it, with the limit in force.
-pub fn organization_view(org: organization::Model, default_limit: u32) -> Organization {
+/// The organization as the operator sees it, with the limits in force.
+pub fn organization_view(org: organization::Model, defaults: &RateLimitSettings) -> Organization {
     Organization {
         rate_limit_is_custom: org.rate_limit_per_hour.is_some(),
-        rate_limit_per_hour: org.rate_limit_per_hour.unwrap_or(i64::from(default_limit)),
+        rate_limit_per_hour: org
+            .rate_limit_per_hour
+            .unwrap_or(i64::from(defaults.default_per_hour)),
+        rate_limit_per_day_is_custom: org.rate_limit_per_day.is_some(),
+        rate_limit_per_day: org
+            .rate_limit_per_day
+            .unwrap_or(i64::from(defaults.default_per_day)),
         id: org.id,
         name: org.name,
         created_at: org.created_at,
@@ -65,7 +72,10 @@ impl AdminApi {
             &state.db_write,
             &state.seal,
             &body.0.name,
-            body.0.rate_limit_per_hour,
+            orgs::OwnLimits {
+                per_hour: body.0.rate_limit_per_hour,
+                per_day: body.0.rate_limit_per_day,
+            },
             &actor,
         )
         .await?;
@@ -90,7 +100,7 @@ impl AdminApi {
                 client_secret: secret,
             };
         Ok(Created::Created(Json(CreatedOrganization {
-            organization: organization_view(new.org, state.settings.rate_limit.default_per_hour),
+            organization: organization_view(new.org, &state.settings.rate_limit),
             production: credentials(new.production),
             sandbox: credentials(new.sandbox),
             sandbox_seed_job_id,
@@ -115,11 +125,11 @@ impl AdminApi {
     ) -> ApiResult<Json<OrganizationList>, AdminErrors> {
         let paging = Paging::new(limit.0, offset.0);
         let (items, total) = orgs::list(&state.db, paging).await?;
-        let default = state.settings.rate_limit.default_per_hour;
+        let defaults = &state.settings.rate_limit;
         Ok(Json(OrganizationList::new(
             items
                 .into_iter()
-                .map(|o| organization_view(o, default))
+                .map(|o| organization_view(o, defaults))
                 .collect(),
             total,
             paging,
@@ -139,16 +149,13 @@ impl AdminApi {
         id: Path<String>,
     ) -> ApiResult<Json<Organization>, AdminErrors> {
         let org = orgs::get(&state.db, &id.0).await?;
-        Ok(Json(organization_view(
-            org,
-            state.settings.rate_limit.default_per_hour,
-        )))
+        Ok(Json(organization_view(org, &state.settings.rate_limit)))
     }
 
     /// Update an organization
     ///
-    /// A new `rate_limit_per_hour` applies to every running server within a few seconds;
-    /// `null` returns to the default limit.
+    /// A new `rate_limit_per_hour` or `rate_limit_per_day` applies to every running server
+    /// within a few seconds; `null` returns to the default.
     #[oai(
         path = "/admin/orgs/:id",
         method = "patch",
@@ -169,11 +176,9 @@ impl AdminApi {
         let update = orgs::Update {
             name: body.name,
             rate_limit_per_hour: body.rate_limit_per_hour.into(),
+            rate_limit_per_day: body.rate_limit_per_day.into(),
         };
         let org = orgs::update(&state.db_write, &id.0, update, &actor).await?;
-        Ok(Json(organization_view(
-            org,
-            state.settings.rate_limit.default_per_hour,
-        )))
+        Ok(Json(organization_view(org, &state.settings.rate_limit)))
     }
 }

@@ -13,10 +13,12 @@ use poem_openapi::{ApiResponse, Enum, OpenApi, ResponseContent};
 use super::ApiTags;
 use crate::auth::scheme::ClientAuth;
 use crate::error::{ApiError, ApiResult, ListErrors};
+use crate::rate_limit::Limits;
 use crate::schemas::Paging;
 use crate::schemas::analytics::{
     AssistantConversationStats, ConversationReport, EndpointReport, KeyReport, RateLimitEventKind,
-    RateLimitEventList, RateLimitReport, RateLimitTotals, UsageInterval, UsageReport,
+    RateLimitEventList, RateLimitReport, RateLimitTotals, RateLimitWindowKind, UsageInterval,
+    UsageReport,
 };
 use crate::schemas::logs::{RequestLogEntry, RequestLogList};
 use crate::services::analytics::{self, Range, conversations, rate_limits, usage};
@@ -296,8 +298,9 @@ impl AnalyticsApi {
 
     /// Rate limit
     ///
-    /// The current window (limit, used, remaining, reset), allowed and blocked requests per
-    /// one-hour window of the range, and the `warning` and `blocked` events, newest first.
+    /// The current hourly window and UTC day (limit, used, remaining, reset), allowed and
+    /// blocked requests per one-hour window of the range, and the `warning` and `blocked`
+    /// events of both windows, newest first.
     #[oai(
         path = "/analytics/rate-limits/",
         method = "get",
@@ -314,6 +317,8 @@ impl AnalyticsApi {
         to: Query<Option<DateTime<Utc>>>,
         /// Only events of this kind: `warning` or `blocked`.
         kind: Query<Option<RateLimitEventKind>>,
+        /// Only events of this window: `hour` (the hourly limit) or `day` (the daily quota).
+        window: Query<Option<RateLimitWindowKind>>,
         /// Only events triggered by this client.
         client_id: Query<Option<String>>,
         /// Events per page (1 to 100, default 20).
@@ -326,8 +331,11 @@ impl AnalyticsApi {
         let tenant = Tenant::from(auth.principal());
         let paging = Paging::new(limit.0, offset.0);
         let now = Utc::now().timestamp();
-        let default_limit = i64::from(state.settings.rate_limit.default_per_hour);
-        let current = rate_limits::current_window(&state.db, &tenant, default_limit, now).await?;
+        let defaults = Limits {
+            per_hour: i64::from(state.settings.rate_limit.default_per_hour),
+            per_day: i64::from(state.settings.rate_limit.default_per_day),
+        };
+        let (hour, day) = rate_limits::current_windows(&state.db, &tenant, defaults, now).await?;
         let windows = rate_limits::windows(&state.db, &tenant, &range).await?;
         let warnings = rate_limits::count_events(
             &state.db,
@@ -338,6 +346,7 @@ impl AnalyticsApi {
         .await?;
         let filter = rate_limits::EventFilter {
             kind: kind.0.map(RateLimitEventKind::as_str),
+            period: window.0.map(RateLimitWindowKind::as_str),
             client_id: client_id.0,
         };
         let (events, total) =
@@ -345,7 +354,8 @@ impl AnalyticsApi {
         Ok(Json(RateLimitReport {
             from: range.from,
             to: range.to,
-            current_window: current.into(),
+            current_window: hour.into(),
+            current_day: day.into(),
             totals: RateLimitTotals {
                 allowed: windows.iter().map(|w| w.allowed).sum(),
                 blocked: windows.iter().map(|w| w.blocked).sum(),

@@ -234,6 +234,23 @@ pub struct RateLimitTotals {
     pub warnings: u64,
 }
 
+/// The windows of the rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum RateLimitWindowKind {
+    Hour,
+    Day,
+}
+
+impl RateLimitWindowKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RateLimitWindowKind::Hour => "hour",
+            RateLimitWindowKind::Day => "day",
+        }
+    }
+}
+
 /// The kinds of rate-limit event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
@@ -258,6 +275,8 @@ pub struct RateLimitEvent {
     pub time: DateTime<Utc>,
     /// `warning` or `blocked`.
     pub kind: String,
+    /// Which window: `hour` (the hourly limit) or `day` (the daily quota).
+    pub window: String,
     /// The client whose request triggered the event.
     pub client_id: String,
     pub window_start: DateTime<Utc>,
@@ -273,6 +292,7 @@ impl From<rate_limit_event::Model> for RateLimitEvent {
             id: e.id,
             time: e.created_at,
             kind: e.kind,
+            window: e.period,
             client_id: e.client_id,
             window_start: unix(e.window_start),
             limit: e.max_requests,
@@ -293,7 +313,10 @@ list_type!(
 pub struct RateLimitReport {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// The hourly limit's window in force now.
     pub current_window: CurrentWindow,
+    /// The daily quota's window in force now (the UTC day).
+    pub current_day: CurrentWindow,
     pub totals: RateLimitTotals,
     /// The windows overlapping the range that saw requests, oldest first.
     pub windows: Vec<RateLimitWindow>,

@@ -15,6 +15,10 @@ pub struct Organization {
     pub rate_limit_per_hour: i64,
     /// Whether `rate_limit_per_hour` is this organization's own (otherwise the default).
     pub rate_limit_is_custom: bool,
+    /// The quota in force, per environment and UTC day.
+    pub rate_limit_per_day: i64,
+    /// Whether `rate_limit_per_day` is this organization's own (otherwise the default).
+    pub rate_limit_per_day_is_custom: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -46,10 +50,12 @@ pub struct CreateOrganization {
     /// Its own limit; the configured default when absent.
     #[oai(validator(minimum(value = "1"), maximum(value = "1000000000")))]
     pub rate_limit_per_hour: Option<i64>,
+    /// Its own daily quota; the configured default when absent.
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000000000")))]
+    pub rate_limit_per_day: Option<i64>,
 }
 
-/// Changes to an organization; absent fields stay, `rate_limit_per_hour: null` returns to the
-/// default limit.
+/// Changes to an organization; absent fields stay, a limit of `null` returns to the default.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct UpdateOrganization {
@@ -57,6 +63,8 @@ pub struct UpdateOrganization {
     pub name: Option<String>,
     #[oai(validator(minimum(value = "1"), maximum(value = "1000000000")))]
     pub rate_limit_per_hour: MaybeUndefined<i64>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000000000")))]
+    pub rate_limit_per_day: MaybeUndefined<i64>,
 }
 
 list_type!(

@@ -27,14 +27,18 @@ fn clean_name(name: &str) -> Result<String, ApiError> {
     Ok(name.to_owned())
 }
 
-fn check_limit(limit: Option<i64>) -> Result<(), ApiError> {
+fn check_limit(field: &str, limit: Option<i64>) -> Result<(), ApiError> {
     match limit {
-        Some(n) if n < 1 => Err(ApiError::validation(
-            "rate_limit_per_hour",
-            "must be at least 1",
-        )),
+        Some(n) if n < 1 => Err(ApiError::validation(field, "must be at least 1")),
         _ => Ok(()),
     }
+}
+
+/// An organization's own limits; `None` is the configured default.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OwnLimits {
+    pub per_hour: Option<i64>,
+    pub per_day: Option<i64>,
 }
 
 /// Creates an organization, its environments and one client per environment, atomically.
@@ -42,17 +46,19 @@ pub async fn create(
     db: &DatabaseConnection,
     seal: &SecretSeal,
     name: &str,
-    rate_limit_per_hour: Option<i64>,
+    limits: OwnLimits,
     actor: &Actor,
 ) -> Result<NewOrg, ApiError> {
     let name = clean_name(name)?;
-    check_limit(rate_limit_per_hour)?;
+    check_limit("rate_limit_per_hour", limits.per_hour)?;
+    check_limit("rate_limit_per_day", limits.per_day)?;
     let txn = crate::db::begin_write(db).await?;
     let now = crate::db::now();
     let org = organization::ActiveModel {
         id: Set(OrgId::generate().into_string()),
         name: Set(name),
-        rate_limit_per_hour: Set(rate_limit_per_hour),
+        rate_limit_per_hour: Set(limits.per_hour),
+        rate_limit_per_day: Set(limits.per_day),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -115,12 +121,12 @@ pub async fn get(conn: &impl ConnectionTrait, id: &str) -> Result<organization::
         .ok_or_else(|| ApiError::not_found("organization"))
 }
 
-/// Requested changes to an organization. `rate_limit_per_hour: Some(None)` returns to the
-/// default limit.
+/// Requested changes to an organization. A limit of `Some(None)` returns to the default.
 #[derive(Debug, Default)]
 pub struct Update {
     pub name: Option<String>,
     pub rate_limit_per_hour: Option<Option<i64>>,
+    pub rate_limit_per_day: Option<Option<i64>>,
 }
 
 /// Applies changes; a limit change is recorded in the audit log of both environments, whose
@@ -133,7 +139,10 @@ pub async fn update(
 ) -> Result<organization::Model, ApiError> {
     let name = update.name.as_deref().map(clean_name).transpose()?;
     if let Some(limit) = update.rate_limit_per_hour {
-        check_limit(limit)?;
+        check_limit("rate_limit_per_hour", limit)?;
+    }
+    if let Some(limit) = update.rate_limit_per_day {
+        check_limit("rate_limit_per_day", limit)?;
     }
     let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, id).await?;
@@ -152,6 +161,16 @@ pub async fn update(
             json!({ "from": current.rate_limit_per_hour, "to": limit }),
         );
         row.rate_limit_per_hour = Set(limit);
+    }
+    if let Some(limit) = update
+        .rate_limit_per_day
+        .filter(|l| *l != current.rate_limit_per_day)
+    {
+        changes.insert(
+            "rate_limit_per_day".into(),
+            json!({ "from": current.rate_limit_per_day, "to": limit }),
+        );
+        row.rate_limit_per_day = Set(limit);
     }
     if changes.is_empty() {
         return Ok(current);

@@ -20,6 +20,7 @@ const BATCH: u64 = 10_000;
 pub struct Swept {
     pub request_logs: u64,
     pub rate_limit_events: u64,
+    /// Hourly windows and daily quota windows.
     pub rate_limit_windows: u64,
     /// Hourly and daily rollups of the request log, and its sealed latency samples.
     pub rollups: u64,
@@ -37,7 +38,10 @@ pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<S
     windows
         .push("DELETE FROM rate_limit_windows WHERE window_start < ")
         .bind(cutoff.timestamp() - crate::rate_limit::WINDOW_SECS);
-    let rate_limit_windows = windows.execute(db).await?;
+    let mut days = Query::new(db.get_database_backend());
+    days.push("DELETE FROM rate_limit_days WHERE window_start < ")
+        .bind(cutoff.timestamp() - crate::rate_limit::Period::Day.secs());
+    let rate_limit_windows = windows.execute(db).await? + days.execute(db).await?;
     let rollups = super::analytics::rollups::sweep(db, cutoff).await?;
     let alerts = delete_batched(db, "alert_deliveries", cutoff).await?;
     Ok(Swept {

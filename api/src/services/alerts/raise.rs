@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use serde_json::json;
 
 use super::deliver::PENDING;
-use crate::rate_limit::WINDOW_SECS;
+use crate::rate_limit::Period;
 
 const INSERT: &str = r#"
 INSERT INTO alert_deliveries
@@ -34,6 +34,8 @@ pub struct Threshold {
     pub environment: Environment,
     /// `warning` or `blocked`.
     pub kind: String,
+    /// The hourly limit's window or the daily quota's.
+    pub period: Period,
     pub window_start: i64,
     pub limit: i64,
     pub used: i64,
@@ -43,18 +45,29 @@ pub struct Threshold {
 }
 
 impl Threshold {
+    /// The alert's kind: the event's for the hourly limit (`warning`, `blocked`), prefixed
+    /// `daily_` for the daily quota, so each window alerts once.
+    pub fn alert_kind(&self) -> String {
+        match self.period {
+            Period::Hour => self.kind.clone(),
+            Period::Day => format!("daily_{}", self.kind),
+        }
+    }
+
     /// The body posted: stable field names, the window, and who passed the threshold.
     pub fn payload(&self) -> String {
+        let kind = self.alert_kind();
         json!({
             "id": format!(
                 "alert_{}_{}_{}_{}",
-                self.org_id, self.environment, self.window_start, self.kind
+                self.org_id, self.environment, self.window_start, kind
             ),
-            "type": format!("rate_limit.{}", self.kind),
+            "type": format!("rate_limit.{kind}"),
+            "window": self.period.as_str(),
             "org_id": self.org_id,
             "environment": self.environment.as_str(),
             "window_start": unix(self.window_start),
-            "window_reset": unix(self.window_start + WINDOW_SECS),
+            "window_reset": unix(self.window_start + self.period.secs()),
             "limit": self.limit,
             "used": self.used,
             "client_id": self.client_id,
@@ -74,10 +87,11 @@ pub async fn raise(conn: &impl ConnectionTrait, events: &[Threshold]) -> Result<
     // Within a batch, only the first event of each window and kind can raise an alert.
     let mut seen = std::collections::HashSet::new();
     for event in events {
+        let kind = event.alert_kind();
         let key = (
-            &event.org_id,
+            event.org_id.clone(),
             event.environment,
-            &event.kind,
+            kind.clone(),
             event.window_start,
         );
         if !seen.insert(key) {
@@ -89,7 +103,7 @@ pub async fn raise(conn: &impl ConnectionTrait, events: &[Threshold]) -> Result<
             [
                 event.org_id.as_str().into(),
                 event.environment.as_str().into(),
-                event.kind.as_str().into(),
+                kind.into(),
                 event.window_start.into(),
                 event.payload().into(),
                 PENDING.into(),

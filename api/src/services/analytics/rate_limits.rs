@@ -1,13 +1,13 @@
-//! The rate limit as the tenant meets it: the current window, allowed and refused requests
-//! per window, and the `warning` / `blocked` events.
+//! The rate limit as the tenant meets it: the current hourly window and day, allowed and
+//! refused requests per hourly window, and the `warning` / `blocked` events of both.
 
-use companin_entity::{organization, rate_limit_event, rate_limit_window};
+use companin_entity::{organization, rate_limit_day, rate_limit_event, rate_limit_window};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use super::sql::Range;
-use crate::rate_limit::WINDOW_SECS;
+use crate::rate_limit::{Limits, Period, WINDOW_SECS};
 use crate::schemas::Paging;
 use crate::services::Tenant;
 
@@ -37,36 +37,44 @@ pub struct WindowTotals {
 pub struct EventFilter {
     /// `warning` or `blocked`.
     pub kind: Option<&'static str>,
+    /// `hour` or `day`.
+    pub period: Option<&'static str>,
     pub client_id: Option<String>,
 }
 
-pub async fn current_window(
+/// The hourly window and the daily quota's window in force at `now`.
+pub async fn current_windows(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
-    default_limit: i64,
+    defaults: Limits,
     now: i64,
-) -> Result<CurrentWindow, DbErr> {
-    let window_start = now - now.rem_euclid(WINDOW_SECS);
-    let limit = organization::Entity::find_by_id(tenant.org_id.as_str())
+) -> Result<(CurrentWindow, CurrentWindow), DbErr> {
+    let org = organization::Entity::find_by_id(tenant.org_id.as_str())
+        .one(conn)
+        .await?;
+    let limits = Limits::of(org.as_ref(), defaults);
+    let key = |start: i64| (tenant.org_id.to_string(), tenant.environment, start);
+    let hour_start = now - now.rem_euclid(Period::Hour.secs());
+    let hour_used = rate_limit_window::Entity::find_by_id(key(hour_start))
         .one(conn)
         .await?
-        .and_then(|org| org.rate_limit_per_hour)
-        .unwrap_or(default_limit);
-    let used = rate_limit_window::Entity::find_by_id((
-        tenant.org_id.to_string(),
-        tenant.environment,
-        window_start,
-    ))
-    .one(conn)
-    .await?
-    .map_or(0, |w| w.admitted);
-    Ok(CurrentWindow {
+        .map_or(0, |w| w.admitted);
+    let day_start = now - now.rem_euclid(Period::Day.secs());
+    let day_used = rate_limit_day::Entity::find_by_id(key(day_start))
+        .one(conn)
+        .await?
+        .map_or(0, |w| w.admitted);
+    let window = |period: Period, window_start: i64, limit: i64, used: i64| CurrentWindow {
         window_start,
         limit,
         used,
         remaining: (limit - used).max(0),
-        reset: window_start + WINDOW_SECS,
-    })
+        reset: window_start + period.secs(),
+    };
+    Ok((
+        window(Period::Hour, hour_start, limits.per_hour, hour_used),
+        window(Period::Day, day_start, limits.per_day, day_used),
+    ))
 }
 
 /// The windows that overlap `range`, oldest first. Windows without any request have no row
@@ -117,6 +125,9 @@ pub async fn events(
         .filter(C::CreatedAt.lt(range.to));
     if let Some(kind) = filter.kind {
         query = query.filter(C::Kind.eq(kind));
+    }
+    if let Some(period) = filter.period {
+        query = query.filter(C::Period.eq(period));
     }
     if let Some(client) = filter.client_id {
         query = query.filter(C::ClientId.eq(client));
