@@ -25,21 +25,37 @@ impl Settings {
     }
 }
 
+/// The key in `path`, or a new one written there. Two processes starting at once agree on
+/// one key: the new key is written whole to a file of this process's own, then linked into
+/// place, which fails when another process linked theirs first (whose file is whole too) — so
+/// nobody ever reads a half-written or empty key.
 fn read_or_create(path: &Path) -> std::io::Result<SecretString> {
     match fs::read_to_string(path) {
         Ok(existing) if !existing.trim().is_empty() => {
             return Ok(SecretString::from(existing.trim().to_owned()));
         }
-        Ok(_) => {}
+        Ok(_) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the key file is empty; delete it to make a new key (tokens signed with the \
+                 old one stop working) or set auth.jwt_secret",
+            ));
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
     let mut bytes = [0u8; 64];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret = hex::encode(bytes);
+    let mut suffix = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut suffix);
+    let staged = dir.join(format!(
+        ".{JWT_SECRET_FILE}.{}.{}",
+        std::process::id(),
+        hex::encode(suffix)
+    ));
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -47,13 +63,15 @@ fn read_or_create(path: &Path) -> std::io::Result<SecretString> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    match options.open(path) {
-        Ok(mut file) => {
-            file.write_all(secret.as_bytes())?;
-            file.sync_all()?;
-            Ok(SecretString::from(secret))
-        }
-        // Another process created it first: use theirs so that both sign alike.
+    let written = options.open(&staged).and_then(|mut file| {
+        file.write_all(secret.as_bytes())?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| fs::hard_link(&staged, path));
+    let _ = fs::remove_file(&staged);
+    match linked {
+        Ok(()) => Ok(SecretString::from(secret)),
+        // Another process linked its key first: use theirs so that both sign alike.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(SecretString::from(
             fs::read_to_string(path)?.trim().to_owned(),
         )),
@@ -78,5 +96,44 @@ mod tests {
         let second = settings.jwt_secret().expect("read back");
         assert_eq!(first.expose_secret().len(), 128);
         assert_eq!(first.expose_secret(), second.expose_secret());
+    }
+
+    #[test]
+    fn processes_starting_at_once_agree_on_one_whole_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("data").join(JWT_SECRET_FILE);
+        let keys: Vec<String> = std::thread::scope(|scope| {
+            let starts: Vec<_> = (0..16)
+                .map(|_| {
+                    let path = path.clone();
+                    scope.spawn(move || {
+                        read_or_create(&path)
+                            .expect("a key")
+                            .expose_secret()
+                            .to_owned()
+                    })
+                })
+                .collect();
+            starts
+                .into_iter()
+                .map(|s| s.join().expect("thread"))
+                .collect()
+        });
+        assert_eq!(keys[0].len(), 128);
+        assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+        // No staging file is left behind.
+        let left: Vec<_> = fs::read_dir(path.parent().expect("dir"))
+            .expect("read dir")
+            .collect();
+        assert_eq!(left.len(), 1);
+    }
+
+    #[test]
+    fn an_empty_key_file_is_an_error_not_an_empty_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(JWT_SECRET_FILE);
+        fs::write(&path, "").expect("write");
+        let err = read_or_create(&path).expect_err("refused");
+        assert!(err.to_string().contains("empty"), "{err}");
     }
 }

@@ -3,13 +3,17 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Creds, TestApp, assert_error, spawn_app, spawn_sibling};
+use crate::helpers::{
+    Backend, Creds, TestApp, assert_error, spawn_app, spawn_app_with, spawn_sibling,
+    spawn_sibling_with,
+};
 use crate::on_both_backends;
 
 on_both_backends!(
     client_lifecycle_is_audited,
     lists_paginate,
-    reads_are_never_stale_across_processes
+    reads_are_never_stale_across_processes,
+    revoked_secrets_stop_working_in_every_process_at_once,
 );
 
 async fn get_json(app: &TestApp, creds: &Creds, path: &str) -> (u16, Value) {
@@ -72,6 +76,67 @@ async fn reads_are_never_stale_across_processes(backend: Backend) {
     assert_eq!(status, 404);
     let (_, last) = get_json(&b, me, "/api/v1/clients/").await;
     assert_eq!(last["total"], 1);
+}
+
+/// A secret rotated, or a client deactivated, through one process stops working in another
+/// with the very next request, though that process cached the client for a minute.
+async fn revoked_secrets_stop_working_in_every_process_at_once(backend: Backend) {
+    let cache_a_minute = |s: &mut companin_config::Settings| s.auth.credential_cache_ttl_secs = 60;
+    let a = spawn_app_with(backend, cache_a_minute).await;
+    let b = spawn_sibling_with(&a, cache_a_minute).await;
+    let org = a.create_org("Acme", None).await;
+    let admin = &org.production;
+    let created: Value = a
+        .as_client(admin, Method::POST, "/api/v1/clients/")
+        .json(&json!({ "name": "integration" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let old = Creds::from_json(&created);
+    let token = b.token(&old).await;
+    // B has the client cached now, with the old secret.
+    assert_eq!(get_json(&b, &old, "/api/v1/clients/").await.0, 200);
+
+    let path = format!("/api/v1/clients/{}", old.client_id);
+    let rotated: Value = a
+        .as_client(admin, Method::POST, &format!("{path}/rotate-secret"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new = Creds::from_json(&rotated);
+    let resp = b
+        .as_client(&old, Method::GET, "/api/v1/clients/")
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 401, "invalid_credentials").await;
+    let resp = b
+        .with_token(&token, Method::GET, "/api/v1/clients/")
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 401, "invalid_token").await;
+    assert_eq!(get_json(&b, &new, "/api/v1/clients/").await.0, 200);
+
+    let resp = a
+        .as_client(admin, Method::PATCH, &path)
+        .json(&json!({ "is_active": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let resp = b
+        .as_client(&new, Method::GET, "/api/v1/clients/")
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 401, "invalid_credentials").await;
 }
 
 async fn client_lifecycle_is_audited(backend: Backend) {

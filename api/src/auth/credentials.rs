@@ -11,7 +11,7 @@ use base64::Engine;
 use companin_entity::{Environment, client};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Statement};
 use sha2::Sha256;
 
 use crate::ids::{ClientId, OrgId};
@@ -89,12 +89,16 @@ pub struct ClientRecord {
     pub allowed_origins: Vec<String>,
     /// Active and not deleted.
     pub usable: bool,
+    /// The tenant's configuration version read just before the row: a request that finds the
+    /// tenant at a later version (every change to a client moves it) reads the row again.
+    pub version: i64,
 }
 
-impl From<client::Model> for ClientRecord {
-    fn from(m: client::Model) -> Self {
+impl ClientRecord {
+    fn new(m: client::Model, version: i64) -> Self {
         let allowed_origins = serde_json::from_value(m.allowed_origins).unwrap_or_default();
         ClientRecord {
+            version,
             usable: m.is_active && m.deleted_at.is_none(),
             id: ClientId::from_db(m.id),
             org_id: OrgId::from_db(m.org_id),
@@ -109,7 +113,10 @@ impl From<client::Model> for ClientRecord {
 }
 
 /// Client rows by id, cached for a few seconds so that a request does not pay a database read
-/// for its credentials. Changes made through this process drop the entry at once.
+/// for its credentials. Changes made through this process drop the entry at once; changes
+/// made through another are seen by the next request, whose rate-limit charge reads the
+/// tenant's configuration version: a version past the entry's sends it back to the database
+/// (see `auth::middleware`), so a revoked or rotated secret stops working at once everywhere.
 #[derive(Clone)]
 pub struct CredentialStore {
     db: DatabaseConnection,
@@ -130,13 +137,16 @@ impl CredentialStore {
         if let Some(hit) = self.cache.get(id) {
             return Ok(Some(hit));
         }
+        // The version first: a change committed between the two reads then makes the row
+        // look older than it is (one needless re-read), never newer.
+        let version = self.version_of(id).await?;
         let Some(row) = client::Entity::find_by_id(id.as_str())
             .one(&self.db)
             .await?
         else {
             return Ok(None);
         };
-        let record = Arc::new(ClientRecord::from(row));
+        let record = Arc::new(ClientRecord::new(row, version));
         self.cache.insert(id.clone(), record.clone());
         Ok(Some(record))
     }
@@ -144,6 +154,28 @@ impl CredentialStore {
     /// Forgets a client after it changed (rotation, deactivation, deletion).
     pub fn invalidate(&self, id: &ClientId) {
         self.cache.invalidate(id);
+    }
+
+    /// The configuration version of the client's tenant (0 when unknown).
+    async fn version_of(&self, id: &ClientId) -> Result<i64, DbErr> {
+        let backend = self.db.get_database_backend();
+        let sql = "SELECT e.config_version FROM environments e JOIN clients c \
+                   ON c.org_id = e.org_id AND c.environment = e.environment WHERE c.id = $1";
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => sql.to_owned(),
+            _ => sql.replace('$', "?"),
+        };
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [id.as_str().into()],
+            ))
+            .await?;
+        Ok(row
+            .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+            .unwrap_or(0))
     }
 }
 

@@ -53,7 +53,16 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         let ctx = req.data::<Arc<RequestContext>>().cloned();
-        principal.config_version = charge(&self.state, &principal, ctx.as_ref()).await?;
+        let version = charge(&self.state, &principal, ctx.as_ref()).await?;
+        if version > principal.credentials_version {
+            // The tenant changed since the client was cached (perhaps in another process:
+            // a rotated secret, a deactivated client): check the credentials anew.
+            self.state.credentials.invalidate(&principal.client_id);
+            principal = authenticate(&self.state, &req)
+                .await?
+                .ok_or_else(invalid_credentials)?;
+        }
+        principal.config_version = version;
         req.set_data(principal);
         self.inner.call(req).await.map(IntoResponse::into_response)
     }
@@ -166,6 +175,7 @@ async fn key_pair(state: &AppState, key: &str, secret: &str) -> Result<Principal
         method: AuthMethod::KeyPair,
         config_version: 0,
         widget: None,
+        credentials_version: client.version,
     })
 }
 
@@ -200,5 +210,6 @@ async fn bearer(state: &AppState, value: &str) -> Result<Principal, ApiError> {
         method: AuthMethod::Bearer,
         config_version: 0,
         widget,
+        credentials_version: client.version,
     })
 }

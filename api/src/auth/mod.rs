@@ -41,4 +41,7 @@ pub struct Principal {
     pub config_version: i64,
     /// Set for a browser widget's token: the one visitor it speaks for.
     pub widget: Option<Arc<widget::WidgetGrant>>,
+    /// The tenant's configuration version when the client's row was read (see
+    /// [`credentials::ClientRecord::version`]).
+    pub credentials_version: i64,
 }

@@ -57,6 +57,7 @@ impl Admitted {
             method: AuthMethod::AllowedOrigin,
             config_version: 0,
             widget: None,
+            credentials_version: self.client.version,
         }
     }
 }
