@@ -74,6 +74,7 @@ error_codes! {
     RateLimited => (429, "rate_limited", "The organization's request limit for this window is used up, or a widget visitor sent too many messages this minute; retry after `Retry-After` seconds."),
     Internal => (500, "internal_error", "An unexpected error; quote the `request_id` when reporting it."),
     GenerationFailed => (502, "generation_failed", "The reply generator (the local model or the configured OpenAI-compatible endpoint) failed while replying; nothing was stored."),
+    Busy => (503, "busy", "Every reply generator of this server is taken and as many replies wait as may; retry after `Retry-After` seconds."),
     Unavailable => (503, "unavailable", "A dependency (such as the database) is not reachable right now; retry after `Retry-After` seconds."),
 }
 
@@ -370,7 +371,10 @@ fn status_description(status: u16) -> &'static str {
         }
         429 => "Rate limit exhausted (`rate_limited`); see `Retry-After`.",
         500 => "Unexpected error (`internal_error`).",
-        503 => "A dependency is unavailable (`unavailable`); see `Retry-After`.",
+        503 => {
+            "A dependency is unavailable (`unavailable`), or every reply generator is taken \
+                (`busy`); see `Retry-After`."
+        }
         _ => "Error.",
     }
 }

@@ -458,6 +458,13 @@ pub struct ConversationSettings {
     pub openai_model: String,
     /// Its API key (`COMPANIN_CONVERSATIONS_OPENAI_API_KEY`); sent as a bearer token.
     pub openai_api_key: Option<SecretString>,
+    /// Replies the local model writes at once in a process (each uses every core).
+    pub local_concurrency: usize,
+    /// Replies sent to the OpenAI-compatible endpoint at once by a process.
+    pub openai_concurrency: usize,
+    /// Replies that may wait for a generator in a process, taking turns by tenant; one
+    /// tenant may hold half. Past it a reply is refused with 503 `busy`.
+    pub waiting_replies: usize,
 }
 
 impl Default for ConversationSettings {
@@ -474,6 +481,9 @@ impl Default for ConversationSettings {
             openai_base_url: None,
             openai_model: "gpt-4o-mini".to_owned(),
             openai_api_key: None,
+            local_concurrency: 1,
+            openai_concurrency: 16,
+            waiting_replies: 32,
         }
     }
 }

@@ -907,6 +907,98 @@ async fn openai_compatible_generator_streams_a_grounded_reply() {
     assert_eq!(stored["context"]["plan"], "gold");
 }
 
+/// One generator slot, four waiting places: a tenant's flood takes its share (two) and is
+/// refused past it with 503 `busy`; another tenant still gets a place, and is served after one
+/// more of the flood's replies, not after all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_one_tenant_does_not_starve_another() {
+    let pieces = vec!["Returns ", "take ", "30 days."];
+    let fake = fake_openai(pieces, Duration::from_millis(120), false).await;
+    let base = fake.base.clone();
+    let app = spawn_app_with(Backend::Sqlite, move |s| {
+        s.conversations.generator = companin_config::ReplyGenerator::Openai;
+        s.conversations.openai_base_url = Some(base);
+        s.conversations.openai_concurrency = 1;
+        s.conversations.waiting_replies = 4;
+    })
+    .await;
+    let mut tenants = Vec::new();
+    for name in ["Flood", "Quiet"] {
+        let org = app.create_org(name, Some(POLLING_LIMIT)).await;
+        let c = org.production.clone();
+        shop(&app, &c).await;
+        let bot = assistant(&app, &c, json!({"name": name})).await;
+        let sess = session(&app, &c, &bot).await;
+        tenants.push((c, sess));
+    }
+    let ask = |c: &Creds, sess: &str, message: String| {
+        app.as_client(c, Method::POST, "/api/v1/conversations/send-message")
+            .json(&json!({"session_id": sess, "message": message}))
+            .send()
+    };
+    let (flood, flood_session) = &tenants[0];
+    let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
+    for i in 0..5 {
+        let request = ask(
+            flood,
+            flood_session,
+            format!("flood {i}: {REFUND_QUESTION}"),
+        );
+        let answers = answers.clone();
+        tokio::spawn(async move {
+            let resp = request.await.unwrap();
+            let status = resp.status().as_u16();
+            let retry_after = resp.headers().contains_key("retry-after");
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            let _ = answers.send((status, retry_after, body));
+        });
+    }
+    // The two refusals come back at once, while the first reply is still being written: the
+    // flood then holds the slot and its share of the waiting places.
+    let mut statuses = Vec::new();
+    while statuses.iter().filter(|s| **s == 503).count() < 2 {
+        let (status, retry_after, body) = answered.recv().await.unwrap();
+        if status == 503 {
+            assert!(retry_after);
+            assert_eq!(body["code"], "busy", "{body}");
+        }
+        statuses.push(status);
+    }
+    let (quiet, quiet_session) = &tenants[1];
+    let resp = ask(quiet, quiet_session, format!("quiet: {REFUND_QUESTION}"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "the quiet tenant is never refused");
+    while statuses.len() < 5 {
+        statuses.push(answered.recv().await.unwrap().0);
+    }
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 503, 503],
+        "one writing, two waiting, two refused"
+    );
+    // The order the endpoint was asked in: the quiet tenant's reply came right after the
+    // flood's next one, ahead of the flood's last.
+    let asked: Vec<String> = fake
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| {
+            let last = body["messages"].as_array().unwrap().last().unwrap();
+            let text = last["content"].as_str().unwrap();
+            if text.contains("quiet:") {
+                "quiet"
+            } else {
+                "flood"
+            }
+            .to_owned()
+        })
+        .collect();
+    assert_eq!(asked, ["flood", "flood", "quiet", "flood"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_generator_answers_502_and_stores_nothing() {
     let fake = fake_openai(vec![], Duration::ZERO, true).await;

@@ -24,7 +24,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::ids::{ConversationId, MessageId};
 use crate::services::assistants::config::{Config, ReplyMode};
 use crate::services::generation::extractive::{self, Extract};
-use crate::services::generation::{GenerationError, Prompt, ReplyLimits, Speaker};
+use crate::services::generation::{GenerationError, Prompt, ReplyLimits, Speaker, gate};
 use crate::services::search::{Passage, scope_of};
 use crate::services::{Tenant, assistants, contexts, sessions};
 use crate::state::AppState;
@@ -75,6 +75,40 @@ pub struct Prepared {
     received: Instant,
     received_at: DateTime<Utc>,
     plan: Plan,
+    /// The generator's slot, held until the reply is done (see `generation::gate`).
+    _slot: Option<gate::Permit>,
+}
+
+/// Seconds a client refused for a busy generator is asked to wait.
+const BUSY_RETRY_AFTER: u64 = 5;
+
+/// Waits for a slot of the plan's generator, in the tenant's turn; refuses (503 `busy`)
+/// when as many replies wait as may.
+async fn slot_for(
+    state: &AppState,
+    tenant: &Tenant,
+    plan: &Plan,
+) -> Result<Option<gate::Permit>, ApiError> {
+    let Plan::Generate { generator, .. } = plan else {
+        return Ok(None);
+    };
+    let Some(gate) = state.generators.gate(*generator) else {
+        return Ok(None);
+    };
+    match gate.enter(tenant).await {
+        Ok(permit) => Ok(Some(permit)),
+        Err(busy) => Err(ApiError {
+            retry_after: Some(BUSY_RETRY_AFTER),
+            ..ApiError::new(
+                ErrorCode::Busy,
+                format!(
+                    "every reply generator of this server is taken and {} replies wait; retry \
+                     shortly",
+                    busy.waiting
+                ),
+            )
+        }),
+    }
 }
 
 /// A stored reply.
@@ -147,6 +181,8 @@ pub async fn prepare(
                 .collect();
             plan_reply(state, &config, &traits, history, &relevant, &message)
         };
+    // Last: nothing after it may refuse the request, and the slot is held only while needed.
+    let slot = slot_for(state, tenant, &plan).await?;
     Ok(Prepared {
         tenant: tenant.clone(),
         session,
@@ -158,6 +194,7 @@ pub async fn prepare(
         received,
         received_at,
         plan,
+        _slot: slot,
     })
 }
 

@@ -6,6 +6,7 @@
 //! generator stops at its next piece.
 
 pub mod extractive;
+pub mod gate;
 pub mod local;
 pub mod openai;
 
@@ -78,10 +79,13 @@ pub trait Generate: Send + Sync {
     ) -> BoxFuture<'a, Result<Usage, GenerationError>>;
 }
 
-/// The process's generators; the local model loads on its first reply.
+/// The process's generators, each behind its [`gate::Gate`]; the local model loads on its
+/// first reply.
 pub struct Generators {
     local: local::Local,
     openai: openai::OpenAi,
+    local_gate: gate::Gate,
+    openai_gate: gate::Gate,
 }
 
 impl Generators {
@@ -94,7 +98,18 @@ impl Generators {
                 &c.openai_model,
                 c.openai_api_key.clone(),
             )?,
+            local_gate: gate::Gate::new(c.local_concurrency, c.waiting_replies),
+            openai_gate: gate::Gate::new(c.openai_concurrency, c.waiting_replies),
         })
+    }
+
+    /// The gate in front of the generator of that kind (`None` for extractive replies).
+    pub fn gate(&self, kind: ReplyGenerator) -> Option<&gate::Gate> {
+        match kind {
+            ReplyGenerator::Local => Some(&self.local_gate),
+            ReplyGenerator::Openai => Some(&self.openai_gate),
+            ReplyGenerator::Extractive => None,
+        }
     }
 
     /// The generator of that kind (`None` for extractive replies, which need none).
