@@ -30,11 +30,30 @@ async fn wrong_method_is_405() {
         .send()
         .await
         .unwrap();
+    // RFC 9110: a 405 says which methods the route takes.
+    assert_eq!(resp.headers()["allow"], "GET, POST");
     let body = assert_error(resp, 405, "method_not_allowed").await;
     assert_eq!(
         body["detail"],
         "this route does not accept this HTTP method"
     );
+    let path = format!("/api/v1/clients/{}", org.production.client_id);
+    for method in [Method::POST, Method::TRACE] {
+        let resp = app
+            .as_client(&org.production, method, &path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 405);
+        assert_eq!(resp.headers()["allow"], "DELETE, GET, PATCH");
+    }
+    // Unauthenticated requests are told too.
+    let resp = app
+        .request(Method::DELETE, "/api/v1/widget/token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["allow"], "POST");
 }
 
 #[tokio::test]

@@ -57,24 +57,34 @@ impl RequestContext {
 pub struct Observe {
     telemetry: TelemetryWriter,
     templates: Arc<HashMap<String, Arc<str>>>,
+    /// Each template's methods, for the `Allow` header of a 405.
+    methods: Arc<HashMap<String, HeaderValue>>,
     org_labels: bool,
 }
 
 impl Observe {
-    /// `templates` maps poem's route patterns to the documented templates; `org_labels`
-    /// turns on per-organization request counts in the metrics.
+    /// `templates` maps poem's route patterns to the documented templates, and `methods`
+    /// each template to its methods (`GET, POST`); `org_labels` turns on per-organization
+    /// request counts in the metrics.
     pub fn new(
         telemetry: TelemetryWriter,
-        templates: HashMap<String, String>,
+        (templates, methods): (HashMap<String, String>, HashMap<String, String>),
         org_labels: bool,
     ) -> Self {
         let templates = templates
             .into_iter()
             .map(|(pattern, template)| (pattern, Arc::from(template)))
             .collect();
+        let methods = methods
+            .into_iter()
+            .filter_map(|(template, methods)| {
+                Some((template, HeaderValue::from_str(&methods).ok()?))
+            })
+            .collect();
         Self {
             telemetry,
             templates: Arc::new(templates),
+            methods: Arc::new(methods),
             org_labels,
         }
     }
@@ -88,6 +98,7 @@ impl<E: Endpoint> Middleware<E> for Observe {
             inner,
             telemetry: self.telemetry.clone(),
             templates: self.templates.clone(),
+            methods: self.methods.clone(),
             org_labels: self.org_labels,
         }
     }
@@ -97,6 +108,7 @@ pub struct ObserveEndpoint<E> {
     inner: E,
     telemetry: TelemetryWriter,
     templates: Arc<HashMap<String, Arc<str>>>,
+    methods: Arc<HashMap<String, HeaderValue>>,
     org_labels: bool,
 }
 
@@ -213,6 +225,15 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             None if method == "OPTIONS" => template_of_path(&self.templates, &path),
             other => other,
         };
+        if response.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+            && let Some(allow) = template_of_path(&self.templates, &path)
+                .and_then(|template| self.methods.get(&*template))
+        {
+            // RFC 9110: a 405 lists the methods the route does accept.
+            response
+                .headers_mut()
+                .insert(poem::http::header::ALLOW, allow.clone());
+        }
         let latency = started.elapsed();
         let status = response.status();
         // Unmatched paths are not labelled by their raw path, which would let any client grow

@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use super::{ApiTags, request_id};
 use crate::auth::scheme::ClientAuth;
 use crate::error::{
-    ActionErrors, ApiError, ApiResult, ErrorCode, ErrorSet, Errors, GetErrors, ListErrors,
-    UpdateErrors,
+    ActionErrors, ApiError, ApiResult, ErrorCode, ErrorSet, Errors, GetErrors, ListByIdErrors,
+    ListErrors, UpdateErrors,
 };
 use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
@@ -35,7 +35,7 @@ use companin_ingest::SourceFormat;
 /// Creating knowledge: 503 when no queue is reachable.
 pub struct CreateKnowledgeErrors;
 impl ErrorSet for CreateKnowledgeErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 409, 413, 415, 422, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503];
 }
 
 /// Searching: 404 for an unknown assistant, 503 when the embedding model is missing.
@@ -502,7 +502,7 @@ impl KnowledgeApi {
         limit: Query<Option<u64>>,
         /// Chunks to skip.
         offset: Query<Option<u64>>,
-    ) -> ApiResult<Json<ChunkList>, GetErrors> {
+    ) -> ApiResult<Json<ChunkList>, ListByIdErrors> {
         let paging = Paging::new(limit.0, offset.0);
         let (rows, total) =
             knowledge::chunks(&state.db, &Tenant::from(auth.principal()), &id.0, paging).await?;
@@ -533,7 +533,7 @@ impl KnowledgeApi {
         limit: Query<Option<u64>>,
         /// Pages to skip.
         offset: Query<Option<u64>>,
-    ) -> ApiResult<Json<PageList>, GetErrors> {
+    ) -> ApiResult<Json<PageList>, ListByIdErrors> {
         let paging = Paging::new(limit.0, offset.0);
         let (rows, total) = knowledge::pages(
             &state.db,

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod clients;
 mod conversations;
+mod document;
 mod knowledge;
 mod ops;
 mod sandbox;
@@ -20,7 +21,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use poem::middleware::{NormalizePath, TrailingSlash};
-use poem::{Endpoint, EndpointExt, Route, get};
+use std::sync::OnceLock;
+
+use poem::web::Html;
+use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::auth::middleware::Authenticate;
@@ -107,9 +111,40 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
     .server(API_PREFIX)
 }
 
-/// The generated OpenAPI document, as committed in docs/openapi.json.
+/// The published OpenAPI document, as committed in docs/openapi.json (see [`document`]);
+/// made once per process.
 pub fn openapi_json() -> String {
-    openapi_service().spec()
+    document_json().to_owned()
+}
+
+fn document_json() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| document::finish(&openapi_service().spec()))
+}
+
+/// `GET /api/v1/openapi.json`.
+#[handler]
+fn openapi_document() -> Response {
+    document_json()
+        .to_owned()
+        .with_content_type("application/json")
+        .into_response()
+}
+
+/// `GET /api/v1/docs`: Swagger UI over the published document.
+#[handler]
+fn swagger_ui() -> Html<String> {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    Html(
+        PAGE.get_or_init(|| {
+            let service = openapi_service();
+            // The page embeds poem-openapi's own document; it shows the published one.
+            service
+                .swagger_ui_html()
+                .replace(&service.spec(), document_json())
+        })
+        .clone(),
+    )
 }
 
 /// Maps poem's pattern of each documented route to its OpenAPI template, e.g.
@@ -143,6 +178,26 @@ pub fn route_templates() -> HashMap<String, String> {
         .collect()
 }
 
+/// The methods of each documented route, by template (`/api/v1/clients/{id}` →
+/// `GET, PATCH, DELETE`): the `Allow` header of a 405.
+pub fn route_methods() -> HashMap<String, String> {
+    let spec: serde_json::Value = serde_json::from_str(document_json()).unwrap_or_default();
+    let Some(paths) = spec["paths"].as_object() else {
+        return HashMap::new();
+    };
+    paths
+        .iter()
+        .map(|(template, operations)| {
+            let mut methods: Vec<String> = operations
+                .as_object()
+                .map(|o| o.keys().map(|m| m.to_ascii_uppercase()).collect())
+                .unwrap_or_default();
+            methods.sort();
+            (format!("{API_PREFIX}{template}"), methods.join(", "))
+        })
+        .collect()
+}
+
 /// Room for the multipart framing and text fields of an upload, beyond the file.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
@@ -150,8 +205,8 @@ const MULTIPART_OVERHEAD: usize = 64 * 1024;
 pub fn app(state: Arc<AppState>) -> impl Endpoint {
     let service = openapi_service();
     let api = Route::new()
-        .at("/openapi.json", service.spec_endpoint())
-        .nest("/docs", service.swagger_ui())
+        .at("/openapi.json", get(openapi_document))
+        .at("/docs", get(swagger_ui))
         .nest("/", service)
         .with(Idempotency::new(state.clone()))
         .with(Authenticate::new(state.clone()))
@@ -182,7 +237,7 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint {
         .with(Cors::new(state.origins.clone()))
         .with(Observe::new(
             state.telemetry.clone(),
-            route_templates(),
+            (route_templates(), route_methods()),
             state.settings.http.metrics_org_labels,
         ))
 }
