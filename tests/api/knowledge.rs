@@ -717,6 +717,103 @@ async fn cancel_queued_and_running(backend: Backend) {
     assert_eq!(done["chunk_count"], 0);
 }
 
+/// The chunks of an item: their count, and whether any position is there twice.
+async fn chunk_rows(app: &TestApp, id: &str) -> (usize, bool) {
+    let db = app.db().await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let rows = companin_entity::knowledge_chunk::Entity::find()
+        .filter(companin_entity::knowledge_chunk::Column::KnowledgeId.eq(id))
+        .all(&db)
+        .await
+        .unwrap();
+    let mut positions: Vec<i32> = rows.iter().map(|r| r.position).collect();
+    positions.sort();
+    positions.dedup();
+    (rows.len(), positions.len() != rows.len())
+}
+
+/// A reindex of an item while its ingestion runs: two writers of one item at once, one after
+/// the other in effect — every chunk stored once, the count right, both jobs done.
+async fn a_reindex_overlapping_an_ingest_stores_each_chunk_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+    let c = &org.production;
+    let (_, item) = app
+        .call(
+            c,
+            Method::POST,
+            "/api/v1/knowledge/",
+            Some(json!({"type": "text", "title": "Long", "content": long_text()})),
+        )
+        .await;
+    let id = item["id"].as_str().unwrap().to_owned();
+    wait_running(&app, c, item["job_id"].as_str().unwrap()).await;
+    let (status, reindex) = app
+        .call(
+            c,
+            Method::POST,
+            "/api/v1/knowledge/reindex",
+            Some(json!({"knowledge_id": id})),
+        )
+        .await;
+    assert_eq!(status, 202, "{reindex}");
+    for job in [
+        item["job_id"].as_str().unwrap(),
+        reindex["id"].as_str().unwrap(),
+    ] {
+        let j = wait_job(&app, c, job).await;
+        assert_eq!(j["status"], "succeeded", "{j}");
+    }
+    let done = wait_done(&app, c, &id).await;
+    assert_eq!(done["status"], "ready", "{done}");
+    let (rows, doubled) = chunk_rows(&app, &id).await;
+    assert!(!doubled, "no position stored twice");
+    assert_eq!(rows as u64, done["chunk_count"].as_u64().unwrap());
+}
+
+/// A new title while the old one's job runs: the item's version moves on, the old job's
+/// result is dropped, and the chunks are the new title's only.
+async fn a_title_change_supersedes_the_running_job(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+    let c = &org.production;
+    let (_, item) = app
+        .call(
+            c,
+            Method::POST,
+            "/api/v1/knowledge/",
+            Some(json!({"type": "text", "title": "Old title", "content": long_text()})),
+        )
+        .await;
+    let id = item["id"].as_str().unwrap().to_owned();
+    let first_job = item["job_id"].as_str().unwrap().to_owned();
+    wait_running(&app, c, &first_job).await;
+    let (status, patched) = app
+        .call(
+            c,
+            Method::PATCH,
+            &format!("/api/v1/knowledge/{id}"),
+            Some(json!({"title": "New title"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["version"], item["version"].as_i64().unwrap() + 1);
+    let second_job = patched["job_id"].as_str().unwrap().to_owned();
+    assert_ne!(second_job, first_job);
+    for job in [&first_job, &second_job] {
+        let j = wait_job(&app, c, job).await;
+        assert_eq!(j["status"], "succeeded", "{j}");
+    }
+    let done = wait_done(&app, c, &id).await;
+    assert_eq!(done["status"], "ready", "{done}");
+    let text = chunks_text(&app, c, &id).await;
+    assert!(text.contains("New title"), "{text}");
+    assert!(!text.contains("Old title"), "the old job stored nothing");
+    let (rows, doubled) = chunk_rows(&app, &id).await;
+    assert!(!doubled);
+    assert_eq!(rows as u64, done["chunk_count"].as_u64().unwrap());
+}
+
 async fn wait_running(app: &TestApp, c: &Creds, job_id: &str) -> Value {
     // Up to a minute: under a loaded CI machine the first embedding batch can take a while.
     for _ in 0..2400 {
@@ -1019,6 +1116,8 @@ async fn generated_summaries_follow_ready(backend: Backend) {
 }
 
 crate::on_both_backends!(
+    a_reindex_overlapping_an_ingest_stores_each_chunk_once,
+    a_title_change_supersedes_the_running_job,
     each_file_type_becomes_ready,
     generated_summaries_follow_ready,
     broken_files_fail_clearly,
