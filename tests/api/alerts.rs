@@ -357,56 +357,58 @@ async fn webhook_settings_are_validated_and_audited(backend: Backend) {
 
 /// With the SSRF guard on (the default outside tests), a webhook may not point at loopback,
 /// private or link-local addresses, literally or through a name.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn webhooks_cannot_reach_private_networks() {
-    let app = spawn_app_with(Backend::Sqlite, |s| {
-        s.crawl.allow_private_networks = false;
-    })
-    .await;
-    let org = app.create_org("Acme", None).await;
-    let c = &org.production;
-    for url in [
-        "http://127.0.0.1:9000/hook",
-        "http://localhost:9000/hook",
-        "http://169.254.169.254/latest/meta-data/",
-        "http://10.0.0.8/hook",
-        "http://[::1]:9000/hook",
-        "http://[::ffff:192.168.0.1]/hook",
-    ] {
-        let body = assert_error(
+#[test]
+fn webhooks_cannot_reach_private_networks() {
+    crate::helpers::run(async {
+        let app = spawn_app_with(Backend::Sqlite, |s| {
+            s.crawl.allow_private_networks = false;
+        })
+        .await;
+        let org = app.create_org("Acme", None).await;
+        let c = &org.production;
+        for url in [
+            "http://127.0.0.1:9000/hook",
+            "http://localhost:9000/hook",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.8/hook",
+            "http://[::1]:9000/hook",
+            "http://[::ffff:192.168.0.1]/hook",
+        ] {
+            let body = assert_error(
+                app.send(
+                    c,
+                    Method::PUT,
+                    "/api/v1/alerts/webhook",
+                    Some(&json!({ "url": url })),
+                )
+                .await,
+                422,
+                "url_not_allowed",
+            )
+            .await;
+            assert!(
+                body["detail"].as_str().unwrap().contains("address"),
+                "{url}: {body}"
+            );
+        }
+        // Nothing was stored.
+        let (status, webhook) = app
+            .call(c, Method::GET, "/api/v1/alerts/webhook", None)
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(webhook["url"], Value::Null, "{webhook}");
+        // A scheme the guard never fetches is a plain validation error.
+        assert_error(
             app.send(
                 c,
                 Method::PUT,
                 "/api/v1/alerts/webhook",
-                Some(&json!({ "url": url })),
+                Some(&json!({ "url": "gopher://127.0.0.1/" })),
             )
             .await,
             422,
-            "url_not_allowed",
+            "validation_error",
         )
         .await;
-        assert!(
-            body["detail"].as_str().unwrap().contains("address"),
-            "{url}: {body}"
-        );
-    }
-    // Nothing was stored.
-    let (status, webhook) = app
-        .call(c, Method::GET, "/api/v1/alerts/webhook", None)
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(webhook["url"], Value::Null, "{webhook}");
-    // A scheme the guard never fetches is a plain validation error.
-    assert_error(
-        app.send(
-            c,
-            Method::PUT,
-            "/api/v1/alerts/webhook",
-            Some(&json!({ "url": "gopher://127.0.0.1/" })),
-        )
-        .await,
-        422,
-        "validation_error",
-    )
-    .await;
+    })
 }

@@ -292,255 +292,261 @@ async fn notices(client: &Client) -> Value {
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
-    let Scene {
-        app,
-        c,
-        bot,
-        client,
-        // Bound, so that chromedriver and the profile live to the end of the test.
-        _driver,
-        _profile,
-    } = scene(spawn_app(Backend::Sqlite).await).await;
+#[test]
+fn the_widget_chats_streams_resumes_and_rates_in_chromium() {
+    crate::helpers::run(async {
+        let Scene {
+            app,
+            c,
+            bot,
+            client,
+            // Bound, so that chromedriver and the profile live to the end of the test.
+            _driver,
+            _profile,
+        } = scene(spawn_app(Backend::Sqlite).await).await;
 
-    // Titled from the public config, isolated from the page's CSS, and the message box has
-    // the focus.
-    let look = js(
-        &client,
-        &script(
-            "return { bubble: getComputedStyle(root.querySelector('.bubble')).backgroundColor,
-                      title: root.querySelector('header span').textContent,
-                      focused: root.activeElement === root.querySelector('textarea'),
-                      dialog: root.querySelector('.panel').getAttribute('role'),
-                      expanded: root.querySelector('.bubble').getAttribute('aria-expanded') };",
-        ),
-    )
-    .await;
-    assert_eq!(
-        look,
-        json!({"bubble": "rgb(47, 91, 234)", "title": "Shop help", "focused": true,
-               "dialog": "dialog", "expanded": "true"})
-    );
-
-    // Typed with the keyboard: Enter sends.
-    let replies = ask(&client, QUESTION, 2).await;
-    let shown = replies[1].as_str().unwrap().to_owned();
-    assert!(shown.contains("30 days"), "{shown}");
-    let sources = wait_for(
-        &client,
-        "the sources",
-        &script(
-            "const s = root.querySelectorAll('.msg.assistant')[1].querySelector('.sources');
-             return s && s.textContent;",
-        ),
-    )
-    .await;
-    assert!(
-        sources.as_str().unwrap().contains("Refund policy"),
-        "{sources}"
-    );
-
-    // What the browser showed is what the API stored, in this visitor's one session.
-    let kept = js(
-        &client,
-        &format!(
-            "return JSON.parse(localStorage.getItem('companin:{}:{bot}'));",
-            c.client_id
-        ),
-    )
-    .await;
-    let conversation = kept["conversation_id"].as_str().unwrap().to_owned();
-    let (status, messages) = app
-        .call(
-            &c,
-            Method::GET,
-            &format!("/api/v1/conversations/{conversation}/messages"),
-            None,
+        // Titled from the public config, isolated from the page's CSS, and the message box has
+        // the focus.
+        let look = js(
+            &client,
+            &script(
+                "return { bubble: getComputedStyle(root.querySelector('.bubble')).backgroundColor,
+                          title: root.querySelector('header span').textContent,
+                          focused: root.activeElement === root.querySelector('textarea'),
+                          dialog: root.querySelector('.panel').getAttribute('role'),
+                          expanded: root.querySelector('.bubble').getAttribute('aria-expanded') };",
+            ),
         )
         .await;
-    assert_eq!(status, 200, "{messages}");
-    assert_eq!(messages["total"], 2);
-    assert_eq!(messages["items"][0]["content"], QUESTION);
-    assert_eq!(messages["items"][1]["content"], shown.as_str());
-    let (_, sessions) = app.call(&c, Method::GET, "/api/v1/sessions/", None).await;
-    assert_eq!(sessions["total"], 1);
-    assert_eq!(sessions["items"][0]["id"], kept["session_id"]);
-    assert!(
-        sessions["items"][0]["visitor_id"]
-            .as_str()
-            .unwrap()
-            .starts_with("vis_")
-    );
+        assert_eq!(
+            look,
+            json!({"bubble": "rgb(47, 91, 234)", "title": "Shop help", "focused": true,
+                   "dialog": "dialog", "expanded": "true"})
+        );
 
-    // A reload keeps the conversation.
-    client.refresh().await.unwrap();
-    open_widget(&client).await;
-    let restored = wait_for_replies(&client, "the kept conversation", "r.length === 2").await;
-    assert_eq!(restored, json!([GREETING, shown]));
-    let asked = js(
-        &client,
-        &script("return Array.from(root.querySelectorAll('.msg.user')).map(m => m.textContent);"),
-    )
-    .await;
-    assert_eq!(asked, json!([QUESTION]));
-
-    // Rating 4 with a comment.
-    js(
-        &client,
-        &script(
-            "root.querySelector('.rate button[data-rating=\"4\"]').click();
-             const comment = root.querySelector('.rate input');
-             comment.value = 'Clear answer';
-             root.querySelector('.rate .submit').click();",
-        ),
-    )
-    .await;
-    wait_for(
-        &client,
-        "the thanks",
-        &script("return root.querySelector('.rate').textContent.includes('Thank you');"),
-    )
-    .await;
-
-    // A visitor the shop's server vouches for: identify() starts their own session.
-    let hash = hmac_hex(c.client_secret.as_bytes(), b"user-42");
-    js(
-        &client,
-        &format!("window.Companin.identify({{userId: 'user-42', userHash: '{hash}'}});"),
-    )
-    .await;
-    let fresh = format!("r.length === 1 && r[0] === '{GREETING}'");
-    wait_for_replies(&client, "the verified visitor's fresh panel", &fresh).await;
-    ask(&client, "How long does shipping take?", 2).await;
-    client.close().await.unwrap();
-    let (_, sessions) = app
-        .call(&c, Method::GET, "/api/v1/sessions/?user_id=user-42", None)
-        .await;
-    assert_eq!(sessions["total"], 1, "{sessions}");
-    assert_eq!(sessions["items"][0]["is_anonymous"], false);
-    let verified = sessions["items"][0]["id"].as_str().unwrap();
-    let (_, conversations) = app
-        .call(
-            &c,
-            Method::GET,
-            &format!("/api/v1/conversations/?session_id={verified}"),
-            None,
+        // Typed with the keyboard: Enter sends.
+        let replies = ask(&client, QUESTION, 2).await;
+        let shown = replies[1].as_str().unwrap().to_owned();
+        assert!(shown.contains("30 days"), "{shown}");
+        let sources = wait_for(
+            &client,
+            "the sources",
+            &script(
+                "const s = root.querySelectorAll('.msg.assistant')[1].querySelector('.sources');
+                 return s && s.textContent;",
+            ),
         )
         .await;
-    assert_eq!(conversations["total"], 1, "{conversations}");
-    assert_eq!(conversations["items"][0]["user_id"], "user-42");
+        assert!(
+            sources.as_str().unwrap().contains("Refund policy"),
+            "{sources}"
+        );
 
-    let (status, report) = app
-        .call(&c, Method::GET, "/api/v1/analytics/conversations/", None)
+        // What the browser showed is what the API stored, in this visitor's one session.
+        let kept = js(
+            &client,
+            &format!(
+                "return JSON.parse(localStorage.getItem('companin:{}:{bot}'));",
+                c.client_id
+            ),
+        )
         .await;
-    assert_eq!(status, 200, "{report}");
-    let satisfaction = &report["totals"]["satisfaction"];
-    assert_eq!(satisfaction["count"], 1, "{report}");
-    assert_eq!(satisfaction["average"], 4.0);
-    use sea_orm::EntityTrait;
-    let stored = companin_entity::feedback::Entity::find()
-        .all(&app.db().await)
-        .await
-        .unwrap();
-    assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].conversation_id, conversation);
-    assert_eq!(stored[0].comment.as_deref(), Some("Clear answer"));
+        let conversation = kept["conversation_id"].as_str().unwrap().to_owned();
+        let (status, messages) = app
+            .call(
+                &c,
+                Method::GET,
+                &format!("/api/v1/conversations/{conversation}/messages"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{messages}");
+        assert_eq!(messages["total"], 2);
+        assert_eq!(messages["items"][0]["content"], QUESTION);
+        assert_eq!(messages["items"][1]["content"], shown.as_str());
+        let (_, sessions) = app.call(&c, Method::GET, "/api/v1/sessions/", None).await;
+        assert_eq!(sessions["total"], 1);
+        assert_eq!(sessions["items"][0]["id"], kept["session_id"]);
+        assert!(
+            sessions["items"][0]["visitor_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("vis_")
+        );
+
+        // A reload keeps the conversation.
+        client.refresh().await.unwrap();
+        open_widget(&client).await;
+        let restored = wait_for_replies(&client, "the kept conversation", "r.length === 2").await;
+        assert_eq!(restored, json!([GREETING, shown]));
+        let asked = js(
+            &client,
+            &script(
+                "return Array.from(root.querySelectorAll('.msg.user')).map(m => m.textContent);",
+            ),
+        )
+        .await;
+        assert_eq!(asked, json!([QUESTION]));
+
+        // Rating 4 with a comment.
+        js(
+            &client,
+            &script(
+                "root.querySelector('.rate button[data-rating=\"4\"]').click();
+                 const comment = root.querySelector('.rate input');
+                 comment.value = 'Clear answer';
+                 root.querySelector('.rate .submit').click();",
+            ),
+        )
+        .await;
+        wait_for(
+            &client,
+            "the thanks",
+            &script("return root.querySelector('.rate').textContent.includes('Thank you');"),
+        )
+        .await;
+
+        // A visitor the shop's server vouches for: identify() starts their own session.
+        let hash = hmac_hex(c.client_secret.as_bytes(), b"user-42");
+        js(
+            &client,
+            &format!("window.Companin.identify({{userId: 'user-42', userHash: '{hash}'}});"),
+        )
+        .await;
+        let fresh = format!("r.length === 1 && r[0] === '{GREETING}'");
+        wait_for_replies(&client, "the verified visitor's fresh panel", &fresh).await;
+        ask(&client, "How long does shipping take?", 2).await;
+        client.close().await.unwrap();
+        let (_, sessions) = app
+            .call(&c, Method::GET, "/api/v1/sessions/?user_id=user-42", None)
+            .await;
+        assert_eq!(sessions["total"], 1, "{sessions}");
+        assert_eq!(sessions["items"][0]["is_anonymous"], false);
+        let verified = sessions["items"][0]["id"].as_str().unwrap();
+        let (_, conversations) = app
+            .call(
+                &c,
+                Method::GET,
+                &format!("/api/v1/conversations/?session_id={verified}"),
+                None,
+            )
+            .await;
+        assert_eq!(conversations["total"], 1, "{conversations}");
+        assert_eq!(conversations["items"][0]["user_id"], "user-42");
+
+        let (status, report) = app
+            .call(&c, Method::GET, "/api/v1/analytics/conversations/", None)
+            .await;
+        assert_eq!(status, 200, "{report}");
+        let satisfaction = &report["totals"]["satisfaction"];
+        assert_eq!(satisfaction["count"], 1, "{report}");
+        assert_eq!(satisfaction["average"], 4.0);
+        use sea_orm::EntityTrait;
+        let stored = companin_entity::feedback::Entity::find()
+            .all(&app.db().await)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].conversation_id, conversation);
+        assert_eq!(stored[0].comment.as_deref(), Some("Clear answer"));
+    })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_widget_replaces_ended_sessions_and_explains_limits_in_chromium() {
-    let app = spawn_app_with(Backend::Sqlite, |s| s.widget.messages_per_minute = 3).await;
-    // The visitor cap counts in minute windows: start early in one.
-    let second = chrono::Utc::now().timestamp() % 60;
-    if second > 40 {
-        tokio::time::sleep(Duration::from_secs((61 - second) as u64)).await;
-    }
-    let Scene {
-        app,
-        c,
-        bot,
-        client,
-        // Bound, so that chromedriver and the profile live to the end of the test.
-        _driver,
-        _profile,
-    } = scene(app).await;
-    ask(&client, QUESTION, 2).await;
-    let storage = format!(
-        "return JSON.parse(localStorage.getItem('companin:{}:{bot}'));",
-        c.client_id
-    );
-    let first = js(&client, &storage).await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
-    // The session ends behind the widget's back: the next question starts a new one, says
-    // so, and is answered there.
-    let (status, v) = app
-        .call(
-            &c,
-            Method::POST,
-            &format!("/api/v1/sessions/{first}/end"),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{v}");
-    let replies = ask(&client, "How long does shipping take?", 3).await;
-    assert!(
-        replies[2].as_str().unwrap().contains("two days"),
-        "{replies}"
-    );
-    assert_eq!(
-        notices(&client).await,
-        json!(["Your session expired; a new one was started."])
-    );
-    let second = js(&client, &storage).await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_ne!(second, first);
-    let (_, conversations) = app
-        .call(
-            &c,
-            Method::GET,
-            &format!("/api/v1/conversations/?session_id={second}"),
-            None,
-        )
-        .await;
-    assert_eq!(
-        conversations["items"][0]["message_count"], 2,
-        "{conversations}"
-    );
-
-    // The fourth message of the minute (the refused attempt on the ended session counted)
-    // is over the visitor cap: the widget says to wait, and nothing is answered.
-    message_box(&client)
-        .await
-        .send_keys(&format!("Do you ship abroad?{}", char::from(Key::Enter)))
-        .await
-        .unwrap();
-    let said = wait_for(
-        &client,
-        "the rate-limit notice",
-        &script(
-            "const n = Array.from(root.querySelectorAll('.notice')).map(n => n.textContent);
-             return n.length === 2 ? n[1] : null;",
-        ),
-    )
-    .await;
-    let said = said.as_str().unwrap();
-    assert!(
-        said.starts_with("You're sending messages too quickly. Please wait"),
-        "{said}"
-    );
-    assert_eq!(
-        js(&client, &script(REPLIES))
-            .await
-            .as_array()
+#[test]
+fn the_widget_replaces_ended_sessions_and_explains_limits_in_chromium() {
+    crate::helpers::run(async {
+        let app = spawn_app_with(Backend::Sqlite, |s| s.widget.messages_per_minute = 3).await;
+        // The visitor cap counts in minute windows: start early in one.
+        let second = chrono::Utc::now().timestamp() % 60;
+        if second > 40 {
+            tokio::time::sleep(Duration::from_secs((61 - second) as u64)).await;
+        }
+        let Scene {
+            app,
+            c,
+            bot,
+            client,
+            // Bound, so that chromedriver and the profile live to the end of the test.
+            _driver,
+            _profile,
+        } = scene(app).await;
+        ask(&client, QUESTION, 2).await;
+        let storage = format!(
+            "return JSON.parse(localStorage.getItem('companin:{}:{bot}'));",
+            c.client_id
+        );
+        let first = js(&client, &storage).await["session_id"]
+            .as_str()
             .unwrap()
-            .len(),
-        3
-    );
-    client.close().await.unwrap();
+            .to_owned();
+
+        // The session ends behind the widget's back: the next question starts a new one, says
+        // so, and is answered there.
+        let (status, v) = app
+            .call(
+                &c,
+                Method::POST,
+                &format!("/api/v1/sessions/{first}/end"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+        let replies = ask(&client, "How long does shipping take?", 3).await;
+        assert!(
+            replies[2].as_str().unwrap().contains("two days"),
+            "{replies}"
+        );
+        assert_eq!(
+            notices(&client).await,
+            json!(["Your session expired; a new one was started."])
+        );
+        let second = js(&client, &storage).await["session_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_ne!(second, first);
+        let (_, conversations) = app
+            .call(
+                &c,
+                Method::GET,
+                &format!("/api/v1/conversations/?session_id={second}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            conversations["items"][0]["message_count"], 2,
+            "{conversations}"
+        );
+
+        // The fourth message of the minute (the refused attempt on the ended session counted)
+        // is over the visitor cap: the widget says to wait, and nothing is answered.
+        message_box(&client)
+            .await
+            .send_keys(&format!("Do you ship abroad?{}", char::from(Key::Enter)))
+            .await
+            .unwrap();
+        let said = wait_for(
+            &client,
+            "the rate-limit notice",
+            &script(
+                "const n = Array.from(root.querySelectorAll('.notice')).map(n => n.textContent);
+                 return n.length === 2 ? n[1] : null;",
+            ),
+        )
+        .await;
+        let said = said.as_str().unwrap();
+        assert!(
+            said.starts_with("You're sending messages too quickly. Please wait"),
+            "{said}"
+        );
+        assert_eq!(
+            js(&client, &script(REPLIES))
+                .await
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+        client.close().await.unwrap();
+    })
 }

@@ -807,297 +807,307 @@ pub async fn openai_app(fake: &FakeOpenAi) -> TestApp {
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn openai_compatible_generator_streams_a_grounded_reply() {
-    let pieces = vec!["Returns are ", "accepted within ", "30 days [1]."];
-    let fake = fake_openai(pieces, Duration::from_millis(5), false).await;
-    let app = openai_app(&fake).await;
-    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
-    let c = &org.production;
-    let (refunds, _, _) = shop(&app, c).await;
-    let bot = assistant(
-        &app,
-        c,
-        json!({"name": "Ada", "tone": "friendly", "instructions": "Mention the shop name Acme."}),
-    )
-    .await;
-    let (status, _) = app
-        .call(
+#[test]
+fn openai_compatible_generator_streams_a_grounded_reply() {
+    crate::helpers::run(async {
+        let pieces = vec!["Returns are ", "accepted within ", "30 days [1]."];
+        let fake = fake_openai(pieces, Duration::from_millis(5), false).await;
+        let app = openai_app(&fake).await;
+        let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        let (refunds, _, _) = shop(&app, c).await;
+        let bot = assistant(
+            &app,
             c,
-            Method::POST,
-            "/api/v1/contexts/",
-            Some(json!({"visitor_id": "vis-1", "traits": {"plan": "gold"}})),
+            json!({"name": "Ada", "tone": "friendly", "instructions": "Mention the shop name Acme."}),
         )
         .await;
-    assert_eq!(status, 201);
-    let (status, s) = app
-        .call(
-            c,
-            Method::POST,
-            "/api/v1/sessions/",
-            Some(json!({"assistant_id": bot, "visitor_id": "vis-1"})),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let sess = s["id"].as_str().unwrap();
+        let (status, _) = app
+            .call(
+                c,
+                Method::POST,
+                "/api/v1/contexts/",
+                Some(json!({"visitor_id": "vis-1", "traits": {"plan": "gold"}})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let (status, s) = app
+            .call(
+                c,
+                Method::POST,
+                "/api/v1/sessions/",
+                Some(json!({"assistant_id": bot, "visitor_id": "vis-1"})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let sess = s["id"].as_str().unwrap();
 
-    let reply = send(
-        &app,
-        c,
-        json!({"session_id": sess, "message": REFUND_QUESTION}),
-    )
-    .await;
-    assert_eq!(
-        reply["message"]["content"],
-        "Returns are accepted within 30 days [1]."
-    );
-    assert!(
-        reply["sources"]
+        let reply = send(
+            &app,
+            c,
+            json!({"session_id": sess, "message": REFUND_QUESTION}),
+        )
+        .await;
+        assert_eq!(
+            reply["message"]["content"],
+            "Returns are accepted within 30 days [1]."
+        );
+        assert!(
+            reply["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["knowledge_id"] == refunds.as_str())
+        );
+        {
+            let requests = fake.requests.lock().unwrap();
+            let (auth, body) = &requests[0];
+            assert_eq!(auth.as_deref(), Some("Bearer sk-test"));
+            assert_eq!(body["model"], "fake-model");
+            assert_eq!(body["stream"], true);
+            let system = body["messages"][0]["content"].as_str().unwrap();
+            assert_eq!(body["messages"][0]["role"], "system");
+            for part in ["Ada", "friendly", "Acme", "plan: gold"] {
+                assert!(system.contains(part), "{part}: {system}");
+            }
+            let user = body["messages"].as_array().unwrap().last().unwrap()["content"]
+                .as_str()
+                .unwrap();
+            assert!(
+                user.contains("[1] Refund policy:") && user.ends_with(REFUND_QUESTION),
+                "{user}"
+            );
+        }
+
+        // Streamed, the pieces arrive as they are; the history reaches the second prompt.
+        let events = stream(
+            &app,
+            c,
+            json!({"session_id": sess, "message": "How long does shipping take?", "stream": true}),
+            None,
+        )
+        .await;
+        let deltas: Vec<&str> = events
+            .iter()
+            .filter(|(n, _)| n == "delta")
+            .map(|(_, d)| d["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(deltas, ["Returns are ", "accepted within ", "30 days [1]."]);
+        assert_eq!(events.last().unwrap().0, "done");
+        let second = fake.requests.lock().unwrap()[1].1.clone();
+        let turns: Vec<&str> = second["messages"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|s| s["knowledge_id"] == refunds.as_str())
-    );
-    {
-        let requests = fake.requests.lock().unwrap();
-        let (auth, body) = &requests[0];
-        assert_eq!(auth.as_deref(), Some("Bearer sk-test"));
-        assert_eq!(body["model"], "fake-model");
-        assert_eq!(body["stream"], true);
-        let system = body["messages"][0]["content"].as_str().unwrap();
-        assert_eq!(body["messages"][0]["role"], "system");
-        for part in ["Ada", "friendly", "Acme", "plan: gold"] {
-            assert!(system.contains(part), "{part}: {system}");
-        }
-        let user = body["messages"].as_array().unwrap().last().unwrap()["content"]
-            .as_str()
-            .unwrap();
-        assert!(
-            user.contains("[1] Refund policy:") && user.ends_with(REFUND_QUESTION),
-            "{user}"
-        );
-    }
-
-    // Streamed, the pieces arrive as they are; the history reaches the second prompt.
-    let events = stream(
-        &app,
-        c,
-        json!({"session_id": sess, "message": "How long does shipping take?", "stream": true}),
-        None,
-    )
-    .await;
-    let deltas: Vec<&str> = events
-        .iter()
-        .filter(|(n, _)| n == "delta")
-        .map(|(_, d)| d["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(deltas, ["Returns are ", "accepted within ", "30 days [1]."]);
-    assert_eq!(events.last().unwrap().0, "done");
-    let second = fake.requests.lock().unwrap()[1].1.clone();
-    let turns: Vec<&str> = second["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap())
-        .collect();
-    assert_eq!(turns, ["system", "user", "assistant", "user"]);
-    let conversation = reply["conversation_id"].as_str().unwrap();
-    let stored = get(&app, c, &format!("/api/v1/conversations/{conversation}")).await;
-    assert_eq!(stored["messages"][1]["reply_kind"], "openai");
-    assert_eq!(stored["context"]["plan"], "gold");
+            .map(|m| m["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(turns, ["system", "user", "assistant", "user"]);
+        let conversation = reply["conversation_id"].as_str().unwrap();
+        let stored = get(&app, c, &format!("/api/v1/conversations/{conversation}")).await;
+        assert_eq!(stored["messages"][1]["reply_kind"], "openai");
+        assert_eq!(stored["context"]["plan"], "gold");
+    })
 }
 
 /// One generator slot, four waiting places: a tenant's flood takes its share (two) and is
 /// refused past it with 503 `busy`; another tenant still gets a place, and is served after one
 /// more of the flood's replies, not after all of them.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_from_one_tenant_does_not_starve_another() {
-    let pieces = vec!["Returns ", "take ", "30 days."];
-    let fake = fake_openai(pieces, Duration::from_millis(120), false).await;
-    let base = fake.base.clone();
-    let app = spawn_app_with(Backend::Sqlite, move |s| {
-        s.conversations.generator = companin_config::ReplyGenerator::Openai;
-        s.conversations.openai_base_url = Some(base);
-        s.conversations.openai_concurrency = 1;
-        s.conversations.waiting_replies = 4;
-    })
-    .await;
-    let mut tenants = Vec::new();
-    for name in ["Flood", "Quiet"] {
-        let org = app.create_org(name, Some(POLLING_LIMIT)).await;
-        let c = org.production.clone();
-        shop(&app, &c).await;
-        let bot = assistant(&app, &c, json!({"name": name})).await;
-        let sess = session(&app, &c, &bot).await;
-        tenants.push((c, sess));
-    }
-    let ask = |c: &Creds, sess: &str, message: String| {
-        app.as_client(c, Method::POST, "/api/v1/conversations/send-message")
-            .json(&json!({"session_id": sess, "message": message}))
-            .send()
-    };
-    let (flood, flood_session) = &tenants[0];
-    let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
-    for i in 0..5 {
-        let request = ask(
-            flood,
-            flood_session,
-            format!("flood {i}: {REFUND_QUESTION}"),
-        );
-        let answers = answers.clone();
-        tokio::spawn(async move {
-            let resp = request.await.unwrap();
-            let status = resp.status().as_u16();
-            let retry_after = resp.headers().contains_key("retry-after");
-            let body: Value = resp.json().await.unwrap_or(Value::Null);
-            let _ = answers.send((status, retry_after, body));
-        });
-    }
-    // The two refusals come back at once, while the first reply is still being written: the
-    // flood then holds the slot and its share of the waiting places.
-    let mut statuses = Vec::new();
-    while statuses.iter().filter(|s| **s == 503).count() < 2 {
-        let (status, retry_after, body) = answered.recv().await.unwrap();
-        if status == 503 {
-            assert!(retry_after);
-            assert_eq!(body["code"], "busy", "{body}");
-        }
-        statuses.push(status);
-    }
-    let (quiet, quiet_session) = &tenants[1];
-    let resp = ask(quiet, quiet_session, format!("quiet: {REFUND_QUESTION}"))
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "the quiet tenant is never refused");
-    while statuses.len() < 5 {
-        statuses.push(answered.recv().await.unwrap().0);
-    }
-    statuses.sort_unstable();
-    assert_eq!(
-        statuses,
-        [200, 200, 200, 503, 503],
-        "one writing, two waiting, two refused"
-    );
-    // The order the endpoint was asked in: the quiet tenant's reply came right after the
-    // flood's next one, ahead of the flood's last.
-    let asked: Vec<String> = fake
-        .requests
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(_, body)| {
-            let last = body["messages"].as_array().unwrap().last().unwrap();
-            let text = last["content"].as_str().unwrap();
-            if text.contains("quiet:") {
-                "quiet"
-            } else {
-                "flood"
-            }
-            .to_owned()
+#[test]
+fn a_flood_from_one_tenant_does_not_starve_another() {
+    crate::helpers::run(async {
+        let pieces = vec!["Returns ", "take ", "30 days."];
+        let fake = fake_openai(pieces, Duration::from_millis(120), false).await;
+        let base = fake.base.clone();
+        let app = spawn_app_with(Backend::Sqlite, move |s| {
+            s.conversations.generator = companin_config::ReplyGenerator::Openai;
+            s.conversations.openai_base_url = Some(base);
+            s.conversations.openai_concurrency = 1;
+            s.conversations.waiting_replies = 4;
         })
-        .collect();
-    assert_eq!(asked, ["flood", "flood", "quiet", "flood"]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failing_generator_answers_502_and_stores_nothing() {
-    let fake = fake_openai(vec![], Duration::ZERO, true).await;
-    let app = openai_app(&fake).await;
-    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
-    let c = &org.production;
-    shop(&app, c).await;
-    let bot = assistant(&app, c, json!({"name": "Ada"})).await;
-    let sess = session(&app, c, &bot).await;
-    let resp = app
-        .as_client(c, Method::POST, "/api/v1/conversations/send-message")
-        .json(&json!({"session_id": sess, "message": REFUND_QUESTION}))
-        .send()
-        .await
-        .unwrap();
-    let e = assert_error(resp, 502, "generation_failed").await;
-    assert!(e["detail"].as_str().unwrap().contains("500"), "{e}");
-    // Streamed, the failure is an `error` event after the response began.
-    let events = stream(
-        &app,
-        c,
-        json!({"session_id": sess, "message": REFUND_QUESTION, "stream": true}),
-        None,
-    )
-    .await;
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].0, "error");
-    assert_eq!(events[0].1["code"], "generation_failed");
-    assert_eq!(events[0].1["status_code"], 502);
-    assert_eq!(get(&app, c, "/api/v1/conversations/").await["total"], 0);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_leaves_stops_the_generation() {
-    let pieces = vec!["word "; 200];
-    let fake = fake_openai(pieces, Duration::from_millis(20), false).await;
-    let app = openai_app(&fake).await;
-    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
-    let c = &org.production;
-    shop(&app, c).await;
-    let bot = assistant(&app, c, json!({"name": "Ada"})).await;
-    let sess = session(&app, c, &bot).await;
-    let resp = app
-        .as_client(c, Method::POST, "/api/v1/conversations/send-message")
-        .json(&json!({"session_id": sess, "message": REFUND_QUESTION, "stream": true}))
-        .send()
-        .await
-        .unwrap();
-    let mut body = resp.bytes_stream();
-    let first = body.next().await.unwrap().unwrap();
-    assert!(String::from_utf8_lossy(&first).contains("delta"));
-    drop(body);
-    // The fake would need 4 s for every piece; it stops soon after the client left.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let sent = fake.sent.load(Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(fake.sent.load(Ordering::SeqCst), sent, "still generating");
-    assert!(sent < 100, "{sent} pieces sent");
-    assert_eq!(get(&app, c, "/api/v1/conversations/").await["total"], 0);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_local_model_writes_a_grounded_reply() {
-    let app = spawn_app_with(Backend::Sqlite, |s| {
-        s.conversations.generator = companin_config::ReplyGenerator::Local;
-        s.conversations.max_reply_tokens = 24;
-    })
-    .await;
-    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
-    let c = &org.production;
-    let (refunds, _, _) = shop(&app, c).await;
-    let bot = assistant(&app, c, json!({"name": "Ada"})).await;
-    let sess = session(&app, c, &bot).await;
-    let events = stream(
-        &app,
-        c,
-        json!({"session_id": sess, "message": REFUND_QUESTION, "stream": true}),
-        None,
-    )
-    .await;
-    let text: String = events
-        .iter()
-        .filter(|(n, _)| n == "delta")
-        .map(|(_, d)| d["text"].as_str().unwrap())
-        .collect();
-    assert!(!text.trim().is_empty(), "{events:?}");
-    let (name, done) = events.last().unwrap();
-    assert_eq!(name, "done", "{events:?}");
-    let conversation = done["conversation_id"].as_str().unwrap();
-    let stored = get(&app, c, &format!("/api/v1/conversations/{conversation}")).await;
-    let reply = &stored["messages"][1];
-    assert_eq!(reply["reply_kind"], "local");
-    assert_eq!(reply["content"], text.as_str());
-    assert!(
-        reply["sources"]
-            .as_array()
+        .await;
+        let mut tenants = Vec::new();
+        for name in ["Flood", "Quiet"] {
+            let org = app.create_org(name, Some(POLLING_LIMIT)).await;
+            let c = org.production.clone();
+            shop(&app, &c).await;
+            let bot = assistant(&app, &c, json!({"name": name})).await;
+            let sess = session(&app, &c, &bot).await;
+            tenants.push((c, sess));
+        }
+        let ask = |c: &Creds, sess: &str, message: String| {
+            app.as_client(c, Method::POST, "/api/v1/conversations/send-message")
+                .json(&json!({"session_id": sess, "message": message}))
+                .send()
+        };
+        let (flood, flood_session) = &tenants[0];
+        let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
+        for i in 0..5 {
+            let request = ask(
+                flood,
+                flood_session,
+                format!("flood {i}: {REFUND_QUESTION}"),
+            );
+            let answers = answers.clone();
+            tokio::spawn(async move {
+                let resp = request.await.unwrap();
+                let status = resp.status().as_u16();
+                let retry_after = resp.headers().contains_key("retry-after");
+                let body: Value = resp.json().await.unwrap_or(Value::Null);
+                let _ = answers.send((status, retry_after, body));
+            });
+        }
+        // The two refusals come back at once, while the first reply is still being written: the
+        // flood then holds the slot and its share of the waiting places.
+        let mut statuses = Vec::new();
+        while statuses.iter().filter(|s| **s == 503).count() < 2 {
+            let (status, retry_after, body) = answered.recv().await.unwrap();
+            if status == 503 {
+                assert!(retry_after);
+                assert_eq!(body["code"], "busy", "{body}");
+            }
+            statuses.push(status);
+        }
+        let (quiet, quiet_session) = &tenants[1];
+        let resp = ask(quiet, quiet_session, format!("quiet: {REFUND_QUESTION}"))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "the quiet tenant is never refused");
+        while statuses.len() < 5 {
+            statuses.push(answered.recv().await.unwrap().0);
+        }
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [200, 200, 200, 503, 503],
+            "one writing, two waiting, two refused"
+        );
+        // The order the endpoint was asked in: the quiet tenant's reply came right after the
+        // flood's next one, ahead of the flood's last.
+        let asked: Vec<String> = fake
+            .requests
+            .lock()
             .unwrap()
             .iter()
-            .any(|s| s["knowledge_id"] == refunds.as_str())
-    );
-    assert!(reply["first_token_ms"].as_i64().unwrap() <= reply["latency_ms"].as_i64().unwrap());
+            .map(|(_, body)| {
+                let last = body["messages"].as_array().unwrap().last().unwrap();
+                let text = last["content"].as_str().unwrap();
+                if text.contains("quiet:") {
+                    "quiet"
+                } else {
+                    "flood"
+                }
+                .to_owned()
+            })
+            .collect();
+        assert_eq!(asked, ["flood", "flood", "quiet", "flood"]);
+    })
+}
+
+#[test]
+fn a_failing_generator_answers_502_and_stores_nothing() {
+    crate::helpers::run(async {
+        let fake = fake_openai(vec![], Duration::ZERO, true).await;
+        let app = openai_app(&fake).await;
+        let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        shop(&app, c).await;
+        let bot = assistant(&app, c, json!({"name": "Ada"})).await;
+        let sess = session(&app, c, &bot).await;
+        let resp = app
+            .as_client(c, Method::POST, "/api/v1/conversations/send-message")
+            .json(&json!({"session_id": sess, "message": REFUND_QUESTION}))
+            .send()
+            .await
+            .unwrap();
+        let e = assert_error(resp, 502, "generation_failed").await;
+        assert!(e["detail"].as_str().unwrap().contains("500"), "{e}");
+        // Streamed, the failure is an `error` event after the response began.
+        let events = stream(
+            &app,
+            c,
+            json!({"session_id": sess, "message": REFUND_QUESTION, "stream": true}),
+            None,
+        )
+        .await;
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].0, "error");
+        assert_eq!(events[0].1["code"], "generation_failed");
+        assert_eq!(events[0].1["status_code"], 502);
+        assert_eq!(get(&app, c, "/api/v1/conversations/").await["total"], 0);
+    })
+}
+
+#[test]
+fn a_client_that_leaves_stops_the_generation() {
+    crate::helpers::run(async {
+        let pieces = vec!["word "; 200];
+        let fake = fake_openai(pieces, Duration::from_millis(20), false).await;
+        let app = openai_app(&fake).await;
+        let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        shop(&app, c).await;
+        let bot = assistant(&app, c, json!({"name": "Ada"})).await;
+        let sess = session(&app, c, &bot).await;
+        let resp = app
+            .as_client(c, Method::POST, "/api/v1/conversations/send-message")
+            .json(&json!({"session_id": sess, "message": REFUND_QUESTION, "stream": true}))
+            .send()
+            .await
+            .unwrap();
+        let mut body = resp.bytes_stream();
+        let first = body.next().await.unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&first).contains("delta"));
+        drop(body);
+        // The fake would need 4 s for every piece; it stops soon after the client left.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let sent = fake.sent.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(fake.sent.load(Ordering::SeqCst), sent, "still generating");
+        assert!(sent < 100, "{sent} pieces sent");
+        assert_eq!(get(&app, c, "/api/v1/conversations/").await["total"], 0);
+    })
+}
+
+#[test]
+fn the_local_model_writes_a_grounded_reply() {
+    crate::helpers::run(async {
+        let app = spawn_app_with(Backend::Sqlite, |s| {
+            s.conversations.generator = companin_config::ReplyGenerator::Local;
+            s.conversations.max_reply_tokens = 24;
+        })
+        .await;
+        let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        let (refunds, _, _) = shop(&app, c).await;
+        let bot = assistant(&app, c, json!({"name": "Ada"})).await;
+        let sess = session(&app, c, &bot).await;
+        let events = stream(
+            &app,
+            c,
+            json!({"session_id": sess, "message": REFUND_QUESTION, "stream": true}),
+            None,
+        )
+        .await;
+        let text: String = events
+            .iter()
+            .filter(|(n, _)| n == "delta")
+            .map(|(_, d)| d["text"].as_str().unwrap())
+            .collect();
+        assert!(!text.trim().is_empty(), "{events:?}");
+        let (name, done) = events.last().unwrap();
+        assert_eq!(name, "done", "{events:?}");
+        let conversation = done["conversation_id"].as_str().unwrap();
+        let stored = get(&app, c, &format!("/api/v1/conversations/{conversation}")).await;
+        let reply = &stored["messages"][1];
+        assert_eq!(reply["reply_kind"], "local");
+        assert_eq!(reply["content"], text.as_str());
+        assert!(
+            reply["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["knowledge_id"] == refunds.as_str())
+        );
+        assert!(reply["first_token_ms"].as_i64().unwrap() <= reply["latency_ms"].as_i64().unwrap());
+    })
 }

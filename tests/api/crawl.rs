@@ -787,76 +787,78 @@ async fn the_ssrf_guard_refuses_private_addresses(backend: Backend) {
 
 /// Proxy variables in the worker's environment never carry a crawl: a proxy resolves and
 /// connects on its own, past the guarded resolver, so the crawler goes direct or not at all.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn proxy_variables_never_carry_the_crawler() {
-    let site = Site::start().await;
-    site.set(
-        "/",
-        html("Wiki", "<p>The intranet wiki, reached directly.</p>"),
-    );
-    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
-    let proxied = Arc::new(std::sync::atomic::AtomicU32::new(0));
-    let count = proxied.clone();
-    tokio::spawn(async move {
-        while let Ok((conn, _)) = proxy.accept().await {
-            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            drop(conn);
-        }
-    });
-    let app = crate::helpers::spawn_app_opts(
-        Backend::Sqlite,
-        companin_api::StartOptions { worker: false },
-        |s| {
-            s.crawl.allow_private_networks = false;
-            s.crawl.resolve = vec!["wiki.test=127.0.0.1".into()];
-            s.crawl.allowed_hosts = vec!["wiki.test".into()];
-        },
-    )
-    .await;
-    // The crawl runs in a `companin worker` whose environment names the proxy.
-    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_companin"))
-        .arg("worker")
-        .env("COMPANIN_DATABASE_URL", &app.db_url)
-        .env("COMPANIN_DATA_DIR", &app.settings.data_dir)
-        .env("COMPANIN_MODELS_DIR", &app.settings.models_dir)
-        .env("COMPANIN_WORKER_POLL_INTERVAL_MS", "50")
-        .env("COMPANIN_EMBEDDER_THREADS", "2")
-        .env("COMPANIN_GENERATOR_SUMMARIES", "false")
-        .env("COMPANIN_CRAWL_POLITENESS_DELAY_MS", "0")
-        .env("COMPANIN_CRAWL_ALLOW_PRIVATE_NETWORKS", "false")
-        .env("COMPANIN_CRAWL_ALLOWED_HOSTS", r#"["wiki.test"]"#)
-        .env("COMPANIN_CRAWL_RESOLVE", r#"["wiki.test=127.0.0.1"]"#)
-        .env("COMPANIN_LOG_LEVEL", "warn")
-        .env("HTTP_PROXY", &proxy_url)
-        .env("http_proxy", &proxy_url)
-        .env("HTTPS_PROXY", &proxy_url)
-        .env("ALL_PROXY", &proxy_url)
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let org = app.create_org("Trailhead", Some(POLLING_LIMIT)).await;
-    let c = &org.production;
-    let (status, item) = add_url(
-        &app,
-        c,
-        json!({"url": format!("http://wiki.test:{}/", site.port()), "crawl": {"max_pages": 1}}),
-    )
-    .await;
-    assert_eq!(status, 202, "{item}");
-    let job = wait_job(&app, c, item["job_id"].as_str().unwrap()).await;
-    worker.kill().ok();
-    worker.wait().ok();
-    assert_eq!(job["status"], "succeeded", "{job}");
-    assert_eq!(site.hits("/"), 1, "fetched directly");
-    assert_eq!(
-        proxied.load(std::sync::atomic::Ordering::SeqCst),
-        0,
-        "never through the proxy"
-    );
+#[test]
+fn proxy_variables_never_carry_the_crawler() {
+    crate::helpers::run(async {
+        let site = Site::start().await;
+        site.set(
+            "/",
+            html("Wiki", "<p>The intranet wiki, reached directly.</p>"),
+        );
+        let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+        let proxied = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let count = proxied.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = proxy.accept().await {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(conn);
+            }
+        });
+        let app = crate::helpers::spawn_app_opts(
+            Backend::Sqlite,
+            companin_api::StartOptions { worker: false },
+            |s| {
+                s.crawl.allow_private_networks = false;
+                s.crawl.resolve = vec!["wiki.test=127.0.0.1".into()];
+                s.crawl.allowed_hosts = vec!["wiki.test".into()];
+            },
+        )
+        .await;
+        // The crawl runs in a `companin worker` whose environment names the proxy.
+        let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_companin"))
+            .arg("worker")
+            .env("COMPANIN_DATABASE_URL", &app.db_url)
+            .env("COMPANIN_DATA_DIR", &app.settings.data_dir)
+            .env("COMPANIN_MODELS_DIR", &app.settings.models_dir)
+            .env("COMPANIN_WORKER_POLL_INTERVAL_MS", "50")
+            .env("COMPANIN_EMBEDDER_THREADS", "2")
+            .env("COMPANIN_GENERATOR_SUMMARIES", "false")
+            .env("COMPANIN_CRAWL_POLITENESS_DELAY_MS", "0")
+            .env("COMPANIN_CRAWL_ALLOW_PRIVATE_NETWORKS", "false")
+            .env("COMPANIN_CRAWL_ALLOWED_HOSTS", r#"["wiki.test"]"#)
+            .env("COMPANIN_CRAWL_RESOLVE", r#"["wiki.test=127.0.0.1"]"#)
+            .env("COMPANIN_LOG_LEVEL", "warn")
+            .env("HTTP_PROXY", &proxy_url)
+            .env("http_proxy", &proxy_url)
+            .env("HTTPS_PROXY", &proxy_url)
+            .env("ALL_PROXY", &proxy_url)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let org = app.create_org("Trailhead", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        let (status, item) = add_url(
+            &app,
+            c,
+            json!({"url": format!("http://wiki.test:{}/", site.port()), "crawl": {"max_pages": 1}}),
+        )
+        .await;
+        assert_eq!(status, 202, "{item}");
+        let job = wait_job(&app, c, item["job_id"].as_str().unwrap()).await;
+        worker.kill().ok();
+        worker.wait().ok();
+        assert_eq!(job["status"], "succeeded", "{job}");
+        assert_eq!(site.hits("/"), 1, "fetched directly");
+        assert_eq!(
+            proxied.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "never through the proxy"
+        );
+    })
 }
 
 /// Scheduled syncs run on the workers of every process; each due item is synced once.

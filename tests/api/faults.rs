@@ -223,7 +223,7 @@ async fn a_server_killed_during_uploads_leaves_no_item_behind(backend: Backend) 
     let uploads = (0..4).map(|client| {
         let (base, c, accepted) = (base.clone(), c.clone(), accepted.clone());
         tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            let http = crate::helpers::http_client();
             for i in 0.. {
                 let resp = http
                     .post(format!("{base}/api/v1/knowledge/"))
@@ -394,70 +394,72 @@ impl Drop for PrivatePostgres {
 /// PostgreSQL stopped and started again under a running server and worker: requests answer
 /// 503 `unavailable` meanwhile and work again afterwards, without restarting Companin, and
 /// the jobs caught by the outage finish.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_restarted_under_the_service_loses_nothing() {
-    let pg = PrivatePostgres::start();
-    let admin = Database::connect(pg.url("postgres")).await.unwrap();
-    admin
-        .execute_unprepared("CREATE DATABASE companin")
-        .await
-        .unwrap();
-    drop(admin);
-    let app = spawn_app_at(
-        &pg.url("companin"),
-        companin_api::StartOptions::default(),
-        |_| {},
-    )
-    .await;
-    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
-    let c = &org.production;
-    let before = create_docs(&app, c, 0..10).await;
-    for id in &before {
-        assert_eq!(wait_done(&app, c, id).await["status"], "ready");
-    }
-    // Work in flight when the database goes away.
-    let caught = create_docs(&app, c, 10..30).await;
-    pg.stop();
-    // The credential cache may still admit the caller; the database behind answers nothing.
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    let resp = app
-        .as_client(c, Method::GET, "/api/v1/knowledge/")
-        .timeout(Duration::from_secs(60))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        resp.headers().contains_key("retry-after"),
-        "{:?}",
-        resp.headers()
-    );
-    assert_error(resp, 503, "unavailable").await;
-    let resp = app.request(Method::GET, "/readyz").send().await.unwrap();
-    assert_error(resp, 503, "unavailable").await;
-
-    pg.start_again();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
+#[test]
+fn postgres_restarted_under_the_service_loses_nothing() {
+    crate::helpers::run(async {
+        let pg = PrivatePostgres::start();
+        let admin = Database::connect(pg.url("postgres")).await.unwrap();
+        admin
+            .execute_unprepared("CREATE DATABASE companin")
+            .await
+            .unwrap();
+        drop(admin);
+        let app = spawn_app_at(
+            &pg.url("companin"),
+            companin_api::StartOptions::default(),
+            |_| {},
+        )
+        .await;
+        let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        let before = create_docs(&app, c, 0..10).await;
+        for id in &before {
+            assert_eq!(wait_done(&app, c, id).await["status"], "ready");
+        }
+        // Work in flight when the database goes away.
+        let caught = create_docs(&app, c, 10..30).await;
+        pg.stop();
+        // The credential cache may still admit the caller; the database behind answers nothing.
+        tokio::time::sleep(Duration::from_secs(6)).await;
         let resp = app
             .as_client(c, Method::GET, "/api/v1/knowledge/")
+            .timeout(Duration::from_secs(60))
             .send()
             .await
             .unwrap();
-        if resp.status() == 200 {
-            break;
-        }
         assert!(
-            tokio::time::Instant::now() < deadline,
-            "never recovered: {}",
-            resp.status()
+            resp.headers().contains_key("retry-after"),
+            "{:?}",
+            resp.headers()
         );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    for id in caught.iter().chain(&before) {
-        assert_eq!(wait_done(&app, c, id).await["status"], "ready", "{id}");
-    }
-    let db = Database::connect(pg.url("companin")).await.unwrap();
-    assert_whole(&db, 30).await;
+        assert_error(resp, 503, "unavailable").await;
+        let resp = app.request(Method::GET, "/readyz").send().await.unwrap();
+        assert_error(resp, 503, "unavailable").await;
+
+        pg.start_again();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let resp = app
+                .as_client(c, Method::GET, "/api/v1/knowledge/")
+                .send()
+                .await
+                .unwrap();
+            if resp.status() == 200 {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "never recovered: {}",
+                resp.status()
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        for id in caught.iter().chain(&before) {
+            assert_eq!(wait_done(&app, c, id).await["status"], "ready", "{id}");
+        }
+        let db = Database::connect(pg.url("companin")).await.unwrap();
+        assert_whole(&db, 30).await;
+    })
 }
 
 crate::on_both_backends!(

@@ -27,17 +27,58 @@ macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name($crate::helpers::Backend::Sqlite).await
+                #[test]
+                fn sqlite() {
+                    $crate::helpers::run(super::$name($crate::helpers::Backend::Sqlite))
                 }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$name($crate::helpers::Backend::Postgres).await
+                #[test]
+                fn postgres() {
+                    $crate::helpers::run(super::$name($crate::helpers::Backend::Postgres))
                 }
             }
         )*
     };
+}
+
+/// Longest a test may take before it fails as stuck (CI's whole run is bounded; a test that
+/// waits forever would otherwise hide which one it was).
+const TEST_LIMIT: Duration = Duration::from_secs(900);
+/// Longest a finished test waits for work left on its runtime's blocking pool.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs one test on its own two-thread runtime, as `#[tokio::test]` would, with two bounds
+/// it lacks: the test fails past [`TEST_LIMIT`], and the runtime's shutdown waits for
+/// blocking work (a model call, a child process being read) at most [`SHUTDOWN_GRACE`]
+/// instead of forever.
+pub fn run(test: impl std::future::Future<Output = ()>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("test runtime");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            if tokio::time::timeout(TEST_LIMIT, test).await.is_err() {
+                panic!("the test did not finish within {} s", TEST_LIMIT.as_secs());
+            }
+        })
+    }));
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Longest one request of a test may take: a server that stops answering fails the test
+/// that asked, with the request in its message.
+const REQUEST_LIMIT: Duration = Duration::from_secs(120);
+
+/// The HTTP client of the tests.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_LIMIT)
+        .build()
+        .expect("HTTP client")
 }
 
 /// Administrative URL of the local PostgreSQL, where each test creates its own database.
@@ -277,7 +318,7 @@ async fn spawn_app_in(
     let addr = server.addr;
     TestApp {
         base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
+        http: http_client(),
         db_url: db_url.to_owned(),
         settings,
         server: Some(server),
@@ -290,7 +331,7 @@ impl TestApp {
     pub fn client_of(base: &str, db_url: &str) -> TestApp {
         TestApp {
             base: base.to_owned(),
-            http: reqwest::Client::new(),
+            http: http_client(),
             db_url: db_url.to_owned(),
             settings: Settings::default(),
             server: None,

@@ -187,103 +187,105 @@ async fn fails_with(app: &TestApp, c: &Creds, name: &str, mime: &str, bytes: Vec
     assert_eq!(chunks["total"], 0, "{name}: nothing half-written: {chunks}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_files_fail_their_item_and_nothing_else() {
-    let app = spawn_app_with(Backend::Sqlite, |s| {
-        s.ingest.pdf_timeout_secs = 3;
-        s.ingest.pdf_memory_mib = 384;
+#[test]
+fn hostile_files_fail_their_item_and_nothing_else() {
+    crate::helpers::run(async {
+        let app = spawn_app_with(Backend::Sqlite, |s| {
+            s.ingest.pdf_timeout_secs = 3;
+            s.ingest.pdf_memory_mib = 384;
+        })
+        .await;
+        let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+
+        // Deep HTML is read (walked without recursion), its deepest text kept.
+        let (status, item) = upload(&app, c, "deep.html", "text/html", deep_html(), &[]).await;
+        assert_eq!(status, 202, "{item}");
+        let done = wait_done(&app, c, item["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "ready", "{done}");
+        let text = crate::knowledge::chunks_text(&app, c, done["id"].as_str().unwrap()).await;
+        assert!(text.contains("The deepest sentence survives."), "{text}");
+
+        // Files that would multiply in memory fail with the reason, within their budget.
+        let too_much = "times its size";
+        fails_with(
+            &app,
+            c,
+            "key.json",
+            "application/json",
+            long_key_json(),
+            too_much,
+        )
+        .await;
+        fails_with(
+            &app,
+            c,
+            "header.csv",
+            "text/csv",
+            long_header_csv(),
+            too_much,
+        )
+        .await;
+        fails_with(
+            &app,
+            c,
+            "deep.json",
+            "application/json",
+            deep_json(),
+            "nested deeper than 128",
+        )
+        .await;
+
+        // PDFs are read in a child process that is capped and killed, never left running.
+        let started = std::time::Instant::now();
+        let bomb = "inflate to more than 96 MiB";
+        fails_with(&app, c, "bomb.pdf", "application/pdf", pdf_bomb(), bomb).await;
+        let spin = "took longer than 3s";
+        fails_with(
+            &app,
+            c,
+            "spin.pdf",
+            "application/pdf",
+            pdf_that_spins(),
+            spin,
+        )
+        .await;
+        let crash = "the reader stopped";
+        fails_with(
+            &app,
+            c,
+            "cycle.pdf",
+            "application/pdf",
+            pdf_that_recurses(),
+            crash,
+        )
+        .await;
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            pdf_readers(),
+            Vec::<u32>::new(),
+            "no PDF reader outlives its timeout"
+        );
+
+        // The process lives on, and so does its worker: a good file after the bad ones.
+        let resp = app.request(Method::GET, "/healthz").send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let (_, item) = upload(
+            &app,
+            c,
+            "guide.pdf",
+            "application/pdf",
+            crate::knowledge::fixture("guide.pdf"),
+            &[],
+        )
+        .await;
+        let done = wait_done(&app, c, item["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "ready", "{done}");
     })
-    .await;
-    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
-    let c = &org.production;
-
-    // Deep HTML is read (walked without recursion), its deepest text kept.
-    let (status, item) = upload(&app, c, "deep.html", "text/html", deep_html(), &[]).await;
-    assert_eq!(status, 202, "{item}");
-    let done = wait_done(&app, c, item["id"].as_str().unwrap()).await;
-    assert_eq!(done["status"], "ready", "{done}");
-    let text = crate::knowledge::chunks_text(&app, c, done["id"].as_str().unwrap()).await;
-    assert!(text.contains("The deepest sentence survives."), "{text}");
-
-    // Files that would multiply in memory fail with the reason, within their budget.
-    let too_much = "times its size";
-    fails_with(
-        &app,
-        c,
-        "key.json",
-        "application/json",
-        long_key_json(),
-        too_much,
-    )
-    .await;
-    fails_with(
-        &app,
-        c,
-        "header.csv",
-        "text/csv",
-        long_header_csv(),
-        too_much,
-    )
-    .await;
-    fails_with(
-        &app,
-        c,
-        "deep.json",
-        "application/json",
-        deep_json(),
-        "nested deeper than 128",
-    )
-    .await;
-
-    // PDFs are read in a child process that is capped and killed, never left running.
-    let started = std::time::Instant::now();
-    let bomb = "inflate to more than 96 MiB";
-    fails_with(&app, c, "bomb.pdf", "application/pdf", pdf_bomb(), bomb).await;
-    let spin = "took longer than 3s";
-    fails_with(
-        &app,
-        c,
-        "spin.pdf",
-        "application/pdf",
-        pdf_that_spins(),
-        spin,
-    )
-    .await;
-    let crash = "the reader stopped";
-    fails_with(
-        &app,
-        c,
-        "cycle.pdf",
-        "application/pdf",
-        pdf_that_recurses(),
-        crash,
-    )
-    .await;
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(
-        pdf_readers(),
-        Vec::<u32>::new(),
-        "no PDF reader outlives its timeout"
-    );
-
-    // The process lives on, and so does its worker: a good file after the bad ones.
-    let resp = app.request(Method::GET, "/healthz").send().await.unwrap();
-    assert_eq!(resp.status(), 200);
-    let (_, item) = upload(
-        &app,
-        c,
-        "guide.pdf",
-        "application/pdf",
-        crate::knowledge::fixture("guide.pdf"),
-        &[],
-    )
-    .await;
-    let done = wait_done(&app, c, item["id"].as_str().unwrap()).await;
-    assert_eq!(done["status"], "ready", "{done}");
 }
 
 /// Sends `body` over HTTP/2 (prior knowledge, so no `Content-Length` and no chunked framing:
@@ -331,72 +333,74 @@ async fn h2_post(
     (status, serde_json::from_slice(&data).unwrap_or(Value::Null))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bodies_without_a_length_are_limited_on_every_route() {
-    let app = spawn_app_with(Backend::Sqlite, |s| s.http.body_limit_bytes = 4096).await;
-    let org = app.create_org("Acme", None).await;
-    let c = &org.production;
-    let big = format!(
-        r#"{{"client_id": "x", "pad": "{}"}}"#,
-        " ".repeat(64 * 1024)
-    )
-    .into_bytes();
-    let json = ("content-type", "application/json");
+#[test]
+fn bodies_without_a_length_are_limited_on_every_route() {
+    crate::helpers::run(async {
+        let app = spawn_app_with(Backend::Sqlite, |s| s.http.body_limit_bytes = 4096).await;
+        let org = app.create_org("Acme", None).await;
+        let c = &org.production;
+        let big = format!(
+            r#"{{"client_id": "x", "pad": "{}"}}"#,
+            " ".repeat(64 * 1024)
+        )
+        .into_bytes();
+        let json = ("content-type", "application/json");
 
-    // Unauthenticated, over HTTP/2: the widget token and the key-pair token.
-    for path in ["/api/v1/widget/token", "/api/v1/auth/token"] {
+        // Unauthenticated, over HTTP/2: the widget token and the key-pair token.
+        for path in ["/api/v1/widget/token", "/api/v1/auth/token"] {
+            let (status, body) = h2_post(
+                &app,
+                path,
+                &[json, ("origin", "https://shop.example")],
+                big.clone(),
+            )
+            .await;
+            assert_eq!(status, 413, "{path}: {body}");
+            assert_eq!(body["code"], "payload_too_large", "{path}: {body}");
+            assert_eq!(body["data"], json!({ "max_bytes": 4096 }), "{path}: {body}");
+        }
+        // Authenticated, over HTTP/2: refused whole, and nothing created.
+        let auth = [
+            json,
+            ("x-api-key", c.client_id.as_str()),
+            ("x-api-secret", c.client_secret.as_str()),
+        ];
+        let (_, page) = app.call(c, Method::GET, "/api/v1/clients/", None).await;
+        let before = page["total"].as_u64().unwrap();
+        let (status, body) = h2_post(&app, "/api/v1/clients/", &auth, big.clone()).await;
+        assert_eq!(status, 413, "{body}");
+        // A body under the limit over HTTP/2 works as over HTTP/1.1.
         let (status, body) = h2_post(
             &app,
-            path,
-            &[json, ("origin", "https://shop.example")],
-            big.clone(),
+            "/api/v1/clients/",
+            &auth,
+            br#"{"name": "Over h2"}"#.to_vec(),
         )
         .await;
-        assert_eq!(status, 413, "{path}: {body}");
-        assert_eq!(body["code"], "payload_too_large", "{path}: {body}");
-        assert_eq!(body["data"], json!({ "max_bytes": 4096 }), "{path}: {body}");
-    }
-    // Authenticated, over HTTP/2: refused whole, and nothing created.
-    let auth = [
-        json,
-        ("x-api-key", c.client_id.as_str()),
-        ("x-api-secret", c.client_secret.as_str()),
-    ];
-    let (_, page) = app.call(c, Method::GET, "/api/v1/clients/", None).await;
-    let before = page["total"].as_u64().unwrap();
-    let (status, body) = h2_post(&app, "/api/v1/clients/", &auth, big.clone()).await;
-    assert_eq!(status, 413, "{body}");
-    // A body under the limit over HTTP/2 works as over HTTP/1.1.
-    let (status, body) = h2_post(
-        &app,
-        "/api/v1/clients/",
-        &auth,
-        br#"{"name": "Over h2"}"#.to_vec(),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    let (_, page) = app.call(c, Method::GET, "/api/v1/clients/", None).await;
-    assert_eq!(
-        page["total"],
-        before + 1,
-        "only the one under the limit: {page}"
-    );
+        assert_eq!(status, 201, "{body}");
+        let (_, page) = app.call(c, Method::GET, "/api/v1/clients/", None).await;
+        assert_eq!(
+            page["total"],
+            before + 1,
+            "only the one under the limit: {page}"
+        );
 
-    // HTTP/1.1 chunked, unauthenticated. Twice the limit: a body the socket takes whole, so
-    // the server's early answer is not lost to a reset of the half-sent rest.
-    let stream = futures::stream::iter(
-        big[..8192]
-            .chunks(1024)
-            .map(|piece| Ok::<_, std::io::Error>(piece.to_vec()))
-            .collect::<Vec<_>>(),
-    );
-    let resp = app
-        .request(Method::POST, "/api/v1/widget/token")
-        .header("content-type", "application/json")
-        .header("origin", "https://shop.example")
-        .body(reqwest::Body::wrap_stream(stream))
-        .send()
-        .await
-        .unwrap();
-    assert_error(resp, 413, "payload_too_large").await;
+        // HTTP/1.1 chunked, unauthenticated. Twice the limit: a body the socket takes whole, so
+        // the server's early answer is not lost to a reset of the half-sent rest.
+        let stream = futures::stream::iter(
+            big[..8192]
+                .chunks(1024)
+                .map(|piece| Ok::<_, std::io::Error>(piece.to_vec()))
+                .collect::<Vec<_>>(),
+        );
+        let resp = app
+            .request(Method::POST, "/api/v1/widget/token")
+            .header("content-type", "application/json")
+            .header("origin", "https://shop.example")
+            .body(reqwest::Body::wrap_stream(stream))
+            .send()
+            .await
+            .unwrap();
+        assert_error(resp, 413, "payload_too_large").await;
+    })
 }

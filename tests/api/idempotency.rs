@@ -169,83 +169,86 @@ async fn post_without_key(app: &TestApp, c: &Creds) -> Response {
 
 /// A generated reply, retried while it is being written and after: one generation, one
 /// question stored, the same reply replayed — as JSON and as server-sent events.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retries_of_a_message_never_store_or_generate_twice() {
-    let pieces = vec!["Returns are ", "accepted within ", "30 days [1]."];
-    let fake = fake_openai(pieces, Duration::from_millis(300), false).await;
-    let app = openai_app(&fake).await;
-    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
-    let c = org.production.clone();
-    shop(&app, &c).await;
-    let bot = assistant(&app, &c, json!({"name": "Ada"})).await;
-    let sess = session(&app, &c, &bot).await;
-    let body = json!({"session_id": sess, "message": REFUND_QUESTION});
-    let path = "/api/v1/conversations/send-message";
+#[test]
+fn retries_of_a_message_never_store_or_generate_twice() {
+    crate::helpers::run(async {
+        let pieces = vec!["Returns are ", "accepted within ", "30 days [1]."];
+        let fake = fake_openai(pieces, Duration::from_millis(300), false).await;
+        let app = openai_app(&fake).await;
+        let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+        let c = org.production.clone();
+        shop(&app, &c).await;
+        let bot = assistant(&app, &c, json!({"name": "Ada"})).await;
+        let sess = session(&app, &c, &bot).await;
+        let body = json!({"session_id": sess, "message": REFUND_QUESTION});
+        let path = "/api/v1/conversations/send-message";
 
-    let first = {
-        let (app, c, body) = (app.base.clone(), c.clone(), body.clone());
-        tokio::spawn(async move {
-            reqwest::Client::new()
-                .post(format!("{app}{path}"))
-                .header("X-API-Key", &c.client_id)
-                .header("X-API-Secret", &c.client_secret)
-                .header("Idempotency-Key", "ask-1")
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-        })
-    };
-    // While the reply is being written (about a second), a retry is told to wait.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let resp = post(&app, &c, path, "ask-1", Some(&body)).await;
-    assert!(resp.headers().contains_key("retry-after"));
-    assert_error(resp, 409, "idempotency_in_progress").await;
-    let (status, replayed, reply) = read(first.await.unwrap()).await;
-    assert_eq!(status, 200, "{reply}");
-    assert!(!replayed);
-    let (status, replayed, again) = read(post(&app, &c, path, "ask-1", Some(&body)).await).await;
-    assert_eq!((status, replayed), (200, true));
-    assert_eq!(again, reply);
-    assert_eq!(fake.requests.lock().unwrap().len(), 1, "generated once");
-    let conversation = reply["conversation_id"].as_str().unwrap();
-    let messages = format!("/api/v1/conversations/{conversation}/messages");
-    assert_eq!(count(&app, &c, &messages).await, 2, "stored once");
-
-    // Streamed: the retry replays the events the first request sent.
-    let body = json!({"session_id": sess, "message": "And shipping?", "stream": true});
-    let resp = post(&app, &c, path, "ask-2", Some(&body)).await;
-    assert_eq!(resp.status(), 200);
-    let events = resp.text().await.unwrap();
-    assert!(
-        parse_events(&events).iter().any(|(name, _)| name == "done"),
-        "{events}"
-    );
-    // The stream is kept once it has ended, a moment after the client read its end.
-    let mut replay = String::new();
-    for _ in 0..50 {
-        let resp = post(&app, &c, path, "ask-2", Some(&body)).await;
-        if resp.status() == 200 {
-            assert_eq!(resp.headers()["idempotent-replayed"], "true");
-            assert!(
-                resp.headers()["content-type"]
-                    .to_str()
+        let first = {
+            let (app, c, body) = (app.base.clone(), c.clone(), body.clone());
+            tokio::spawn(async move {
+                crate::helpers::http_client()
+                    .post(format!("{app}{path}"))
+                    .header("X-API-Key", &c.client_id)
+                    .header("X-API-Secret", &c.client_secret)
+                    .header("Idempotency-Key", "ask-1")
+                    .json(&body)
+                    .send()
+                    .await
                     .unwrap()
-                    .starts_with("text/event-stream")
-            );
-            replay = resp.text().await.unwrap();
-            break;
-        }
+            })
+        };
+        // While the reply is being written (about a second), a retry is told to wait.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let resp = post(&app, &c, path, "ask-1", Some(&body)).await;
+        assert!(resp.headers().contains_key("retry-after"));
         assert_error(resp, 409, "idempotency_in_progress").await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(replay, events);
-    assert_eq!(
-        fake.sent.load(Ordering::SeqCst),
-        6,
-        "two replies of three pieces"
-    );
-    assert_eq!(count(&app, &c, &messages).await, 4);
+        let (status, replayed, reply) = read(first.await.unwrap()).await;
+        assert_eq!(status, 200, "{reply}");
+        assert!(!replayed);
+        let (status, replayed, again) =
+            read(post(&app, &c, path, "ask-1", Some(&body)).await).await;
+        assert_eq!((status, replayed), (200, true));
+        assert_eq!(again, reply);
+        assert_eq!(fake.requests.lock().unwrap().len(), 1, "generated once");
+        let conversation = reply["conversation_id"].as_str().unwrap();
+        let messages = format!("/api/v1/conversations/{conversation}/messages");
+        assert_eq!(count(&app, &c, &messages).await, 2, "stored once");
+
+        // Streamed: the retry replays the events the first request sent.
+        let body = json!({"session_id": sess, "message": "And shipping?", "stream": true});
+        let resp = post(&app, &c, path, "ask-2", Some(&body)).await;
+        assert_eq!(resp.status(), 200);
+        let events = resp.text().await.unwrap();
+        assert!(
+            parse_events(&events).iter().any(|(name, _)| name == "done"),
+            "{events}"
+        );
+        // The stream is kept once it has ended, a moment after the client read its end.
+        let mut replay = String::new();
+        for _ in 0..50 {
+            let resp = post(&app, &c, path, "ask-2", Some(&body)).await;
+            if resp.status() == 200 {
+                assert_eq!(resp.headers()["idempotent-replayed"], "true");
+                assert!(
+                    resp.headers()["content-type"]
+                        .to_str()
+                        .unwrap()
+                        .starts_with("text/event-stream")
+                );
+                replay = resp.text().await.unwrap();
+                break;
+            }
+            assert_error(resp, 409, "idempotency_in_progress").await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(replay, events);
+        assert_eq!(
+            fake.sent.load(Ordering::SeqCst),
+            6,
+            "two replies of three pieces"
+        );
+        assert_eq!(count(&app, &c, &messages).await, 4);
+    })
 }
 
 crate::on_both_backends!(every_create_replays_its_first_answer);

@@ -57,29 +57,31 @@ fn every_operation_documents_its_errors_and_auth() {
     }
 }
 
-#[tokio::test]
-async fn spec_and_swagger_ui_are_served() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let resp = app
-        .request(Method::GET, "/api/v1/openapi.json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let served: Value = resp.json().await.unwrap();
-    let generated: Value = serde_json::from_str(&companin_api::openapi_json()).unwrap();
-    assert_eq!(served, generated);
-    let resp = app
-        .request(Method::GET, "/api/v1/docs")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    assert!(
-        resp.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
-    assert!(resp.text().await.unwrap().contains("swagger"));
+#[test]
+fn spec_and_swagger_ui_are_served() {
+    crate::helpers::run(async {
+        let app = spawn_app(Backend::Sqlite).await;
+        let resp = app
+            .request(Method::GET, "/api/v1/openapi.json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let served: Value = resp.json().await.unwrap();
+        let generated: Value = serde_json::from_str(&companin_api::openapi_json()).unwrap();
+        assert_eq!(served, generated);
+        let resp = app
+            .request(Method::GET, "/api/v1/docs")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(resp.text().await.unwrap().contains("swagger"));
+    })
 }

@@ -298,39 +298,41 @@ async fn the_daily_quota_is_exact_and_says_it_ran_out(backend: Backend) {
     assert!(header(&resp, "ratelimit").starts_with("\"hour\";r=4;t="));
 }
 
-#[tokio::test]
-async fn every_authenticated_response_carries_the_limit_headers() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let org = app.create_org("Acme", Some(100)).await;
-    for (method, path) in [
-        (Method::GET, "/api/v1/clients/"),
-        (Method::GET, "/api/v1/no-such-route"),
-        (Method::GET, "/api/v1/clients/?limit=0"),
-        (Method::POST, "/api/v1/auth/token"),
-    ] {
+#[test]
+fn every_authenticated_response_carries_the_limit_headers() {
+    crate::helpers::run(async {
+        let app = spawn_app(Backend::Sqlite).await;
+        let org = app.create_org("Acme", Some(100)).await;
+        for (method, path) in [
+            (Method::GET, "/api/v1/clients/"),
+            (Method::GET, "/api/v1/no-such-route"),
+            (Method::GET, "/api/v1/clients/?limit=0"),
+            (Method::POST, "/api/v1/auth/token"),
+        ] {
+            let resp = app
+                .as_client(&org.production, method, path)
+                .send()
+                .await
+                .unwrap();
+            for h in [
+                "x-ratelimit-limit",
+                "x-ratelimit-remaining",
+                "x-ratelimit-reset",
+                "ratelimit-policy",
+                "ratelimit",
+            ] {
+                assert!(resp.headers().contains_key(h), "{path} lacks {h}");
+            }
+        }
+        // Bearer requests count against the same window.
+        let token = app.token(&org.production).await;
         let resp = app
-            .as_client(&org.production, method, path)
+            .with_token(&token, Method::GET, "/api/v1/clients/")
             .send()
             .await
             .unwrap();
-        for h in [
-            "x-ratelimit-limit",
-            "x-ratelimit-remaining",
-            "x-ratelimit-reset",
-            "ratelimit-policy",
-            "ratelimit",
-        ] {
-            assert!(resp.headers().contains_key(h), "{path} lacks {h}");
-        }
-    }
-    // Bearer requests count against the same window.
-    let token = app.token(&org.production).await;
-    let resp = app
-        .with_token(&token, Method::GET, "/api/v1/clients/")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.headers()["x-ratelimit-remaining"], "94");
+        assert_eq!(resp.headers()["x-ratelimit-remaining"], "94");
+    })
 }
 
 fn free_port() -> u16 {
@@ -363,189 +365,193 @@ async fn wait_healthy(http: &reqwest::Client, base: &str) {
     panic!("server at {base} did not become healthy");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_server_processes_share_one_exact_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDatabase::new(Backend::Postgres, dir.path()).await;
-    let status = companin(&db.url, dir.path())
-        .arg("migrate")
-        .stdout(Stdio::null())
-        .status()
-        .await
-        .unwrap();
-    assert!(status.success());
-    let out = companin(&db.url, dir.path())
-        .args([
-            "org",
-            "create",
-            "--name",
-            "Shared",
-            "--rate-limit-per-hour",
-            "30",
-            "--json",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let org: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let creds = Creds::from_json(&org["production"]);
-    let out = companin(&db.url, dir.path())
-        .args([
-            "org",
-            "create",
-            "--name",
-            "Daily",
-            "--rate-limit-per-day",
-            "25",
-            "--json",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert!(out.status.success());
-    let daily: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let daily = Creds::from_json(&daily["production"]);
-
-    let mut servers = Vec::new();
-    let mut bases = Vec::new();
-    for _ in 0..2 {
-        let port = free_port();
-        let child = companin(&db.url, dir.path())
-            .arg("serve")
-            .env("COMPANIN_LISTEN", format!("127.0.0.1:{port}"))
-            .env("COMPANIN_LOG_LEVEL", "warn")
+#[test]
+fn two_server_processes_share_one_exact_limit() {
+    crate::helpers::run(async {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDatabase::new(Backend::Postgres, dir.path()).await;
+        let status = companin(&db.url, dir.path())
+            .arg("migrate")
             .stdout(Stdio::null())
-            .spawn()
+            .status()
+            .await
             .unwrap();
-        servers.push(child);
-        bases.push(format!("http://127.0.0.1:{port}"));
-    }
-    let http = reqwest::Client::new();
-    for base in &bases {
-        wait_healthy(&http, base).await;
-    }
-    let sends = (0..80).map(|i| {
-        http.get(format!("{}/api/v1/clients/", bases[i % 2]))
-            .header("X-API-Key", &creds.client_id)
-            .header("X-API-Secret", &creds.client_secret)
-            .send()
-    });
-    let responses: Vec<Response> = join_all(sends)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
-    let t = tally(responses, 30).await;
-    assert_eq!(t.admitted, 30);
-    assert_eq!(t.refused, 50);
-    assert_eq!(t.remaining_seen, (0..30).collect::<Vec<i64>>());
+        assert!(status.success());
+        let out = companin(&db.url, dir.path())
+            .args([
+                "org",
+                "create",
+                "--name",
+                "Shared",
+                "--rate-limit-per-hour",
+                "30",
+                "--json",
+            ])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let org: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let creds = Creds::from_json(&org["production"]);
+        let out = companin(&db.url, dir.path())
+            .args([
+                "org",
+                "create",
+                "--name",
+                "Daily",
+                "--rate-limit-per-day",
+                "25",
+                "--json",
+            ])
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success());
+        let daily: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let daily = Creds::from_json(&daily["production"]);
 
-    // The daily quota holds across both processes just as exactly.
-    let sends = (0..60).map(|i| {
-        http.get(format!("{}/api/v1/clients/", bases[i % 2]))
-            .header("X-API-Key", &daily.client_id)
-            .header("X-API-Secret", &daily.client_secret)
-            .send()
-    });
-    let statuses: Vec<u16> = join_all(sends)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap().status().as_u16())
-        .collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 25);
-    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 35);
-    for mut server in servers {
-        server.kill().await.unwrap();
-    }
+        let mut servers = Vec::new();
+        let mut bases = Vec::new();
+        for _ in 0..2 {
+            let port = free_port();
+            let child = companin(&db.url, dir.path())
+                .arg("serve")
+                .env("COMPANIN_LISTEN", format!("127.0.0.1:{port}"))
+                .env("COMPANIN_LOG_LEVEL", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            servers.push(child);
+            bases.push(format!("http://127.0.0.1:{port}"));
+        }
+        let http = crate::helpers::http_client();
+        for base in &bases {
+            wait_healthy(&http, base).await;
+        }
+        let sends = (0..80).map(|i| {
+            http.get(format!("{}/api/v1/clients/", bases[i % 2]))
+                .header("X-API-Key", &creds.client_id)
+                .header("X-API-Secret", &creds.client_secret)
+                .send()
+        });
+        let responses: Vec<Response> = join_all(sends)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let t = tally(responses, 30).await;
+        assert_eq!(t.admitted, 30);
+        assert_eq!(t.refused, 50);
+        assert_eq!(t.remaining_seen, (0..30).collect::<Vec<i64>>());
+
+        // The daily quota holds across both processes just as exactly.
+        let sends = (0..60).map(|i| {
+            http.get(format!("{}/api/v1/clients/", bases[i % 2]))
+                .header("X-API-Key", &daily.client_id)
+                .header("X-API-Secret", &daily.client_secret)
+                .send()
+        });
+        let statuses: Vec<u16> = join_all(sends)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().status().as_u16())
+            .collect();
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 25);
+        assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 35);
+        for mut server in servers {
+            server.kill().await.unwrap();
+        }
+    })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_limit_set_from_the_cli_reaches_a_running_server() {
-    let app: TestApp = spawn_app(Backend::Sqlite).await;
-    let org = app.create_org("Acme", None).await;
-    let limit_of = |resp: &Response| {
-        resp.headers()["x-ratelimit-limit"]
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
-    let resp = app
-        .as_client(&org.production, Method::GET, "/api/v1/clients/")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(limit_of(&resp), "1000");
+#[test]
+fn a_limit_set_from_the_cli_reaches_a_running_server() {
+    crate::helpers::run(async {
+        let app: TestApp = spawn_app(Backend::Sqlite).await;
+        let org = app.create_org("Acme", None).await;
+        let limit_of = |resp: &Response| {
+            resp.headers()["x-ratelimit-limit"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        let resp = app
+            .as_client(&org.production, Method::GET, "/api/v1/clients/")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(limit_of(&resp), "1000");
 
-    let out = companin(&app.db_url, &app.settings.data_dir)
-        .args(["org", "set-limit", "--org", &org.id, "--per-hour", "7"])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let changed_at = Instant::now();
-    loop {
-        let resp = app
-            .as_client(&org.production, Method::GET, "/api/v1/clients/")
-            .send()
+        let out = companin(&app.db_url, &app.settings.data_dir)
+            .args(["org", "set-limit", "--org", &org.id, "--per-hour", "7"])
+            .output()
             .await
             .unwrap();
-        if limit_of(&resp) == "7" {
-            break;
-        }
         assert!(
-            changed_at.elapsed() < Duration::from_secs(5),
-            "the new limit did not apply within 5 s"
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    // The daily quota too; the tighter of the two is the one reported.
-    let out = companin(&app.db_url, &app.settings.data_dir)
-        .args(["org", "set-limit", "--org", &org.id, "--per-day", "6"])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = companin(&app.db_url, &app.settings.data_dir)
-        .args(["org", "set-limit", "--org", &org.id])
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "nothing to set is an error");
-    let changed_at = Instant::now();
-    loop {
-        let resp = app
-            .as_client(&org.production, Method::GET, "/api/v1/clients/")
-            .send()
-            .await
-            .unwrap();
-        if header(&resp, "ratelimit-policy").contains("\"day\";q=6;") {
-            break;
+        let changed_at = Instant::now();
+        loop {
+            let resp = app
+                .as_client(&org.production, Method::GET, "/api/v1/clients/")
+                .send()
+                .await
+                .unwrap();
+            if limit_of(&resp) == "7" {
+                break;
+            }
+            assert!(
+                changed_at.elapsed() < Duration::from_secs(5),
+                "the new limit did not apply within 5 s"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        assert!(changed_at.elapsed() < Duration::from_secs(5));
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    // At most 6 requests of this day can ever be admitted now.
-    let mut last = 0;
-    for _ in 0..7 {
-        let resp = app
-            .as_client(&org.production, Method::GET, "/api/v1/clients/")
-            .send()
+        // The daily quota too; the tighter of the two is the one reported.
+        let out = companin(&app.db_url, &app.settings.data_dir)
+            .args(["org", "set-limit", "--org", &org.id, "--per-day", "6"])
+            .output()
             .await
             .unwrap();
-        last = resp.status().as_u16();
-    }
-    assert_eq!(last, 429);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = companin(&app.db_url, &app.settings.data_dir)
+            .args(["org", "set-limit", "--org", &org.id])
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "nothing to set is an error");
+        let changed_at = Instant::now();
+        loop {
+            let resp = app
+                .as_client(&org.production, Method::GET, "/api/v1/clients/")
+                .send()
+                .await
+                .unwrap();
+            if header(&resp, "ratelimit-policy").contains("\"day\";q=6;") {
+                break;
+            }
+            assert!(changed_at.elapsed() < Duration::from_secs(5));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // At most 6 requests of this day can ever be admitted now.
+        let mut last = 0;
+        for _ in 0..7 {
+            let resp = app
+                .as_client(&org.production, Method::GET, "/api/v1/clients/")
+                .send()
+                .await
+                .unwrap();
+            last = resp.status().as_u16();
+        }
+        assert_eq!(last, 429);
+    })
 }

@@ -173,42 +173,44 @@ async fn sandbox_is_seeded_and_reset_without_touching_production(backend: Backen
     assert_eq!(audit["total"], 2, "the seed and the reset: {audit}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_cli_seeds_a_sandbox() {
-    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
-    let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
-        .env("COMPANIN_DATABASE_URL", &app.db_url)
-        .env("COMPANIN_DATA_DIR", &app.settings.data_dir)
-        .env_remove("COMPANIN_CONFIG")
-        .args(["sandbox", "seed", "--org", &org.id, "--models-dir"])
-        .arg(&app.settings.models_dir)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(printed.contains("seeded"), "{printed}");
-    check_seeded(&app, &org.sandbox).await;
-    assert_eq!(totals(&app, &org.production).await, [0, 0, 0, 0]);
+#[test]
+fn the_cli_seeds_a_sandbox() {
+    crate::helpers::run(async {
+        let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+        let org = app.create_org("Acme", Some(POLLING_LIMIT)).await;
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
+            .env("COMPANIN_DATABASE_URL", &app.db_url)
+            .env("COMPANIN_DATA_DIR", &app.settings.data_dir)
+            .env_remove("COMPANIN_CONFIG")
+            .args(["sandbox", "seed", "--org", &org.id, "--models-dir"])
+            .arg(&app.settings.models_dir)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(printed.contains("seeded"), "{printed}");
+        check_seeded(&app, &org.sandbox).await;
+        assert_eq!(totals(&app, &org.production).await, [0, 0, 0, 0]);
 
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
-        .env("COMPANIN_DATABASE_URL", &app.db_url)
-        .env("COMPANIN_DATA_DIR", &app.settings.data_dir)
-        .env_remove("COMPANIN_CONFIG")
-        .args([
-            "sandbox",
-            "seed",
-            "--org",
-            "org_0190f0f0f0f07000800000000000000a",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no organization"));
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_companin"))
+            .env("COMPANIN_DATABASE_URL", &app.db_url)
+            .env("COMPANIN_DATA_DIR", &app.settings.data_dir)
+            .env_remove("COMPANIN_CONFIG")
+            .args([
+                "sandbox",
+                "seed",
+                "--org",
+                "org_0190f0f0f0f07000800000000000000a",
+            ])
+            .output()
+            .await
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no organization"));
+    })
 }

@@ -808,49 +808,51 @@ async fn visitors_and_token_requests_are_limited(backend: Backend) {
     assert_error(resp, 403, "origin_not_allowed").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_widget_script_and_demo_page_are_served() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let resp = app.request(Method::GET, "/widget.js").send().await.unwrap();
-    assert_eq!(resp.status(), 200);
-    let h = resp.headers().clone();
-    assert_eq!(h["content-type"], "application/javascript; charset=utf-8");
-    assert_eq!(h["cache-control"], "public, max-age=3600");
-    let version = h["x-widget-version"].to_str().unwrap().to_owned();
-    assert_eq!(h["etag"].to_str().unwrap(), format!("\"{version}\""));
-    let script = resp.text().await.unwrap();
-    assert!(script.contains("attachShadow") && script.contains(env!("CARGO_PKG_VERSION")));
+#[test]
+fn the_widget_script_and_demo_page_are_served() {
+    crate::helpers::run(async {
+        let app = spawn_app(Backend::Sqlite).await;
+        let resp = app.request(Method::GET, "/widget.js").send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let h = resp.headers().clone();
+        assert_eq!(h["content-type"], "application/javascript; charset=utf-8");
+        assert_eq!(h["cache-control"], "public, max-age=3600");
+        let version = h["x-widget-version"].to_str().unwrap().to_owned();
+        assert_eq!(h["etag"].to_str().unwrap(), format!("\"{version}\""));
+        let script = resp.text().await.unwrap();
+        assert!(script.contains("attachShadow") && script.contains(env!("CARGO_PKG_VERSION")));
 
-    let resp = app
-        .request(Method::GET, "/widget.js")
-        .header("If-None-Match", format!("\"{version}\""))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 304);
-    assert!(resp.text().await.unwrap().is_empty());
-    let resp = app
-        .request(Method::GET, &format!("/widget.js?v={version}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        resp.headers()["cache-control"],
-        "public, max-age=31536000, immutable"
-    );
-    let resp = app
-        .request(Method::GET, "/widget.js?v=stale")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.headers()["cache-control"], "public, max-age=3600");
+        let resp = app
+            .request(Method::GET, "/widget.js")
+            .header("If-None-Match", format!("\"{version}\""))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 304);
+        assert!(resp.text().await.unwrap().is_empty());
+        let resp = app
+            .request(Method::GET, &format!("/widget.js?v={version}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let resp = app
+            .request(Method::GET, "/widget.js?v=stale")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["cache-control"], "public, max-age=3600");
 
-    let resp = app
-        .request(Method::GET, "/widget/demo")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
-    assert!(resp.text().await.unwrap().contains("/widget.js"));
+        let resp = app
+            .request(Method::GET, "/widget/demo")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+        assert!(resp.text().await.unwrap().contains("/widget.js"));
+    })
 }
