@@ -14,7 +14,7 @@ use crate::cache::ConfigCache;
 use crate::db::Pools;
 use crate::http::cors::AllowedOrigins;
 use crate::http::rendered::RenderedJson;
-use crate::rate_limit::{RateLimiter, VisitorCap};
+use crate::rate_limit::{RateLimiter, WidgetLimiter};
 use crate::schemas::clients::{Client, ClientList};
 use crate::services::generation::Generators;
 use crate::services::search::Searcher;
@@ -34,8 +34,8 @@ pub struct AppState {
     /// The origins CORS admits: those some active client allows.
     pub origins: AllowedOrigins,
     pub limiter: RateLimiter,
-    /// Messages per minute of one widget visitor.
-    pub visitor_cap: VisitorCap,
+    /// The limits of anonymous widget traffic (see [`crate::rate_limit::widget`]).
+    pub widget_limiter: WidgetLimiter,
     pub telemetry: TelemetryWriter,
     /// Where jobs are queued (`None` only in tests of routes that queue nothing).
     pub queue: Option<Queue>,
@@ -67,14 +67,17 @@ impl AppState {
         let credentials = CredentialStore::new(db.clone(), cache_ttl);
         let origins = AllowedOrigins::new(db.clone(), cache_ttl);
         let seal = SecretSeal::new(&settings.jwt_secret()?);
-        let visitor_cap = VisitorCap::new(settings.widget.messages_per_minute);
-        let limiter = RateLimiter::new(
+        let default_limits = crate::rate_limit::Limits {
+            per_hour: i64::from(settings.rate_limit.default_per_hour),
+            per_day: i64::from(settings.rate_limit.default_per_day),
+        };
+        let limit_refresh = Duration::from_secs(settings.rate_limit.limit_refresh_secs);
+        let limiter = RateLimiter::new(db_write.clone(), default_limits, limit_refresh);
+        let widget_limiter = WidgetLimiter::new(
             db_write.clone(),
-            crate::rate_limit::Limits {
-                per_hour: i64::from(settings.rate_limit.default_per_hour),
-                per_day: i64::from(settings.rate_limit.default_per_day),
-            },
-            Duration::from_secs(settings.rate_limit.limit_refresh_secs),
+            settings.widget.clone(),
+            default_limits,
+            limit_refresh,
         );
         let search = Searcher::new(db.clone(), settings.clone());
         let generators = Generators::new(&settings)?;
@@ -91,7 +94,7 @@ impl AppState {
             seal,
             origins,
             limiter,
-            visitor_cap,
+            widget_limiter,
             telemetry,
             queue,
             client_pages: ConfigCache::new(10_000),

@@ -208,9 +208,22 @@ pub struct WidgetSettings {
     /// Lifetime of tokens from `POST /api/v1/widget/token`, in seconds: short, since a page
     /// holds them in the open.
     pub token_ttl_secs: u64,
-    /// Messages one widget visitor may send per minute (per API process), against abuse on
-    /// top of the org's rate limit; 0 turns the cap off.
+    /// Messages one widget visitor may send per minute; 0 turns the cap off. Like every
+    /// widget limit below, counted in the database: exact across processes.
     pub messages_per_minute: u32,
+    /// Widget tokens one client address may get per minute, per organization.
+    pub tokens_per_minute_per_address: u32,
+    /// Widget requests (token requests included) one client address may make per minute,
+    /// per organization.
+    pub requests_per_minute_per_address: u32,
+    /// Requests one widget visitor's token may make per minute.
+    pub requests_per_minute_per_visitor: u32,
+    /// Widget requests (token requests included) from one allowed origin per minute.
+    pub requests_per_minute_per_origin: u32,
+    /// The share (above 0, at most 1) of an organization's hourly limit and daily quota that
+    /// widget traffic may use: the rest stays for its server keys, whatever anonymous pages
+    /// do.
+    pub budget_share: f64,
 }
 
 impl Default for WidgetSettings {
@@ -218,6 +231,11 @@ impl Default for WidgetSettings {
         Self {
             token_ttl_secs: 3600,
             messages_per_minute: 20,
+            tokens_per_minute_per_address: 10,
+            requests_per_minute_per_address: 300,
+            requests_per_minute_per_visitor: 120,
+            requests_per_minute_per_origin: 3000,
+            budget_share: 0.5,
         }
     }
 }
@@ -256,6 +274,11 @@ pub struct HttpSettings {
     /// `/metrics` counts requests per organization, labelled with its id. Off by default:
     /// the endpoint has no authentication, and which tenants a platform serves is theirs.
     pub metrics_org_labels: bool,
+    /// A header a reverse proxy in front of every process sets to the caller's address
+    /// (`X-Forwarded-For`, `X-Real-IP`); its last address is the client's. Unset, the
+    /// client is the connection's peer. Set it only behind such a proxy: callers reaching
+    /// the service directly could otherwise name any address.
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -264,6 +287,7 @@ impl Default for HttpSettings {
             body_limit_bytes: 1024 * 1024,
             shutdown_grace_secs: 10,
             metrics_org_labels: false,
+            client_ip_header: None,
         }
     }
 }

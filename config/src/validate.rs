@@ -197,6 +197,24 @@ impl Settings {
                 format!("must be between 1 and {MAX_TOKEN_TTL_SECS} (got {ttl})"),
             ));
         }
+        let share = self.widget.budget_share;
+        if !(share > 0.0 && share <= 1.0) {
+            return Err(invalid(
+                "widget.budget_share",
+                format!("must be above 0 and at most 1 (got {share})"),
+            ));
+        }
+        if let Some(header) = &self.http.client_ip_header
+            && (header.is_empty()
+                || !header
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return Err(invalid(
+                "http.client_ip_header",
+                format!("{header:?} is not a header name"),
+            ));
+        }
         let widget_ttl = self.widget.token_ttl_secs;
         if widget_ttl == 0 || widget_ttl > MAX_TOKEN_TTL_SECS {
             return Err(invalid(
@@ -367,6 +385,23 @@ mod tests {
             assert_eq!(s.widget.token_ttl_secs, 120);
             assert_eq!(s.widget.messages_per_minute, 5);
             assert!(!s.sandbox.seed_on_create);
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("COMPANIN_WIDGET_BUDGET_SHARE", "0");
+            let err = load_in_jail().expect_err("must fail").to_string();
+            assert!(err.contains("widget.budget_share"), "{err}");
+            jail.set_env("COMPANIN_WIDGET_BUDGET_SHARE", "1.5");
+            let err = load_in_jail().expect_err("must fail").to_string();
+            assert!(err.contains("widget.budget_share"), "{err}");
+            jail.set_env("COMPANIN_WIDGET_BUDGET_SHARE", "0.25");
+            jail.set_env("COMPANIN_HTTP_CLIENT_IP_HEADER", "X-Forwarded-For: evil");
+            let err = load_in_jail().expect_err("must fail").to_string();
+            assert!(err.contains("http.client_ip_header"), "{err}");
+            jail.set_env("COMPANIN_HTTP_CLIENT_IP_HEADER", "X-Forwarded-For");
+            let s = load_in_jail().expect("valid");
+            assert_eq!(s.widget.budget_share, 0.25);
+            assert_eq!(s.http.client_ip_header.as_deref(), Some("X-Forwarded-For"));
             Ok(())
         });
         Jail::expect_with(|jail| {

@@ -22,6 +22,7 @@ mod m20261204_000013_job_handoff;
 mod m20261204_000014_chunk_positions;
 mod m20261205_000015_idempotency_keys;
 mod m20261205_000016_daily_quota;
+mod m20261205_000017_widget_windows;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_chunk_positions::Migration),
             Box::new(m20261205_000015_idempotency_keys::Migration),
             Box::new(m20261205_000016_daily_quota::Migration),
+            Box::new(m20261205_000017_widget_windows::Migration),
         ]
     }
 }

@@ -903,6 +903,71 @@ async fn scheduled_syncs_run_once_across_two_workers(backend: Backend) {
     assert!(next.with_timezone(&chrono::Utc) > chrono::Utc::now() + chrono::Duration::minutes(55));
 }
 
+/// Two syncs of one URL asked at the same moment through two processes are one crawl: both
+/// answer its job, and every page keeps exactly one set of chunks.
+async fn two_syncs_of_one_url_at_once_are_one_crawl(backend: Backend) {
+    let site = Site::start().await;
+    outfitter(&site);
+    let app = spawn_app_with(backend, |_| {}).await;
+    let sibling = spawn_sibling_with(&app, |_| {}).await;
+    let org = app.create_org("Trailhead", Some(POLLING_LIMIT)).await;
+    let c = &org.production;
+    let (status, item) = add_url(
+        &app,
+        c,
+        json!({"url": site.url("/"), "crawl": {"max_depth": 2, "max_pages": 50}}),
+    )
+    .await;
+    assert_eq!(status, 202, "{item}");
+    let id = item["id"].as_str().unwrap().to_owned();
+    let first = wait_job(&app, c, item["job_id"].as_str().unwrap()).await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let chunks_once = get_item(&app, c, &id).await["chunk_count"].clone();
+
+    site.set(
+        "/packs",
+        html(
+            "Packs",
+            "<h1>Packs</h1><p>The Ridge 28 pack now weighs 780 grams and holds 28 litres.</p>",
+        ),
+    );
+    let path = format!("/api/v1/knowledge/{id}/sync");
+    let ((one, a), (two, b)) = tokio::join!(
+        app.call(c, Method::POST, &path, None),
+        sibling.call(c, Method::POST, &path, None)
+    );
+    assert_eq!((one, two), (202, 202), "{a} {b}");
+    assert_eq!(a["job_id"], b["job_id"], "one crawl answers both");
+    let job = wait_job(&app, c, a["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let db = app.db().await;
+    let crawls = companin_entity::job::Entity::find()
+        .filter(companin_entity::job::Column::KnowledgeId.eq(id.as_str()))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(crawls.len(), 2, "the first crawl and one sync");
+    let item = get_item(&app, c, &id).await;
+    assert_eq!(item["status"], "ready", "{item}");
+    assert_eq!(item["sync_changes"]["updated"], 1, "{item}");
+    // The edited page has one chunk, like before; nothing was added twice.
+    assert_eq!(item["chunk_count"], chunks_once, "{item}");
+    let chunks = companin_entity::knowledge_chunk::Entity::find()
+        .filter(companin_entity::knowledge_chunk::Column::KnowledgeId.eq(id.as_str()))
+        .all(&db)
+        .await
+        .unwrap();
+    let mut places: Vec<_> = chunks
+        .iter()
+        .map(|c| (c.page_id.clone(), c.position))
+        .collect();
+    places.sort();
+    places.dedup();
+    assert_eq!(places.len(), chunks.len(), "no page holds a position twice");
+}
+
 /// Polls the item until a sync newer than the one `before` shows has finished.
 async fn wait_synced(app: &TestApp, c: &Creds, before: &Value) -> Value {
     let id = before["id"].as_str().unwrap();
@@ -1075,4 +1140,5 @@ crate::on_both_backends!(
     scheduled_syncs_run_once_across_two_workers,
     the_schedule_survives_a_restart,
     url_items_stay_within_their_tenant,
+    two_syncs_of_one_url_at_once_are_one_crawl,
 );

@@ -4,7 +4,9 @@ use companin_api::auth::credentials::hmac_hex;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Creds, TestApp, assert_error, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Backend, Creds, TestApp, assert_error, spawn_app, spawn_app_with, spawn_sibling_with,
+};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -15,6 +17,8 @@ on_both_backends!(
     cors_admits_only_allowed_origins,
     greetings_reach_the_widget_config,
     visitors_and_token_requests_are_limited,
+    widget_limits_hold_across_processes,
+    anonymous_pages_cannot_spend_the_server_keys_budget,
 );
 
 const SHOP: &str = "https://shop.example";
@@ -694,7 +698,12 @@ async fn greetings_reach_the_widget_config(backend: Backend) {
 }
 
 async fn visitors_and_token_requests_are_limited(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.widget.messages_per_minute = 3).await;
+    let app = spawn_app_with(backend, |s| {
+        s.widget.messages_per_minute = 3;
+        // The org's own limit is under test here; the widget's share of it has its own test.
+        s.widget.budget_share = 1.0;
+    })
+    .await;
     let (c, bot) = shop(&app).await;
     // The cap counts in minute windows: start early in one.
     let second = chrono::Utc::now().timestamp() % 60;
@@ -855,4 +864,192 @@ fn the_widget_script_and_demo_page_are_served() {
         assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
         assert!(resp.text().await.unwrap().contains("/widget.js"));
     })
+}
+
+/// Waits for a fresh minute when less than 15 s of this one are left, so that a test of the
+/// per-minute limits stays within one window.
+async fn early_in_a_minute() {
+    let second = chrono::Utc::now().timestamp() % 60;
+    if second > 45 {
+        tokio::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
+    }
+}
+
+/// A token request from `address` (the proxy's `X-Forwarded-For`).
+async fn token_from(app: &TestApp, address: &str, client_id: &str) -> reqwest::Response {
+    app.request(Method::POST, "/api/v1/widget/token")
+        .header("Origin", SHOP)
+        .header("X-Forwarded-For", format!("10.9.9.9, {address}"))
+        .json(&json!({ "client_id": client_id }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Asserts a widget limit's refusal: 429 `rate_limited`, the limit named in `data.scope`, and
+/// a retry within its window.
+async fn assert_widget_refusal(resp: reqwest::Response, scope: &str, window_secs: u64) -> Value {
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=window_secs).contains(&retry), "{retry}");
+    let body = assert_error(resp, 429, "rate_limited").await;
+    assert_eq!(body["data"]["scope"], scope, "{body}");
+    body
+}
+
+async fn widget_limits_hold_across_processes(backend: Backend) {
+    let limits = |s: &mut companin_config::Settings| {
+        s.http.client_ip_header = Some("X-Forwarded-For".into());
+        s.widget.tokens_per_minute_per_address = 3;
+        s.widget.requests_per_minute_per_visitor = 4;
+        s.widget.requests_per_minute_per_origin = 9;
+        s.widget.messages_per_minute = 2;
+    };
+    let one = spawn_app_with(backend, limits).await;
+    let two = spawn_sibling_with(&one, limits).await;
+    let (c, bot) = shop(&one).await;
+    early_in_a_minute().await;
+
+    // Tokens per address: three in all, whichever process mints them.
+    for app in [&one, &two, &one] {
+        assert_eq!(
+            token_from(app, "203.0.113.1", &c.client_id).await.status(),
+            200
+        );
+    }
+    let refused = token_from(&two, "203.0.113.1", &c.client_id).await;
+    let body = assert_widget_refusal(refused, "address_tokens", 60).await;
+    assert_eq!(body["data"]["limit"], 3, "{body}");
+    assert_eq!(body["data"]["window"], "minute", "{body}");
+    // Another address is its own; the header's first (caller-written) entry is not believed.
+    let resp = token_from(&one, "203.0.113.2", &c.client_id).await;
+    assert_eq!(resp.status(), 200);
+    let visitor: Value = resp.json().await.unwrap();
+
+    // Requests per visitor: four in all across both processes.
+    for app in [&one, &two, &one, &two] {
+        let (status, v) = as_widget(
+            app,
+            &visitor,
+            Method::GET,
+            &format!("/api/v1/widget/config?assistant_id={bot}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let resp = two
+        .with_token(
+            visitor["token"].as_str().unwrap(),
+            Method::GET,
+            &format!("/api/v1/widget/config?assistant_id={bot}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_widget_refusal(resp, "visitor", 60).await;
+
+    // The origin's nine: the four tokens its addresses were allowed and the visitor's five
+    // requests (the refused fifth counted like the rest, at its level): nothing more from the
+    // shop this minute, whoever asks.
+    let resp = token_from(&two, "203.0.113.3", &c.client_id).await;
+    assert_widget_refusal(resp, "origin", 60).await;
+    // The server keys are not limited by any of it.
+    let (status, v) = two.call(&c, Method::GET, "/api/v1/assistants/", None).await;
+    assert_eq!(status, 200, "{v}");
+
+    // Messages per visitor, across processes (a second shop, with room at its origin).
+    let org = one.create_org("Other", None).await;
+    let d = org.production;
+    let (status, v) = one
+        .call(
+            &d,
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", d.client_id),
+            Some(json!({ "allowed_origins": [SHOP] })),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, assistant) = one
+        .call(
+            &d,
+            Method::POST,
+            "/api/v1/assistants/",
+            Some(json!({ "name": "Other help", "reply_mode": "extractive" })),
+        )
+        .await;
+    let resp = token_from(&one, "203.0.113.4", &d.client_id).await;
+    assert_eq!(resp.status(), 200);
+    let t: Value = resp.json().await.unwrap();
+    let (status, session) = as_widget(
+        &one,
+        &t,
+        Method::POST,
+        "/api/v1/sessions/",
+        Some(json!({ "assistant_id": assistant["id"] })),
+    )
+    .await;
+    assert_eq!(status, 201, "{session}");
+    let send = |app: &TestApp| {
+        app.with_token(
+            t["token"].as_str().unwrap(),
+            Method::POST,
+            "/api/v1/conversations/send-message",
+        )
+        .json(&json!({ "session_id": session["id"], "message": "Where is my parcel?" }))
+        .send()
+    };
+    assert_eq!(send(&one).await.unwrap().status(), 200);
+    assert_eq!(send(&two).await.unwrap().status(), 200);
+    let body = assert_widget_refusal(send(&one).await.unwrap(), "messages", 60).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2 messages a minute"),
+        "{body}"
+    );
+}
+
+async fn anonymous_pages_cannot_spend_the_server_keys_budget(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.widget.budget_share = 0.5).await;
+    let org = app.create_org("Acme", Some(10)).await;
+    let c = org.production;
+    let (status, v) = app
+        .call(
+            &c,
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", c.client_id),
+            Some(json!({ "allowed_origins": [SHOP] })),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let body = json!({ "client_id": c.client_id });
+    // Half of the hour's ten for the widget: five tokens, then none however often asked.
+    for _ in 0..5 {
+        assert_eq!(
+            token_request(&app, Some(SHOP), body.clone()).await.status(),
+            200
+        );
+    }
+    for _ in 0..3 {
+        let resp = token_request(&app, Some(SHOP), body.clone()).await;
+        let refused = assert_widget_refusal(resp, "widget_hour", 3600).await;
+        assert_eq!(refused["data"]["limit"], 5, "{refused}");
+        assert_eq!(refused["data"]["window"], "hour", "{refused}");
+    }
+    // The refusals cost the organization nothing: the PATCH and five tokens are six of ten,
+    // and its server key still has the other four.
+    for remaining in ["3", "2", "1", "0"] {
+        let resp = app
+            .as_client(&c, Method::GET, "/api/v1/assistants/")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["x-ratelimit-remaining"], remaining);
+    }
 }

@@ -7,8 +7,10 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 use crate::auth::jwt::{SCOPE_FULL, SCOPE_WIDGET};
 use crate::auth::{AuthMethod, Principal};
 use crate::error::{ApiError, ErrorCode};
+use crate::http::client_address::client_address;
 use crate::http::context::RequestContext;
 use crate::ids::ClientId;
+use crate::rate_limit::widget::Traffic;
 use crate::rate_limit::{Decision, Period};
 use crate::state::AppState;
 use crate::telemetry::RateLimitEventRecord;
@@ -53,6 +55,20 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         let ctx = req.data::<Arc<RequestContext>>().cloned();
+        if let Some(grant) = &principal.widget {
+            let address = widget_address(&self.state, &req);
+            self.state
+                .widget_limiter
+                .check(Traffic {
+                    org_id: principal.org_id.as_str(),
+                    environment: principal.environment,
+                    address: address.as_deref(),
+                    origin: grant.origin.as_deref(),
+                    visitor: Some(&grant.visitor_id),
+                    token: false,
+                })
+                .await?;
+        }
         let version = charge(&self.state, &principal, ctx.as_ref()).await?;
         if version > principal.credentials_version {
             // The tenant changed since the client was cached (perhaps in another process:
@@ -66,6 +82,12 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
         req.set_data(principal);
         self.inner.call(req).await.map(IntoResponse::into_response)
     }
+}
+
+/// The key the widget limits count the caller of `req` under.
+pub fn widget_address(state: &AppState, req: &Request) -> Option<String> {
+    let header = state.settings.http.client_ip_header.as_deref();
+    client_address(req, header).map(crate::rate_limit::widget::address_key)
 }
 
 /// Charges one request of `principal` to its tenant's rate limit: notes the caller and the

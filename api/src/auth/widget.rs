@@ -23,6 +23,9 @@ pub struct WidgetGrant {
     /// The customer's user id, present only when their server vouched for it (`user_hash`).
     #[serde(rename = "uid", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// The allowed origin the token was issued to, whose widget limits it counts against.
+    #[serde(rename = "orig", default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl WidgetGrant {
@@ -110,6 +113,7 @@ mod tests {
             assistant_id: assistant_id.map(str::to_owned),
             visitor_id: "wv_1".into(),
             user_id: user_id.map(str::to_owned),
+            origin: None,
         }
     }
 

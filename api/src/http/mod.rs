@@ -2,6 +2,7 @@
 //! JSON bodies with the API's error codes, and Prometheus metrics.
 
 pub mod body_limit;
+pub mod client_address;
 pub mod context;
 pub mod cors;
 pub mod idempotency;

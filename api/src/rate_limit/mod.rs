@@ -13,10 +13,10 @@
 //! process sharing them. Windows start by the database's clock.
 
 mod store;
-mod visitor;
+pub mod widget;
 
 pub use store::Period;
-pub use visitor::VisitorCap;
+pub use widget::WidgetLimiter;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

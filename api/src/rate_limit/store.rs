@@ -88,7 +88,7 @@ RETURNING admitted, last_grant, window_start, ({now}),
 "#;
 
 /// Unix seconds by the database's clock.
-fn now_sql(backend: DbBackend) -> &'static str {
+pub(super) fn now_sql(backend: DbBackend) -> &'static str {
     match backend {
         DbBackend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp())) AS BIGINT)",
         _ => "CAST(strftime('%s', 'now') AS INTEGER)",

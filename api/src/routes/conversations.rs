@@ -18,9 +18,7 @@ use tokio::sync::mpsc;
 
 use super::ApiTags;
 use crate::auth::scheme::{ClientAuth, VisitorAuth};
-use crate::error::{
-    ApiError, ApiResult, ErrorCode, ErrorSet, Errors, GetErrors, ListByIdErrors, ListErrors,
-};
+use crate::error::{ApiError, ApiResult, ErrorSet, Errors, GetErrors, ListByIdErrors, ListErrors};
 use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
@@ -103,19 +101,14 @@ impl ConversationsApi {
         let tenant = Tenant::from(auth.principal());
         if let Some(visitor) = auth.visitor() {
             visitor.session(sessions::get(&state.db, &tenant, b.session_id.trim()).await?)?;
-            let cap = &state.visitor_cap;
-            cap.admit(&tenant.org_id, tenant.environment, &visitor.visitor_id)
-                .map_err(|retry_after| ApiError {
-                    retry_after: Some(retry_after),
-                    ..ApiError::new(
-                        ErrorCode::RateLimited,
-                        format!(
-                            "a visitor may send at most {} messages a minute; retry in \
-                             {retry_after} s",
-                            cap.per_minute()
-                        ),
-                    )
-                })?;
+            state
+                .widget_limiter
+                .check_message(
+                    tenant.org_id.as_str(),
+                    tenant.environment,
+                    &visitor.visitor_id,
+                )
+                .await?;
         }
         let wants_events = b.stream
             || request

@@ -10,11 +10,12 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use super::ApiTags;
-use crate::auth::middleware::charge;
+use crate::auth::middleware::{charge, widget_address};
 use crate::auth::scheme::WidgetAuth;
 use crate::error::{ApiError, ApiResult, ErrorSet, ListByIdErrors};
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
+use crate::rate_limit::widget::Traffic;
 use crate::schemas::widget::{CreateWidgetToken, WidgetConfig, WidgetToken};
 use crate::services::{Tenant, assistants, widget};
 use crate::state::AppState;
@@ -36,7 +37,9 @@ impl WidgetApi {
     /// one of the client's `allowed_origins`. The token reaches only the widget routes, for
     /// one visitor: anonymous, unless `user_id` comes with `user_hash` = hex
     /// HMAC-SHA256(`user_id`, key = client secret) computed by the customer's server. Each
-    /// token request costs one request of the organization's rate limit.
+    /// token request counts against the widget's limits (per client address, per origin, the
+    /// widget's share of the organization's budget), then costs one request of the
+    /// organization's rate limit.
     #[oai(
         path = "/widget/token",
         method = "post",
@@ -54,9 +57,24 @@ impl WidgetApi {
             .get(poem::http::header::ORIGIN)
             .and_then(|v| v.to_str().ok());
         let admitted = widget::admit(&state, origin, &b.client_id).await?;
+        // Anonymous: counted against the widget's own limits first, so that no page can
+        // spend the server keys' budget.
+        let caller = admitted.principal();
+        let address = widget_address(&state, request);
+        state
+            .widget_limiter
+            .check(Traffic {
+                org_id: caller.org_id.as_str(),
+                environment: caller.environment,
+                address: address.as_deref(),
+                origin: Some(admitted.origin()),
+                visitor: None,
+                token: true,
+            })
+            .await?;
         // Issuing costs a request of the org's rate limit, like any call with a credential.
         let ctx = request.data::<Arc<RequestContext>>();
-        charge(&state, &admitted.principal(), ctx).await?;
+        charge(&state, &caller, ctx).await?;
         let issued = widget::issue(
             &state,
             admitted,

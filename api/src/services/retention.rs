@@ -78,7 +78,7 @@ async fn delete_batched(
 }
 
 /// Sweeps every `retention_sweep_secs` (the first sweep right away) until `stop` resolves:
-/// expired idempotency keys always, the logs only when retention is on (`retention_days`
+/// expired idempotency keys and ended widget limit windows always, the logs only when retention is on (`retention_days`
 /// above 0).
 pub async fn run(
     db: DatabaseConnection,
@@ -101,6 +101,11 @@ pub async fn run(
             Err(e) => {
                 tracing::warn!(error = %e, "idempotency key sweep failed; retrying next time")
             }
+        }
+        match crate::rate_limit::widget::sweep(&db, Utc::now().timestamp()).await {
+            Ok(0) => {}
+            Ok(windows) => tracing::info!(windows, "ended widget limit windows deleted"),
+            Err(e) => tracing::warn!(error = %e, "widget window sweep failed; retrying next time"),
         }
         let Some(age) = age else { continue };
         match sweep(&db, Utc::now() - age).await {

@@ -48,6 +48,11 @@ pub struct Admitted {
 }
 
 impl Admitted {
+    /// The allowed origin the request came from.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
     /// The client as a caller, to charge the token request to its tenant's rate limit.
     pub fn principal(&self) -> Principal {
         Principal {
@@ -156,6 +161,7 @@ pub async fn issue(
         assistant_id,
         visitor_id,
         user_id,
+        origin: Some(origin.clone()),
     };
     let ttl = state.settings.widget.token_ttl_secs;
     let token = state.jwt.issue_widget(&client, &grant, ttl)?;
