@@ -56,6 +56,10 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
         };
         let ctx = req.data::<Arc<RequestContext>>().cloned();
         if let Some(grant) = &principal.widget {
+            // A refusal is logged as the tenant's, like the rate limit's.
+            if let Some(ctx) = &ctx {
+                ctx.set_principal(principal.clone());
+            }
             let address = widget_address(&self.state, &req);
             self.state
                 .widget_limiter

@@ -60,6 +60,11 @@ impl WidgetApi {
         // Anonymous: counted against the widget's own limits first, so that no page can
         // spend the server keys' budget.
         let caller = admitted.principal();
+        let ctx = request.data::<Arc<RequestContext>>();
+        if let Some(ctx) = ctx {
+            // A refusal is logged as the tenant's, like the rate limit's.
+            ctx.set_principal(caller.clone());
+        }
         let address = widget_address(&state, request);
         state
             .widget_limiter
@@ -73,7 +78,6 @@ impl WidgetApi {
             })
             .await?;
         // Issuing costs a request of the org's rate limit, like any call with a credential.
-        let ctx = request.data::<Arc<RequestContext>>();
         charge(&state, &caller, ctx).await?;
         let issued = widget::issue(
             &state,
