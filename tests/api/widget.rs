@@ -962,25 +962,7 @@ async fn widget_limits_hold_across_processes(backend: Backend) {
     assert_eq!(status, 200, "{v}");
 
     // Messages per visitor, across processes (a second shop, with room at its origin).
-    let org = one.create_org("Other", None).await;
-    let d = org.production;
-    let (status, v) = one
-        .call(
-            &d,
-            Method::PATCH,
-            &format!("/api/v1/clients/{}", d.client_id),
-            Some(json!({ "allowed_origins": [SHOP] })),
-        )
-        .await;
-    assert_eq!(status, 200, "{v}");
-    let (_, assistant) = one
-        .call(
-            &d,
-            Method::POST,
-            "/api/v1/assistants/",
-            Some(json!({ "name": "Other help", "reply_mode": "extractive" })),
-        )
-        .await;
+    let (d, assistant) = shop(&one).await;
     let resp = token_from(&one, "203.0.113.4", &d.client_id).await;
     assert_eq!(resp.status(), 200);
     let t: Value = resp.json().await.unwrap();
@@ -989,7 +971,7 @@ async fn widget_limits_hold_across_processes(backend: Backend) {
         &t,
         Method::POST,
         "/api/v1/sessions/",
-        Some(json!({ "assistant_id": assistant["id"] })),
+        Some(json!({ "assistant_id": assistant })),
     )
     .await;
     assert_eq!(status, 201, "{session}");
