@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use companin_config::Settings;
+use companin_service::Platform;
+use companin_service::auth::jwt::JwtKeys;
+use companin_service::telemetry::TelemetryWriter;
 use companin_worker::{Lane, Queue, Runtime};
 use poem::listener::TcpAcceptor;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::auth::jwt::JwtKeys;
 use crate::state::AppState;
-use crate::telemetry::TelemetryWriter;
 
 /// A running server.
 pub struct Server {
@@ -67,8 +68,8 @@ impl Workers {
                 .context("loading the embedding model")?
                 .context("cannot load the embedding model")?;
         let mut runtime = Runtime::new(db.clone(), embedder, settings.clone())?.with_handler(
-            crate::services::sandbox::KIND_RESET,
-            Arc::new(crate::services::sandbox::ResetHandler),
+            companin_service::sandbox::KIND_RESET,
+            Arc::new(companin_service::sandbox::ResetHandler),
         );
         let mut enrichment = None;
         if settings.generator.summaries {
@@ -108,16 +109,16 @@ impl Workers {
             Lane::Jobs,
             stop_signal(),
         ));
-        let retention = tokio::spawn(crate::services::retention::run(
+        let retention = tokio::spawn(companin_service::retention::run(
             db.clone(),
             settings.request_log.clone(),
             stop_signal(),
         ));
-        let sealing = tokio::spawn(crate::services::analytics::samples::run(
+        let sealing = tokio::spawn(companin_service::analytics::samples::run(
             db.clone(),
             stop_signal(),
         ));
-        let alerts = crate::services::alerts::deliver::Deliverer::new(
+        let alerts = companin_service::alerts::deliver::Deliverer::new(
             db,
             settings.alerts.clone(),
             settings.crawl.allow_private_networks,
@@ -165,8 +166,8 @@ impl Workers {
 
 /// Runs job workers only (`companin worker`) until SIGINT or SIGTERM.
 pub async fn work(settings: Settings) -> anyhow::Result<()> {
-    let pools = crate::db::Pools::open(&settings).await?;
-    crate::db::prepare(&pools.write, &settings).await?;
+    let pools = companin_service::db::Pools::open(&settings).await?;
+    companin_service::db::prepare(&pools.write, &settings).await?;
     let queue = Queue::connect(&settings).await?;
     let workers = Workers::start(&settings, pools.write.clone(), queue).await?;
     tracing::info!("companin worker is running");
@@ -181,8 +182,8 @@ pub async fn work(settings: Settings) -> anyhow::Result<()> {
 /// by default, the job workers).
 pub async fn start(settings: Settings, options: StartOptions) -> anyhow::Result<Server> {
     crate::http::metrics::install();
-    let pools = crate::db::Pools::open(&settings).await?;
-    crate::db::prepare(&pools.write, &settings).await?;
+    let pools = companin_service::db::Pools::open(&settings).await?;
+    companin_service::db::prepare(&pools.write, &settings).await?;
     let queue = Queue::connect(&settings).await?;
     let workers = if options.worker {
         Some(Workers::start(&settings, pools.write.clone(), queue.clone()).await?)
@@ -197,8 +198,9 @@ pub async fn start(settings: Settings, options: StartOptions) -> anyhow::Result<
     );
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let listen = settings.listen;
-    let state = AppState::new(pools.clone(), settings, jwt, telemetry, Some(queue))
+    let platform = Platform::new(pools.clone(), settings, jwt, telemetry, Some(queue))
         .context("preparing the reply generators")?;
+    let state = AppState::new(platform);
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -1,5 +1,10 @@
-//! The Companin API service: poem + poem-openapi routes, authentication, rate limiting, request
-//! and audit logging, and the `companin` command line.
+//! The Companin HTTP API: poem + poem-openapi routes and their DTO schemas, reading credentials
+//! off requests, middleware (request context, CORS, body limits, idempotency, metrics), the
+//! one error → HTTP mapping, app assembly, and the `companin` command line.
+//!
+//! The operations themselves live in `companin_service`, which has no HTTP dependency; this
+//! crate turns requests into calls of them and their results into responses. App assembly
+//! also starts `worker`'s job runners.
 //!
 //! Concurrency model: one tokio runtime per process. Requests run as independent tasks that
 //! share an [`state::AppState`] (database pool, credential cache, rate limiter). Two kinds of
@@ -10,18 +15,12 @@
 
 pub mod app;
 pub mod auth;
-pub mod cache;
 pub mod cli;
-pub mod db;
 pub mod error;
 pub mod http;
-pub mod ids;
-pub mod rate_limit;
 pub mod routes;
 pub mod schemas;
-pub mod services;
 pub mod state;
-pub mod telemetry;
 
 pub use app::{Server, StartOptions, serve, start, work};
 pub use routes::openapi_json;

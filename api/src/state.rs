@@ -1,104 +1,45 @@
-//! What every request handler shares.
+//! What every request handler shares: the service's [`Platform`] and what only HTTP needs.
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use companin_config::Settings;
-use companin_worker::Queue;
-use sea_orm::DatabaseConnection;
+use companin_service::Platform;
+use companin_service::cache::ConfigCache;
 
-use crate::auth::credentials::CredentialStore;
-use crate::auth::jwt::JwtKeys;
-use crate::auth::seal::SecretSeal;
-use crate::cache::ConfigCache;
-use crate::db::Pools;
 use crate::http::cors::AllowedOrigins;
 use crate::http::rendered::RenderedJson;
-use crate::rate_limit::{RateLimiter, WidgetLimiter};
 use crate::schemas::clients::{Client, ClientList};
-use crate::services::generation::Generators;
-use crate::services::search::Searcher;
-use crate::telemetry::TelemetryWriter;
 
 /// Built once per process at start; handlers reach it through poem's request data.
 pub struct AppState {
-    /// Reads.
-    pub db: DatabaseConnection,
-    /// Writes and read-modify-write transactions (see [`Pools`]).
-    pub db_write: DatabaseConnection,
-    pub settings: Settings,
-    pub jwt: JwtKeys,
-    pub credentials: CredentialStore,
-    /// Seals new client secrets and opens them for widget identity verification.
-    pub seal: SecretSeal,
+    /// The operations' shared state; [`AppState`] derefs to it.
+    pub platform: Platform,
     /// The origins CORS admits: those some active client allows.
     pub origins: AllowedOrigins,
-    pub limiter: RateLimiter,
-    /// The limits of anonymous widget traffic (see [`crate::rate_limit::widget`]).
-    pub widget_limiter: WidgetLimiter,
-    pub telemetry: TelemetryWriter,
-    /// Where jobs are queued (`None` only in tests of routes that queue nothing).
-    pub queue: Option<Queue>,
-    /// Knowledge search: the per-tenant indexes and the query embedder.
-    pub search: Searcher,
-    /// Reply generators for conversations.
-    pub generators: Generators,
     /// Rendered pages of `GET /clients/`, by `(limit, offset)`.
     pub client_pages: ConfigCache<(u64, u64), RenderedJson<ClientList>>,
     /// Rendered clients by id (`None`: not found in the tenant).
     pub client_rows: ConfigCache<String, Option<RenderedJson<Client>>>,
-    /// Judges URLs submitted for crawling (the crawl settings' SSRF guard).
-    pub url_guard: companin_worker::egress::Guard,
 }
 
 impl AppState {
-    pub fn new(
-        pools: Pools,
-        settings: Settings,
-        jwt: JwtKeys,
-        telemetry: TelemetryWriter,
-        queue: Option<Queue>,
-    ) -> anyhow::Result<Arc<Self>> {
-        let Pools {
-            read: db,
-            write: db_write,
-        } = pools;
-        let cache_ttl = Duration::from_secs(settings.auth.credential_cache_ttl_secs);
-        let credentials = CredentialStore::new(db.clone(), cache_ttl);
-        let origins = AllowedOrigins::new(db.clone(), cache_ttl);
-        let seal = SecretSeal::new(&settings.jwt_secret()?);
-        let default_limits = crate::rate_limit::Limits {
-            per_hour: i64::from(settings.rate_limit.default_per_hour),
-            per_day: i64::from(settings.rate_limit.default_per_day),
-        };
-        let limit_refresh = Duration::from_secs(settings.rate_limit.limit_refresh_secs);
-        let limiter = RateLimiter::new(db_write.clone(), default_limits, limit_refresh);
-        let widget_limiter = WidgetLimiter::new(
-            db_write.clone(),
-            settings.widget.clone(),
-            default_limits,
-            limit_refresh,
-        );
-        let search = Searcher::new(db.clone(), settings.clone());
-        let generators = Generators::new(&settings)?;
-        let url_guard = companin_worker::egress::Guard::from_settings(&settings.crawl);
-        Ok(Arc::new(Self {
-            url_guard,
-            search,
-            generators,
-            db,
-            db_write,
-            settings,
-            jwt,
-            credentials,
-            seal,
+    pub fn new(platform: Platform) -> Arc<Self> {
+        let cache_ttl = Duration::from_secs(platform.settings.auth.credential_cache_ttl_secs);
+        let origins = AllowedOrigins::new(platform.db.clone(), cache_ttl);
+        Arc::new(Self {
+            platform,
             origins,
-            limiter,
-            widget_limiter,
-            telemetry,
-            queue,
             client_pages: ConfigCache::new(10_000),
             client_rows: ConfigCache::new(100_000),
-        }))
+        })
+    }
+}
+
+impl Deref for AppState {
+    type Target = Platform;
+
+    fn deref(&self) -> &Platform {
+        &self.platform
     }
 }

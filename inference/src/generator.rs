@@ -15,15 +15,11 @@ use candle_core::{Device, Tensor};
 use serde_json::json;
 use tokenizers::Tokenizer;
 
-use crate::llama::Weights;
+use crate::llama::{CONTEXT_TOKENS, Weights};
 use crate::manifest::{ModelError, verify_file};
 
 /// The generator's file inside the models folder.
 pub const GENERATOR_FILE: &str = "SmolLM2-135M-Instruct/SmolLM2-135M-Instruct.Q4_1.gguf";
-
-/// Tokens of context the model is used with (it was trained on 8k; prefill cost grows with
-/// the square of the prompt, so callers keep prompts well inside this).
-pub const CONTEXT_TOKENS: usize = 2048;
 
 /// How the generator runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,7 @@ mod simd;
 pub use batcher::{Batcher, Embed};
 pub use embedder::{EMBEDDER_DIR, Embedded, Embedder, EmbedderOptions, dot, normalize};
 pub use generator::{
-    CONTEXT_TOKENS, GENERATOR_FILE, Generated, Generator, GeneratorOptions, Limits, Message, Role,
-    StopReason,
+    GENERATOR_FILE, Generated, Generator, GeneratorOptions, Limits, Message, Role, StopReason,
 };
+pub use llama::CONTEXT_TOKENS;
 pub use manifest::{ModelError, verify_file};

@@ -10,7 +10,9 @@ use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
 use candle_nn::Embedding;
 use candle_transformers::quantized_nn::RmsNorm;
 
-use crate::generator::CONTEXT_TOKENS;
+/// Tokens of context the model is used with (it was trained on 8k; prefill cost grows with
+/// the square of the prompt, so callers keep prompts well inside this).
+pub const CONTEXT_TOKENS: usize = 2048;
 
 /// A weight matrix in both formats.
 #[derive(Debug, Clone)]

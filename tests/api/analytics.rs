@@ -815,10 +815,10 @@ async fn old_records_are_swept(backend: Backend) {
     let org = app.create_org("Acme", None).await;
     let db = app.db().await;
     let now = Utc::now();
-    let mut sums = companin_api::services::analytics::rollups::Sums::default();
+    let mut sums = companin_service::analytics::rollups::Sums::default();
     for (n, age_days) in [40, 31, 29, 1].into_iter().enumerate() {
         let at = now - Duration::days(age_days);
-        sums.add(companin_api::services::analytics::rollups::Logged {
+        sums.add(companin_service::analytics::rollups::Logged {
             org_id: &org.id,
             environment: "production",
             client_id: None,
@@ -895,7 +895,7 @@ async fn old_records_are_swept(backend: Backend) {
     db.execute_unprepared("UPDATE latency_sealing SET sealed_until = NULL")
         .await
         .unwrap();
-    companin_api::services::analytics::samples::seal_due(&db, now)
+    companin_service::analytics::samples::seal_due(&db, now)
         .await
         .unwrap();
     // The 29- and 1-day-old records stay; the 31- and 40-day-old ones go, with their
@@ -923,11 +923,11 @@ async fn old_records_are_swept(backend: Backend) {
 /// the rows themselves give: with the hours' latencies read from the log, from their sealed
 /// samples, and with a row that landed after its hour was sealed.
 async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
-    use companin_api::ids::OrgId;
-    use companin_api::services::Tenant;
-    use companin_api::services::analytics::Range;
-    use companin_api::services::analytics::rollups::{Logged, Sums};
-    use companin_api::services::analytics::samples;
+    use companin_service::Tenant;
+    use companin_service::analytics::Range;
+    use companin_service::analytics::rollups::{Logged, Sums};
+    use companin_service::analytics::samples;
+    use companin_service::ids::OrgId;
     use std::collections::BTreeMap;
 
     // The rows are months old: the server's own retention sweep stays off, and the test
@@ -1106,7 +1106,7 @@ async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
     // that hour's rollups, histograms and samples outlive some of its rows, and the reports
     // still give exactly what the rows left give.
     let cutoff = base + Duration::minutes(24 * 60 + 5 * 60 + 27);
-    companin_api::services::retention::sweep(&db, cutoff)
+    companin_service::retention::sweep(&db, cutoff)
         .await
         .unwrap();
     rows.retain(|r| r.0 >= cutoff);

@@ -9,7 +9,7 @@ use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use companin_api::auth::credentials::hmac_hex;
+use companin_service::auth::credentials::hmac_hex;
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder};

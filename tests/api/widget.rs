@@ -1,6 +1,6 @@
 //! The browser widget's tokens: origins, identity verification, scope, visitor walls, CORS.
 
-use companin_api::auth::credentials::hmac_hex;
+use companin_service::auth::credentials::hmac_hex;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -17,8 +17,8 @@ use sea_orm::ActiveModelTrait;
 use serde_json::json;
 
 use crate::Runtime;
-use crate::ingest::{self, Failure, blocking_failed};
 use crate::jobs::{self, KIND_SUMMARIZE};
+use crate::pipeline::{Failure, blocking_failed, find_item, parse_item};
 use crate::progress::Control;
 use crate::store::{self, READY};
 
@@ -111,7 +111,7 @@ pub async fn summarize(
     let Some(id) = job.knowledge_id.as_deref() else {
         return Err(Failure::Permanent("the job names no knowledge item".into()));
     };
-    let Some(item) = ingest::find_item(rt, &job.org_id, job.environment, id).await? else {
+    let Some(item) = find_item(rt, &job.org_id, job.environment, id).await? else {
         return Ok(());
     };
     let version = job.params.get("version").and_then(|v| v.as_i64());
@@ -119,7 +119,7 @@ pub async fn summarize(
         // Changed since: its new version queues its own summary.
         return Ok(());
     }
-    let text = ingest::parse_item(rt, &item).await?.full_text();
+    let text = parse_item(rt, &item).await?.full_text();
     let settings = rt.settings.generator.clone();
     let title = item.title.clone();
     let work_control = control.clone();

@@ -19,6 +19,7 @@ pub mod egress;
 pub mod enrich;
 pub mod ingest;
 pub mod jobs;
+pub mod pipeline;
 pub mod progress;
 pub mod queue;
 mod runner;
@@ -69,7 +70,7 @@ pub trait JobHandler: Send + Sync {
         rt: &'a Arc<Runtime>,
         job: &'a job::Model,
         control: &'a Arc<progress::Control>,
-    ) -> BoxFuture<'a, Result<(), ingest::Failure>>;
+    ) -> BoxFuture<'a, Result<(), pipeline::Failure>>;
 }
 
 /// How long the batcher waits for other jobs' texts before running a partial batch.

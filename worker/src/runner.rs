@@ -14,8 +14,9 @@ use companin_entity::job;
 
 use crate::Runtime;
 use crate::enrich;
-use crate::ingest::{self, Failure};
+use crate::ingest;
 use crate::jobs::{self, Claim, JobStatus, KIND_CRAWL, KIND_INGEST, KIND_REINDEX, KIND_SUMMARIZE};
+use crate::pipeline::{self, Failure};
 use crate::progress::{self, Control};
 use crate::queue::{JobTask, Lane, Queue};
 
@@ -94,7 +95,7 @@ async fn handle(task: JobTask, rt: Data<Arc<Runtime>>, lane: Data<Lane>) -> Resu
             Err(RetryLater(format!(
                 "job {} panicked: {}",
                 task.job_id,
-                ingest::panic_message(panic.as_ref())
+                pipeline::panic_message(panic.as_ref())
             )))
         })
 }
@@ -139,7 +140,7 @@ pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> 
             caught.unwrap_or_else(|panic| {
                 Err(Failure::Retryable(format!(
                     "processing panicked: {}",
-                    ingest::panic_message(panic.as_ref())
+                    pipeline::panic_message(panic.as_ref())
                 )))
             })
         });
@@ -212,8 +213,8 @@ async fn record_item_failure(
     let Some(id) = job.knowledge_id.as_deref() else {
         return;
     };
-    if let Ok(Some(item)) = ingest::find_item(rt, &job.org_id, job.environment, id).await
-        && let Err(e) = ingest::fail_item(rt, &item, failure, control).await
+    if let Ok(Some(item)) = pipeline::find_item(rt, &job.org_id, job.environment, id).await
+        && let Err(e) = pipeline::fail_item(rt, &item, failure, control).await
     {
         tracing::warn!(knowledge_id = id, error = %e, "cannot record the item's failure");
     }
@@ -231,7 +232,8 @@ async fn execute(
                 return Err(Failure::Permanent("the job names no knowledge item".into()));
             };
             // Deleted since it was queued: nothing left to do.
-            let Some(item) = ingest::find_item(rt, &job.org_id, job.environment, id).await? else {
+            let Some(item) = pipeline::find_item(rt, &job.org_id, job.environment, id).await?
+            else {
                 return Ok(());
             };
             let result = ingest::ingest_item(rt, item.clone(), control, (0.0, 1.0)).await;
@@ -239,7 +241,7 @@ async fn execute(
                 && !control.is_taken_over()
                 && (final_attempt || !matches!(failure, Failure::Retryable(_)))
             {
-                ingest::fail_item(rt, &item, failure, control).await?;
+                pipeline::fail_item(rt, &item, failure, control).await?;
             }
             result
         }
@@ -257,13 +259,13 @@ async fn execute(
                     Ok(()) => {}
                     Err(Failure::Canceled) => {
                         if !control.is_taken_over() {
-                            ingest::fail_item(rt, item, &Failure::Canceled, control).await?;
+                            pipeline::fail_item(rt, item, &Failure::Canceled, control).await?;
                         }
                         return Err(Failure::Canceled);
                     }
                     Err(Failure::Retryable(m)) => return Err(Failure::Retryable(m)),
                     Err(failure) => {
-                        ingest::fail_item(rt, item, &failure, control).await?;
+                        pipeline::fail_item(rt, item, &failure, control).await?;
                         failed += 1;
                     }
                 }

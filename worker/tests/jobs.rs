@@ -13,7 +13,7 @@ use std::time::Duration;
 use companin_config::{DatabaseUrl, Settings};
 use companin_entity::{Environment, job};
 use companin_migration::{Migrator, MigratorTrait};
-use companin_worker::ingest::Failure;
+use companin_worker::pipeline::Failure;
 use companin_worker::progress::Control;
 use companin_worker::{JobHandler, Lane, Queue, Runtime, jobs};
 use futures::future::BoxFuture;

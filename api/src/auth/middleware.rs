@@ -2,18 +2,18 @@
 
 use std::sync::Arc;
 
+use companin_service::auth::jwt::{SCOPE_FULL, SCOPE_WIDGET};
+use companin_service::auth::{AuthMethod, Principal};
+use companin_service::ids::ClientId;
+use companin_service::rate_limit::widget::Traffic;
+use companin_service::rate_limit::{Decision, Period};
+use companin_service::telemetry::RateLimitEventRecord;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 
-use crate::auth::jwt::{SCOPE_FULL, SCOPE_WIDGET};
-use crate::auth::{AuthMethod, Principal};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, into_poem};
 use crate::http::client_address::client_address;
 use crate::http::context::RequestContext;
-use crate::ids::ClientId;
-use crate::rate_limit::widget::Traffic;
-use crate::rate_limit::{Decision, Period};
 use crate::state::AppState;
-use crate::telemetry::RateLimitEventRecord;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 pub const API_SECRET_HEADER: &str = "x-api-secret";
@@ -51,7 +51,7 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
-        let Some(mut principal) = authenticate(&self.state, &req).await? else {
+        let Some(mut principal) = authenticate(&self.state, &req).await.map_err(into_poem)? else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         let ctx = req.data::<Arc<RequestContext>>().cloned();
@@ -71,16 +71,20 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
                     visitor: Some(&grant.visitor_id),
                     token: false,
                 })
-                .await?;
+                .await
+                .map_err(into_poem)?;
         }
-        let version = charge(&self.state, &principal, ctx.as_ref()).await?;
+        let version = charge(&self.state, &principal, ctx.as_ref())
+            .await
+            .map_err(into_poem)?;
         if version > principal.credentials_version {
             // The tenant changed since the client was cached (perhaps in another process:
             // a rotated secret, a deactivated client): check the credentials anew.
             self.state.credentials.invalidate(&principal.client_id);
             principal = authenticate(&self.state, &req)
-                .await?
-                .ok_or_else(invalid_credentials)?;
+                .await
+                .and_then(|p| p.ok_or_else(invalid_credentials))
+                .map_err(into_poem)?;
         }
         principal.config_version = version;
         req.set_data(principal);
@@ -91,13 +95,13 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
 /// The key the widget limits count the caller of `req` under.
 pub fn widget_address(state: &AppState, req: &Request) -> Option<String> {
     let header = state.settings.http.client_ip_header.as_deref();
-    client_address(req, header).map(crate::rate_limit::widget::address_key)
+    client_address(req, header).map(companin_service::rate_limit::widget::address_key)
 }
 
 /// Charges one request of `principal` to its tenant's rate limit: notes the caller and the
 /// rate-limit headers on the request's context, records warnings and refusals, and answers
 /// 429 when the limit is used up. Returns the tenant's configuration version (see
-/// [`crate::cache`]).
+/// [`companin_service::cache`]).
 pub async fn charge(
     state: &AppState,
     principal: &Principal,
@@ -123,7 +127,7 @@ pub async fn charge(
                 max_requests: event.limit,
                 used: event.used,
                 request_id: ctx.map(|c| c.request_id.clone()).unwrap_or_default(),
-                at: crate::db::now(),
+                at: companin_service::db::now(),
             })
             .await;
     }
@@ -189,8 +193,11 @@ async fn key_pair(state: &AppState, key: &str, secret: &str) -> Result<Principal
         .get(&id)
         .await?
         .ok_or_else(invalid_credentials)?;
-    let matches =
-        super::credentials::verify_secret(&client.secret_salt, &client.secret_hash, secret.trim());
+    let matches = companin_service::auth::credentials::verify_secret(
+        &client.secret_salt,
+        &client.secret_hash,
+        secret.trim(),
+    );
     if !matches || !client.usable {
         return Err(invalid_credentials());
     }

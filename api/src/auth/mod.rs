@@ -1,47 +1,11 @@
-//! Who is calling: key pairs, bearer tokens and the operator token.
+//! Reading who is calling off a request: key pairs, bearer tokens and the operator token.
 //!
 //! The [`middleware::Authenticate`] middleware verifies whatever credentials a request carries
-//! (and charges the rate limit) before routing, and leaves a [`Principal`] in the request; the
-//! security schemes in [`scheme`] only read it back, so that poem-openapi documents both
-//! schemes and answers 401 on routes that need credentials when there were none.
+//! (and charges the rate limit) before routing, and leaves a
+//! [`Principal`](companin_service::auth::Principal) in the request; the security schemes in
+//! [`scheme`] only read it back, so that poem-openapi documents both schemes and answers 401
+//! on routes that need credentials when there were none. Checking the credentials themselves
+//! is the service's part (`companin_service::auth`).
 
-pub mod credentials;
-pub mod jwt;
 pub mod middleware;
 pub mod scheme;
-pub mod seal;
-pub mod widget;
-
-use std::sync::Arc;
-
-use companin_entity::Environment;
-
-use crate::ids::{ClientId, OrgId};
-
-/// How a request proved who it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    KeyPair,
-    Bearer,
-    /// A widget token request: a public `client_id` from a page on one of its allowed
-    /// origins. It reaches no route but `POST /widget/token`.
-    AllowedOrigin,
-}
-
-/// The authenticated caller: one client of one organization's environment. Every query a
-/// handler makes is scoped by `org_id` and `environment`.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub org_id: OrgId,
-    pub environment: Environment,
-    pub client_id: ClientId,
-    pub method: AuthMethod,
-    /// The tenant's configuration version observed after the request arrived (see
-    /// [`crate::cache`]); set when the request is admitted by the rate limiter.
-    pub config_version: i64,
-    /// Set for a browser widget's token: the one visitor it speaks for.
-    pub widget: Option<Arc<widget::WidgetGrant>>,
-    /// The tenant's configuration version when the client's row was read (see
-    /// [`credentials::ClientRecord::version`]).
-    pub credentials_version: i64,
-}

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
+use companin_service::auth::widget::{WidgetGrant, insufficient_scope};
+use companin_service::auth::{AuthMethod, Principal};
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
 use secrecy::ExposeSecret;
 
-use crate::auth::widget::{WidgetGrant, insufficient_scope};
-use crate::auth::{AuthMethod, Principal};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, into_poem};
 use crate::state::AppState;
 
 /// `X-API-Key: <client_id>` together with `X-API-Secret: <client_secret>` (both headers are
@@ -95,7 +95,7 @@ async fn key_pair_principal(req: &Request, _key: ApiKey) -> Option<Principal> {
 async fn bearer_principal(req: &Request, _token: Bearer) -> poem::Result<Principal> {
     match req.data::<Principal>() {
         Some(p) if p.method == AuthMethod::Bearer && p.widget.is_some() => {
-            Err(insufficient_scope().into())
+            Err(into_poem(insufficient_scope()))
         }
         Some(p) if p.method == AuthMethod::Bearer => Ok(p.clone()),
         // As if the scheme found nothing, like the other schemes' checkers.
@@ -131,16 +131,16 @@ async fn operator_check(req: &Request, token: ApiKey) -> poem::Result<()> {
                 ErrorCode::AdminDisabled,
                 "admin routes are disabled: set COMPANIN_ADMIN_TOKEN to enable them",
             )
-        })?;
+        })
+        .map_err(into_poem)?;
     let expected = configured.expose_secret().as_bytes();
     if constant_time_eq(expected, token.key.as_bytes()) {
         Ok(())
     } else {
-        Err(ApiError::new(
+        Err(into_poem(ApiError::new(
             ErrorCode::InvalidOperatorToken,
             "the operator token is not valid",
-        )
-        .into())
+        )))
     }
 }
 

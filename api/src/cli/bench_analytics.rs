@@ -12,6 +12,12 @@ use companin_entity::{
     Environment, conversation, feedback, latency_rollup, message, rate_limit_event,
     rate_limit_window, request_log, session,
 };
+use companin_service::analytics::rollups::{Logged, Sums};
+use companin_service::assistants::config::Config;
+use companin_service::auth::seal::SecretSeal;
+use companin_service::ids::OrgId;
+use companin_service::rate_limit::WINDOW_SECS;
+use companin_service::{Actor, Tenant, assistants, clients, orgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -22,12 +28,6 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::scratch::percentile_ms;
-use crate::auth::seal::SecretSeal;
-use crate::ids::OrgId;
-use crate::rate_limit::WINDOW_SECS;
-use crate::services::analytics::rollups::{Logged, Sums};
-use crate::services::assistants::config::Config;
-use crate::services::{Actor, Tenant, assistants, clients, orgs};
 
 /// What to generate and how often to time each route.
 #[derive(Debug, Clone)]
@@ -147,8 +147,8 @@ async fn run(settings: &Settings, url: &str, options: &Options) -> anyhow::Resul
     s.data_dir = data.path().to_path_buf();
     s.listen = "127.0.0.1:0".parse().context("listen address")?;
     s.auto_migrate = Some(true);
-    let db = crate::db::connect(&s).await?;
-    crate::db::prepare(&db, &s).await?;
+    let db = companin_service::db::connect(&s).await?;
+    companin_service::db::prepare(&db, &s).await?;
 
     let now = Utc::now();
     let to = now;
@@ -160,7 +160,7 @@ async fn run(settings: &Settings, url: &str, options: &Options) -> anyhow::Resul
     // What the workers do with each hour once it has ended: the hours before the last one
     // or two are sealed, the rest is read from the log.
     let sealing = Instant::now();
-    let hours = crate::services::analytics::samples::seal_due(&db, Utc::now()).await?;
+    let hours = companin_service::analytics::samples::seal_due(&db, Utc::now()).await?;
     let sealing = sealing.elapsed();
     // As autovacuum (PostgreSQL) or `PRAGMA optimize` would after a bulk load: the planner
     // needs statistics of the new rows. On PostgreSQL, what autovacuum does within minutes of

@@ -10,15 +10,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use companin_config::{ReplyGenerator, Settings};
+use companin_service::assistants::config::{Config, ReplyMode};
+use companin_service::conversations::reply::{self, Reply, SendMessage};
+use companin_service::knowledge::create::Qa;
+use companin_service::knowledge::{self, NewItem, NewSource};
+use companin_service::{Actor, assistants, sessions};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::scratch::{Scratch, percentile_ms as percentile, read_corpus};
-use crate::services::assistants::config::{Config, ReplyMode};
-use crate::services::conversations::reply::{self, Reply, SendMessage};
-use crate::services::knowledge::create::Qa;
-use crate::services::knowledge::{self, NewItem, NewSource};
-use crate::services::{Actor, assistants, sessions};
 
 /// Curated Q&A items made from the first queries, at most.
 const MAX_QAS: usize = 10;

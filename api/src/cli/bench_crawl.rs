@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::{job, knowledge_item};
+use companin_service::Actor;
+use companin_service::knowledge::url::{self, BoundsInput, NewUrl};
 use sea_orm::EntityTrait;
 use serde_json::json;
 
 use super::scratch::{Doc, Scratch, read_corpus};
-use crate::services::Actor;
-use crate::services::knowledge::url::{self, BoundsInput, NewUrl};
 
 /// The site: one page per document, and an index linking them all.
 type Pages = Arc<RwLock<HashMap<String, String>>>;
@@ -125,8 +125,8 @@ pub async fn crawl(settings: &Settings, corpus: &Path, pages: usize) -> anyhow::
     .await
     .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
     let item = match created {
-        crate::services::knowledge::Created::Accepted(row)
-        | crate::services::knowledge::Created::Existing(row) => row,
+        companin_service::knowledge::Created::Accepted(row)
+        | companin_service::knowledge::Created::Existing(row) => row,
     };
     let first = wait(&scratch, item.job_id.as_deref().unwrap_or_default()).await?;
     let changes = |row: &knowledge_item::Model| row.sync_changes.clone().unwrap_or(json!({}));

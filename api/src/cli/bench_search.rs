@@ -15,13 +15,13 @@ use companin_config::Settings;
 use companin_entity::knowledge_chunk::encode_vector;
 use companin_entity::{knowledge_chunk, knowledge_item};
 use companin_retrieval::dense::DenseIndex;
+use companin_service::search::SearchRequest;
 use companin_worker::store::bump_index_version;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{EntityTrait, Set};
 use serde_json::json;
 
 use super::scratch::{Scratch, percentile_ms as percentile, read_corpus};
-use crate::services::search::SearchRequest;
 
 /// Results compared, as the recall@10.
 const K: usize = 10;

@@ -464,9 +464,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             command: SandboxCommand::Seed { org_id, .. },
         } => sandbox::seed(&settings, &org_id).await,
         Command::Migrate => {
-            let db = crate::db::connect(&settings).await?;
-            let pending = crate::db::pending_migrations(&db).await?;
-            crate::db::migrate(&db).await?;
+            let db = companin_service::db::connect(&settings).await?;
+            let pending = companin_service::db::pending_migrations(&db).await?;
+            companin_service::db::migrate(&db).await?;
             println!("applied {pending} migration(s); the schema is up to date");
             Ok(())
         }

@@ -3,19 +3,18 @@
 use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::Environment;
+use companin_service::Paging;
+use companin_service::auth::seal::SecretSeal;
+use companin_service::ids::OrgId;
+use companin_service::rate_limit::Limits;
+use companin_service::{Actor, Tenant, clients, orgs, sandbox};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use crate::auth::seal::SecretSeal;
-use crate::ids::OrgId;
-use crate::rate_limit::Limits;
-use crate::schemas::Paging;
-use crate::services::{Actor, Tenant, clients, orgs, sandbox};
-
 /// Connects and brings the schema up to date (on the embedded default) or checks it.
 pub async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = crate::db::connect(settings).await?;
-    crate::db::prepare(&db, settings).await?;
+    let db = companin_service::db::connect(settings).await?;
+    companin_service::db::prepare(&db, settings).await?;
     Ok(db)
 }
 
@@ -106,7 +105,7 @@ pub async fn list(
     as_json: bool,
 ) -> anyhow::Result<()> {
     let mut all = Vec::new();
-    let mut paging = Paging::new(Some(crate::schemas::MAX_LIMIT), Some(0));
+    let mut paging = Paging::new(Some(companin_service::MAX_LIMIT), Some(0));
     loop {
         let (page, total) = orgs::list(db, paging).await.map_err(fail)?;
         let done = page.is_empty() || paging.offset + page.len() as u64 >= total;

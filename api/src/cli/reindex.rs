@@ -5,7 +5,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::knowledge_item;
-use companin_worker::ingest::{self, Failure};
+use companin_worker::ingest;
+use companin_worker::pipeline::{self, Failure};
 use companin_worker::progress::Control;
 use companin_worker::{Lane, Queue, Runtime};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -16,8 +17,8 @@ pub async fn run(
     org_id: Option<&str>,
     knowledge_id: Option<&str>,
 ) -> anyhow::Result<()> {
-    let pools = crate::db::Pools::open(settings).await?;
-    crate::db::prepare(&pools.write, settings).await?;
+    let pools = companin_service::db::Pools::open(settings).await?;
+    companin_service::db::prepare(&pools.write, settings).await?;
     let mut query = knowledge_item::Entity::find().order_by_asc(knowledge_item::Column::CreatedAt);
     if let Some(org) = org_id {
         query = query.filter(knowledge_item::Column::OrgId.eq(org));
@@ -57,7 +58,7 @@ pub async fn run(
             ingest::ingest_item(&runtime, item.clone(), &control, (0.0, 1.0)).await
         {
             failed += 1;
-            ingest::fail_item(&runtime, item, &failure, &control).await?;
+            pipeline::fail_item(&runtime, item, &failure, &control).await?;
             if let Failure::Retryable(m) | Failure::Permanent(m) = &failure {
                 bar.println(format!("{}: {m}", item.id));
             }

@@ -7,19 +7,18 @@ use std::time::Duration;
 use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::organization;
+use companin_service::ids::OrgId;
+use companin_service::sandbox;
 use companin_worker::Runtime;
 use companin_worker::progress::Control;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::EntityTrait;
 
-use crate::ids::OrgId;
-use crate::services::sandbox;
-
 pub async fn seed(settings: &Settings, org_id: &str) -> anyhow::Result<()> {
     let org = OrgId::parse(org_id.trim())
         .with_context(|| format!("`{org_id}` is not an organization id (org_…)"))?;
-    let pools = crate::db::Pools::open(settings).await?;
-    crate::db::prepare(&pools.write, settings).await?;
+    let pools = companin_service::db::Pools::open(settings).await?;
+    companin_service::db::prepare(&pools.write, settings).await?;
     let found = organization::Entity::find_by_id(org.as_str())
         .one(&pools.read)
         .await

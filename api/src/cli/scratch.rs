@@ -10,18 +10,16 @@ use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::{Environment, knowledge_item, organization};
 use companin_inference::Embedder;
+use companin_service::auth::jwt::JwtKeys;
+use companin_service::auth::seal::SecretSeal;
+use companin_service::db::Pools;
+use companin_service::knowledge::{self, NewItem, NewSource};
+use companin_service::telemetry::{TelemetryShutdown, TelemetryWriter};
+use companin_service::{Actor, Platform, Tenant, orgs};
 use companin_worker::{Lane, Queue, Runtime};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Deserialize;
-
-use crate::auth::jwt::JwtKeys;
-use crate::auth::seal::SecretSeal;
-use crate::db::Pools;
-use crate::services::knowledge::{self, NewItem, NewSource};
-use crate::services::{Actor, Tenant, orgs};
-use crate::state::AppState;
-use crate::telemetry::{TelemetryShutdown, TelemetryWriter};
 
 /// The scratch organization's name (found again when a kept folder is reused).
 const ORG_NAME: &str = "scratch";
@@ -81,7 +79,7 @@ pub struct Scratch {
     dir: PathBuf,
     keep: bool,
     pools: Pools,
-    pub state: Arc<AppState>,
+    pub state: Arc<Platform>,
     pub tenant: Tenant,
     stop: tokio::sync::oneshot::Sender<()>,
     workers: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -110,7 +108,7 @@ impl Scratch {
         s.database_url = None;
         s.auto_migrate = Some(true);
         let pools = Pools::open(&s).await?;
-        crate::db::prepare(&pools.write, &s).await?;
+        companin_service::db::prepare(&pools.write, &s).await?;
         let queue = Queue::connect(&s).await?;
         let existing = organization::Entity::find()
             .filter(organization::Column::Name.eq(ORG_NAME))
@@ -136,18 +134,18 @@ impl Scratch {
             }
         };
         let tenant = Tenant {
-            org_id: crate::ids::OrgId::from_db(org_id),
+            org_id: companin_service::ids::OrgId::from_db(org_id),
             environment: Environment::Production,
         };
         let (telemetry, telemetry_stop) =
             TelemetryWriter::spawn(pools.write.clone(), 250, Duration::from_millis(200));
-        let state = AppState::new(
+        let state = Arc::new(Platform::new(
             pools.clone(),
             s.clone(),
             JwtKeys::new(&s.jwt_secret()?),
             telemetry,
             Some(queue.clone()),
-        )?;
+        )?);
         let runtime = Arc::new(Runtime::new(pools.write.clone(), embedder, s)?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let workers = tokio::spawn(companin_worker::run_workers(

@@ -6,7 +6,7 @@ use poem::error::ReadBodyError;
 use poem::http::header::CONTENT_LENGTH;
 use poem::{Body, Endpoint, Middleware, Request};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, into_poem};
 
 pub struct BodyLimit {
     max: usize,
@@ -71,7 +71,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|len| len > max as u64) {
-            return Err(too_large(max).into());
+            return Err(into_poem(too_large(max)));
         }
         // Without Content-Length the length is known only once the body has been read: an
         // HTTP/1.1 request has one only when chunked, but an HTTP/2 request may carry one in
@@ -88,7 +88,8 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
                         ErrorCode::BadRequest,
                         format!("the request body could not be read: {other}"),
                     ),
-                })?;
+                })
+                .map_err(into_poem)?;
             req.set_body(Body::from(bytes));
         }
         self.inner.call(req).await

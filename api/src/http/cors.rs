@@ -110,13 +110,13 @@ impl<E: Endpoint> Endpoint for CorsEndpoint<E> {
             .headers()
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
-            .and_then(|o| crate::services::clients::normalize_origin(o).ok());
+            .and_then(|o| companin_service::clients::normalize_origin(o).ok());
         let allowed = match &origin {
             Some(origin) => self
                 .origins
                 .allows(origin)
                 .await
-                .map_err(crate::error::ApiError::from)?,
+                .map_err(|e| crate::error::into_poem(e.into()))?,
             None => false,
         };
         if allowed && let (Some(origin), Some(ctx)) = (&origin, req.data::<Arc<RequestContext>>()) {

@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on every POST (see [`crate::services::idempotency`] for the rules).
+//! `Idempotency-Key` on every POST (see [`companin_service::idempotency`] for the rules).
 //!
 //! Runs after authentication (a key belongs to a tenant and a caller) and around routing.
 //! The first request with a key runs; a response below 500 is kept and replayed to retries
@@ -12,6 +12,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use companin_service::Tenant;
+use companin_service::auth::Principal;
+use companin_service::idempotency::{self, Begin, Scope, Stored};
 use futures::stream::{BoxStream, Stream, StreamExt};
 use poem::http::header::CONTENT_TYPE;
 use poem::http::{HeaderValue, Method};
@@ -19,10 +22,7 @@ use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Principal;
-use crate::error::{ApiError, ErrorCode};
-use crate::services::Tenant;
-use crate::services::idempotency::{self, Begin, Scope, Stored};
+use crate::error::{ApiError, ErrorCode, into_poem};
 use crate::state::AppState;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
@@ -114,14 +114,13 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         if !idempotency::valid_key(&key) {
-            return Err(ApiError::validation(
+            return Err(into_poem(ApiError::validation(
                 "Idempotency-Key",
                 format!(
                     "must be 1 to {} visible ASCII characters",
                     idempotency::MAX_KEY_LEN
                 ),
-            )
-            .into());
+            )));
         }
         // Bounded by the body limit, which runs first.
         let body = req.take_body().into_bytes().await?;
@@ -137,28 +136,26 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         let db = &self.state.db_write;
         let begun = idempotency::begin(db, &scope, &hash)
             .await
-            .map_err(ApiError::from)?;
+            .map_err(|e| into_poem(e.into()))?;
         let id = match begun {
             Begin::Run(id) => id,
             Begin::Replay(stored) => return Ok(replay(stored)),
             Begin::Reused => {
-                return Err(ApiError::new(
+                return Err(into_poem(ApiError::new(
                     ErrorCode::IdempotencyKeyReused,
                     "this Idempotency-Key was used with another request; use a new key for a \
                      new request",
-                )
-                .into());
+                )));
             }
             Begin::InProgress => {
-                return Err(ApiError {
+                return Err(into_poem(ApiError {
                     retry_after: Some(1),
                     ..ApiError::new(
                         ErrorCode::IdempotencyInProgress,
                         "the first request with this Idempotency-Key is still running; retry \
                          once it has answered",
                     )
-                }
-                .into());
+                }));
             }
         };
         let mut response = match self.inner.call(req).await {

@@ -14,7 +14,7 @@ use poem_openapi::types::{ParseFromJSON, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde_json::Value;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, into_poem};
 
 /// A JSON request body.
 pub struct JsonBody<T>(pub T);
@@ -44,28 +44,29 @@ impl<T: ParseFromJSON + 'static> ParsePayload for JsonBody<T> {
         let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
         let value = if data.iter().all(u8::is_ascii_whitespace) {
             if T::IS_REQUIRED {
-                return Err(ApiError::new(
+                return Err(into_poem(ApiError::new(
                     ErrorCode::InvalidJson,
                     "the request body is empty; send a JSON object",
-                )
-                .into());
+                )));
             }
             Value::Null
         } else {
             serde_json::from_slice(&data).map_err(|e| {
-                ApiError::new(
-                    ErrorCode::InvalidJson,
-                    format!("the request body is not valid JSON: {e}"),
+                into_poem(
+                    ApiError::new(
+                        ErrorCode::InvalidJson,
+                        format!("the request body is not valid JSON: {e}"),
+                    )
+                    .with_data(serde_json::json!({ "line": e.line(), "column": e.column() })),
                 )
-                .with_data(serde_json::json!({ "line": e.line(), "column": e.column() }))
             })?
         };
         if let Some((field, reason)) = explain::<T>(&value) {
-            return Err(ApiError::validation(&field, reason).into());
+            return Err(into_poem(ApiError::validation(&field, reason)));
         }
         T::parse_from_json(Some(value))
             .map(JsonBody)
-            .map_err(|e| invalid_body(e.into_message()).into())
+            .map_err(|e| into_poem(invalid_body(e.into_message())))
     }
 }
 

@@ -8,4 +8,8 @@ pub mod cors;
 pub mod idempotency;
 pub mod json;
 pub mod metrics;
+pub mod observe;
 pub mod rendered;
+
+/// Where the documented API is mounted.
+pub const API_PREFIX: &str = "/api/v1";

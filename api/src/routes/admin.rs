@@ -2,7 +2,11 @@
 
 use std::sync::Arc;
 
+use companin_config::RateLimitSettings;
 use companin_entity::organization;
+use companin_service::Paging;
+use companin_service::ids::OrgId;
+use companin_service::{Actor, orgs, sandbox};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -13,15 +17,11 @@ use crate::auth::scheme::OperatorAuth;
 use crate::error::{AdminErrors, ApiResult};
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
-use crate::ids::OrgId;
-use crate::schemas::Paging;
 use crate::schemas::orgs::{
     ClientCredentials, CreateOrganization, CreatedOrganization, Organization, OrganizationList,
     UpdateOrganization,
 };
-use crate::services::{Actor, orgs, sandbox};
 use crate::state::AppState;
-use companin_config::RateLimitSettings;
 
 #[derive(ApiResponse)]
 enum Created {

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use companin_service::Paging;
+use companin_service::{Actor, Tenant, alerts};
 use poem::web::Data;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
@@ -14,9 +16,7 @@ use crate::error::{ActionErrors, ApiResult, GetErrors, ListErrors, UpdateErrors}
 use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
-use crate::schemas::Paging;
 use crate::schemas::alerts::{AlertDelivery, AlertDeliveryList, AlertWebhook, SetAlertWebhook};
-use crate::services::{Actor, Tenant, alerts};
 use crate::state::AppState;
 
 #[derive(ApiResponse)]

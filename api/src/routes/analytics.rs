@@ -4,6 +4,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use companin_service::Paging;
+use companin_service::analytics::{self, Range, conversations, rate_limits, usage};
+use companin_service::rate_limit::Limits;
+use companin_service::{Tenant, request_logs};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Query;
@@ -13,16 +17,12 @@ use poem_openapi::{ApiResponse, Enum, OpenApi, ResponseContent};
 use super::ApiTags;
 use crate::auth::scheme::ClientAuth;
 use crate::error::{ApiError, ApiResult, ListErrors};
-use crate::rate_limit::Limits;
-use crate::schemas::Paging;
 use crate::schemas::analytics::{
     AssistantConversationStats, ConversationReport, EndpointReport, KeyReport, RateLimitEventKind,
     RateLimitEventList, RateLimitReport, RateLimitTotals, RateLimitWindowKind, UsageInterval,
     UsageReport,
 };
 use crate::schemas::logs::{RequestLogEntry, RequestLogList};
-use crate::services::analytics::{self, Range, conversations, rate_limits, usage};
-use crate::services::{Tenant, request_logs};
 use crate::state::AppState;
 
 /// The range a report covers when the caller names no `from`.

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use companin_service::Paging;
+use companin_service::{Actor, Tenant, assistants};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -15,12 +17,10 @@ use crate::error::{
 use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
-use crate::schemas::Paging;
 use crate::schemas::assistants::{
     Assistant, AssistantList, AssistantVersion, AssistantVersionList, CreateAssistant, Rollback,
     UpdateAssistant,
 };
-use crate::services::{Actor, Tenant, assistants};
 use crate::state::AppState;
 
 #[derive(ApiResponse)]

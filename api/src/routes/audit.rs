@@ -3,6 +3,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use companin_service::Paging;
+use companin_service::{Tenant, audit};
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
@@ -11,9 +13,7 @@ use poem_openapi::payload::Json;
 use super::ApiTags;
 use crate::auth::scheme::ClientAuth;
 use crate::error::{ApiResult, ListErrors};
-use crate::schemas::Paging;
 use crate::schemas::logs::{AuditLogEntry, AuditLogList};
-use crate::services::{Tenant, audit};
 use crate::state::AppState;
 
 pub struct AuditApi;

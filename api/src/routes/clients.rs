@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use companin_service::Paging;
+use companin_service::ids::ClientId;
+use companin_service::{Actor, Tenant, clients};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -16,10 +19,7 @@ use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
 use crate::http::rendered::RenderedJson;
-use crate::ids::ClientId;
-use crate::schemas::Paging;
 use crate::schemas::clients::{Client, ClientList, ClientWithSecret, CreateClient, UpdateClient};
-use crate::services::{Actor, Tenant, clients};
 use crate::state::AppState;
 
 #[derive(ApiResponse)]

@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use companin_entity::conversation;
+use companin_service::Paging;
+use companin_service::conversations::{self, reply};
+use companin_service::{Tenant, sessions};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use poem::Request;
@@ -22,14 +25,11 @@ use crate::error::{ApiError, ApiResult, ErrorSet, Errors, GetErrors, ListByIdErr
 use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
-use crate::schemas::Paging;
 use crate::schemas::conversations::{
     Conversation, ConversationDetail, ConversationList, CreateFeedback, DeltaEvent, DoneEvent,
     ErrorEvent, Feedback, Message, MessageList, MessageReply, MessageSource, ReplyEvent,
     SendMessage, SourcesEvent,
 };
-use crate::services::conversations::{self, reply};
-use crate::services::{Tenant, sessions};
 use crate::state::AppState;
 
 /// Sending a message: 404 for an unknown session or conversation, 409 for an inactive
@@ -355,7 +355,7 @@ async fn stream_reply(
             }
             ReplyEvent::Error(ErrorEvent {
                 status: "error".into(),
-                status_code: e.code.status().as_u16(),
+                status_code: e.code.status(),
                 code: e.code.as_str().to_owned(),
                 detail: e.detail,
                 request_id,

@@ -2,6 +2,12 @@
 
 use std::sync::Arc;
 
+use companin_ingest::SourceFormat;
+use companin_service::Paging;
+use companin_service::knowledge::url::{NewUrl, UrlPatch};
+use companin_service::knowledge::{self, Created, NewItem, NewSource, create::Qa};
+use companin_service::search::{Passage, SearchRequest};
+use companin_service::{Actor, Tenant, jobs};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -18,19 +24,13 @@ use crate::error::{
 use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
-use crate::schemas::Paging;
 use crate::schemas::knowledge::{
     ChunkList, CreateKnowledge, CreateKnowledgeType, CreateQa, CreateUrl, Job, KnowledgeItem,
     KnowledgeList, KnowledgeStatus, KnowledgeType, PageList, PageStatus, Reindex, Retriever,
     SearchHit, SearchKnowledge, SearchResults, UpdateKnowledge, UpdateQa, UploadFile,
 };
 use crate::schemas::sessions::to_map;
-use crate::services::knowledge::url::{NewUrl, UrlPatch};
-use crate::services::knowledge::{self, Created, NewItem, NewSource, create::Qa};
-use crate::services::search::{Passage, SearchRequest};
-use crate::services::{Actor, Tenant, jobs};
 use crate::state::AppState;
-use companin_ingest::SourceFormat;
 
 /// Creating knowledge: 503 when no queue is reachable.
 pub struct CreateKnowledgeErrors;

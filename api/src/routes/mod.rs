@@ -28,14 +28,13 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::auth::middleware::Authenticate;
+use crate::http::API_PREFIX;
 use crate::http::body_limit::BodyLimit;
-use crate::http::context::{Observe, RequestContext};
+use crate::http::context::RequestContext;
 use crate::http::cors::Cors;
 use crate::http::idempotency::Idempotency;
+use crate::http::observe::Observe;
 use crate::state::AppState;
-
-/// Where the API lives.
-pub const API_PREFIX: &str = "/api/v1";
 
 #[derive(Tags)]
 enum ApiTags {

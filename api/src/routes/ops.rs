@@ -6,7 +6,7 @@ use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
 use serde_json::json;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, into_poem};
 use crate::state::AppState;
 
 /// The process is up.
@@ -18,18 +18,17 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// The process can serve: its database answers.
 #[handler]
 pub async fn readyz(state: Data<&Arc<AppState>>) -> poem::Result<Json<serde_json::Value>> {
-    match crate::db::ping(&state.db).await {
+    match companin_service::db::ping(&state.db).await {
         Ok(()) => Ok(Json(
             json!({ "status": "ready", "checks": { "database": "ok" } }),
         )),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check: database unreachable");
-            Err(ApiError {
+            Err(into_poem(ApiError {
                 retry_after: Some(5),
                 ..ApiError::new(ErrorCode::Unavailable, "the database is not reachable")
                     .with_data(json!({ "checks": { "database": "unreachable" } }))
-            }
-            .into())
+            }))
         }
     }
 }

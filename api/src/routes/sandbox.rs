@@ -3,6 +3,8 @@
 use std::sync::Arc;
 
 use companin_entity::Environment;
+use companin_service::knowledge::no_queue;
+use companin_service::sandbox;
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
@@ -12,8 +14,6 @@ use super::knowledge::JobAccepted;
 use crate::auth::scheme::ClientAuth;
 use crate::error::{ApiError, ErrorCode, ErrorSet, Errors};
 use crate::http::idempotency::IdempotencyKey;
-use crate::services::knowledge::no_queue;
-use crate::services::sandbox;
 use crate::state::AppState;
 
 /// Resetting the sandbox: 403 for production credentials, 503 without a queue.

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use companin_service::Paging;
+use companin_service::{Actor, Tenant, contexts, sessions};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -15,12 +17,10 @@ use crate::error::{
 use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
-use crate::schemas::Paging;
 use crate::schemas::sessions::{
     Context, ContextList, CreateContext, CreateSession, Session, SessionList, SessionTraits,
     UpdateContext, UpdateSession, to_map,
 };
-use crate::services::{Actor, Tenant, contexts, sessions};
 use crate::state::AppState;
 
 /// Creating a session: also 404 for an unknown assistant and 409 for an inactive one.

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use companin_service::rate_limit::widget::Traffic;
+use companin_service::{Tenant, assistants, widget};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::OpenApi;
@@ -15,9 +17,7 @@ use crate::auth::scheme::WidgetAuth;
 use crate::error::{ApiError, ApiResult, ErrorSet, ListByIdErrors};
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
-use crate::rate_limit::widget::Traffic;
 use crate::schemas::widget::{CreateWidgetToken, WidgetConfig, WidgetToken};
-use crate::services::{Tenant, assistants, widget};
 use crate::state::AppState;
 
 /// Issuing a widget token: 401 for an unknown or inactive client or a wrong `user_hash`, 403

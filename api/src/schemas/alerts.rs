@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use companin_entity::alert_delivery;
+use companin_service::alerts;
 use poem_openapi::Object;
 
 use super::list_type;
-use crate::services::alerts;
 
 /// Where rate-limit alerts go. Each alert is a JSON `POST` signed with the secret: header
 /// `X-Companin-Signature` is the hex HMAC-SHA256 of the raw body keyed with `secret`.

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use companin_entity::rate_limit_event;
+use companin_service::analytics::{conversations, endpoints, keys, rate_limits, sql, usage};
 use poem_openapi::{Enum, Object};
 
 use super::list_type;
-use crate::services::analytics::{conversations, endpoints, keys, rate_limits, sql, usage};
 
 fn unix(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()

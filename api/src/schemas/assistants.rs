@@ -2,14 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use companin_entity::{assistant, assistant_version};
+use companin_service::assistants::config::{
+    DEFAULT_FALLBACK, DEFAULT_LANGUAGE, DEFAULT_MIN_SCORE, DEFAULT_TONE, DEFAULT_TOP_K,
+};
+use companin_service::assistants::{Config, KnowledgeScope, Patch, ReplyMode, Retrieval};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Enum, Object};
 
 use super::list_type;
-use crate::services::assistants::config::{
-    DEFAULT_FALLBACK, DEFAULT_LANGUAGE, DEFAULT_MIN_SCORE, DEFAULT_TONE, DEFAULT_TOP_K,
-};
-use crate::services::assistants::{Config, KnowledgeScope, Patch, ReplyMode, Retrieval};
 
 /// Which knowledge an assistant answers from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use companin_entity::{conversation, feedback, message};
+use companin_service::conversations::{self, Source};
 use poem_openapi::{Enum, Object, Union};
 use serde_json::Value;
 
 use super::list_type;
-use crate::services::conversations::{self, Source};
 
 /// A visitor's message to the assistant of their session.
 #[derive(Debug, Object)]

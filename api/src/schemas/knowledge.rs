@@ -80,7 +80,7 @@ pub struct CrawlBoundsInput {
     pub use_sitemap: Option<bool>,
 }
 
-impl From<CrawlBoundsInput> for crate::services::knowledge::url::BoundsInput {
+impl From<CrawlBoundsInput> for companin_service::knowledge::url::BoundsInput {
     fn from(b: CrawlBoundsInput) -> Self {
         Self {
             max_depth: b.max_depth,

@@ -15,27 +15,6 @@ pub mod widget;
 use companin_entity::Environment;
 use poem_openapi::Enum;
 
-/// Default page size of list routes.
-pub const DEFAULT_LIMIT: u64 = 20;
-/// Largest page size of list routes.
-pub const MAX_LIMIT: u64 = 100;
-
-/// A page request, from the `limit` and `offset` query parameters.
-#[derive(Debug, Clone, Copy)]
-pub struct Paging {
-    pub limit: u64,
-    pub offset: u64,
-}
-
-impl Paging {
-    pub fn new(limit: Option<u64>, offset: Option<u64>) -> Self {
-        Self {
-            limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
-            offset: offset.unwrap_or(0),
-        }
-    }
-}
-
 /// Declares a list body `{items, total, limit, offset}` of the given item type.
 macro_rules! list_type {
     ($(#[$meta:meta])* $name:ident, $item:ty) => {
@@ -50,7 +29,7 @@ macro_rules! list_type {
         }
 
         impl $name {
-            pub fn new(items: Vec<$item>, total: u64, paging: $crate::schemas::Paging) -> Self {
+            pub fn new(items: Vec<$item>, total: u64, paging: companin_service::Paging) -> Self {
                 Self { items, total, limit: paging.limit, offset: paging.offset }
             }
         }

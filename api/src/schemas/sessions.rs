@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use companin_entity::{context, session};
+use companin_service::sessions::{self, Status};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Enum, Object};
 use serde_json::{Map, Value};
 
 use super::list_type;
-use crate::services::sessions::{self, Status};
 
 /// Where a session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -67,7 +67,7 @@ pub struct Session {
 impl From<session::Model> for Session {
     fn from(m: session::Model) -> Self {
         Session {
-            status: sessions::status(&m, crate::db::now()).into(),
+            status: sessions::status(&m, companin_service::db::now()).into(),
             is_anonymous: m.user_id.is_none(),
             id: m.id,
             assistant_id: m.assistant_id,

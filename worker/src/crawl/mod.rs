@@ -36,7 +36,7 @@ use self::pages::{Chunks, PageRecord};
 pub use self::pages::{FAILED as PAGE_FAILED, OK as PAGE_OK, SKIPPED as PAGE_SKIPPED};
 use self::scope::{Scope, normalize, resolve};
 use crate::Runtime;
-use crate::ingest::{Failure, blocking_failed, chunk_options, find_item};
+use crate::pipeline::{Failure, blocking_failed, chunk_options, find_item, parse_bytes};
 use crate::progress::Control;
 use crate::store::{self, FAILED, PROCESSING, READY};
 
@@ -615,7 +615,7 @@ async fn parse_body(
     format: SourceFormat,
     bytes: Vec<u8>,
 ) -> Result<Result<Parsed, String>, Failure> {
-    let parsed = crate::ingest::parse_bytes(rt, format, bytes).await?;
+    let parsed = parse_bytes(rt, format, bytes).await?;
     Ok(parsed.map_err(|e| e.to_string()))
 }
 

@@ -1,0 +1,94 @@
+//! Writing and reading the audit log. Entries are written inside the transaction of the change
+//! they describe, so the log never misses nor invents a change.
+
+use chrono::{DateTime, Utc};
+use companin_entity::audit_log;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use serde_json::Value;
+
+use super::{Actor, Tenant};
+use crate::Paging;
+use crate::ids::AuditId;
+
+/// One change to record.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub resource_type: &'a str,
+    pub resource_id: &'a str,
+    pub changes: Option<Value>,
+}
+
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    tenant: &Tenant,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<(), DbErr> {
+    let (actor_type, actor_client_id, request_id) = match actor {
+        Actor::Client {
+            client_id,
+            request_id,
+        } => (
+            "client",
+            Some(client_id.to_string()),
+            Some(request_id.clone()),
+        ),
+        Actor::Operator { request_id } => ("operator", None, Some(request_id.clone())),
+        Actor::Cli => ("cli", None, None),
+        Actor::System => ("system", None, None),
+    };
+    audit_log::Entity::insert(audit_log::ActiveModel {
+        id: Set(AuditId::generate().into_string()),
+        org_id: Set(tenant.org_id.to_string()),
+        environment: Set(tenant.environment),
+        actor_type: Set(actor_type.to_owned()),
+        actor_client_id: Set(actor_client_id),
+        action: Set(change.action.to_owned()),
+        resource_type: Set(change.resource_type.to_owned()),
+        resource_id: Set(change.resource_id.to_owned()),
+        changes: Set(change.changes),
+        request_id: Set(request_id),
+        created_at: Set(crate::db::now()),
+    })
+    .exec_without_returning(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Filters of `GET /audit-logs/`.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    tenant: &Tenant,
+    filter: Filter,
+    paging: Paging,
+) -> Result<(Vec<audit_log::Model>, u64), DbErr> {
+    use audit_log::Column as C;
+    let mut query = audit_log::Entity::find()
+        .filter(C::OrgId.eq(tenant.org_id.as_str()))
+        .filter(C::Environment.eq(tenant.environment));
+    if let Some(v) = filter.resource_type {
+        query = query.filter(C::ResourceType.eq(v));
+    }
+    if let Some(v) = filter.resource_id {
+        query = query.filter(C::ResourceId.eq(v));
+    }
+    if let Some(v) = filter.action {
+        query = query.filter(C::Action.eq(v));
+    }
+    if let Some(v) = filter.from {
+        query = query.filter(C::CreatedAt.gte(v));
+    }
+    if let Some(v) = filter.to {
+        query = query.filter(C::CreatedAt.lt(v));
+    }
+    super::page(conn, query, C::CreatedAt, C::Id, paging).await
+}
