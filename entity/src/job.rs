@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::Environment;
+use crate::{Environment, JobStatus};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "background_jobs")]
@@ -18,8 +18,7 @@ pub struct Model {
     pub knowledge_id: Option<String>,
     /// Kind-specific arguments (JSON object).
     pub params: Json,
-    /// `queued`, `running`, `succeeded`, `failed` or `canceled`.
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     /// 0.0 to 1.0.
     pub progress: f64,

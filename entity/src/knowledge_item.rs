@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::Environment;
+use crate::{Environment, KnowledgeStatus};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "knowledge_items")]
@@ -28,8 +28,7 @@ pub struct Model {
     pub alternate_questions: Json,
     /// JSON array of strings.
     pub tags: Json,
-    /// `pending`, `processing`, `ready` or `failed`.
-    pub status: String,
+    pub status: KnowledgeStatus,
     pub error: Option<String>,
     pub summary: Option<String>,
     /// `extractive` or `generated`, with `summary`.

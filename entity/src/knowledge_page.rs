@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::Environment;
+use crate::{Environment, PageStatus};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "knowledge_pages")]
@@ -17,9 +17,7 @@ pub struct Model {
     pub url: String,
     /// Links followed from the submitted URL to reach it (0: the URL itself, or a sitemap entry).
     pub depth: i32,
-    /// `ok` (its chunks are searchable), `skipped` (refused or not a readable type: `reason`)
-    /// or `failed` (the last fetch failed: `reason`; chunks from an earlier fetch are kept).
-    pub status: String,
+    pub status: PageStatus,
     pub reason: Option<String>,
     pub http_status: Option<i32>,
     pub title: Option<String>,

@@ -29,5 +29,7 @@ pub mod rate_limit_window;
 pub mod request_log;
 pub mod request_rollup;
 pub mod session;
+pub mod status;
 
 pub use environment::Environment;
+pub use status::{JobStatus, KnowledgeStatus, PageStatus};

@@ -1,8 +1,6 @@
 //! `GET /jobs/{id}` and `POST /jobs/{id}/cancel`.
 
-use companin_entity::{job, knowledge_item};
-use companin_worker::jobs::JobStatus;
-use companin_worker::store::{FAILED, READY};
+use companin_entity::{JobStatus, KnowledgeStatus, job, knowledge_item};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
@@ -41,7 +39,7 @@ pub async fn cancel(
 ) -> Result<job::Model, ApiError> {
     let txn = crate::db::begin_write(&state.db_write).await?;
     let row = get(&txn, tenant, id).await?;
-    let status = JobStatus::parse(&row.status).unwrap_or(JobStatus::Queued);
+    let status = row.status;
     if status.is_terminal() {
         return Err(ApiError::new(
             ErrorCode::JobFinished,
@@ -53,7 +51,7 @@ pub async fn cancel(
     active.cancel_requested = Set(true);
     active.updated_at = Set(now);
     if status == JobStatus::Queued {
-        active.status = Set(JobStatus::Canceled.as_str().to_owned());
+        active.status = Set(JobStatus::Canceled);
         active.finished_at = Set(Some(now));
         // The item it would have processed keeps its chunks if it has some.
         if let Some(item_id) = row.knowledge_id.as_deref() {
@@ -63,9 +61,9 @@ pub async fn cancel(
             if let Some(item) = item.filter(|i| i.job_id.as_deref() == Some(row.id.as_str())) {
                 let mut item_active = item.clone().into_active_model();
                 if item.chunk_count > 0 {
-                    item_active.status = Set(READY.to_owned());
+                    item_active.status = Set(KnowledgeStatus::Ready);
                 } else {
-                    item_active.status = Set(FAILED.to_owned());
+                    item_active.status = Set(KnowledgeStatus::Failed);
                     item_active.error = Set(Some("ingestion was canceled".to_owned()));
                 }
                 item_active.updated_at = Set(now);
@@ -82,7 +80,9 @@ pub async fn cancel(
             action: "job.cancel_requested",
             resource_type: "job",
             resource_id: &row.id,
-            changes: Some(json!({ "status": { "from": status.as_str(), "to": row.status } })),
+            changes: Some(
+                json!({ "status": { "from": status.as_str(), "to": row.status.as_str() } }),
+            ),
         },
     )
     .await?;

@@ -179,7 +179,10 @@ async fn clear(
         .col_expr(job::Column::CancelRequested, Expr::value(true))
         .filter(job::Column::OrgId.eq(org))
         .filter(job::Column::Environment.eq(env))
-        .filter(job::Column::Status.is_in(["queued", "running"]))
+        .filter(job::Column::Status.is_in([
+            companin_entity::JobStatus::Queued,
+            companin_entity::JobStatus::Running,
+        ]))
         .filter(job::Column::Id.ne(keep_job.unwrap_or("")))
         .exec(&txn)
         .await?;

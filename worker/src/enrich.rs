@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use companin_config::GeneratorSettings;
-use companin_entity::{job, knowledge_item};
+use companin_entity::{KnowledgeStatus, job, knowledge_item};
 use companin_inference::{Generated, Generator, Limits, Message, ModelError, Role, StopReason};
 use sea_orm::ActiveModelTrait;
 use serde_json::json;
@@ -20,7 +20,7 @@ use crate::Runtime;
 use crate::jobs::{self, KIND_SUMMARIZE};
 use crate::pipeline::{Failure, blocking_failed, find_item, parse_item};
 use crate::progress::Control;
-use crate::store::{self, READY};
+use crate::store;
 
 /// Ingestion work in flight in this process, so that enrichment can stay out of its way.
 #[derive(Debug, Default)]
@@ -115,7 +115,7 @@ pub async fn summarize(
         return Ok(());
     };
     let version = job.params.get("version").and_then(|v| v.as_i64());
-    if item.status != READY || version != Some(i64::from(item.version)) {
+    if item.status != KnowledgeStatus::Ready || version != Some(i64::from(item.version)) {
         // Changed since: its new version queues its own summary.
         return Ok(());
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use companin_entity::{Environment, knowledge_item};
+use companin_entity::{Environment, KnowledgeStatus, knowledge_item};
 use companin_ingest::prepare::PrepareError;
 use companin_ingest::{Source, prepare};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use crate::Runtime;
 use crate::pipeline::{Failure, blocking_failed, chunk_options, parse_item};
 use crate::progress::Control;
-use crate::store::{self, PROCESSING};
+use crate::store;
 
 /// Runs the pipeline on one item and stores its chunks. Progress goes to `control`, scaled
 /// into `range`.
@@ -25,7 +25,15 @@ pub async fn ingest_item(
         return crate::crawl::reembed(rt, item, control, range).await;
     }
     let t0 = std::time::Instant::now();
-    if !store::set_status(&rt.db, &item, PROCESSING, None, control.fence()).await? {
+    if !store::set_status(
+        &rt.db,
+        &item,
+        KnowledgeStatus::Processing,
+        None,
+        control.fence(),
+    )
+    .await?
+    {
         // Deleted, replaced, or this attempt's job taken over: nothing of ours to do.
         return Ok(());
     }

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use companin_entity::db::now;
-use companin_entity::{Environment, job};
+use companin_entity::{Environment, JobStatus, job};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
@@ -24,48 +24,6 @@ pub const KIND_REINDEX: &str = "reindex";
 pub const KIND_SUMMARIZE: &str = "summarize";
 /// Fetch a URL item's pages and bring its chunks up to date.
 pub const KIND_CRAWL: &str = "crawl";
-
-/// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Canceled,
-}
-
-impl JobStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobStatus::Queued => "queued",
-            JobStatus::Running => "running",
-            JobStatus::Succeeded => "succeeded",
-            JobStatus::Failed => "failed",
-            JobStatus::Canceled => "canceled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            JobStatus::Queued,
-            JobStatus::Running,
-            JobStatus::Succeeded,
-            JobStatus::Failed,
-            JobStatus::Canceled,
-        ]
-        .into_iter()
-        .find(|j| j.as_str() == s)
-    }
-
-    /// Finished for good: never run again.
-    pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Canceled
-        )
-    }
-}
 
 /// A new job id.
 pub fn new_id() -> String {
@@ -89,7 +47,7 @@ pub fn new_row(
         kind: Set(kind.to_owned()),
         knowledge_id: Set(knowledge_id.map(str::to_owned)),
         params: Set(params),
-        status: Set(JobStatus::Queued.as_str().to_owned()),
+        status: Set(JobStatus::Queued),
         attempts: Set(0),
         progress: Set(0.0),
         error: Set(None),
@@ -103,10 +61,6 @@ pub fn new_row(
         pushed_at: Set(None),
         heartbeat_at: Set(None),
     }
-}
-
-fn status_of(row: &job::Model) -> JobStatus {
-    JobStatus::parse(&row.status).unwrap_or(JobStatus::Queued)
 }
 
 /// What a delivery of a job may do.
@@ -141,7 +95,7 @@ impl Fence {
                 .from(job::Entity)
                 .and_where(C::Id.eq(self.job_id.as_str()))
                 .and_where(C::Attempts.eq(self.attempt))
-                .and_where(C::Status.eq(JobStatus::Running.as_str()))
+                .and_where(C::Status.eq(JobStatus::Running))
                 .to_owned(),
         )
     }
@@ -165,7 +119,7 @@ pub async fn start(
     let Some(row) = job::Entity::find_by_id(job_id).one(db).await? else {
         return Ok(Claim::Nothing);
     };
-    let status = status_of(&row);
+    let status = row.status;
     if status.is_terminal() {
         return Ok(Claim::Nothing);
     }
@@ -181,7 +135,7 @@ pub async fn start(
             .col_expr(C::UpdatedAt, Expr::value(at))
             .filter(C::Id.eq(job_id))
             .filter(C::Attempts.eq(row.attempts))
-            .filter(C::Status.eq(row.status.as_str()))
+            .filter(C::Status.eq(row.status))
             .exec(db)
             .await?;
         return Ok(Claim::Nothing);
@@ -195,7 +149,7 @@ pub async fn start(
         .col_expr(C::UpdatedAt, Expr::value(at))
         .filter(C::Id.eq(job_id))
         .filter(C::Attempts.eq(row.attempts))
-        .filter(C::Status.eq(row.status.as_str()))
+        .filter(C::Status.eq(row.status))
         .exec(db)
         .await?;
     if claimed.rows_affected == 0 {
@@ -216,7 +170,7 @@ pub async fn heartbeat(db: &DatabaseConnection, job_id: &str, attempt: i32) -> R
         .col_expr(C::HeartbeatAt, Expr::value(now()))
         .filter(C::Id.eq(job_id))
         .filter(C::Attempts.eq(attempt))
-        .filter(C::Status.eq(JobStatus::Running.as_str()))
+        .filter(C::Status.eq(JobStatus::Running))
         .exec(db)
         .await?;
     Ok(res.rows_affected > 0)

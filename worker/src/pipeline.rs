@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use companin_entity::{Environment, knowledge_item};
+use companin_entity::{Environment, KnowledgeStatus, knowledge_item};
 use companin_ingest::parse::pdf::Reader;
 use companin_ingest::parse::{parse, plain};
 use companin_ingest::{ChunkOptions, ParseError, Parsed, SourceFormat};
@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::Runtime;
 use crate::progress::Control;
-use crate::store::{self, FAILED, READY};
+use crate::store;
 
 /// Why an attempt did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,9 +149,12 @@ pub async fn fail_item(
     control: &Control,
 ) -> Result<(), DbErr> {
     let (status, error) = match failure {
-        Failure::Canceled if item.chunk_count > 0 => (READY, None),
-        Failure::Canceled => (FAILED, Some("ingestion was canceled".to_owned())),
-        other => (FAILED, Some(other.message())),
+        Failure::Canceled if item.chunk_count > 0 => (KnowledgeStatus::Ready, None),
+        Failure::Canceled => (
+            KnowledgeStatus::Failed,
+            Some("ingestion was canceled".to_owned()),
+        ),
+        other => (KnowledgeStatus::Failed, Some(other.message())),
     };
     store::set_status(&rt.db, item, status, error, control.fence())
         .await

@@ -15,10 +15,11 @@ use companin_entity::job;
 use crate::Runtime;
 use crate::enrich;
 use crate::ingest;
-use crate::jobs::{self, Claim, JobStatus, KIND_CRAWL, KIND_INGEST, KIND_REINDEX, KIND_SUMMARIZE};
+use crate::jobs::{self, Claim, KIND_CRAWL, KIND_INGEST, KIND_REINDEX, KIND_SUMMARIZE};
 use crate::pipeline::{self, Failure};
 use crate::progress::{self, Control};
 use crate::queue::{JobTask, Lane, Queue};
+use companin_entity::JobStatus;
 
 /// A failed attempt that apalis should retry after its backoff.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 
 use companin_entity::db::{begin_write, now};
 use companin_entity::knowledge_chunk::encode_vector;
-use companin_entity::{Environment, environment, knowledge_chunk, knowledge_item};
+use companin_entity::{Environment, KnowledgeStatus, environment, knowledge_chunk, knowledge_item};
 use companin_ingest::{Prepared, PreparedChunk};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -12,12 +12,6 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::jobs::Fence;
-
-/// Item statuses.
-pub const PENDING: &str = "pending";
-pub const PROCESSING: &str = "processing";
-pub const READY: &str = "ready";
-pub const FAILED: &str = "failed";
 
 /// Rows per multi-row insert (well under SQLite's bound on parameters).
 const INSERT_BATCH: usize = 200;
@@ -43,13 +37,13 @@ pub async fn bump_index_version(
 pub async fn set_status(
     db: &DatabaseConnection,
     item: &knowledge_item::Model,
-    status: &str,
+    status: KnowledgeStatus,
     error: Option<String>,
     fence: Option<&Fence>,
 ) -> Result<bool, DbErr> {
     use knowledge_item::Column as C;
     let mut update = knowledge_item::Entity::update_many()
-        .col_expr(C::Status, Expr::value(status))
+        .col_expr(C::Status, Expr::value(status.as_str()))
         .col_expr(C::Error, Expr::value(error))
         .col_expr(C::UpdatedAt, Expr::value(now()))
         .filter(C::Id.eq(item.id.as_str()))
@@ -112,7 +106,7 @@ pub async fn replace_chunks(
     let chunk_count = prepared.chunks.len();
     insert_chunks(&txn, item, None, item.source.as_deref(), prepared.chunks).await?;
     let mut active = current.into_active_model();
-    active.status = Set(READY.to_owned());
+    active.status = Set(KnowledgeStatus::Ready);
     active.error = Set(None);
     active.chunk_count = Set(i32::try_from(chunk_count).unwrap_or(i32::MAX));
     active.summary_kind = Set(prepared.summary.as_ref().map(|_| "extractive".to_owned()));
@@ -177,7 +171,7 @@ pub async fn set_generated_summary(
         .col_expr(C::UpdatedAt, Expr::value(now()))
         .filter(C::Id.eq(item.id.as_str()))
         .filter(C::Version.eq(item.version))
-        .filter(C::Status.eq(READY));
+        .filter(C::Status.eq(KnowledgeStatus::Ready));
     if let Some(fence) = fence {
         update = update.filter(fence.holds());
     }

@@ -21,8 +21,9 @@ use companin_entity::job;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::jobs::{JobStatus, KIND_SUMMARIZE};
+use crate::jobs::KIND_SUMMARIZE;
 use crate::{Queue, Runtime};
+use companin_entity::JobStatus;
 
 /// Rows looked at per sweep and question.
 const BATCH: u64 = 500;
@@ -76,7 +77,7 @@ pub async fn sweep(rt: &Runtime, jobs_lane: &Queue) -> Result<Swept, DbErr> {
     // Running, and silent for four heartbeats: back to queued, without a queue entry.
     let last_heard = || Func::coalesce([Expr::col(C::HeartbeatAt), Expr::col(C::UpdatedAt)]);
     let silent = job::Entity::find()
-        .filter(C::Status.eq(JobStatus::Running.as_str()))
+        .filter(C::Status.eq(JobStatus::Running))
         .filter(Expr::expr(last_heard()).lt(ago(4)))
         .limit(BATCH)
         .all(&rt.db)
@@ -94,7 +95,7 @@ pub async fn sweep(rt: &Runtime, jobs_lane: &Queue) -> Result<Swept, DbErr> {
             )
             .col_expr(C::UpdatedAt, Expr::value(ago(2)))
             .filter(C::Id.eq(row.id.as_str()))
-            .filter(C::Status.eq(JobStatus::Running.as_str()))
+            .filter(C::Status.eq(JobStatus::Running))
             .filter(C::Attempts.eq(row.attempts))
             .filter(Expr::expr(last_heard()).lt(ago(4)))
             .exec(&rt.db)
@@ -104,7 +105,7 @@ pub async fn sweep(rt: &Runtime, jobs_lane: &Queue) -> Result<Swept, DbErr> {
 
     // Queued for two heartbeats without a queue entry: hand over.
     let unpushed = job::Entity::find()
-        .filter(C::Status.eq(JobStatus::Queued.as_str()))
+        .filter(C::Status.eq(JobStatus::Queued))
         .filter(C::PushedAt.is_null())
         .filter(C::UpdatedAt.lte(ago(2)))
         .order_by_asc(C::UpdatedAt)

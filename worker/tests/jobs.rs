@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use companin_config::{DatabaseUrl, Settings};
-use companin_entity::{Environment, job};
+use companin_entity::{Environment, JobStatus, job};
 use companin_migration::{Migrator, MigratorTrait};
 use companin_worker::pipeline::Failure;
 use companin_worker::progress::Control;
@@ -170,7 +170,7 @@ async fn a_panicking_job_is_retried_then_failed_with_its_message() {
     let id = h.insert("panics").await;
     queue.hand_off(&h.db, &id).await.unwrap();
     let row = h.wait_finished(&id, Duration::from_secs(60)).await;
-    assert_eq!(row.status, "failed", "{row:?}");
+    assert_eq!(row.status, JobStatus::Failed, "{row:?}");
     assert_eq!(row.attempts, 2, "retried within its attempts: {row:?}");
     let error = row.error.unwrap_or_default();
     assert!(
@@ -189,7 +189,7 @@ async fn a_job_committed_without_its_queue_entry_is_handed_over() {
     let (_queue, _stop) = h.start(Duration::ZERO).await;
     // Two heartbeats of grace, then the next sweep: a few seconds with a 1 s heartbeat.
     let row = h.wait_finished(&id, Duration::from_secs(30)).await;
-    assert_eq!(row.status, "succeeded", "{row:?}");
+    assert_eq!(row.status, JobStatus::Succeeded, "{row:?}");
     assert!(row.pushed_at.is_some());
     assert_eq!(h.runs.load(Ordering::SeqCst), 1);
 }
@@ -204,7 +204,7 @@ async fn a_job_delivered_twice_runs_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     queue.hand_off(&h.db, &id).await.unwrap();
     let row = h.wait_finished(&id, Duration::from_secs(30)).await;
-    assert_eq!(row.status, "succeeded", "{row:?}");
+    assert_eq!(row.status, JobStatus::Succeeded, "{row:?}");
     assert_eq!(row.attempts, 1, "{row:?}");
     // Let the second delivery's retry come and go.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -219,7 +219,7 @@ async fn a_job_whose_worker_went_silent_runs_again() {
     let id = h.insert("counts").await;
     let mut row = h.row(&id).await.into_active_model();
     let long_ago = companin_entity::db::now() - chrono::Duration::minutes(10);
-    row.status = Set("running".to_owned());
+    row.status = Set(JobStatus::Running);
     row.attempts = Set(1);
     row.pushed_at = Set(Some(long_ago));
     row.heartbeat_at = Set(Some(long_ago));
@@ -227,7 +227,7 @@ async fn a_job_whose_worker_went_silent_runs_again() {
     row.update(&h.db).await.unwrap();
     let (_queue, _stop) = h.start(Duration::ZERO).await;
     let row = h.wait_finished(&id, Duration::from_secs(30)).await;
-    assert_eq!(row.status, "succeeded", "{row:?}");
+    assert_eq!(row.status, JobStatus::Succeeded, "{row:?}");
     assert_eq!(row.attempts, 2, "{row:?}");
     assert_eq!(h.runs.load(Ordering::SeqCst), 1);
 }

@@ -314,7 +314,7 @@ async fn insert(scratch: &Scratch, texts: &[String], vectors: &[Vec<f32>]) -> an
             environment: Set(tenant.environment),
             kind: Set("text".to_owned()),
             title: Set(format!("Generated {i}")),
-            status: Set("ready".to_owned()),
+            status: Set(companin_entity::KnowledgeStatus::Ready),
             keywords: Set(json!([])),
             alternate_questions: Set(json!([])),
             tags: Set(json!([])),

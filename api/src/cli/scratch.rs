@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use companin_config::Settings;
-use companin_entity::{Environment, knowledge_item, organization};
+use companin_entity::{Environment, KnowledgeStatus, knowledge_item, organization};
 use companin_inference::Embedder;
 use companin_service::auth::jwt::JwtKeys;
 use companin_service::auth::seal::SecretSeal;
@@ -203,16 +203,16 @@ impl Scratch {
         }
         let enqueue = started.elapsed();
         let db = &self.pools.read;
-        let count = |statuses: &'static [&'static str]| {
+        let count = |statuses: &'static [KnowledgeStatus]| {
             knowledge_item::Entity::find()
                 .filter(knowledge_item::Column::Status.is_in(statuses.iter().copied()))
                 .count(db)
         };
         let (ready, failed) = loop {
-            let ready = count(&["ready"]).await?;
-            let failed = count(&["failed"]).await?;
+            let ready = count(&[KnowledgeStatus::Ready]).await?;
+            let failed = count(&[KnowledgeStatus::Failed]).await?;
             bar.set_position(ready + failed);
-            if count(&["pending", "processing"]).await? == 0 {
+            if count(&[KnowledgeStatus::Pending, KnowledgeStatus::Processing]).await? == 0 {
                 break (ready, failed);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

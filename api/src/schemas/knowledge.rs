@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use companin_entity::{job, knowledge_chunk, knowledge_item, knowledge_page};
+use companin_entity::{JobStatus, job, knowledge_chunk, knowledge_item, knowledge_page};
 use companin_worker::crawl::{Bounds, Changes};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::types::multipart::Upload;
@@ -215,11 +215,11 @@ impl From<knowledge_item::Model> for KnowledgeItem {
             "url" => KnowledgeType::Url,
             _ => KnowledgeType::File,
         };
-        let status = match m.status.as_str() {
-            "processing" => KnowledgeStatus::Processing,
-            "ready" => KnowledgeStatus::Ready,
-            "failed" => KnowledgeStatus::Failed,
-            _ => KnowledgeStatus::Pending,
+        let status = match m.status {
+            companin_entity::KnowledgeStatus::Pending => KnowledgeStatus::Pending,
+            companin_entity::KnowledgeStatus::Processing => KnowledgeStatus::Processing,
+            companin_entity::KnowledgeStatus::Ready => KnowledgeStatus::Ready,
+            companin_entity::KnowledgeStatus::Failed => KnowledgeStatus::Failed,
         };
         let summary_kind = m.summary_kind.as_deref().map(|k| match k {
             "generated" => SummaryKind::Generated,
@@ -469,10 +469,10 @@ pub struct KnowledgePage {
 
 impl From<knowledge_page::Model> for KnowledgePage {
     fn from(m: knowledge_page::Model) -> Self {
-        let status = match m.status.as_str() {
-            "ok" => PageStatus::Ok,
-            "failed" => PageStatus::Failed,
-            _ => PageStatus::Skipped,
+        let status = match m.status {
+            companin_entity::PageStatus::Ok => PageStatus::Ok,
+            companin_entity::PageStatus::Failed => PageStatus::Failed,
+            companin_entity::PageStatus::Skipped => PageStatus::Skipped,
         };
         KnowledgePage {
             id: m.id,
@@ -540,12 +540,12 @@ pub struct Job {
 
 impl From<job::Model> for Job {
     fn from(m: job::Model) -> Self {
-        let status = match m.status.as_str() {
-            "running" => JobStatusName::Running,
-            "succeeded" => JobStatusName::Succeeded,
-            "failed" => JobStatusName::Failed,
-            "canceled" => JobStatusName::Canceled,
-            _ => JobStatusName::Queued,
+        let status = match m.status {
+            JobStatus::Queued => JobStatusName::Queued,
+            JobStatus::Running => JobStatusName::Running,
+            JobStatus::Succeeded => JobStatusName::Succeeded,
+            JobStatus::Failed => JobStatusName::Failed,
+            JobStatus::Canceled => JobStatusName::Canceled,
         };
         Job {
             id: m.id,

@@ -1,9 +1,8 @@
 //! Creating, replacing and editing the content of knowledge items.
 
-use companin_entity::knowledge_item;
+use companin_entity::{KnowledgeStatus, knowledge_item};
 use companin_ingest::content_hash;
 use companin_worker::jobs::{self, KIND_INGEST};
-use companin_worker::store::PENDING;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -284,7 +283,7 @@ pub async fn create(
             let mut active = old.clone().into_active_model();
             set_content(&mut active, c);
             active.version = Set(old.version + 1);
-            active.status = Set(PENDING.to_owned());
+            active.status = Set(KnowledgeStatus::Pending);
             active.error = Set(None);
             active.metadata = Set(Value::Object(metadata));
             active.assistant_ids = Set(json!(assistant_ids));
@@ -357,7 +356,7 @@ fn new_row(
         org_id: Set(tenant.org_id.to_string()),
         environment: Set(tenant.environment),
         kind: Set(c.kind.to_owned()),
-        status: Set(PENDING.to_owned()),
+        status: Set(KnowledgeStatus::Pending),
         error: Set(None),
         summary: Set(None),
         summary_kind: Set(None),
@@ -473,7 +472,7 @@ pub async fn update_qa(
             },
         );
         active.version = Set(item.version + 1);
-        active.status = Set(PENDING.to_owned());
+        active.status = Set(KnowledgeStatus::Pending);
         active.error = Set(None);
         active.job_id = Set(Some(id.clone()));
         job_id = Some(id);

@@ -9,9 +9,9 @@
 pub mod create;
 pub mod url;
 
-use companin_entity::{job, knowledge_chunk, knowledge_item, knowledge_page};
+use companin_entity::{KnowledgeStatus, job, knowledge_chunk, knowledge_item, knowledge_page};
 use companin_worker::jobs::{self, KIND_INGEST};
-use companin_worker::store::{PENDING, bump_index_version};
+use companin_worker::store::bump_index_version;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -265,7 +265,7 @@ pub async fn update(
         )
         .insert(&txn)
         .await?;
-        active.status = Set(PENDING.to_owned());
+        active.status = Set(KnowledgeStatus::Pending);
         active.job_id = Set(Some(job_id.clone()));
         // The job it supersedes may still be running: a new version makes that one's result
         // stale, so only this job's chunks (with the new title) are stored.
@@ -320,7 +320,10 @@ pub async fn delete(
     job::Entity::update_many()
         .col_expr(job::Column::CancelRequested, Expr::value(true))
         .filter(job::Column::KnowledgeId.eq(item.id.as_str()))
-        .filter(job::Column::Status.is_in(["queued", "running"]))
+        .filter(job::Column::Status.is_in([
+            companin_entity::JobStatus::Queued,
+            companin_entity::JobStatus::Running,
+        ]))
         .exec(&txn)
         .await?;
     bump_index_version(&txn, &item.org_id, item.environment).await?;

@@ -1,13 +1,12 @@
 //! URL items: submitting a site to crawl, syncing it now, and changing its crawl bounds and
 //! refresh schedule. The crawling itself is the workers' `crawl` job.
 
-use companin_entity::knowledge_item;
+use companin_entity::{KnowledgeStatus, knowledge_item};
 use companin_ingest::content_hash;
 use companin_worker::crawl::Bounds;
 use companin_worker::crawl::schedule::{Claim, claim};
 use companin_worker::crawl::scope::normalize;
 use companin_worker::jobs::{self, KIND_CRAWL};
-use companin_worker::store::PENDING;
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Map, Value, json};
 
@@ -189,7 +188,7 @@ pub async fn create(
         answer: Set(None),
         alternate_questions: Set(json!([])),
         tags: Set(json!([])),
-        status: Set(PENDING.to_owned()),
+        status: Set(KnowledgeStatus::Pending),
         error: Set(None),
         summary: Set(None),
         summary_kind: Set(None),

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use companin_config::CrawlSettings;
-use companin_entity::{job, knowledge_item, knowledge_page};
+use companin_entity::{KnowledgeStatus, PageStatus, job, knowledge_item, knowledge_page};
 use companin_ingest::parse::page_links;
 use companin_ingest::prepare::PrepareError;
 use companin_ingest::{Parsed, Prepared, Section, Source, SourceFormat, content_hash, prepare};
@@ -33,12 +33,11 @@ use self::fetch::{Body, Fetched, RobotsBlock, Validators};
 pub use self::fetch::{FetchOptions, Fetcher};
 pub use self::hosts::HostGate;
 use self::pages::{Chunks, PageRecord};
-pub use self::pages::{FAILED as PAGE_FAILED, OK as PAGE_OK, SKIPPED as PAGE_SKIPPED};
 use self::scope::{Scope, normalize, resolve};
 use crate::Runtime;
 use crate::pipeline::{Failure, blocking_failed, chunk_options, find_item, parse_bytes};
 use crate::progress::Control;
-use crate::store::{self, FAILED, PROCESSING, READY};
+use crate::store;
 
 /// How far a crawl goes from the submitted URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,7 +159,14 @@ pub async fn run(
     )
     .map_err(|e| Failure::Permanent(format!("cannot prepare the HTTP client: {e}")))?;
     if item.chunk_count == 0 {
-        store::set_status(&rt.db, &item, PROCESSING, None, control.fence()).await?;
+        store::set_status(
+            &rt.db,
+            &item,
+            KnowledgeStatus::Processing,
+            None,
+            control.fence(),
+        )
+        .await?;
     }
     let known = pages::load(&rt.db, &item.id).await?;
     let mut crawl = Crawl {
@@ -337,12 +343,9 @@ impl Crawl<'_> {
         }
         self.save(
             PageRecord {
-                url: key.to_owned(),
-                depth: depth as i32,
-                status: PAGE_SKIPPED,
                 reason: Some(reason),
                 http_status: status.map(i32::from),
-                ..PageRecord::default()
+                ..PageRecord::new(key.to_owned(), depth as i32, PageStatus::Skipped)
             },
             if had_chunks {
                 Chunks::Drop
@@ -368,12 +371,9 @@ impl Crawl<'_> {
         self.changes.skipped += 1;
         self.save(
             PageRecord {
-                url: key.to_owned(),
-                depth: depth as i32,
-                status: PAGE_FAILED,
                 reason: Some(reason),
                 http_status: status.map(i32::from),
-                ..PageRecord::default()
+                ..PageRecord::new(key.to_owned(), depth as i32, PageStatus::Failed)
             },
             Chunks::Keep,
         )
@@ -395,9 +395,6 @@ impl Crawl<'_> {
         let flow = self
             .save(
                 PageRecord {
-                    url: key.to_owned(),
-                    depth: depth as i32,
-                    status: PAGE_OK,
                     http_status: Some(body.map_or(304, |b| i32::from(b.status))),
                     title: page.title.clone(),
                     media_type: page.media_type.clone(),
@@ -410,7 +407,7 @@ impl Crawl<'_> {
                         },
                     },
                     links: links.clone(),
-                    ..PageRecord::default()
+                    ..PageRecord::new(key.to_owned(), depth as i32, PageStatus::Ok)
                 },
                 Chunks::Keep,
             )
@@ -526,7 +523,7 @@ impl Crawl<'_> {
                 PageRecord {
                     url: key,
                     depth: depth as i32,
-                    status: PAGE_OK,
+                    status: PageStatus::Ok,
                     http_status: Some(i32::from(body.status)),
                     title,
                     media_type: Some(body.format.media_type().to_owned()),
@@ -586,7 +583,11 @@ impl Crawl<'_> {
             .root_title
             .filter(|_| Some(item.title.as_str()) == item.source.as_deref());
         let outcome = pages::Outcome {
-            status: if readable { READY } else { FAILED },
+            status: if readable {
+                KnowledgeStatus::Ready
+            } else {
+                KnowledgeStatus::Failed
+            },
             error: (!readable).then(|| {
                 self.root_reason
                     .unwrap_or_else(|| "no page within the crawl's bounds had text to read".into())
@@ -606,7 +607,7 @@ impl Crawl<'_> {
 /// Whether the page holds text from a fetch: read this time or before (a failed fetch keeps
 /// the last good text).
 fn has_text(page: &knowledge_page::Model) -> bool {
-    page.status != PAGE_SKIPPED && page.content_hash.is_some()
+    page.status != PageStatus::Skipped && page.content_hash.is_some()
 }
 
 /// Parses a page body: the outer error is the job's, the inner one the page's.
@@ -711,10 +712,10 @@ pub async fn reembed(
             url: page.url.clone(),
             depth: page.depth,
             // A page whose last fetch failed stays so; its kept text is what is re-embedded.
-            status: if page.status == PAGE_FAILED {
-                PAGE_FAILED
+            status: if page.status == PageStatus::Failed {
+                PageStatus::Failed
             } else {
-                PAGE_OK
+                PageStatus::Ok
             },
             reason: page.reason.clone(),
             http_status: page.http_status,
@@ -746,7 +747,7 @@ pub async fn reembed(
     if let Some(item) = find_item(rt, &item.org_id, item.environment, &item.id).await?
         && item.chunk_count > 0
     {
-        store::set_status(&rt.db, &item, READY, None, control.fence()).await?;
+        store::set_status(&rt.db, &item, KnowledgeStatus::Ready, None, control.fence()).await?;
     }
     Ok(())
 }

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use companin_entity::db::{begin_write, now};
-use companin_entity::{knowledge_chunk, knowledge_item, knowledge_page};
+use companin_entity::{
+    KnowledgeStatus, PageStatus, knowledge_chunk, knowledge_item, knowledge_page,
+};
 use companin_ingest::PreparedChunk;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -17,11 +19,6 @@ use serde_json::{Value, json};
 use super::fetch::Validators;
 use crate::jobs::Fence;
 use crate::store::{bump_index_version, insert_chunks, lock_item};
-
-/// Page statuses.
-pub const OK: &str = "ok";
-pub const SKIPPED: &str = "skipped";
-pub const FAILED: &str = "failed";
 
 /// The item's pages by URL.
 pub async fn load(
@@ -38,11 +35,11 @@ pub async fn load(
 }
 
 /// What a fetch found out about a page.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PageRecord {
     pub url: String,
     pub depth: i32,
-    pub status: &'static str,
+    pub status: PageStatus,
     pub reason: Option<String>,
     pub http_status: Option<i32>,
     pub title: Option<String>,
@@ -51,6 +48,25 @@ pub struct PageRecord {
     pub validators: Validators,
     pub content: Option<Value>,
     pub links: Vec<String>,
+}
+
+impl PageRecord {
+    /// A page at `depth` with `status`, nothing else known yet.
+    pub fn new(url: String, depth: i32, status: PageStatus) -> Self {
+        PageRecord {
+            url,
+            depth,
+            status,
+            reason: None,
+            http_status: None,
+            title: None,
+            media_type: None,
+            content_hash: None,
+            validators: Validators::default(),
+            content: None,
+            links: Vec::new(),
+        }
+    }
 }
 
 /// What happens to a page's chunks.
@@ -110,17 +126,17 @@ pub async fn save(
     }
     active.url = Set(record.url);
     active.depth = Set(record.depth);
-    active.status = Set(record.status.to_owned());
+    active.status = Set(record.status);
     active.reason = Set(record.reason);
     active.http_status = Set(record.http_status);
-    if record.status != FAILED {
+    if record.status != PageStatus::Failed {
         // A failed fetch keeps what the last good one found.
         active.title = Set(record.title);
         active.media_type = Set(record.media_type);
         active.content_hash = Set(record.content_hash);
         active.etag = Set(record.validators.etag);
         active.last_modified = Set(record.validators.last_modified);
-        if record.content.is_some() || record.status != OK {
+        if record.content.is_some() || record.status != PageStatus::Ok {
             active.content = Set(record.content);
         }
         active.links = Set(json!(record.links));
@@ -199,7 +215,7 @@ pub async fn prune(
 /// How a sync ended, for the item.
 #[derive(Debug)]
 pub struct Outcome {
-    pub status: &'static str,
+    pub status: KnowledgeStatus,
     pub error: Option<String>,
     pub changes: Value,
     pub next_sync_at: Option<chrono::DateTime<chrono::Utc>>,

@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::jobs::{self, JobStatus, KIND_CRAWL};
+use crate::jobs::{self, KIND_CRAWL};
 use crate::{Queue, Runtime};
 
 /// What asking for a sync did.
@@ -41,7 +41,7 @@ pub async fn claim(
     use knowledge_item::Column as C;
     if let Some(current) = &item.job_id
         && let Some(row) = job::Entity::find_by_id(current.as_str()).one(conn).await?
-        && !JobStatus::parse(&row.status).is_some_and(JobStatus::is_terminal)
+        && !row.status.is_terminal()
     {
         return Ok(Some(Claim::InFlight(row.id)));
     }
