@@ -8,6 +8,8 @@
 //!
 //! Nothing here is shared mutable state: a process loads its [`Settings`] once and passes them
 //! down.
+//!
+//! Depends on no other crate of the workspace; every other crate may depend on it.
 
 mod load;
 mod secrets;

@@ -4,6 +4,10 @@
 //! own request and response schemas. Every tenant-owned row carries `org_id` and
 //! `environment`, and every query of a tenant filters on both. Timestamps are UTC.
 //! The tables are created by the `migration` crate, which runs alike on SQLite and PostgreSQL.
+//! Closed sets stored as strings (environments, statuses) are enums here, so a stored value
+//! outside the set is a read error.
+//!
+//! Depends on no other crate of the workspace; must not know of services or HTTP.
 
 pub mod alert_delivery;
 pub mod assistant;

@@ -1,5 +1,10 @@
-//! Local models on candle, loaded once per process and shared: the sentence embedder
-//! (all-MiniLM-L6-v2) and the text generator (SmolLM2-135M-Instruct).
+//! Local models on candle, loaded once per process and shared ([`shared_embedder`],
+//! [`shared_generator`]): the sentence embedder (all-MiniLM-L6-v2) and the text generator
+//! (SmolLM2-135M-Instruct).
+//!
+//! Owns: model files and their checksums, tokenizers, the encoder and decoder and their
+//! kernels, batching. Depends on no other crate of the workspace (options come in as plain
+//! values, not settings) and knows nothing of storage or HTTP.
 //!
 //! The models folder (`models_dir`, filled by `scripts/fetch-models`) holds the weights; every
 //! file is checked against the sha256 recorded in the repository (`models.sha256`) before it
@@ -13,6 +18,7 @@ mod embedder;
 mod generator;
 mod llama;
 mod manifest;
+mod shared;
 mod simd;
 
 pub use batcher::{Batcher, Embed};
@@ -22,3 +28,4 @@ pub use generator::{
 };
 pub use llama::CONTEXT_TOKENS;
 pub use manifest::{ModelError, verify_file};
+pub use shared::{shared_embedder, shared_generator};

@@ -5,6 +5,9 @@
 //! so it stands on its own; `prepare` embeds the chunks and derives keywords and an extractive
 //! summary from the same forward passes. Nothing here knows about HTTP routes, databases or job
 //! queues, so the API, the workers and the evaluation command all run the same pipeline code.
+//!
+//! Depends on `inference` only (for the embedder); must not depend on storage (`entity`),
+//! jobs or HTTP.
 
 pub mod chunk;
 pub mod enrich;

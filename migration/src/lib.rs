@@ -3,6 +3,9 @@
 //! Each migration is a module named by date; they run in order and never change once
 //! released. `companin migrate` applies pending ones; `companin serve` does so itself on the
 //! embedded SQLite default.
+//!
+//! Depends on `entity` only where a migration computes what the entities define (the latency
+//! buckets of the rollups); must not depend on services or HTTP.
 
 pub use sea_orm_migration::prelude::*;
 

@@ -14,6 +14,9 @@
 //!
 //! The query's embedding is made by the caller (the `inference` crate's embedder), so this
 //! crate stays free of models.
+//!
+//! Depends on `entity` only (it reads the chunks); must not depend on models, jobs, services
+//! or HTTP.
 
 pub mod dense;
 pub mod fusion;

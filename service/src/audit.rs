@@ -3,10 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use companin_entity::audit_log;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set,
+};
 use serde_json::Value;
 
-use super::{Actor, Tenant};
+use super::{Actor, Tenant, bump_config_version};
 use crate::Paging;
 use crate::ids::AuditId;
 
@@ -55,6 +57,30 @@ pub async fn record(
     .map(|_| ())
 }
 
+/// Ends a change: records it in the audit log and commits `txn`, so the change and its entry
+/// land together or not at all.
+pub async fn commit_change(
+    txn: DatabaseTransaction,
+    tenant: &Tenant,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<(), DbErr> {
+    record(&txn, tenant, actor, change).await?;
+    txn.commit().await
+}
+
+/// Ends a change of the tenant's configuration: moves its configuration version (so no
+/// process serves a cached read from before it), records it in the audit log and commits.
+pub async fn commit_config_change(
+    txn: DatabaseTransaction,
+    tenant: &Tenant,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<(), DbErr> {
+    bump_config_version(&txn, tenant).await?;
+    commit_change(txn, tenant, actor, change).await
+}
+
 /// Filters of `GET /audit-logs/`.
 #[derive(Debug, Default)]
 pub struct Filter {
@@ -72,9 +98,7 @@ pub async fn list(
     paging: Paging,
 ) -> Result<(Vec<audit_log::Model>, u64), DbErr> {
     use audit_log::Column as C;
-    let mut query = audit_log::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment));
+    let mut query = audit_log::Entity::find().filter(tenant.rows::<C>());
     if let Some(v) = filter.resource_type {
         query = query.filter(C::ResourceType.eq(v));
     }

@@ -136,8 +136,7 @@ pub async fn create(
 
 fn tenant_clients(tenant: &Tenant) -> sea_orm::Select<client::Entity> {
     client::Entity::find()
-        .filter(client::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(client::Column::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<client::Column>())
         .filter(client::Column::DeletedAt.is_null())
 }
 
@@ -231,9 +230,8 @@ pub async fn update(
     }
     row.updated_at = Set(crate::db::now());
     let updated = row.update(&txn).await?;
-    bump_config_version(&txn, tenant).await?;
-    audit::record(
-        &txn,
+    audit::commit_config_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -244,7 +242,6 @@ pub async fn update(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(updated)
 }
 
@@ -263,9 +260,8 @@ pub async fn delete(
     row.is_active = Set(false);
     row.updated_at = Set(now);
     row.update(&txn).await?;
-    bump_config_version(&txn, tenant).await?;
-    audit::record(
-        &txn,
+    audit::commit_config_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -276,7 +272,6 @@ pub async fn delete(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -299,9 +294,8 @@ pub async fn rotate_secret(
     row.secret_sealed = Set(Some(seal.seal(&secret)));
     row.updated_at = Set(crate::db::now());
     let updated = row.update(&txn).await?;
-    bump_config_version(&txn, tenant).await?;
-    audit::record(
-        &txn,
+    audit::commit_config_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -312,7 +306,6 @@ pub async fn rotate_secret(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok((updated, secret))
 }
 

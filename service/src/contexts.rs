@@ -126,8 +126,8 @@ pub async fn create(
         .as_object()
         .map(|o| o.keys().collect())
         .unwrap_or_default();
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -144,14 +144,11 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 
 fn tenant_contexts(tenant: &Tenant) -> sea_orm::Select<context::Entity> {
-    context::Entity::find()
-        .filter(context::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(context::Column::Environment.eq(tenant.environment))
+    context::Entity::find().filter(tenant.rows::<context::Column>())
 }
 
 /// Filters of `GET /contexts/`.
@@ -251,8 +248,8 @@ pub async fn update(
     }
     row.updated_at = Set(crate::db::now());
     let updated = row.update(&txn).await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -263,7 +260,6 @@ pub async fn update(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(updated)
 }
 
@@ -278,8 +274,8 @@ pub async fn delete(
     context::Entity::delete_by_id(current.id.clone())
         .exec(&txn)
         .await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -290,7 +286,6 @@ pub async fn delete(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -1,9 +1,7 @@
 //! `GET /jobs/{id}` and `POST /jobs/{id}/cancel`.
 
 use companin_entity::{JobStatus, KnowledgeStatus, job, knowledge_item};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::json;
 
 use super::audit::{self, Change};
@@ -22,8 +20,7 @@ pub async fn get(
         return Err(ApiError::not_found("job"));
     };
     job::Entity::find_by_id(id.as_str())
-        .filter(job::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(job::Column::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<job::Column>())
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::not_found("job"))
@@ -72,8 +69,8 @@ pub async fn cancel(
         }
     }
     let row = active.update(&txn).await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -86,6 +83,5 @@ pub async fn cancel(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }

@@ -42,8 +42,8 @@ pub use platform::Platform;
 use companin_entity::{Environment, environment};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use crate::auth::Principal;
@@ -94,6 +94,52 @@ impl From<&Principal> for Tenant {
     }
 }
 
+impl Tenant {
+    /// The condition that keeps a query to this tenant's rows of the table whose columns are
+    /// `C`: `.filter(tenant.rows::<assistant::Column>())`.
+    pub fn rows<C: TenantColumns>(&self) -> Condition {
+        Condition::all()
+            .add(C::ORG_ID.eq(self.org_id.as_str()))
+            .add(C::ENVIRONMENT.eq(self.environment))
+    }
+}
+
+/// The columns of a tenant-owned table that name its tenant.
+pub trait TenantColumns: ColumnTrait {
+    const ORG_ID: Self;
+    const ENVIRONMENT: Self;
+}
+
+macro_rules! tenant_columns {
+    ($($table:ident),* $(,)?) => {
+        $(impl TenantColumns for companin_entity::$table::Column {
+            const ORG_ID: Self = companin_entity::$table::Column::OrgId;
+            const ENVIRONMENT: Self = companin_entity::$table::Column::Environment;
+        })*
+    };
+}
+
+tenant_columns!(
+    alert_delivery,
+    assistant,
+    audit_log,
+    client,
+    context,
+    conversation,
+    environment,
+    feedback,
+    idempotency_key,
+    job,
+    knowledge_chunk,
+    knowledge_item,
+    knowledge_page,
+    message,
+    rate_limit_event,
+    rate_limit_window,
+    request_log,
+    session,
+);
+
 /// Who makes a change, for the audit log.
 #[derive(Debug, Clone)]
 pub enum Actor {
@@ -128,8 +174,7 @@ pub async fn bump_config_version(
     use environment::Column as C;
     environment::Entity::update_many()
         .col_expr(C::ConfigVersion, Expr::col(C::ConfigVersion).add(1))
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .exec(conn)
         .await
         .map(|_| ())

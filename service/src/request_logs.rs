@@ -42,9 +42,7 @@ pub const MAX_EXPORT_ROWS: u64 = 100_000;
 
 fn query(tenant: &Tenant, filter: &Filter) -> Select<request_log::Entity> {
     use request_log::Column as C;
-    let mut query = request_log::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment));
+    let mut query = request_log::Entity::find().filter(tenant.rows::<C>());
     if let Some(v) = filter.from {
         query = query.filter(C::CreatedAt.gte(v));
     }

@@ -229,8 +229,7 @@ pub async fn scope_of(
     let linked: Vec<String> = knowledge_item::Entity::find()
         .select_only()
         .column(C::Id)
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .filter(
             Expr::col(C::AssistantIds)
                 .cast_as("text")
@@ -265,8 +264,7 @@ async fn passages(
             knowledge_chunk::Column::Content,
             knowledge_chunk::Column::Source,
         ])
-        .filter(knowledge_chunk::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(knowledge_chunk::Column::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<knowledge_chunk::Column>())
         .filter(knowledge_chunk::Column::Id.is_in(chunk_ids))
         .into_tuple::<(String, String, Option<String>)>()
         .all(db)
@@ -282,8 +280,7 @@ async fn passages(
             knowledge_item::Column::Title,
             knowledge_item::Column::Source,
         ])
-        .filter(knowledge_item::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(knowledge_item::Column::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<knowledge_item::Column>())
         .filter(knowledge_item::Column::Id.is_in(item_ids))
         .into_tuple::<(String, String, String, Option<String>)>()
         .all(db)

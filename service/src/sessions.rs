@@ -131,8 +131,8 @@ pub async fn create(
     session::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(&txn)
         .await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -148,14 +148,11 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 
 fn tenant_sessions(tenant: &Tenant) -> sea_orm::Select<session::Entity> {
-    session::Entity::find()
-        .filter(session::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(session::Column::Environment.eq(tenant.environment))
+    session::Entity::find().filter(tenant.rows::<session::Column>())
 }
 
 /// Filters of `GET /sessions/`.
@@ -309,8 +306,8 @@ pub async fn end(
     row.ended_at = Set(Some(now));
     row.updated_at = Set(now);
     let ended = row.update(&txn).await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -321,7 +318,6 @@ pub async fn end(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(ended)
 }
 

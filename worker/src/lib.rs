@@ -13,6 +13,10 @@
 //! harmless: an item's chunks are replaced in one transaction, never appended.
 //! `companin serve` runs these workers in-process; `companin worker` runs them alone, in any
 //! number of processes against one database.
+//!
+//! The job kinds import what they share from [`pipeline`] and not each other. Depends on
+//! `config`, `entity`, `inference` and `ingest`; must not depend on `service` or HTTP (the
+//! service enqueues jobs through [`jobs`] and [`Queue`]).
 
 pub mod crawl;
 pub mod egress;
@@ -27,8 +31,7 @@ pub mod store;
 pub mod sweep;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use companin_config::Settings;
@@ -119,40 +122,15 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
-/// A model shared by everything in the process that asks for the same folder and options.
-type Loaded<O, M> = Mutex<Option<(PathBuf, O, Arc<M>)>>;
-
-/// Returns the model in `slot` when it was loaded from `models_dir` with `options`, else loads
-/// it (replacing what the slot held).
-fn load_once<O: Copy + PartialEq, M>(
-    slot: &Loaded<O, M>,
-    models_dir: &Path,
-    options: O,
-    load: impl FnOnce(&Path, O) -> Result<M, companin_inference::ModelError>,
-) -> Result<Arc<M>, companin_inference::ModelError> {
-    let mut loaded = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((dir, opts, model)) = loaded.as_ref()
-        && dir == models_dir
-        && *opts == options
-    {
-        return Ok(model.clone());
-    }
-    let model = Arc::new(load(models_dir, options)?);
-    *loaded = Some((models_dir.to_path_buf(), options, model.clone()));
-    Ok(model)
-}
-
-/// Loads the embedder as the settings say, once per process: later calls with the same
-/// folder and options share the loaded model (the API, the workers and a second server in
-/// one test process alike).
+/// The embedder the settings ask for, shared by the whole process (see
+/// [`companin_inference::shared_embedder`]).
 pub fn load_embedder(settings: &Settings) -> Result<Arc<Embedder>, companin_inference::ModelError> {
-    static LOADED: Loaded<EmbedderOptions, Embedder> = Mutex::new(None);
     let options = EmbedderOptions {
         threads: settings.embedder.threads,
         batch_size: settings.embedder.batch_size,
         ..EmbedderOptions::default()
     };
-    load_once(&LOADED, &settings.models_dir, options, Embedder::load)
+    companin_inference::shared_embedder(&settings.models_dir, options)
 }
 
 /// Checks the generator's file (present, checksum) without loading it.
@@ -161,13 +139,12 @@ pub fn check_generator(settings: &Settings) -> Result<(), companin_inference::Mo
         .map(|_| ())
 }
 
-/// Loads the generator as the settings say, once per process (shared like the embedder).
+/// The generator the settings ask for, shared by the whole process.
 pub fn load_generator(
     settings: &Settings,
 ) -> Result<Arc<Generator>, companin_inference::ModelError> {
-    static LOADED: Loaded<GeneratorOptions, Generator> = Mutex::new(None);
     let options = GeneratorOptions {
         threads: settings.generator.threads,
     };
-    load_once(&LOADED, &settings.models_dir, options, Generator::load)
+    companin_inference::shared_generator(&settings.models_dir, options)
 }

@@ -140,13 +140,12 @@ pub async fn remove(
     active.alert_webhook_secret = Set(None);
     active.update(&txn).await?;
     alert_delivery::Entity::delete_many()
-        .filter(alert_delivery::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(alert_delivery::Column::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<alert_delivery::Column>())
         .filter(alert_delivery::Column::Status.eq(deliver::PENDING))
         .exec(&txn)
         .await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -157,7 +156,6 @@ pub async fn remove(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -168,9 +166,7 @@ pub async fn deliveries(
     paging: Paging,
 ) -> Result<(Vec<alert_delivery::Model>, u64), ApiError> {
     use alert_delivery::Column as C;
-    let query = alert_delivery::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment));
+    let query = alert_delivery::Entity::find().filter(tenant.rows::<C>());
     Ok(super::page(conn, query, C::CreatedAt, C::Id, paging).await?)
 }
 

@@ -139,8 +139,7 @@ async fn read(
     }
     let ids: Vec<&str> = per.keys().map(String::as_str).collect();
     let names: BTreeMap<String, String> = assistant::Entity::find()
-        .filter(assistant::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(assistant::Column::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<assistant::Column>())
         .filter(assistant::Column::Id.is_in(ids))
         .all(conn)
         .await?

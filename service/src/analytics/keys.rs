@@ -30,8 +30,7 @@ pub async fn keys(
     range: &Range,
 ) -> Result<Vec<KeyStats>, DbErr> {
     let clients = client::Entity::find()
-        .filter(client::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(client::Column::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<client::Column>())
         .filter(client::Column::DeletedAt.is_null())
         .order_by_asc(client::Column::CreatedAt)
         .order_by_asc(client::Column::Id)

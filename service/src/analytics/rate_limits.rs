@@ -91,8 +91,7 @@ pub async fn windows(
         t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0)
     };
     let rows = rate_limit_window::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .filter(C::WindowStart.gt(range.from.timestamp() - WINDOW_SECS))
         .filter(C::WindowStart.lt(ceil(range.to)))
         .order_by_asc(C::WindowStart)
@@ -119,8 +118,7 @@ pub async fn events(
 ) -> Result<(Vec<rate_limit_event::Model>, u64), DbErr> {
     use rate_limit_event::Column as C;
     let mut query = rate_limit_event::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .filter(C::CreatedAt.gte(range.from))
         .filter(C::CreatedAt.lt(range.to));
     if let Some(kind) = filter.kind {
@@ -144,8 +142,7 @@ pub async fn count_events(
 ) -> Result<u64, DbErr> {
     use rate_limit_event::Column as C;
     rate_limit_event::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .filter(C::CreatedAt.gte(range.from))
         .filter(C::CreatedAt.lt(range.to))
         .filter(C::Kind.eq(kind))

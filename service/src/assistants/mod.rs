@@ -27,8 +27,7 @@ const MAX_ATTEMPTS: usize = 20;
 
 fn tenant_assistants(tenant: &Tenant) -> sea_orm::Select<assistant::Entity> {
     assistant::Entity::find()
-        .filter(assistant::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(assistant::Column::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<assistant::Column>())
         .filter(assistant::Column::DeletedAt.is_null())
 }
 
@@ -86,8 +85,8 @@ pub async fn create(
                 .collect::<serde_json::Map<_, _>>()
         })
         .map(Value::Object);
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -98,7 +97,6 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 
@@ -256,8 +254,8 @@ async fn change(
             if let Some(from) = rolled_back_from {
                 recorded.insert("restored_version".into(), json!(from));
             }
-            audit::record(
-                &txn,
+            audit::commit_change(
+                txn,
                 tenant,
                 actor,
                 Change {
@@ -268,7 +266,6 @@ async fn change(
                 },
             )
             .await?;
-            txn.commit().await?;
             return Ok(updated);
         }
         // Another change took this version number first: read again and re-apply.
@@ -322,9 +319,8 @@ pub async fn delete(
     row.deleted_at = Set(Some(now));
     row.updated_at = Set(now);
     row.update(&txn).await?;
-    bump_config_version(&txn, tenant).await?;
-    audit::record(
-        &txn,
+    audit::commit_config_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -335,7 +331,6 @@ pub async fn delete(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

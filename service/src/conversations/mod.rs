@@ -37,9 +37,7 @@ pub fn sources_of(m: &message::Model) -> Vec<Source> {
 }
 
 fn tenant_conversations(tenant: &Tenant) -> sea_orm::Select<conversation::Entity> {
-    conversation::Entity::find()
-        .filter(conversation::Column::OrgId.eq(tenant.org_id.as_str()))
-        .filter(conversation::Column::Environment.eq(tenant.environment))
+    conversation::Entity::find().filter(tenant.rows::<conversation::Column>())
 }
 
 /// Filters of `GET /conversations/`.
@@ -104,8 +102,7 @@ pub async fn messages(
     use message::Column as C;
     let conversation = get(db, tenant, conversation_id).await?;
     let query = message::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .filter(C::ConversationId.eq(conversation.id));
     let total = query.clone().count(db).await?;
     let items = query
@@ -153,8 +150,7 @@ pub async fn add_feedback(
     let conversation = get(db, tenant, conversation_id).await?;
     if let Some(id) = &new.message_id {
         let belongs = message::Entity::find()
-            .filter(message::Column::OrgId.eq(tenant.org_id.as_str()))
-            .filter(message::Column::Environment.eq(tenant.environment))
+            .filter(tenant.rows::<message::Column>())
             .filter(message::Column::ConversationId.eq(conversation.id.as_str()))
             .filter(message::Column::Id.eq(id.as_str()))
             .count(db)

@@ -215,8 +215,7 @@ pub(crate) async fn find_by_hash(
 ) -> Result<Option<knowledge_item::Model>, sea_orm::DbErr> {
     use knowledge_item::Column as C;
     knowledge_item::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .filter(C::ContentHash.eq(hash))
         .one(conn)
         .await
@@ -230,8 +229,7 @@ async fn find_replaced(
 ) -> Result<Option<knowledge_item::Model>, sea_orm::DbErr> {
     use knowledge_item::Column as C;
     let mut q = knowledge_item::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .filter(C::Kind.eq(c.kind));
     q = match &c.source {
         Some(source) => q.filter(C::Source.eq(source.as_str())),
@@ -319,8 +317,8 @@ pub async fn create(
     )
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -337,7 +335,6 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     push(state, &job_id).await?;
     Ok(Created::Accepted(row))
 }
@@ -491,8 +488,8 @@ pub async fn update_qa(
         .insert(&txn)
         .await?;
     }
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -508,7 +505,6 @@ pub async fn update_qa(
         },
     )
     .await?;
-    txn.commit().await?;
     if let Some(job_id) = job_id {
         push(state, &job_id).await?;
     }

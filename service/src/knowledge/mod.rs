@@ -45,8 +45,7 @@ pub async fn get(
         return Err(ApiError::not_found("knowledge item"));
     };
     knowledge_item::Entity::find_by_id(id.as_str())
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::not_found("knowledge item"))
@@ -69,9 +68,7 @@ pub async fn list(
     paging: Paging,
 ) -> Result<(Vec<knowledge_item::Model>, u64), ApiError> {
     use knowledge_item::Column as C;
-    let mut query = knowledge_item::Entity::find()
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment));
+    let mut query = knowledge_item::Entity::find().filter(tenant.rows::<C>());
     if let Some(kind) = filter.kind {
         query = query.filter(C::Kind.eq(kind));
     }
@@ -115,8 +112,7 @@ pub async fn pages(
     let item = get(db, tenant, id).await?;
     let mut query = knowledge_page::Entity::find()
         .filter(C::KnowledgeId.eq(item.id))
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment));
+        .filter(tenant.rows::<C>());
     if let Some(status) = status {
         query = query.filter(C::Status.eq(status));
     }
@@ -142,8 +138,7 @@ pub async fn chunks(
     let item = get(db, tenant, id).await?;
     let query = knowledge_chunk::Entity::find()
         .filter(C::KnowledgeId.eq(item.id))
-        .filter(C::OrgId.eq(tenant.org_id.as_str()))
-        .filter(C::Environment.eq(tenant.environment))
+        .filter(tenant.rows::<C>())
         .order_by_asc(C::Position);
     use sea_orm::{PaginatorTrait, QuerySelect};
     let total = query.clone().count(db).await?;
@@ -273,8 +268,8 @@ pub async fn update(
     }
     active.updated_at = Set(crate::db::now());
     let row = active.update(&txn).await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -285,7 +280,6 @@ pub async fn update(
         },
     )
     .await?;
-    txn.commit().await?;
     if let Some(job_id) = job_id {
         create::push(state, &job_id).await?;
     }
@@ -327,8 +321,8 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     bump_index_version(&txn, &item.org_id, item.environment).await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -341,7 +335,6 @@ pub async fn delete(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -368,8 +361,8 @@ pub async fn reindex(
     )
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -380,7 +373,6 @@ pub async fn reindex(
         },
     )
     .await?;
-    txn.commit().await?;
     create::push(state, &job_id).await?;
     Ok(row)
 }

@@ -234,8 +234,8 @@ pub async fn create(
     )
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
+    audit::commit_change(
+        txn,
         tenant,
         actor,
         Change {
@@ -252,7 +252,6 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     push(state, &job_id).await?;
     Ok(Created::Accepted(row))
 }
