@@ -93,12 +93,12 @@ impl Workers {
                 let _ = stopped.wait_for(|stop| *stop).await;
             }
         };
-        let syncs = tokio::spawn(companin_worker::crawl::schedule::run(
+        let syncs = tokio::spawn(companin_worker::crawl::run_scheduler(
             runtime.clone(),
             queue.clone(),
             stop_signal(),
         ));
-        let sweeper = tokio::spawn(companin_worker::sweep::run(
+        let sweeper = tokio::spawn(companin_worker::run_sweeper(
             runtime.clone(),
             queue.clone(),
             stop_signal(),

@@ -17,12 +17,9 @@ use companin_entity::{
     Environment, assistant, assistant_version, context, conversation, feedback, job,
     knowledge_chunk, knowledge_item, knowledge_page, message, session,
 };
-use companin_worker::ingest;
-use companin_worker::jobs;
-use companin_worker::pipeline::{self, Failure};
-use companin_worker::progress::Control;
-use companin_worker::store::bump_index_version;
-use companin_worker::{JobHandler, Queue, Runtime};
+use companin_worker::{
+    Control, Failure, JobHandler, Queue, Runtime, bump_index_version, fail_item, ingest_item, jobs,
+};
 use futures::future::BoxFuture;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -260,8 +257,8 @@ async fn seed(
             0.1 + 0.8 * i as f64 / total,
             0.1 + 0.8 * (i + 1) as f64 / total,
         );
-        if let Err(f) = ingest::ingest_item(rt, item.clone(), control, range).await {
-            pipeline::fail_item(rt, item, &f, control).await?;
+        if let Err(f) = ingest_item(rt, item.clone(), control, range).await {
+            fail_item(rt, item, &f, control).await?;
             return Err(f);
         }
     }

@@ -14,21 +14,24 @@
 //! `companin serve` runs these workers in-process; `companin worker` runs them alone, in any
 //! number of processes against one database.
 //!
-//! The job kinds import what they share from [`pipeline`] and not each other. Depends on
-//! `config`, `entity`, `inference` and `ingest`; must not depend on `service` or HTTP (the
-//! service enqueues jobs through [`jobs`] and [`Queue`]).
+//! The public surface is what this file exports: the queue and its runners, enqueueing
+//! ([`jobs`]), the crawl bounds and re-sync claims ([`crawl`]), the SSRF guard ([`egress`]),
+//! the index version, and the steps the sandbox and the CLI reuse (ingesting an item, failing
+//! it, summarizing). The job kinds are private and import what they share from `pipeline`,
+//! not each other. Depends on `config`, `entity`, `inference` and `ingest`; must not depend on
+//! `service` or HTTP.
 
 pub mod crawl;
 pub mod egress;
-pub mod enrich;
-pub mod ingest;
+mod enrich;
+mod ingest;
 pub mod jobs;
-pub mod pipeline;
-pub mod progress;
-pub mod queue;
+mod pipeline;
+mod progress;
+mod queue;
 mod runner;
-pub mod store;
-pub mod sweep;
+mod store;
+mod sweep;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -40,8 +43,14 @@ use companin_inference::{Batcher, Embed, Embedder, EmbedderOptions, Generator, G
 use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
+pub use enrich::{generate_summary, usable_summary};
+pub use ingest::ingest_item;
+pub use pipeline::{Failure, fail_item};
+pub use progress::Control;
 pub use queue::{Lane, Queue};
 pub use runner::run_workers;
+pub use store::bump_index_version;
+pub use sweep::run as run_sweeper;
 
 /// What job handlers share: the database, the embedder (behind a batcher that lets
 /// concurrent jobs share forward passes), the generator when this process writes generated

@@ -13,9 +13,7 @@ use std::time::Duration;
 use companin_config::{DatabaseUrl, Settings};
 use companin_entity::{Environment, JobStatus, job};
 use companin_migration::{Migrator, MigratorTrait};
-use companin_worker::pipeline::Failure;
-use companin_worker::progress::Control;
-use companin_worker::{JobHandler, Lane, Queue, Runtime, jobs};
+use companin_worker::{Control, Failure, JobHandler, Lane, Queue, Runtime, jobs};
 use futures::future::BoxFuture;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
@@ -105,7 +103,7 @@ impl Harness {
                 let _ = stopped.wait_for(|s| *s).await;
             }
         };
-        tokio::spawn(companin_worker::sweep::run(
+        tokio::spawn(companin_worker::run_sweeper(
             rt.clone(),
             queue.clone(),
             signal(),

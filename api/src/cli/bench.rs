@@ -166,7 +166,7 @@ async fn bench_summaries(settings: &Settings, docs: &[Doc]) -> anyhow::Result<se
                 (0usize, 0usize, Duration::ZERO, 0usize);
             let mut example = None;
             for (title, text) in &texts {
-                let g = companin_worker::enrich::generate_summary(
+                let g = companin_worker::generate_summary(
                     &generator,
                     &gen_settings,
                     title,
@@ -176,7 +176,7 @@ async fn bench_summaries(settings: &Settings, docs: &[Doc]) -> anyhow::Result<se
                 prompt += g.prompt_tokens;
                 completion += g.completion_tokens;
                 prefill += g.prefill;
-                if let Some(summary) = companin_worker::enrich::usable_summary(&g, title) {
+                if let Some(summary) = companin_worker::usable_summary(&g, title) {
                     usable += 1;
                     example.get_or_insert(summary);
                 }

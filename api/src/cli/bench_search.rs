@@ -16,7 +16,7 @@ use companin_entity::knowledge_chunk::encode_vector;
 use companin_entity::{knowledge_chunk, knowledge_item};
 use companin_retrieval::dense::DenseIndex;
 use companin_service::search::SearchRequest;
-use companin_worker::store::bump_index_version;
+use companin_worker::bump_index_version;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{EntityTrait, Set};
 use serde_json::json;

@@ -5,10 +5,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::knowledge_item;
-use companin_worker::ingest;
-use companin_worker::pipeline::{self, Failure};
-use companin_worker::progress::Control;
-use companin_worker::{Lane, Queue, Runtime};
+use companin_worker::{Control, Failure, Lane, Queue, Runtime, fail_item, ingest_item};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -54,11 +51,9 @@ pub async fn run(
     for item in items.iter() {
         bar.set_message(item.title.chars().take(40).collect::<String>());
         let control = Arc::new(Control::default());
-        if let Err(failure) =
-            ingest::ingest_item(&runtime, item.clone(), &control, (0.0, 1.0)).await
-        {
+        if let Err(failure) = ingest_item(&runtime, item.clone(), &control, (0.0, 1.0)).await {
             failed += 1;
-            pipeline::fail_item(&runtime, item, &failure, &control).await?;
+            fail_item(&runtime, item, &failure, &control).await?;
             if let Failure::Retryable(m) | Failure::Permanent(m) = &failure {
                 bar.println(format!("{}: {m}", item.id));
             }

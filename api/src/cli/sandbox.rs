@@ -9,8 +9,8 @@ use companin_config::Settings;
 use companin_entity::organization;
 use companin_service::ids::OrgId;
 use companin_service::sandbox;
+use companin_worker::Control;
 use companin_worker::Runtime;
-use companin_worker::progress::Control;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::EntityTrait;
 

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use companin_ingest::SourceFormat;
 use companin_service::Paging;
-use companin_service::knowledge::url::{NewUrl, UrlPatch};
-use companin_service::knowledge::{self, Created, NewItem, NewSource, create::Qa};
+use companin_service::knowledge::url::UrlPatch;
+use companin_service::knowledge::{self, Created, NewItem, NewSource};
 use companin_service::search::{Passage, SearchRequest};
 use companin_service::{Actor, Tenant, jobs};
 use poem::web::Data;
@@ -232,55 +232,62 @@ impl KnowledgeApi {
     ) -> Result<ItemCreated, Errors<CreateKnowledgeErrors>> {
         let p = auth.principal();
         let b = body.0;
-        let source = match b.kind {
+        let new = match b.kind {
             CreateKnowledgeType::Url => {
-                let new = NewUrl {
+                let typed = CreateUrl {
                     url: b
                         .url
                         .ok_or_else(|| ApiError::validation("url", "a URL item needs its url"))?,
                     title: b.title,
-                    crawl: b.crawl.map(Into::into),
+                    crawl: b.crawl,
                     refresh_interval_hours: b.refresh_interval_hours,
-                    metadata: b.metadata.map(to_map),
+                    metadata: b.metadata,
                     assistant_ids: b.assistant_ids,
                 };
                 let created = knowledge::url::create(
                     &state,
                     &Tenant::from(p),
                     &Actor::from_principal(p, request_id(&ctx)),
-                    new,
+                    typed.into(),
                 )
                 .await?;
                 return Ok(created.into());
             }
-            CreateKnowledgeType::Text => NewSource::Text {
-                content: b
+            CreateKnowledgeType::Text => {
+                let content = b
                     .content
-                    .ok_or_else(|| ApiError::validation("content", "a text needs its content"))?,
-            },
-            CreateKnowledgeType::Qa => NewSource::Qa(Qa {
-                question: b
-                    .question
-                    .ok_or_else(|| ApiError::validation("question", "a Q&A needs a question"))?,
-                answer: b
-                    .answer
-                    .ok_or_else(|| ApiError::validation("answer", "a Q&A needs an answer"))?,
-                alternate_questions: b.alternate_questions.unwrap_or_default(),
-                tags: b.tags.unwrap_or_default(),
-            }),
-        };
-        let max = state.settings.ingest.max_file_bytes;
-        if let NewSource::Text { content } = &source
-            && content.len() as u64 > max
-        {
-            return Err(too_large(max).into());
-        }
-        let new = NewItem {
-            title: b.title,
-            source,
-            metadata: b.metadata.map(to_map),
-            assistant_ids: b.assistant_ids,
-            replace: b.replace,
+                    .ok_or_else(|| ApiError::validation("content", "a text needs its content"))?;
+                let max = state.settings.ingest.max_file_bytes;
+                if content.len() as u64 > max {
+                    return Err(too_large(max).into());
+                }
+                NewItem {
+                    title: b.title,
+                    source: NewSource::Text { content },
+                    metadata: b.metadata.map(to_map),
+                    assistant_ids: b.assistant_ids,
+                    replace: b.replace,
+                }
+            }
+            CreateKnowledgeType::Qa => {
+                let typed = CreateQa {
+                    question: b.question.ok_or_else(|| {
+                        ApiError::validation("question", "a Q&A needs a question")
+                    })?,
+                    answer: b
+                        .answer
+                        .ok_or_else(|| ApiError::validation("answer", "a Q&A needs an answer"))?,
+                    alternate_questions: b.alternate_questions,
+                    tags: b.tags,
+                    title: b.title,
+                    metadata: b.metadata,
+                    assistant_ids: b.assistant_ids,
+                };
+                NewItem {
+                    replace: b.replace,
+                    ..typed.into()
+                }
+            }
         };
         let created = knowledge::create(
             &state,
@@ -316,20 +323,11 @@ impl KnowledgeApi {
         body: JsonBody<CreateUrl>,
     ) -> Result<ItemCreated, Errors<CreateKnowledgeErrors>> {
         let p = auth.principal();
-        let b = body.0;
-        let new = NewUrl {
-            url: b.url,
-            title: b.title,
-            crawl: b.crawl.map(Into::into),
-            refresh_interval_hours: b.refresh_interval_hours,
-            metadata: b.metadata.map(to_map),
-            assistant_ids: b.assistant_ids,
-        };
         let created = knowledge::url::create(
             &state,
             &Tenant::from(p),
             &Actor::from_principal(p, request_id(&ctx)),
-            new,
+            body.0.into(),
         )
         .await?;
         Ok(created.into())
@@ -351,24 +349,11 @@ impl KnowledgeApi {
         body: JsonBody<CreateQa>,
     ) -> Result<ItemCreated, Errors<CreateKnowledgeErrors>> {
         let p = auth.principal();
-        let b = body.0;
-        let new = NewItem {
-            title: b.title,
-            source: NewSource::Qa(Qa {
-                question: b.question,
-                answer: b.answer,
-                alternate_questions: b.alternate_questions.unwrap_or_default(),
-                tags: b.tags.unwrap_or_default(),
-            }),
-            metadata: b.metadata.map(to_map),
-            assistant_ids: b.assistant_ids,
-            replace: false,
-        };
         let created = knowledge::create(
             &state,
             &Tenant::from(p),
             &Actor::from_principal(p, request_id(&ctx)),
-            new,
+            body.0.into(),
         )
         .await?;
         Ok(created.into())

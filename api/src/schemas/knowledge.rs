@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use companin_entity::{JobStatus, job, knowledge_chunk, knowledge_item, knowledge_page};
+use companin_service::knowledge::create::Qa;
+use companin_service::knowledge::url::NewUrl;
+use companin_service::knowledge::{NewItem, NewSource};
 use companin_worker::crawl::{Bounds, Changes};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::types::multipart::Upload;
@@ -11,6 +14,7 @@ use poem_openapi::{Enum, Multipart, Object};
 use serde_json::Value;
 
 use super::list_type;
+use super::sessions::to_map;
 
 /// What an item was made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -342,6 +346,36 @@ pub struct CreateQa {
     pub title: Option<String>,
     pub metadata: Option<BTreeMap<String, Value>>,
     pub assistant_ids: Option<Vec<String>>,
+}
+
+impl From<CreateUrl> for NewUrl {
+    fn from(b: CreateUrl) -> Self {
+        NewUrl {
+            url: b.url,
+            title: b.title,
+            crawl: b.crawl.map(Into::into),
+            refresh_interval_hours: b.refresh_interval_hours,
+            metadata: b.metadata.map(to_map),
+            assistant_ids: b.assistant_ids,
+        }
+    }
+}
+
+impl From<CreateQa> for NewItem {
+    fn from(b: CreateQa) -> Self {
+        NewItem {
+            title: b.title,
+            source: NewSource::Qa(Qa {
+                question: b.question,
+                answer: b.answer,
+                alternate_questions: b.alternate_questions.unwrap_or_default(),
+                tags: b.tags.unwrap_or_default(),
+            }),
+            metadata: b.metadata.map(to_map),
+            assistant_ids: b.assistant_ids,
+            replace: false,
+        }
+    }
 }
 
 /// `PATCH /knowledge/qas/{id}`: a new question, answer or alternates re-embed the Q&A.

@@ -10,8 +10,8 @@ pub mod create;
 pub mod url;
 
 use companin_entity::{KnowledgeStatus, job, knowledge_chunk, knowledge_item, knowledge_page};
+use companin_worker::bump_index_version;
 use companin_worker::jobs::{self, KIND_INGEST};
-use companin_worker::store::bump_index_version;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,

@@ -3,9 +3,7 @@
 
 use companin_entity::{KnowledgeStatus, knowledge_item};
 use companin_ingest::content_hash;
-use companin_worker::crawl::Bounds;
-use companin_worker::crawl::schedule::{Claim, claim};
-use companin_worker::crawl::scope::normalize;
+use companin_worker::crawl::{Bounds, Claim, claim, normalize};
 use companin_worker::jobs::{self, KIND_CRAWL};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Map, Value, json};

@@ -12,8 +12,8 @@
 mod fetch;
 mod hosts;
 mod pages;
-pub mod schedule;
-pub mod scope;
+mod schedule;
+mod scope;
 mod sitemap;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -33,7 +33,9 @@ use self::fetch::{Body, Fetched, RobotsBlock, Validators};
 pub use self::fetch::{FetchOptions, Fetcher};
 pub use self::hosts::HostGate;
 use self::pages::{Chunks, PageRecord};
-use self::scope::{Scope, normalize, resolve};
+pub use self::schedule::{Claim, claim, run as run_scheduler};
+pub use self::scope::normalize;
+use self::scope::{Scope, resolve};
 use crate::Runtime;
 use crate::pipeline::{Failure, blocking_failed, chunk_options, find_item, parse_bytes};
 use crate::progress::Control;
