@@ -51,15 +51,26 @@ pub async fn upload(
 /// Polls the item until it leaves `pending`/`processing`.
 pub async fn wait_done(app: &TestApp, creds: &Creds, id: &str) -> Value {
     let path = format!("/api/v1/knowledge/{id}");
+    let mut item = Value::Null;
     for _ in 0..2400 {
-        let (status, item) = app.call(creds, Method::GET, &path, None).await;
-        assert_eq!(status, 200, "{item}");
-        if item["status"] == "ready" || item["status"] == "failed" {
-            return item;
+        let (status, now) = app.call(creds, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{now}");
+        if now["status"] == "ready" || now["status"] == "failed" {
+            return now;
         }
+        item = now;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("item {id} never finished");
+    // Say where it stuck: the item and its job as the API shows them.
+    let job = match item["job_id"].as_str() {
+        Some(job_id) => {
+            app.call(creds, Method::GET, &format!("/api/v1/jobs/{job_id}"), None)
+                .await
+                .1
+        }
+        None => Value::Null,
+    };
+    panic!("item {id} never finished: {item}; its job: {job}");
 }
 
 pub async fn chunks_text(app: &TestApp, creds: &Creds, id: &str) -> String {

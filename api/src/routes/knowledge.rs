@@ -1,4 +1,4 @@
-//! `/knowledge/...` and `/jobs/...`: what assistants know, and the background work on it.
+//! `/knowledge/...`: what assistants know: files, texts, Q&A and URLs, their chunks and pages.
 
 use std::sync::Arc;
 
@@ -6,8 +6,7 @@ use companin_ingest::SourceFormat;
 use companin_service::Paging;
 use companin_service::knowledge::url::UrlPatch;
 use companin_service::knowledge::{self, Created, NewItem, NewSource};
-use companin_service::search::{Passage, SearchRequest};
-use companin_service::{Actor, Tenant, jobs};
+use companin_service::{Actor, Tenant};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -24,10 +23,11 @@ use crate::error::{
 use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
+use crate::schemas::jobs::Job;
 use crate::schemas::knowledge::{
-    ChunkList, CreateKnowledge, CreateKnowledgeType, CreateQa, CreateUrl, Job, KnowledgeItem,
-    KnowledgeList, KnowledgeStatus, KnowledgeType, PageList, PageStatus, Reindex, Retriever,
-    SearchHit, SearchKnowledge, SearchResults, UpdateKnowledge, UpdateQa, UploadFile,
+    ChunkList, CreateKnowledge, CreateKnowledgeType, CreateQa, CreateUrl, KnowledgeItem,
+    KnowledgeList, KnowledgeStatus, KnowledgeType, PageList, PageStatus, Reindex, UpdateKnowledge,
+    UpdateQa, UploadFile,
 };
 use crate::schemas::sessions::to_map;
 use crate::state::AppState;
@@ -38,22 +38,10 @@ impl ErrorSet for CreateKnowledgeErrors {
     const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503];
 }
 
-/// Searching: 404 for an unknown assistant, 503 when the embedding model is missing.
-pub struct SearchErrors;
-impl ErrorSet for SearchErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503];
-}
-
 /// Syncing a URL: 409 for other items, 503 when no queue is reachable.
 pub struct SyncErrors;
 impl ErrorSet for SyncErrors {
     const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 422, 429, 500, 503];
-}
-
-/// Cancelling a job: 409 once it has finished.
-pub struct CancelErrors;
-impl ErrorSet for CancelErrors {
-    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 422, 429, 500];
 }
 
 #[derive(ApiResponse)]
@@ -633,49 +621,6 @@ impl KnowledgeApi {
         Ok(Deleted::Deleted)
     }
 
-    /// Search knowledge
-    ///
-    /// The retrieval an assistant would do for `query`: hybrid search (vector similarity and
-    /// BM25, fused by reciprocal rank) within the assistant's knowledge scope, at most three
-    /// chunks per item, none below its `retrieval.min_score`. Each result says which
-    /// retrievers found it; `score` is its cosine similarity to the query.
-    #[oai(
-        path = "/knowledge/search",
-        method = "post",
-        operation_id = "search_knowledge"
-    )]
-    async fn search(
-        &self,
-        /// Makes a retry safe: the same key with the same request answers the first
-        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
-        _idempotency_key: IdempotencyKey,
-        state: Data<&Arc<AppState>>,
-        auth: ClientAuth,
-        body: JsonBody<SearchKnowledge>,
-    ) -> Result<Json<SearchResults>, Errors<SearchErrors>> {
-        let b = body.0;
-        let outcome = state
-            .search
-            .search(
-                &state.db,
-                &Tenant::from(auth.principal()),
-                SearchRequest {
-                    query: b.query,
-                    assistant_id: b.assistant_id,
-                    top_k: b.top_k,
-                },
-            )
-            .await?;
-        let items: Vec<SearchHit> = outcome.passages.into_iter().map(search_hit).collect();
-        Ok(Json(SearchResults {
-            total: items.len() as u64,
-            items,
-            top_k: outcome.top_k,
-            min_score: outcome.min_score,
-        }))
-    }
-
     /// Re-index knowledge
     ///
     /// Re-chunks and re-embeds the environment's items (or one), e.g. after a model change,
@@ -705,75 +650,6 @@ impl KnowledgeApi {
         )
         .await?;
         Ok(JobAccepted::Accepted(Json(row.into())))
-    }
-
-    /// Get a job
-    #[oai(
-        path = "/jobs/:id",
-        method = "get",
-        operation_id = "get_job",
-        tag = "ApiTags::Jobs"
-    )]
-    async fn get_job(
-        &self,
-        state: Data<&Arc<AppState>>,
-        auth: ClientAuth,
-        id: Path<String>,
-    ) -> ApiResult<Json<Job>, GetErrors> {
-        let row = jobs::get(&state.db, &Tenant::from(auth.principal()), &id.0).await?;
-        Ok(Json(row.into()))
-    }
-
-    /// Cancel a job
-    ///
-    /// A queued job is canceled at once; a running one stops at its next check (between
-    /// embedding batches) and then reads `canceled`. 409 once the job has finished.
-    #[oai(
-        path = "/jobs/:id/cancel",
-        method = "post",
-        operation_id = "cancel_job",
-        tag = "ApiTags::Jobs"
-    )]
-    async fn cancel_job(
-        &self,
-        /// Makes a retry safe: the same key with the same request answers the first
-        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
-        _idempotency_key: IdempotencyKey,
-        state: Data<&Arc<AppState>>,
-        ctx: Data<&Arc<RequestContext>>,
-        auth: ClientAuth,
-        id: Path<String>,
-    ) -> Result<Json<Job>, Errors<CancelErrors>> {
-        let p = auth.principal();
-        let row = jobs::cancel(
-            &state,
-            &Tenant::from(p),
-            &Actor::from_principal(p, request_id(&ctx)),
-            &id.0,
-        )
-        .await?;
-        Ok(Json(row.into()))
-    }
-}
-
-fn search_hit(p: Passage) -> SearchHit {
-    let mut retrievers = Vec::new();
-    if p.hit.dense_rank.is_some() {
-        retrievers.push(Retriever::Dense);
-    }
-    if p.hit.lexical_rank.is_some() {
-        retrievers.push(Retriever::Lexical);
-    }
-    SearchHit {
-        knowledge_id: p.hit.knowledge_id,
-        chunk_id: p.hit.chunk_id,
-        title: p.title,
-        source: p.source,
-        snippet: p.content,
-        // Rounded so that float noise does not show as 0.30000001.
-        score: (f64::from(p.hit.score) * 1e6).round() / 1e6,
-        retrievers,
     }
 }
 

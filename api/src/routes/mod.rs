@@ -8,11 +8,14 @@ mod assistants;
 mod audit;
 mod auth;
 mod clients;
+mod contexts;
 mod conversations;
 mod document;
+mod jobs;
 mod knowledge;
 mod ops;
 mod sandbox;
+mod search;
 mod sessions;
 mod web;
 mod widget;
@@ -69,7 +72,10 @@ type Apis = (
     clients::ClientsApi,
     assistants::AssistantsApi,
     sessions::SessionsApi,
+    contexts::ContextsApi,
     knowledge::KnowledgeApi,
+    search::SearchApi,
+    jobs::JobsApi,
     conversations::ConversationsApi,
     analytics::AnalyticsApi,
     alerts::AlertsApi,
@@ -87,7 +93,10 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             clients::ClientsApi,
             assistants::AssistantsApi,
             sessions::SessionsApi,
+            contexts::ContextsApi,
             knowledge::KnowledgeApi,
+            search::SearchApi,
+            jobs::JobsApi,
             conversations::ConversationsApi,
             analytics::AnalyticsApi,
             alerts::AlertsApi,

@@ -6,9 +6,11 @@ pub mod assistants;
 pub mod auth;
 pub mod clients;
 pub mod conversations;
+pub mod jobs;
 pub mod knowledge;
 pub mod logs;
 pub mod orgs;
+pub mod search;
 pub mod sessions;
 pub mod widget;
 
