@@ -28,13 +28,13 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 
 use super::assistants::config::{Config, ReplyMode};
-use super::conversations::Source;
+use super::conversations::{Source, new_message};
 use super::knowledge::NewSource;
 use super::knowledge::create::{Qa, insert_unqueued};
 use super::sessions::NewSession;
 use super::{Actor, Tenant, assistants, audit, bump_config_version, sessions};
 use crate::error::ApiError;
-use crate::ids::{ConversationId, FeedbackId, MessageId, OrgId};
+use crate::ids::{ConversationId, FeedbackId, OrgId};
 
 /// The job that deletes an org's sandbox data and seeds it anew.
 pub const KIND_RESET: &str = "sandbox_reset";
@@ -330,30 +330,13 @@ async fn conversation(
         updated_at: now,
         last_message_at: now,
     };
-    let message = |role: &str, content: &str, at| message::Model {
-        id: MessageId::generate().into_string(),
-        conversation_id: row.id.clone(),
-        org_id: row.org_id.clone(),
-        environment: row.environment,
-        role: role.to_owned(),
-        content: content.to_owned(),
-        reply_kind: None,
-        answered: None,
-        sources: json!([]),
-        assistant_version: None,
-        prompt_tokens: None,
-        completion_tokens: None,
-        latency_ms: None,
-        first_token_ms: None,
-        created_at: at,
-    };
-    let asked_message = message("user", question, asked);
+    let asked_message = new_message(tenant, &row.id, "user", question, asked);
     let reply = message::Model {
         reply_kind: Some("qa".into()),
         answered: Some(true),
         sources: json!([source]),
         assistant_version: Some(assistant.version),
-        ..message("assistant", answer, now)
+        ..new_message(tenant, &row.id, "assistant", answer, now)
     };
     let rating = feedback::Model {
         id: FeedbackId::generate().into_string(),

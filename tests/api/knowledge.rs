@@ -48,11 +48,17 @@ pub async fn upload(
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-/// Polls the item until it leaves `pending`/`processing`.
+/// Polls the item until it leaves `pending`/`processing`, for up to two minutes.
 pub async fn wait_done(app: &TestApp, creds: &Creds, id: &str) -> Value {
+    wait_done_within(app, creds, id, Duration::from_secs(120)).await
+}
+
+/// Polls the item until it leaves `pending`/`processing`, for up to `limit`.
+pub async fn wait_done_within(app: &TestApp, creds: &Creds, id: &str, limit: Duration) -> Value {
     let path = format!("/api/v1/knowledge/{id}");
     let mut item = Value::Null;
-    for _ in 0..2400 {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
         let (status, now) = app.call(creds, Method::GET, &path, None).await;
         assert_eq!(status, 200, "{now}");
         if now["status"] == "ready" || now["status"] == "failed" {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::Tenant;
 use crate::Paging;
 use crate::error::ApiError;
-use crate::ids::FeedbackId;
+use crate::ids::{FeedbackId, MessageId};
 
 /// Longest feedback comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 5_000;
@@ -34,6 +34,34 @@ pub struct Source {
 /// The sources stored with a message (an empty list for anything unreadable).
 pub fn sources_of(m: &message::Model) -> Vec<Source> {
     serde_json::from_value(m.sources.clone()).unwrap_or_default()
+}
+
+/// A message of a conversation as stored: who said what, and when. A reply adds what made it,
+/// its sources, the assistant version and its timings.
+pub fn new_message(
+    tenant: &Tenant,
+    conversation_id: &str,
+    role: &str,
+    content: impl Into<String>,
+    at: DateTime<Utc>,
+) -> message::Model {
+    message::Model {
+        id: MessageId::generate().into_string(),
+        conversation_id: conversation_id.to_owned(),
+        org_id: tenant.org_id.to_string(),
+        environment: tenant.environment,
+        role: role.to_owned(),
+        content: content.into(),
+        reply_kind: None,
+        answered: None,
+        sources: serde_json::json!([]),
+        assistant_version: None,
+        prompt_tokens: None,
+        completion_tokens: None,
+        latency_ms: None,
+        first_token_ms: None,
+        created_at: at,
+    }
 }
 
 fn tenant_conversations(tenant: &Tenant) -> sea_orm::Select<conversation::Entity> {

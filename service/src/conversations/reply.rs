@@ -19,13 +19,13 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
-use super::{Source, prompt};
+use super::{Source, new_message, prompt};
 use crate::Platform;
 use crate::assistants::config::{Config, ReplyMode};
 use crate::error::{ApiError, ErrorCode};
 use crate::generation::extractive::{self, Extract};
 use crate::generation::{GenerationError, Prompt, ReplyLimits, Speaker, gate};
-use crate::ids::{ConversationId, MessageId};
+use crate::ids::ConversationId;
 use crate::search::{Passage, scope_of};
 use crate::{Tenant, assistants, contexts, sessions};
 
@@ -539,31 +539,15 @@ impl Prepared {
                 row.id
             }
         };
-        let question = message::Model {
-            id: MessageId::generate().into_string(),
-            conversation_id: conversation_id.clone(),
-            org_id: tenant.org_id.to_string(),
-            environment: tenant.environment,
-            role: "user".into(),
-            content: self.message.clone(),
-            reply_kind: None,
-            answered: None,
-            sources: json!([]),
-            assistant_version: None,
-            prompt_tokens: None,
-            completion_tokens: None,
-            latency_ms: None,
-            first_token_ms: None,
-            created_at: self.received_at,
-        };
+        let question = new_message(
+            tenant,
+            &conversation_id,
+            "user",
+            self.message.clone(),
+            self.received_at,
+        );
         let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
         let reply = message::Model {
-            id: MessageId::generate().into_string(),
-            conversation_id: conversation_id.clone(),
-            org_id: tenant.org_id.to_string(),
-            environment: tenant.environment,
-            role: "assistant".into(),
-            content: made.text,
             reply_kind: Some(made.kind.to_owned()),
             answered: Some(made.answered),
             sources: serde_json::to_value(&made.sources).unwrap_or_else(|_| json!([])),
@@ -572,7 +556,7 @@ impl Prepared {
             completion_tokens: made.completion_tokens.and_then(|t| i32::try_from(t).ok()),
             latency_ms: Some(millis(self.received.elapsed())),
             first_token_ms: made.first_text.map(millis),
-            created_at: now,
+            ..new_message(tenant, &conversation_id, "assistant", made.text, now)
         };
         message::Entity::insert_many([
             question.clone().into_active_model(),
