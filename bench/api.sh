@@ -50,7 +50,8 @@ export COMPANIN_DATA_DIR="$work/data"
 unset COMPANIN_CONFIG
 if [ -n "$database_url" ]; then export COMPANIN_DATABASE_URL="$database_url"; "$bin" migrate >/dev/null; fi
 
-creds=$("$bin" org create --name bench --rate-limit-per-hour 1000000000 --json)
+creds=$("$bin" org create --name bench --rate-limit-per-hour 1000000000 \
+  --rate-limit-per-day 1000000000 --json)
 key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["production"]["client_id"])' "$creds")
 secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["production"]["client_secret"])' "$creds")
 
