@@ -54,10 +54,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// An [`ApiError`] as a poem error: how handlers and middleware hand it to the
+/// An [`ApiError`] as a poem error ([`into_poem`]): how handlers and middleware hand it to the
 /// request-context middleware, which alone renders it.
 #[derive(Debug)]
-pub struct HttpError(pub ApiError);
+struct HttpError(ApiError);
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -70,12 +70,6 @@ impl std::error::Error for HttpError {}
 impl poem::error::ResponseError for HttpError {
     fn status(&self) -> StatusCode {
         status_of(self.0.code)
-    }
-}
-
-impl From<ApiError> for HttpError {
-    fn from(err: ApiError) -> Self {
-        HttpError(err)
     }
 }
 
