@@ -1,4 +1,6 @@
-//! The `companin` binary: every command lives in [`companin_api::cli`].
+//! The `companin` binary: every command lives in [`cli`].
+
+mod cli;
 
 /// mimalloc: every request allocates and frees small buffers across worker threads, where
 /// glibc's allocator showed up as a fifth of the CPU under load (perf, wrk).
@@ -6,5 +8,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    companin_api::cli::main()
+    cli::main()
 }

@@ -68,7 +68,7 @@ impl Workers {
                 .context("loading the embedding model")?
                 .context("cannot load the embedding model")?;
         let mut runtime = Runtime::new(db.clone(), embedder, settings.clone())?.with_handler(
-            companin_service::sandbox::KIND_RESET,
+            companin_entity::JobKind::SandboxReset,
             Arc::new(companin_service::sandbox::ResetHandler),
         );
         let mut enrichment = None;

@@ -1,6 +1,7 @@
 //! The Companin HTTP API: poem + poem-openapi routes and their DTO schemas, reading credentials
 //! off requests, middleware (request context, CORS, body limits, idempotency, metrics), the
-//! one error → HTTP mapping, app assembly, and the `companin` command line.
+//! one error → HTTP mapping, and app assembly. (The `companin` command line is the root
+//! package's `src/cli/`.)
 //!
 //! The operations themselves live in `companin_service`, which has no HTTP dependency; this
 //! crate turns requests into calls of them and their results into responses. App assembly
@@ -15,7 +16,6 @@
 
 pub mod app;
 pub mod auth;
-pub mod cli;
 pub mod error;
 pub mod http;
 pub mod routes;

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::{Environment, JobStatus};
+use crate::{Environment, JobKind, JobStatus};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "background_jobs")]
@@ -14,7 +14,7 @@ pub struct Model {
     pub org_id: String,
     pub environment: Environment,
     /// `ingest`, `reindex`, `summarize`, `crawl` or `sandbox_reset`.
-    pub kind: String,
+    pub kind: JobKind,
     pub knowledge_id: Option<String>,
     /// Kind-specific arguments (JSON object).
     pub params: Json,

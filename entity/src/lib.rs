@@ -36,4 +36,4 @@ pub mod session;
 pub mod status;
 
 pub use environment::Environment;
-pub use status::{JobStatus, KnowledgeStatus, PageStatus};
+pub use status::{JobKind, JobStatus, KnowledgeStatus, PageStatus};

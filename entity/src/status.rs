@@ -1,6 +1,6 @@
-//! Where a knowledge item, a job and a crawled page stand: closed sets stored as today's
-//! strings. Reading a row whose stored value is none of them is an error, never a silent
-//! default.
+//! Where a knowledge item, a job and a crawled page stand, and what a job does: closed sets
+//! stored as today's strings. Reading a row whose stored value is none of them is an error,
+//! never a silent default.
 
 use sea_orm::entity::prelude::*;
 
@@ -83,6 +83,22 @@ stored_status! {
     }
 }
 
+stored_status! {
+    /// What a background job does.
+    JobKind {
+        /// Ingest (or re-process) one knowledge item.
+        Ingest => "ingest",
+        /// Re-chunk and re-embed a tenant's items (all, or one).
+        Reindex => "reindex",
+        /// Write a ready document's generated summary (enrichment lane).
+        Summarize => "summarize",
+        /// Fetch a URL item's pages and bring its chunks up to date.
+        Crawl => "crawl",
+        /// Delete a sandbox's data and seed the samples anew (its handler is the service's).
+        SandboxReset => "sandbox_reset",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +119,10 @@ mod tests {
         for s in PageStatus::ALL {
             assert_eq!(PageStatus::try_from_value(&s.to_value()).ok(), Some(*s));
         }
+        for k in JobKind::ALL {
+            assert_eq!(JobKind::try_from_value(&k.to_value()).ok(), Some(*k));
+        }
+        assert!(JobKind::try_from_value(&"sandbox-reset".to_owned()).is_err());
         assert!(KnowledgeStatus::try_from_value(&"done".to_owned()).is_err());
         assert!(JobStatus::try_from_value(&"Queued".to_owned()).is_err());
         assert!(PageStatus::try_from_value(&String::new()).is_err());

@@ -1,7 +1,7 @@
 //! The sandbox's sample data: every org's sandbox environment starts with an assistant, a
 //! product FAQ and a guide, a session and a rated conversation, so each route has something
 //! real to show. Seeding (and re-seeding, `POST /sandbox/reset`) is a job of kind
-//! [`KIND_RESET`] run by the ordinary workers; `companin sandbox seed` runs the same code in
+//! `sandbox_reset` job ([`JobKind::SandboxReset`]) run by the ordinary workers; `companin sandbox seed` runs the same code in
 //! the command's own process.
 //!
 //! A reset deletes the sandbox's resources (assistants and their versions, knowledge and its
@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use companin_entity::{
-    Environment, assistant, assistant_version, context, conversation, feedback, job,
+    Environment, JobKind, assistant, assistant_version, context, conversation, feedback, job,
     knowledge_chunk, knowledge_item, knowledge_page, message, session,
 };
 use companin_worker::{
@@ -32,12 +32,9 @@ use super::conversations::{Source, new_message};
 use super::knowledge::NewSource;
 use super::knowledge::create::{Qa, insert_unqueued};
 use super::sessions::NewSession;
-use super::{Actor, Tenant, assistants, audit, bump_config_version, sessions};
+use super::{Actor, Tenant, assistants, audit, sessions};
 use crate::error::ApiError;
 use crate::ids::{ConversationId, FeedbackId, OrgId};
-
-/// The job that deletes an org's sandbox data and seeds it anew.
-pub const KIND_RESET: &str = "sandbox_reset";
 
 const ASSISTANT: &str = "Acme Support (sample)";
 const GREETING: &str =
@@ -110,7 +107,7 @@ pub async fn queue_reset(
         &id,
         org_id.as_str(),
         Environment::Sandbox,
-        KIND_RESET,
+        JobKind::SandboxReset,
         None,
         json!({}),
     );
@@ -185,20 +182,13 @@ async fn clear(
         .await?;
     // Indexes and cached reads of the tenant are rebuilt from the now empty tables.
     bump_index_version(&txn, org, env).await?;
-    bump_config_version(&txn, tenant).await?;
-    audit::record(
-        &txn,
-        tenant,
-        &Actor::System,
-        audit::Change {
-            action: "sandbox.reset",
-            resource_type: "sandbox",
-            resource_id: org,
-            changes: None,
-        },
-    )
-    .await?;
-    txn.commit().await
+    let change = audit::Change {
+        action: "sandbox.reset",
+        resource_type: "sandbox",
+        resource_id: org,
+        changes: None,
+    };
+    audit::commit_config_change(txn, tenant, &Actor::System, change).await
 }
 
 fn failure(e: ApiError) -> Failure {
@@ -362,7 +352,7 @@ async fn conversation(
     Ok(row.id)
 }
 
-/// Runs [`KIND_RESET`] jobs on the workers.
+/// Runs [`JobKind::SandboxReset`] jobs on the workers.
 pub struct ResetHandler;
 
 impl JobHandler for ResetHandler {

@@ -271,21 +271,17 @@ pub async fn update(
     row.last_activity_at = Set(now);
     row.updated_at = Set(now);
     let updated = row.update(&txn).await?;
-    if !changes.is_empty() {
-        audit::record(
-            &txn,
-            tenant,
-            actor,
-            Change {
-                action: "session.updated",
-                resource_type: "session",
-                resource_id: id,
-                changes: Some(Value::Object(changes)),
-            },
-        )
-        .await?;
+    if changes.is_empty() {
+        txn.commit().await?;
+    } else {
+        let change = Change {
+            action: "session.updated",
+            resource_type: "session",
+            resource_id: id,
+            changes: Some(Value::Object(changes)),
+        };
+        audit::commit_change(txn, tenant, actor, change).await?;
     }
-    txn.commit().await?;
     Ok(updated)
 }
 

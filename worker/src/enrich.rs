@@ -11,13 +11,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use companin_config::GeneratorSettings;
-use companin_entity::{KnowledgeStatus, job, knowledge_item};
+use companin_entity::{JobKind, KnowledgeStatus, job, knowledge_item};
 use companin_inference::{Generated, Generator, Limits, Message, ModelError, Role, StopReason};
 use sea_orm::ActiveModelTrait;
 use serde_json::json;
 
 use crate::Runtime;
-use crate::jobs::{self, KIND_SUMMARIZE};
+use crate::jobs;
 use crate::pipeline::{Failure, blocking_failed, find_item, parse_item};
 use crate::progress::Control;
 use crate::store;
@@ -83,7 +83,7 @@ pub async fn schedule_summary(rt: &Runtime, item: &knowledge_item::Model) {
         &id,
         &item.org_id,
         item.environment,
-        KIND_SUMMARIZE,
+        JobKind::Summarize,
         Some(&item.id),
         json!({"version": item.version}),
     );

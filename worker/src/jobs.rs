@@ -8,22 +8,13 @@
 use std::time::Duration;
 
 use companin_entity::db::now;
-use companin_entity::{Environment, JobStatus, job};
+use companin_entity::{Environment, JobKind, JobStatus, job};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, Set,
 };
 use serde_json::Value;
-
-/// Ingest (or re-process) one knowledge item.
-pub const KIND_INGEST: &str = "ingest";
-/// Re-chunk and re-embed a tenant's items (all, or one).
-pub const KIND_REINDEX: &str = "reindex";
-/// Write a ready document's generated summary (enrichment lane).
-pub const KIND_SUMMARIZE: &str = "summarize";
-/// Fetch a URL item's pages and bring its chunks up to date.
-pub const KIND_CRAWL: &str = "crawl";
 
 /// A new job id.
 pub fn new_id() -> String {
@@ -35,7 +26,7 @@ pub fn new_row(
     id: &str,
     org_id: &str,
     environment: Environment,
-    kind: &str,
+    kind: JobKind,
     knowledge_id: Option<&str>,
     params: Value,
 ) -> job::ActiveModel {
@@ -44,7 +35,7 @@ pub fn new_row(
         id: Set(id.to_owned()),
         org_id: Set(org_id.to_owned()),
         environment: Set(environment),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         knowledge_id: Set(knowledge_id.map(str::to_owned)),
         params: Set(params),
         status: Set(JobStatus::Queued),

@@ -38,7 +38,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use companin_config::Settings;
-use companin_entity::job;
+use companin_entity::{JobKind, job};
 use companin_inference::{Batcher, Embed, Embedder, EmbedderOptions, Generator, GeneratorOptions};
 use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
@@ -69,7 +69,7 @@ pub struct Runtime {
     /// Ingestion in flight here, which enrichment waits for.
     pub ingestion: enrich::Activity,
     /// Job kinds defined outside this crate, by kind.
-    handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
+    handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
     /// What every crawl of the process shares: the SSRF guard and per-host politeness.
     pub crawling: crawl::Crawling,
 }
@@ -106,9 +106,10 @@ impl Runtime {
         })
     }
 
-    /// Runs jobs of `kind` with `handler`: work defined outside this crate (the API's sandbox
-    /// reset) gets the same queue, retries, timeouts, progress and cancellation.
-    pub fn with_handler(mut self, kind: &'static str, handler: Arc<dyn JobHandler>) -> Runtime {
+    /// Runs jobs of `kind` with `handler`: work defined outside this crate (the service's
+    /// sandbox reset) gets the same queue, retries, timeouts, progress and cancellation. A
+    /// handler takes the place of the kind's built-in work, if it has any.
+    pub fn with_handler(mut self, kind: JobKind, handler: Arc<dyn JobHandler>) -> Runtime {
         self.handlers.insert(kind, handler);
         self
     }

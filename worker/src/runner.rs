@@ -15,11 +15,11 @@ use companin_entity::job;
 use crate::Runtime;
 use crate::enrich;
 use crate::ingest;
-use crate::jobs::{self, Claim, KIND_CRAWL, KIND_INGEST, KIND_REINDEX, KIND_SUMMARIZE};
+use crate::jobs::{self, Claim};
 use crate::pipeline::{self, Failure};
 use crate::progress::{self, Control};
 use crate::queue::{JobTask, Lane, Queue};
-use companin_entity::JobStatus;
+use companin_entity::{JobKind, JobStatus};
 
 /// A failed attempt that apalis should retry after its backoff.
 #[derive(Debug, thiserror::Error)]
@@ -115,7 +115,7 @@ pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> 
     };
     let final_attempt =
         job.attempts >= i32::try_from(rt.settings.worker.max_attempts).unwrap_or(i32::MAX);
-    let _busy = (job.kind != KIND_SUMMARIZE).then(|| rt.ingestion.begin());
+    let _busy = (job.kind != JobKind::Summarize).then(|| rt.ingestion.begin());
     let control = Arc::new(Control::fenced(jobs::Fence {
         job_id: job.id.clone(),
         attempt: job.attempts,
@@ -127,7 +127,7 @@ pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> 
         heartbeat,
         control.clone(),
     );
-    let limit = Duration::from_secs(if job.kind == KIND_CRAWL {
+    let limit = Duration::from_secs(if job.kind == JobKind::Crawl {
         rt.settings.crawl.job_timeout_secs
     } else {
         rt.settings.worker.job_timeout_secs
@@ -208,7 +208,7 @@ async fn record_item_failure(
     control: &Control,
     failure: &Failure,
 ) {
-    if !matches!(job.kind.as_str(), KIND_INGEST | KIND_CRAWL) || control.is_taken_over() {
+    if !matches!(job.kind, JobKind::Ingest | JobKind::Crawl) || control.is_taken_over() {
         return;
     }
     let Some(id) = job.knowledge_id.as_deref() else {
@@ -227,8 +227,13 @@ async fn execute(
     control: &Arc<Control>,
     final_attempt: bool,
 ) -> Result<(), Failure> {
-    match job.kind.as_str() {
-        KIND_INGEST => {
+    // A handler registered for the kind runs in place of the built-in work (the sandbox
+    // reset's is the service's; tests substitute their own).
+    if let Some(handler) = rt.handlers.get(&job.kind) {
+        return handler.run(rt, job, control).await;
+    }
+    match job.kind {
+        JobKind::Ingest => {
             let Some(id) = job.knowledge_id.as_deref() else {
                 return Err(Failure::Permanent("the job names no knowledge item".into()));
             };
@@ -246,7 +251,7 @@ async fn execute(
             }
             result
         }
-        KIND_REINDEX => {
+        JobKind::Reindex => {
             let only = job.params.get("knowledge_id").and_then(|v| v.as_str());
             let items = ingest::reindex_items(rt, &job.org_id, job.environment, only).await?;
             let total = items.len().max(1) as f64;
@@ -279,8 +284,8 @@ async fn execute(
             }
             Ok(())
         }
-        KIND_SUMMARIZE => enrich::summarize(rt, job, control).await,
-        KIND_CRAWL => {
+        JobKind::Summarize => enrich::summarize(rt, job, control).await,
+        JobKind::Crawl => {
             let result = crate::crawl::run(rt, job, control).await;
             if let Err(failure) = &result
                 && (final_attempt || !matches!(failure, Failure::Retryable(_)))
@@ -289,9 +294,9 @@ async fn execute(
             }
             result
         }
-        other => match rt.handlers.get(other) {
-            Some(handler) => handler.run(rt, job, control).await,
-            None => Err(Failure::Permanent(format!("unknown job kind `{other}`"))),
-        },
+        JobKind::SandboxReset => Err(Failure::Permanent(format!(
+            "no handler for `{}` jobs in this process",
+            job.kind
+        ))),
     }
 }

@@ -21,9 +21,8 @@ use companin_entity::job;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::jobs::KIND_SUMMARIZE;
 use crate::{Queue, Runtime};
-use companin_entity::JobStatus;
+use companin_entity::{JobKind, JobStatus};
 
 /// Rows looked at per sweep and question.
 const BATCH: u64 = 500;
@@ -113,7 +112,7 @@ pub async fn sweep(rt: &Runtime, jobs_lane: &Queue) -> Result<Swept, DbErr> {
         .all(&rt.db)
         .await?;
     for row in unpushed {
-        let lane = if row.kind == KIND_SUMMARIZE {
+        let lane = if row.kind == JobKind::Summarize {
             // Only processes that write summaries have that lane; they sweep these.
             match &rt.enrichment {
                 Some(lane) => lane,

@@ -11,13 +11,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use companin_config::{DatabaseUrl, Settings};
-use companin_entity::{Environment, JobStatus, job};
+use companin_entity::{Environment, JobKind, JobStatus, job};
 use companin_migration::{Migrator, MigratorTrait};
 use companin_worker::{Control, Failure, JobHandler, Lane, Queue, Runtime, jobs};
 use futures::future::BoxFuture;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
 use tokio::sync::oneshot;
+
+/// The kinds the test handlers take over: a handler runs in place of a kind's built-in work,
+/// and neither kind's work is special to the runner (no item to fail, the ordinary timeout).
+const PANICS: JobKind = JobKind::Reindex;
+const COUNTS: JobKind = JobKind::SandboxReset;
 
 /// Panics, every attempt.
 struct Panics;
@@ -91,8 +96,8 @@ impl Harness {
         let rt = Arc::new(
             Runtime::new(self.db.clone(), embedder, self.settings.clone())
                 .unwrap()
-                .with_handler("panics", Arc::new(Panics))
-                .with_handler("counts", Arc::new(Counts(self.runs.clone(), run_for))),
+                .with_handler(PANICS, Arc::new(Panics))
+                .with_handler(COUNTS, Arc::new(Counts(self.runs.clone(), run_for))),
         );
         let queue = Queue::connect(&self.settings).await.unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -121,7 +126,7 @@ impl Harness {
         (queue, stop)
     }
 
-    async fn insert(&self, kind: &str) -> String {
+    async fn insert(&self, kind: JobKind) -> String {
         let id = jobs::new_id();
         jobs::new_row(
             &id,
@@ -165,7 +170,7 @@ impl Harness {
 async fn a_panicking_job_is_retried_then_failed_with_its_message() {
     let h = Harness::new().await;
     let (queue, _stop) = h.start(Duration::ZERO).await;
-    let id = h.insert("panics").await;
+    let id = h.insert(PANICS).await;
     queue.hand_off(&h.db, &id).await.unwrap();
     let row = h.wait_finished(&id, Duration::from_secs(60)).await;
     assert_eq!(row.status, JobStatus::Failed, "{row:?}");
@@ -182,7 +187,7 @@ async fn a_panicking_job_is_retried_then_failed_with_its_message() {
 async fn a_job_committed_without_its_queue_entry_is_handed_over() {
     let h = Harness::new().await;
     // As if its creator died between committing the row and pushing it.
-    let id = h.insert("counts").await;
+    let id = h.insert(COUNTS).await;
     assert!(h.row(&id).await.pushed_at.is_none());
     let (_queue, _stop) = h.start(Duration::ZERO).await;
     // Two heartbeats of grace, then the next sweep: a few seconds with a 1 s heartbeat.
@@ -196,7 +201,7 @@ async fn a_job_committed_without_its_queue_entry_is_handed_over() {
 async fn a_job_delivered_twice_runs_once() {
     let h = Harness::new().await;
     let (queue, _stop) = h.start(Duration::from_secs(2)).await;
-    let id = h.insert("counts").await;
+    let id = h.insert(COUNTS).await;
     queue.hand_off(&h.db, &id).await.unwrap();
     // The second delivery arrives while the first runs.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -214,7 +219,7 @@ async fn a_job_delivered_twice_runs_once() {
 async fn a_job_whose_worker_went_silent_runs_again() {
     let h = Harness::new().await;
     // Claimed by a worker that died without a word, long ago, with its task gone.
-    let id = h.insert("counts").await;
+    let id = h.insert(COUNTS).await;
     let mut row = h.row(&id).await.into_active_model();
     let long_ago = companin_entity::db::now() - chrono::Duration::minutes(10);
     row.status = Set(JobStatus::Running);

@@ -430,7 +430,7 @@ impl KnowledgeApi {
         let paging = Paging::new(limit.0, offset.0);
         let filter = knowledge::Filter {
             kind: kind.0.map(|k| enum_name(&k)),
-            status: status.0.map(|s| enum_name(&s)),
+            status: status.0.map(Into::into),
             assistant_id: assistant_id.0,
             q: q.0,
         };
@@ -512,7 +512,7 @@ impl KnowledgeApi {
             &state.db,
             &Tenant::from(auth.principal()),
             &id.0,
-            status.0.map(|s| enum_name(&s)),
+            status.0.map(Into::into),
             paging,
         )
         .await?;

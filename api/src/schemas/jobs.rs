@@ -54,7 +54,7 @@ impl From<job::Model> for Job {
         };
         Job {
             id: m.id,
-            kind: m.kind,
+            kind: m.kind.as_str().to_owned(),
             status,
             attempts: u32::try_from(m.attempts).unwrap_or(0),
             progress: m.progress,

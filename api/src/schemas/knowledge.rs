@@ -7,7 +7,7 @@ use companin_entity::{knowledge_chunk, knowledge_item, knowledge_page};
 use companin_service::knowledge::create::Qa;
 use companin_service::knowledge::url::NewUrl;
 use companin_service::knowledge::{NewItem, NewSource};
-use companin_worker::crawl::{Bounds, Changes};
+use companin_worker::crawl::{Bounds, BoundsChange, Changes};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::types::multipart::Upload;
 use poem_openapi::{Enum, Multipart, Object};
@@ -84,7 +84,7 @@ pub struct CrawlBoundsInput {
     pub use_sitemap: Option<bool>,
 }
 
-impl From<CrawlBoundsInput> for companin_service::knowledge::url::BoundsInput {
+impl From<CrawlBoundsInput> for BoundsChange {
     fn from(b: CrawlBoundsInput) -> Self {
         Self {
             max_depth: b.max_depth,
@@ -134,6 +134,28 @@ pub enum KnowledgeStatus {
     Ready,
     Failed,
 }
+
+/// The wire enum and the stored one name the same values, both ways.
+macro_rules! same_values {
+    ($wire:ident, $stored:ty, [$($variant:ident),*]) => {
+        impl From<$stored> for $wire {
+            fn from(s: $stored) -> Self {
+                match s { $(<$stored>::$variant => $wire::$variant,)* }
+            }
+        }
+        impl From<$wire> for $stored {
+            fn from(s: $wire) -> Self {
+                match s { $($wire::$variant => <$stored>::$variant,)* }
+            }
+        }
+    };
+}
+
+same_values!(
+    KnowledgeStatus,
+    companin_entity::KnowledgeStatus,
+    [Pending, Processing, Ready, Failed]
+);
 
 /// How an item's summary was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -219,12 +241,7 @@ impl From<knowledge_item::Model> for KnowledgeItem {
             "url" => KnowledgeType::Url,
             _ => KnowledgeType::File,
         };
-        let status = match m.status {
-            companin_entity::KnowledgeStatus::Pending => KnowledgeStatus::Pending,
-            companin_entity::KnowledgeStatus::Processing => KnowledgeStatus::Processing,
-            companin_entity::KnowledgeStatus::Ready => KnowledgeStatus::Ready,
-            companin_entity::KnowledgeStatus::Failed => KnowledgeStatus::Failed,
-        };
+        let status = m.status.into();
         let summary_kind = m.summary_kind.as_deref().map(|k| match k {
             "generated" => SummaryKind::Generated,
             _ => SummaryKind::Extractive,
@@ -477,6 +494,12 @@ pub enum PageStatus {
     Failed,
 }
 
+same_values!(
+    PageStatus,
+    companin_entity::PageStatus,
+    [Ok, Skipped, Failed]
+);
+
 /// A crawled page of a URL item.
 #[derive(Debug, Object)]
 pub struct KnowledgePage {
@@ -503,11 +526,7 @@ pub struct KnowledgePage {
 
 impl From<knowledge_page::Model> for KnowledgePage {
     fn from(m: knowledge_page::Model) -> Self {
-        let status = match m.status {
-            companin_entity::PageStatus::Ok => PageStatus::Ok,
-            companin_entity::PageStatus::Failed => PageStatus::Failed,
-            companin_entity::PageStatus::Skipped => PageStatus::Skipped,
-        };
+        let status = m.status.into();
         KnowledgePage {
             id: m.id,
             knowledge_id: m.knowledge_id,

@@ -1,8 +1,8 @@
 //! Creating, replacing and editing the content of knowledge items.
 
-use companin_entity::{KnowledgeStatus, knowledge_item};
+use companin_entity::{JobKind, KnowledgeStatus, knowledge_item};
 use companin_ingest::content_hash;
-use companin_worker::jobs::{self, KIND_INGEST};
+use companin_worker::jobs;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -311,7 +311,7 @@ pub async fn create(
         &job_id,
         &row.org_id,
         row.environment,
-        KIND_INGEST,
+        JobKind::Ingest,
         Some(&row.id),
         json!({}),
     )
@@ -481,7 +481,7 @@ pub async fn update_qa(
             job_id,
             &row.org_id,
             row.environment,
-            KIND_INGEST,
+            JobKind::Ingest,
             Some(&row.id),
             json!({}),
         )

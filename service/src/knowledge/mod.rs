@@ -9,9 +9,11 @@
 pub mod create;
 pub mod url;
 
-use companin_entity::{KnowledgeStatus, job, knowledge_chunk, knowledge_item, knowledge_page};
+use companin_entity::{
+    JobKind, KnowledgeStatus, PageStatus, job, knowledge_chunk, knowledge_item, knowledge_page,
+};
 use companin_worker::bump_index_version;
-use companin_worker::jobs::{self, KIND_INGEST};
+use companin_worker::jobs;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -55,7 +57,7 @@ pub async fn get(
 #[derive(Debug, Default)]
 pub struct Filter {
     pub kind: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<KnowledgeStatus>,
     pub assistant_id: Option<String>,
     /// Words in the title, source or question.
     pub q: Option<String>,
@@ -104,7 +106,7 @@ pub async fn pages(
     db: &DatabaseConnection,
     tenant: &Tenant,
     id: &str,
-    status: Option<String>,
+    status: Option<PageStatus>,
     paging: Paging,
 ) -> Result<(Vec<knowledge_page::Model>, u64), ApiError> {
     use knowledge_page::Column as C;
@@ -254,7 +256,7 @@ pub async fn update(
             job_id,
             &item.org_id,
             item.environment,
-            KIND_INGEST,
+            JobKind::Ingest,
             Some(&item.id),
             json!({}),
         )
@@ -355,7 +357,7 @@ pub async fn reindex(
         &job_id,
         tenant.org_id.as_str(),
         tenant.environment,
-        jobs::KIND_REINDEX,
+        JobKind::Reindex,
         only.as_deref(),
         json!({ "knowledge_id": only }),
     )

@@ -1,10 +1,10 @@
 //! URL items: submitting a site to crawl, syncing it now, and changing its crawl bounds and
 //! refresh schedule. The crawling itself is the workers' `crawl` job.
 
-use companin_entity::{KnowledgeStatus, knowledge_item};
+use companin_entity::{JobKind, KnowledgeStatus, knowledge_item};
 use companin_ingest::content_hash;
-use companin_worker::crawl::{Bounds, Claim, claim, normalize};
-use companin_worker::jobs::{self, KIND_CRAWL};
+use companin_worker::crawl::{Bounds, BoundsChange, Claim, claim, normalize};
+use companin_worker::jobs;
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Map, Value, json};
 
@@ -19,101 +19,24 @@ use crate::is_unique_violation;
 
 /// Longest URL accepted.
 pub const MAX_URL_CHARS: usize = 2_048;
-/// Most include (and exclude) patterns, and the longest.
-pub const MAX_PATTERNS: usize = 20;
-pub const MAX_PATTERN_CHARS: usize = 200;
 /// Longest refresh interval: a year.
 pub const MAX_REFRESH_HOURS: u32 = 8_760;
-
-/// Crawl bounds as sent: what is left out keeps its current (or default) value.
-#[derive(Debug, Default, Clone)]
-pub struct BoundsInput {
-    pub max_depth: Option<u32>,
-    pub max_pages: Option<u32>,
-    pub same_domain: Option<bool>,
-    pub include: Option<Vec<String>>,
-    pub exclude: Option<Vec<String>>,
-    pub use_sitemap: Option<bool>,
-}
 
 /// A URL to add.
 #[derive(Debug)]
 pub struct NewUrl {
     pub url: String,
     pub title: Option<String>,
-    pub crawl: Option<BoundsInput>,
+    pub crawl: Option<BoundsChange>,
     pub refresh_interval_hours: Option<u32>,
     pub metadata: Option<Map<String, Value>>,
     pub assistant_ids: Option<Vec<String>>,
 }
 
-fn clean_patterns(field: &str, patterns: Vec<String>) -> Result<Vec<String>, ApiError> {
-    if patterns.len() > MAX_PATTERNS {
-        return Err(ApiError::validation(
-            field,
-            format!("at most {MAX_PATTERNS} patterns"),
-        ));
-    }
-    patterns
-        .into_iter()
-        .map(|p| {
-            let p = p.trim().to_owned();
-            if p.is_empty() || p.chars().count() > MAX_PATTERN_CHARS {
-                return Err(ApiError::validation(
-                    field,
-                    format!("each pattern must be 1 to {MAX_PATTERN_CHARS} characters"),
-                ));
-            }
-            Ok(p)
-        })
-        .collect()
-}
-
-/// `input` applied to `base`, checked against the configured maxima.
-pub fn clean_bounds(
-    state: &Platform,
-    base: Bounds,
-    input: BoundsInput,
-) -> Result<Bounds, ApiError> {
-    let limits = &state.settings.crawl;
-    let mut b = base;
-    if let Some(depth) = input.max_depth {
-        if depth > limits.max_depth {
-            return Err(ApiError::validation(
-                "crawl.max_depth",
-                format!(
-                    "must be at most {} (crawl.max_depth in the configuration)",
-                    limits.max_depth
-                ),
-            ));
-        }
-        b.max_depth = depth;
-    }
-    if let Some(pages) = input.max_pages {
-        if pages == 0 || pages > limits.max_pages {
-            return Err(ApiError::validation(
-                "crawl.max_pages",
-                format!(
-                    "must be 1 to {} (crawl.max_pages in the configuration)",
-                    limits.max_pages
-                ),
-            ));
-        }
-        b.max_pages = pages;
-    }
-    if let Some(same) = input.same_domain {
-        b.same_domain = same;
-    }
-    if let Some(include) = input.include {
-        b.include = clean_patterns("crawl.include", include)?;
-    }
-    if let Some(exclude) = input.exclude {
-        b.exclude = clean_patterns("crawl.exclude", exclude)?;
-    }
-    if let Some(sitemap) = input.use_sitemap {
-        b.use_sitemap = sitemap;
-    }
-    Ok(b)
+/// `change` applied to `base`, checked against the configured maxima.
+fn clean_bounds(state: &Platform, base: Bounds, change: BoundsChange) -> Result<Bounds, ApiError> {
+    base.apply(change, &state.settings.crawl)
+        .map_err(|e| ApiError::validation(e.field, e.reason))
 }
 
 /// Checks a refresh interval (hours).
@@ -226,7 +149,7 @@ pub async fn create(
         &job_id,
         &row.org_id,
         row.environment,
-        KIND_CRAWL,
+        JobKind::Crawl,
         Some(&row.id),
         json!({}),
     )
@@ -314,7 +237,7 @@ pub async fn sync(
 pub struct UrlPatch {
     /// `Some(None)` turns scheduled syncs off.
     pub refresh_interval_hours: Option<Option<u32>>,
-    pub crawl: Option<BoundsInput>,
+    pub crawl: Option<BoundsChange>,
 }
 
 impl UrlPatch {

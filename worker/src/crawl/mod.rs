@@ -9,6 +9,7 @@
 //! passing failure (timeout, 5xx) prunes only the pages known to be gone: what it could not
 //! reach may still be there.
 
+mod bounds;
 mod fetch;
 mod hosts;
 mod pages;
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
+pub use self::bounds::{Bounds, BoundsChange, InvalidBound, MAX_PATTERN_CHARS, MAX_PATTERNS};
 use self::fetch::{Body, Fetched, RobotsBlock, Validators};
 pub use self::fetch::{FetchOptions, Fetcher};
 pub use self::hosts::HostGate;
@@ -40,54 +42,6 @@ use crate::Runtime;
 use crate::pipeline::{Failure, blocking_failed, chunk_options, find_item, parse_bytes};
 use crate::progress::Control;
 use crate::store;
-
-/// How far a crawl goes from the submitted URL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Bounds {
-    /// Links followed from the submitted URL (0: that page only).
-    pub max_depth: u32,
-    /// Pages fetched at most.
-    pub max_pages: u32,
-    /// Only pages on the submitted URL's host (with or without `www.`).
-    pub same_domain: bool,
-    /// Path patterns (`*` any run of characters, `?` one) a page must match, when any.
-    pub include: Vec<String>,
-    /// Path patterns no page may match.
-    pub exclude: Vec<String>,
-    /// Also start from the pages the site's sitemaps list.
-    pub use_sitemap: bool,
-}
-
-impl Default for Bounds {
-    fn default() -> Self {
-        Bounds {
-            max_depth: 0,
-            max_pages: 1,
-            same_domain: true,
-            include: Vec::new(),
-            exclude: Vec::new(),
-            use_sitemap: false,
-        }
-    }
-}
-
-impl Bounds {
-    /// The item's bounds (the defaults when it has none).
-    pub fn of(item: &knowledge_item::Model) -> Bounds {
-        item.crawl
-            .clone()
-            .and_then(|c| serde_json::from_value(c).ok())
-            .unwrap_or_default()
-    }
-
-    /// Held within the configured maxima.
-    pub fn within(mut self, settings: &CrawlSettings) -> Bounds {
-        self.max_pages = self.max_pages.clamp(1, settings.max_pages);
-        self.max_depth = self.max_depth.min(settings.max_depth);
-        self
-    }
-}
 
 /// What a sync changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -774,22 +728,5 @@ mod tests {
             ],
         };
         assert_eq!(parsed_from(&content_json(&parsed)), Some(parsed));
-    }
-
-    #[test]
-    fn bounds_default_to_one_page_and_stay_within_the_configured_maxima() {
-        let settings = CrawlSettings {
-            max_pages: 50,
-            max_depth: 3,
-            ..CrawlSettings::default()
-        };
-        assert_eq!(Bounds::default().within(&settings).max_pages, 1);
-        let wide = Bounds {
-            max_pages: 10_000,
-            max_depth: 9,
-            ..Bounds::default()
-        }
-        .within(&settings);
-        assert_eq!((wide.max_pages, wide.max_depth), (50, 3));
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use companin_entity::db::{begin_write, now};
-use companin_entity::{job, knowledge_item};
+use companin_entity::{JobKind, job, knowledge_item};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::jobs::{self, KIND_CRAWL};
+use crate::jobs;
 use crate::{Queue, Runtime};
 
 /// What asking for a sync did.
@@ -62,7 +62,7 @@ pub async fn claim(
         &job_id,
         &item.org_id,
         item.environment,
-        KIND_CRAWL,
+        JobKind::Crawl,
         Some(&item.id),
         json!({}),
     )

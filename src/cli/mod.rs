@@ -1,15 +1,10 @@
-//! The `companin` command line: the service, migrations, and operator commands.
+//! The `companin` command line: the service, migrations, and operator commands. The
+//! measurements (`bench`, `eval`) come from `companin-bench`, behind the default `bench`
+//! feature: `cargo build --no-default-features` leaves them out of the binary.
 
-mod bench;
-mod bench_analytics;
-mod bench_chat;
-mod bench_crawl;
-mod bench_search;
-mod eval;
 mod org;
 mod reindex;
 mod sandbox;
-mod scratch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,14 +72,16 @@ enum Command {
     /// Apply pending database migrations
     Migrate,
     /// Measure (a benchmark, not a test)
+    #[cfg(feature = "bench")]
     Bench {
         #[command(subcommand)]
-        command: BenchCommand,
+        command: companin_bench::BenchCommand,
     },
     /// Measure retrieval quality
+    #[cfg(feature = "bench")]
     Eval {
         #[command(subcommand)]
-        command: EvalCommand,
+        command: companin_bench::EvalCommand,
     },
     /// Manage organizations (tenants)
     Org {
@@ -103,136 +100,6 @@ enum Command {
     },
     /// Print the OpenAPI document
     Openapi,
-}
-
-#[derive(Debug, Subcommand)]
-enum BenchCommand {
-    /// Time every analytics route over a month of generated traffic for one organization,
-    /// on scratch SQLite and PostgreSQL databases
-    Analytics {
-        /// Request-log rows generated
-        #[arg(long, default_value_t = 1_000_000)]
-        rows: usize,
-        /// Messages generated (four per conversation)
-        #[arg(long, default_value_t = 100_000)]
-        messages: usize,
-        /// Days the traffic spans, and the range every report covers
-        #[arg(long, default_value_t = 30)]
-        days: i64,
-        /// Timed requests per route (after one warm-up)
-        #[arg(long, default_value_t = 20)]
-        runs: usize,
-        /// Databases to measure
-        #[arg(long, value_delimiter = ',', default_values_t = ["sqlite".to_owned(), "postgres".to_owned()])]
-        databases: Vec<String>,
-        /// Administrative PostgreSQL URL; a scratch database is created there and dropped
-        #[arg(
-            long,
-            env = "COMPANIN_BENCH_POSTGRES_URL",
-            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-        )]
-        postgres_url: String,
-    },
-    /// Ingest a BEIR corpus (JSON lines of {_id, title, text}) through the real pipeline into
-    /// a scratch database, and compare with the raw embedder on the same texts
-    Ingest {
-        #[arg(long)]
-        corpus: PathBuf,
-        /// Only the first N documents
-        #[arg(long)]
-        limit: Option<usize>,
-        /// Also time generated summaries on the first N documents (0 skips them)
-        #[arg(long, default_value_t = 10)]
-        summaries: usize,
-        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
-        #[arg(long)]
-        models_dir: Option<PathBuf>,
-    },
-    /// Crawl a local site of corpus documents into a scratch tenant, then sync it unchanged
-    /// and with a tenth of its pages edited
-    Crawl {
-        /// The corpus (JSON lines of {_id, title, text}): one page per document
-        #[arg(long)]
-        corpus: PathBuf,
-        /// Pages (documents) on the site
-        #[arg(long, default_value_t = 300)]
-        pages: usize,
-        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
-        #[arg(long)]
-        models_dir: Option<PathBuf>,
-    },
-    /// Time send-message on each reply path (curated Q&A, extractive, the local generator)
-    /// over a scratch tenant holding part of a BEIR corpus
-    Chat {
-        /// The corpus (JSON lines of {_id, title, text})
-        #[arg(long)]
-        corpus: PathBuf,
-        /// Its queries (JSON lines of {_id, text}): the first ten become curated Q&A, the
-        /// rest are asked
-        #[arg(long)]
-        queries: PathBuf,
-        /// Documents ingested
-        #[arg(long, default_value_t = 1_000)]
-        docs: usize,
-        /// Requests timed on the Q&A and extractive paths each
-        #[arg(long, default_value_t = 100)]
-        requests: usize,
-        /// Replies written by the local generator (0 skips it)
-        #[arg(long, default_value_t = 5)]
-        generated: usize,
-        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
-        #[arg(long)]
-        models_dir: Option<PathBuf>,
-    },
-    /// Time the vector index and the whole search at given sizes, over generated chunks with
-    /// real MiniLM vectors (words drawn from a BEIR corpus)
-    Search {
-        #[arg(long)]
-        corpus: PathBuf,
-        /// Index sizes, in chunks
-        #[arg(long, value_delimiter = ',', default_values_t = [10_000, 100_000])]
-        sizes: Vec<usize>,
-        /// Queries timed per size
-        #[arg(long, default_value_t = 200)]
-        queries: usize,
-        /// Graph candidates explored per ANN query; several values trace recall against
-        /// latency (the default is what the API's search uses for its default top_k)
-        #[arg(long, value_delimiter = ',', default_values_t = [bench_search::EF])]
-        ef: Vec<usize>,
-        /// Keep the embedded vectors in this file and reuse them on later runs over the same
-        /// generated text (embedding 100k chunks takes minutes)
-        #[arg(long)]
-        vectors: Option<PathBuf>,
-        /// Measure the graph only, not the search service over a scratch tenant
-        #[arg(long)]
-        ann_only: bool,
-        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
-        #[arg(long)]
-        models_dir: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum EvalCommand {
-    /// Ingest a BEIR dataset's corpus into a scratch tenant through the real pipeline, run
-    /// its queries through the real retrieval and print nDCG@10, recall@10 and recall@100
-    Beir {
-        /// The dataset folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv
-        #[arg(long)]
-        data: PathBuf,
-        /// The relevance judgments to score against (tune on train only)
-        #[arg(long, default_value = "train")]
-        split: String,
-        /// Only this retrieval mode [default: all three]
-        #[arg(long, value_parser = ["dense", "lexical", "hybrid"])]
-        mode: Option<String>,
-        /// Keep the scratch database here, and reuse it (no re-ingestion) when it exists
-        #[arg(long)]
-        work_dir: Option<PathBuf>,
-        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
-        #[arg(long)]
-        models_dir: Option<PathBuf>,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -320,22 +187,11 @@ pub fn main() -> ExitCode {
             | Command::Reindex { models_dir, .. }
             | Command::Sandbox {
                 command: SandboxCommand::Seed { models_dir, .. },
-            }
-            | Command::Bench {
-                command: BenchCommand::Ingest { models_dir, .. },
-            }
-            | Command::Bench {
-                command: BenchCommand::Search { models_dir, .. },
-            }
-            | Command::Bench {
-                command: BenchCommand::Chat { models_dir, .. },
-            }
-            | Command::Bench {
-                command: BenchCommand::Crawl { models_dir, .. },
-            }
-            | Command::Eval {
-                command: EvalCommand::Beir { models_dir, .. },
             } => models_dir.clone(),
+            #[cfg(feature = "bench")]
+            Command::Bench { command } => command.models_dir(),
+            #[cfg(feature = "bench")]
+            Command::Eval { command } => command.models_dir(),
             _ => None,
         },
     };
@@ -370,96 +226,19 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve { no_worker, .. } => {
-            let options = crate::app::StartOptions { worker: !no_worker };
-            crate::app::serve(settings, options).await
+            let options = companin_api::StartOptions { worker: !no_worker };
+            companin_api::serve(settings, options).await
         }
-        Command::Worker { .. } => crate::app::work(settings).await,
+        Command::Worker { .. } => companin_api::work(settings).await,
         Command::Reindex {
             org_id,
             knowledge_id,
             ..
         } => reindex::run(&settings, org_id.as_deref(), knowledge_id.as_deref()).await,
-        Command::Bench {
-            command:
-                BenchCommand::Analytics {
-                    rows,
-                    messages,
-                    days,
-                    runs,
-                    databases,
-                    postgres_url,
-                },
-        } => {
-            let options = bench_analytics::Options {
-                rows,
-                messages,
-                days,
-                runs,
-                databases,
-                postgres_url,
-            };
-            bench_analytics::analytics(&settings, &options).await
-        }
-        Command::Bench {
-            command:
-                BenchCommand::Ingest {
-                    corpus,
-                    limit,
-                    summaries,
-                    ..
-                },
-        } => bench::ingest(&settings, &corpus, limit, summaries).await,
-        Command::Bench {
-            command:
-                BenchCommand::Search {
-                    corpus,
-                    sizes,
-                    queries,
-                    ef,
-                    vectors,
-                    ann_only,
-                    ..
-                },
-        } => {
-            let options = bench_search::Options {
-                sizes,
-                queries,
-                ef,
-                vectors,
-                ann_only,
-            };
-            bench_search::search(&settings, &corpus, &options).await
-        }
-        Command::Bench {
-            command: BenchCommand::Crawl { corpus, pages, .. },
-        } => bench_crawl::crawl(&settings, &corpus, pages).await,
-        Command::Bench {
-            command:
-                BenchCommand::Chat {
-                    corpus,
-                    queries,
-                    docs,
-                    requests,
-                    generated,
-                    ..
-                },
-        } => bench_chat::chat(&settings, &corpus, &queries, docs, requests, generated).await,
-        Command::Eval {
-            command:
-                EvalCommand::Beir {
-                    data,
-                    split,
-                    mode,
-                    work_dir,
-                    ..
-                },
-        } => {
-            let modes: Vec<companin_retrieval::Mode> = match mode {
-                Some(m) => companin_retrieval::Mode::parse(&m).into_iter().collect(),
-                None => companin_retrieval::Mode::ALL.to_vec(),
-            };
-            eval::beir(&settings, &data, &split, &modes, work_dir.as_deref()).await
-        }
+        #[cfg(feature = "bench")]
+        Command::Bench { command } => companin_bench::bench(command, &settings).await,
+        #[cfg(feature = "bench")]
+        Command::Eval { command } => companin_bench::eval(command, &settings).await,
         Command::Sandbox {
             command: SandboxCommand::Seed { org_id, .. },
         } => sandbox::seed(&settings, &org_id).await,
@@ -471,7 +250,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => {
-            println!("{}", crate::routes::openapi_json());
+            println!("{}", companin_api::openapi_json());
             Ok(())
         }
         Command::Org { command } => {

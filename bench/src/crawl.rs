@@ -12,11 +12,12 @@ use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::{job, knowledge_item};
 use companin_service::Actor;
-use companin_service::knowledge::url::{self, BoundsInput, NewUrl};
+use companin_service::knowledge::url::{self, NewUrl};
+use companin_worker::crawl::BoundsChange;
 use sea_orm::EntityTrait;
 use serde_json::json;
 
-use super::scratch::{Doc, Scratch, read_corpus};
+use crate::scratch::{Doc, Scratch, read_corpus};
 
 /// The site: one page per document, and an index linking them all.
 type Pages = Arc<RwLock<HashMap<String, String>>>;
@@ -112,10 +113,10 @@ pub async fn crawl(settings: &Settings, corpus: &Path, pages: usize) -> anyhow::
         NewUrl {
             url: format!("{base}/"),
             title: None,
-            crawl: Some(BoundsInput {
+            crawl: Some(BoundsChange {
                 max_depth: Some(1),
                 max_pages: Some(docs.len() as u32 + 1),
-                ..BoundsInput::default()
+                ..BoundsChange::default()
             }),
             refresh_interval_hours: None,
             metadata: None,

@@ -197,7 +197,9 @@ impl Scratch {
                     item_ids.push(Some(row.id));
                 }
                 Ok(knowledge::Created::Existing(row)) => item_ids.push(Some(row.id)),
-                Err(e) if e.code == crate::error::ErrorCode::ValidationError => item_ids.push(None),
+                Err(e) if e.code == companin_service::error::ErrorCode::ValidationError => {
+                    item_ids.push(None)
+                }
                 Err(e) => anyhow::bail!("creating an item failed: {}", e.detail),
             }
         }

@@ -13,7 +13,7 @@ use companin_retrieval::{Mode, Query, Scope};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::scratch::{Scratch, percentile_ms as percentile, read_corpus};
+use crate::scratch::{Scratch, percentile_ms as percentile, read_corpus};
 
 /// Documents ranked per query (recall@100 needs them all).
 const DEPTH: usize = 100;

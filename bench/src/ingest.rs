@@ -9,7 +9,7 @@ use companin_config::Settings;
 use companin_ingest::{ChunkOptions, chunk::chunk, parse::plain};
 use serde_json::json;
 
-use super::scratch::{Doc, Ingested, Scratch, read_corpus};
+use crate::scratch::{Doc, Ingested, Scratch, read_corpus};
 
 /// Abstracts embedded whole, as the Python baseline (bench/embed_sbert.py) does.
 const ABSTRACTS: usize = 512;

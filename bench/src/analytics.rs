@@ -27,7 +27,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use super::scratch::percentile_ms;
+use crate::scratch::percentile_ms;
 
 /// What to generate and how often to time each route.
 #[derive(Debug, Clone)]
@@ -179,7 +179,7 @@ async fn run(settings: &Settings, url: &str, options: &Options) -> anyhow::Resul
     );
     db.close().await.ok();
 
-    let server = crate::app::start(s, crate::app::StartOptions { worker: false }).await?;
+    let server = companin_api::start(s, companin_api::StartOptions { worker: false }).await?;
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
     let range = format!(

@@ -18,7 +18,7 @@ use companin_service::{Actor, assistants, sessions};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::scratch::{Scratch, percentile_ms as percentile, read_corpus};
+use crate::scratch::{Scratch, percentile_ms as percentile, read_corpus};
 
 /// Curated Q&A items made from the first queries, at most.
 const MAX_QAS: usize = 10;

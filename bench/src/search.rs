@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{EntityTrait, Set};
 use serde_json::json;
 
-use super::scratch::{Scratch, percentile_ms as percentile, read_corpus};
+use crate::scratch::{Scratch, percentile_ms as percentile, read_corpus};
 
 /// Results compared, as the recall@10.
 const K: usize = 10;

@@ -23,7 +23,7 @@ fn seal(settings: &Settings) -> anyhow::Result<SecretSeal> {
     Ok(SecretSeal::new(&settings.jwt_secret()?))
 }
 
-fn fail(e: crate::error::ApiError) -> anyhow::Error {
+fn fail(e: companin_service::error::ApiError) -> anyhow::Error {
     anyhow::anyhow!("{}", e.detail)
 }
 
