@@ -234,6 +234,12 @@ error_set! {
     ActionErrors: [401, 403, 404, 409, 422, 429, 500];
     /// Exchanging the key pair for a token.
     TokenErrors: [401, 429, 500];
+    /// Signing in to the console with an email and password.
+    SignInErrors: [400, 401, 413, 415, 422, 429, 500];
+    /// Accepting an invitation (setting a password).
+    AcceptErrors: [400, 401, 413, 415, 422, 500];
+    /// The signed-in member's own session.
+    SignOutErrors: [401, 403, 404, 429, 500];
     /// Operator routes.
     AdminErrors: [400, 401, 403, 404, 413, 415, 422, 500];
 }
@@ -255,6 +261,9 @@ mod tests {
             UpdateErrors::STATUSES,
             ActionErrors::STATUSES,
             TokenErrors::STATUSES,
+            SignInErrors::STATUSES,
+            AcceptErrors::STATUSES,
+            SignOutErrors::STATUSES,
             AdminErrors::STATUSES,
         ];
         for status in sets.into_iter().flatten() {

@@ -111,6 +111,12 @@ pub struct AuthSettings {
     /// reading it again. Rotation and deletion drop the entry at once in the process that made
     /// the change; other processes see it within this many seconds.
     pub credential_cache_ttl_secs: u64,
+    /// Lifetime of a team member's console session, in seconds (signing in again starts a
+    /// new one).
+    pub session_ttl_secs: u64,
+    /// How long an invitation (or `companin member create`'s sign-in link) stays usable, in
+    /// hours.
+    pub invitation_ttl_hours: u64,
 }
 
 impl Default for AuthSettings {
@@ -119,6 +125,8 @@ impl Default for AuthSettings {
             jwt_secret: None,
             token_ttl_secs: 3600,
             credential_cache_ttl_secs: 5,
+            session_ttl_secs: 8 * 3600,
+            invitation_ttl_hours: 72,
         }
     }
 }

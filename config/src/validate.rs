@@ -9,6 +9,9 @@ use crate::settings::Settings;
 const MIN_SECRET_LEN: usize = 32;
 /// Longest accepted token lifetime: a week.
 const MAX_TOKEN_TTL_SECS: u64 = 7 * 24 * 3600;
+/// A console session lasts at most a week; an invitation at most 30 days.
+const MAX_SESSION_TTL_SECS: u64 = 7 * 24 * 3600;
+const MAX_INVITATION_TTL_HOURS: u64 = 30 * 24;
 
 fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
@@ -223,6 +226,20 @@ impl Settings {
             ));
         }
         self.validate_crawl()?;
+        let session_ttl = self.auth.session_ttl_secs;
+        if !(60..=MAX_SESSION_TTL_SECS).contains(&session_ttl) {
+            return Err(invalid(
+                "auth.session_ttl_secs",
+                format!("must be between 60 and {MAX_SESSION_TTL_SECS} (got {session_ttl})"),
+            ));
+        }
+        let invitation_ttl = self.auth.invitation_ttl_hours;
+        if !(1..=MAX_INVITATION_TTL_HOURS).contains(&invitation_ttl) {
+            return Err(invalid(
+                "auth.invitation_ttl_hours",
+                format!("must be between 1 and {MAX_INVITATION_TTL_HOURS} (got {invitation_ttl})"),
+            ));
+        }
         if self.auth.credential_cache_ttl_secs > 300 {
             return Err(invalid(
                 "auth.credential_cache_ttl_secs",

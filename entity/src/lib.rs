@@ -25,6 +25,8 @@ pub mod knowledge_chunk;
 pub mod knowledge_item;
 pub mod knowledge_page;
 pub mod latency_rollup;
+pub mod member;
+pub mod member_session;
 pub mod message;
 pub mod organization;
 pub mod rate_limit_day;
@@ -33,7 +35,8 @@ pub mod rate_limit_window;
 pub mod request_log;
 pub mod request_rollup;
 pub mod session;
+pub mod sign_in_failure;
 pub mod status;
 
 pub use environment::Environment;
-pub use status::{JobKind, JobStatus, KnowledgeStatus, PageStatus};
+pub use status::{JobKind, JobStatus, KnowledgeStatus, MemberRole, PageStatus};

@@ -1,6 +1,6 @@
-//! Where a knowledge item, a job and a crawled page stand, and what a job does: closed sets
-//! stored as today's strings. Reading a row whose stored value is none of them is an error,
-//! never a silent default.
+//! Where a knowledge item, a job and a crawled page stand, what a job does, and a member's
+//! role: closed sets stored as strings. Reading a row whose stored value is none of them is an
+//! error, never a silent default. Values are ordered as declared.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,7 +8,7 @@ use sea_orm::entity::prelude::*;
 macro_rules! stored_status {
     ($(#[$meta:meta])* $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $value:literal ),* $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, DeriveActiveEnum)]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
         pub enum $name {
             $( $(#[$vmeta])* #[sea_orm(string_value = $value)] $variant, )*
@@ -99,6 +99,20 @@ stored_status! {
     }
 }
 
+stored_status! {
+    /// What a team member may do in their organization; each role includes the ones below it.
+    MemberRole {
+        /// Read only.
+        Viewer => "viewer",
+        /// Also writes assistants, knowledge, sessions, contexts and conversations.
+        Editor => "editor",
+        /// Everything but managing members.
+        Admin => "admin",
+        /// Everything, members included.
+        Owner => "owner",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +137,9 @@ mod tests {
             assert_eq!(JobKind::try_from_value(&k.to_value()).ok(), Some(*k));
         }
         assert!(JobKind::try_from_value(&"sandbox-reset".to_owned()).is_err());
+        for r in MemberRole::ALL {
+            assert_eq!(MemberRole::try_from_value(&r.to_value()).ok(), Some(*r));
+        }
         assert!(KnowledgeStatus::try_from_value(&"done".to_owned()).is_err());
         assert!(JobStatus::try_from_value(&"Queued".to_owned()).is_err());
         assert!(PageStatus::try_from_value(&String::new()).is_err());

@@ -26,6 +26,7 @@ mod m20261204_000014_chunk_positions;
 mod m20261205_000015_idempotency_keys;
 mod m20261205_000016_daily_quota;
 mod m20261205_000017_widget_windows;
+mod m20261206_000018_members;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_idempotency_keys::Migration),
             Box::new(m20261205_000016_daily_quota::Migration),
             Box::new(m20261205_000017_widget_windows::Migration),
+            Box::new(m20261206_000018_members::Migration),
         ]
     }
 }

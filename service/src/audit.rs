@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{Actor, Tenant, bump_config_version};
 use crate::Paging;
-use crate::ids::AuditId;
+use crate::ids::{AuditId, OrgId};
 
 /// One change to record.
 pub struct Change<'a> {
@@ -35,6 +35,11 @@ pub async fn record(
             Some(client_id.to_string()),
             Some(request_id.clone()),
         ),
+        // A member's id stands where a client's would: who, within the organization.
+        Actor::Member {
+            member_id,
+            request_id,
+        } => ("member", Some(member_id.clone()), Some(request_id.clone())),
         Actor::Operator { request_id } => ("operator", None, Some(request_id.clone())),
         Actor::Cli => ("cli", None, None),
         Actor::System => ("system", None, None),
@@ -55,6 +60,30 @@ pub async fn record(
     .exec_without_returning(conn)
     .await
     .map(|_| ())
+}
+
+/// Records a change of the whole organization (its settings, its members) in the audit log of
+/// both its environments.
+pub async fn record_org_wide(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<(), sea_orm::DbErr> {
+    for environment in companin_entity::Environment::ALL {
+        let tenant = Tenant {
+            org_id: org.clone(),
+            environment,
+        };
+        let copy = Change {
+            action: change.action,
+            resource_type: change.resource_type,
+            resource_id: change.resource_id,
+            changes: change.changes.clone(),
+        };
+        record(conn, &tenant, actor, copy).await?;
+    }
+    Ok(())
 }
 
 /// Ends a change: records it in the audit log and commits `txn`, so the change and its entry

@@ -80,6 +80,11 @@ prefixed_id!(
     "vis_"
 );
 prefixed_id!(
+    /// A team member of the console.
+    MemberId,
+    "mem_"
+);
+prefixed_id!(
     /// An audit log row.
     AuditId,
     "aud_"

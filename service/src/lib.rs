@@ -25,6 +25,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod knowledge;
+pub mod members;
 pub mod metrics;
 pub mod orgs;
 mod platform;
@@ -148,6 +149,11 @@ pub enum Actor {
         client_id: ClientId,
         request_id: String,
     },
+    /// A team member signed in to the console, with the request it made.
+    Member {
+        member_id: String,
+        request_id: String,
+    },
     /// The platform operator through the admin routes.
     Operator { request_id: String },
     /// The `companin` command line.
@@ -158,6 +164,12 @@ pub enum Actor {
 
 impl Actor {
     pub fn from_principal(p: &Principal, request_id: &str) -> Self {
+        if let Some(member) = &p.member {
+            return Actor::Member {
+                member_id: member.member_id.clone(),
+                request_id: request_id.to_owned(),
+            };
+        }
         Actor::Client {
             client_id: p.client_id.clone(),
             request_id: request_id.to_owned(),

@@ -177,24 +177,13 @@ pub async fn update(
     }
     row.updated_at = Set(crate::db::now());
     let updated = row.update(&txn).await?;
-    for env in Environment::ALL {
-        let tenant = Tenant {
-            org_id: OrgId::from_db(updated.id.clone()),
-            environment: env,
-        };
-        audit::record(
-            &txn,
-            &tenant,
-            actor,
-            Change {
-                action: "organization.updated",
-                resource_type: "organization",
-                resource_id: &updated.id,
-                changes: Some(serde_json::Value::Object(changes.clone())),
-            },
-        )
-        .await?;
-    }
+    let change = Change {
+        action: "organization.updated",
+        resource_type: "organization",
+        resource_id: &updated.id,
+        changes: Some(serde_json::Value::Object(changes)),
+    };
+    audit::record_org_wide(&txn, &OrgId::from_db(updated.id.clone()), actor, change).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -1,5 +1,6 @@
 //! Retention: request logs and rate-limit records older than the configured age, and expired
-//! idempotency keys, are deleted by a periodic sweep in every worker process. Deleting by age is idempotent, so several
+//! idempotency keys, console sessions and sign-in counts, are deleted by a periodic sweep in
+//! every worker process. Deleting by age is idempotent, so several
 //! processes sweeping at once only repeat each other's no-op; each sweep deletes in bounded
 //! batches so that SQLite's single writer is never held for long.
 
@@ -100,6 +101,13 @@ pub async fn run(
             Ok(keys) => tracing::info!(keys, "expired idempotency keys deleted"),
             Err(e) => {
                 tracing::warn!(error = %e, "idempotency key sweep failed; retrying next time")
+            }
+        }
+        match crate::members::sweep(&db, Utc::now()).await {
+            Ok(0) => {}
+            Ok(rows) => tracing::info!(rows, "expired console sessions and sign-in counts deleted"),
+            Err(e) => {
+                tracing::warn!(error = %e, "console session sweep failed; retrying next time")
             }
         }
         match crate::rate_limit::widget::sweep(&db, Utc::now().timestamp()).await {

@@ -60,6 +60,7 @@ impl Admitted {
             environment: self.client.environment,
             client_id: self.client.id.clone(),
             method: AuthMethod::AllowedOrigin,
+            member: None,
             config_version: 0,
             widget: None,
             credentials_version: self.client.version,

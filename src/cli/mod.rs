@@ -2,6 +2,7 @@
 //! measurements (`bench`, `eval`) come from `companin-bench`, behind the default `bench`
 //! feature: `cargo build --no-default-features` leaves them out of the binary.
 
+mod member;
 mod org;
 mod reindex;
 mod sandbox;
@@ -98,6 +99,11 @@ enum Command {
         #[command(subcommand)]
         command: ClientCommand,
     },
+    /// Manage an organization's team members (who sign in to the console)
+    Member {
+        #[command(subcommand)]
+        command: MemberCommand,
+    },
     /// Print the OpenAPI document
     Openapi,
 }
@@ -160,6 +166,21 @@ enum ClientCommand {
         environment: String,
         #[arg(long)]
         name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MemberCommand {
+    /// Add a member and print their one-time sign-in link (it sets their password)
+    Create {
+        #[arg(long = "org")]
+        org_id: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "owner", value_parser = ["owner", "admin", "editor", "viewer"])]
+        role: String,
         #[arg(long)]
         json: bool,
     },
@@ -272,6 +293,20 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     per_day,
                 } => org::set_limit(&db, &org_id, (per_hour, per_day)).await,
             }
+        }
+        Command::Member {
+            command:
+                MemberCommand::Create {
+                    org_id,
+                    email,
+                    role,
+                    json,
+                },
+        } => {
+            let db = org::open(&settings).await?;
+            let role = companin_entity::MemberRole::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+            member::create(&db, &settings, &org_id, (&email, role), json).await
         }
         Command::Client { command } => {
             let db = org::open(&settings).await?;

@@ -54,12 +54,12 @@ fn free_port() -> u16 {
 }
 
 /// chromedriver on a free port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     _process: tokio::process::Child,
     url: String,
 }
 
-async fn start_driver() -> Driver {
+pub(crate) async fn start_driver() -> Driver {
     let port = free_port();
     let process = tokio::process::Command::new(executable(
         "COMPANIN_TEST_CHROMEDRIVER",
@@ -85,7 +85,7 @@ async fn start_driver() -> Driver {
     }
 }
 
-async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+pub(crate) async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
     let chromium = executable("COMPANIN_TEST_CHROMIUM", &["/usr/bin/chromium"]);
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("chrome"));
@@ -131,7 +131,7 @@ async fn serve_page(api: &str, client_id: &str, assistant_id: &str) -> String {
     origin
 }
 
-async fn js(client: &Client, script: &str) -> Value {
+pub(crate) async fn js(client: &Client, script: &str) -> Value {
     client
         .execute(script, vec![])
         .await

@@ -28,6 +28,7 @@ fn every_operation_documents_its_errors_and_auth() {
     assert!(schemes.contains_key("KeyPairAuth"));
     assert!(schemes.contains_key("BearerAuth"));
     assert!(schemes.contains_key("OperatorAuth"));
+    assert_eq!(schemes["SessionAuth"]["in"], "cookie");
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
@@ -39,9 +40,11 @@ fn every_operation_documents_its_errors_and_auth() {
                 responses.contains_key("500"),
                 "{method} {path} documents 500"
             );
-            // The widget's token route is the one route a page calls without credentials
-            // (its `Origin` is checked instead).
-            if path != "/widget/token" {
+            // The routes called without credentials: the widget's token (its `Origin` is
+            // checked instead), and the console's sign-in and invitation (the credentials are
+            // the body).
+            let public = ["/widget/token", "/auth/login", "/auth/accept-invitation"];
+            if !public.contains(&path.as_str()) {
                 assert!(op["security"].is_array(), "{method} {path} names its auth");
             }
             for (status, r) in responses {

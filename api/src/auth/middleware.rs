@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use companin_entity::Environment;
 use companin_service::auth::jwt::{SCOPE_FULL, SCOPE_WIDGET};
-use companin_service::auth::{AuthMethod, Principal};
-use companin_service::ids::ClientId;
+use companin_service::auth::{AuthMethod, MemberGrant, Principal};
+use companin_service::ids::{ClientId, OrgId};
 use companin_service::rate_limit::widget::Traffic;
 use companin_service::rate_limit::{Decision, Period};
 use companin_service::telemetry::RateLimitEventRecord;
@@ -17,6 +18,12 @@ use crate::state::AppState;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 pub const API_SECRET_HEADER: &str = "x-api-secret";
+/// The console's session cookie (`HttpOnly`, `SameSite=Strict`).
+pub const SESSION_COOKIE: &str = "companin_session";
+/// The anti-CSRF header every write made with the session cookie carries.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The environment a console session works in (`production` unless it says `sandbox`).
+pub const ENVIRONMENT_HEADER: &str = "x-environment";
 
 /// Verifies the credentials a request carries, charges its organization's rate limit, and
 /// leaves the [`Principal`] in the request. Requests without credentials pass through; the
@@ -55,6 +62,12 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         let ctx = req.data::<Arc<RequestContext>>().cloned();
+        if principal.member.is_some() {
+            if let Some(ctx) = &ctx {
+                ctx.set_principal(principal.clone());
+            }
+            console_checks(&req, &principal).map_err(into_poem)?;
+        }
         if let Some(grant) = &principal.widget {
             // A refusal is logged as the tenant's, like the rate limit's.
             if let Some(ctx) = &ctx {
@@ -90,6 +103,56 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
         req.set_data(principal);
         self.inner.call(req).await.map(IntoResponse::into_response)
     }
+}
+
+/// What a console session may send: a write must carry the session's anti-CSRF token (a page
+/// of another site can make the browser send the cookie, never the header), and the member's
+/// role must allow the route.
+fn console_checks(req: &Request, principal: &Principal) -> Result<(), ApiError> {
+    let Some(member) = &principal.member else {
+        return Ok(());
+    };
+    let method = req.method().as_str();
+    let path = req.uri().path();
+    let path = path.strip_prefix(crate::http::API_PREFIX).unwrap_or(path);
+    // Signing in (again) opens a new session: the old cookie's token is not asked for.
+    let opens_a_session = matches!(
+        path.trim_end_matches('/'),
+        "/auth/login" | "/auth/accept-invitation"
+    );
+    let safe = matches!(method, "GET" | "HEAD" | "OPTIONS") || opens_a_session;
+    let sent = header(req, CSRF_HEADER).unwrap_or_default();
+    if !safe && !constant_time_eq(sent.as_bytes(), member.csrf_token.as_bytes()) {
+        return Err(ApiError::new(
+            ErrorCode::CsrfFailed,
+            "a write made with the session cookie must send its `X-CSRF-Token`",
+        ));
+    }
+    if !companin_service::members::allows(member.role, method, path) {
+        let least = companin_service::members::required_role(method, path);
+        return Err(ApiError::new(
+            ErrorCode::InsufficientRole,
+            format!(
+                "the {} role may not do this{}",
+                member.role,
+                least.map_or(String::new(), |r| format!("; it needs {r} or above"))
+            ),
+        )
+        .with_data(serde_json::json!({
+            "role": member.role.as_str(),
+            "required": least.map(|r| r.as_str()),
+        })));
+    }
+    Ok(())
+}
+
+/// Equality that takes the same time wherever the inputs differ (operator tokens, CSRF
+/// tokens).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use companin_service::auth::credentials::hmac_bytes;
+    // Comparing MACs of both sides hides the lengths and positions where they differ.
+    let key = b"companin-constant-time-comparison";
+    hmac_bytes(key, a) == hmac_bytes(key, b)
 }
 
 /// The key the widget limits count the caller of `req` under.
@@ -173,10 +236,47 @@ async fn authenticate(state: &AppState, req: &Request) -> Result<Option<Principa
         };
         return key_pair(state, key, secret).await.map(Some);
     }
-    match header(req, "authorization") {
-        Some(value) => bearer(state, value).await.map(Some),
+    if let Some(value) = header(req, "authorization") {
+        return bearer(state, value).await.map(Some);
+    }
+    match req.cookie().get(SESSION_COOKIE) {
+        Some(cookie) => console_session(state, req, cookie.value_str()).await,
         None => Ok(None),
     }
+}
+
+/// The member a session cookie names, working in the environment `X-Environment` names. A
+/// cookie naming no open session counts as none: the routes that need credentials answer 401.
+async fn console_session(
+    state: &AppState,
+    req: &Request,
+    token: &str,
+) -> Result<Option<Principal>, ApiError> {
+    let environment = match header(req, ENVIRONMENT_HEADER).map(str::trim) {
+        None | Some("") => Environment::Production,
+        Some(name) => Environment::parse(name).ok_or_else(|| {
+            ApiError::validation(ENVIRONMENT_HEADER, "must be `production` or `sandbox`")
+        })?,
+    };
+    let Some(session) = companin_service::members::session(&state.db, token).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Principal {
+        org_id: OrgId::from_db(session.member.org_id.clone()),
+        environment,
+        client_id: ClientId::from_db(session.member.id.clone()),
+        method: AuthMethod::Session,
+        member: Some(MemberGrant {
+            member_id: session.member.id,
+            role: session.member.role,
+            csrf_token: session.csrf_token,
+            expires_at: session.expires_at,
+        }),
+        config_version: 0,
+        widget: None,
+        // Read from the database on every request: never stale.
+        credentials_version: i64::MAX,
+    }))
 }
 
 fn invalid_credentials() -> ApiError {
@@ -206,6 +306,7 @@ async fn key_pair(state: &AppState, key: &str, secret: &str) -> Result<Principal
         environment: client.environment,
         client_id: client.id.clone(),
         method: AuthMethod::KeyPair,
+        member: None,
         config_version: 0,
         widget: None,
         credentials_version: client.version,
@@ -241,8 +342,22 @@ async fn bearer(state: &AppState, value: &str) -> Result<Principal, ApiError> {
         environment: client.environment,
         client_id: client.id.clone(),
         method: AuthMethod::Bearer,
+        member: None,
         config_version: 0,
         widget,
         credentials_version: client.version,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"abc"));
+    }
 }

@@ -42,10 +42,27 @@ pub struct WidgetCaller {
     pub grant: Arc<WidgetGrant>,
 }
 
-/// Either way of authenticating a client. A widget token answers 403 `insufficient_scope`.
+/// A team member's console session: the `HttpOnly` cookie `companin_session` set by
+/// `POST /api/v1/auth/login`. Writes must also send the session's `X-CSRF-Token`; the member's
+/// role must allow the route (403 `insufficient_role`). `X-Environment: sandbox` works in the
+/// sandbox.
 #[derive(SecurityScheme)]
+#[oai(
+    ty = "api_key",
+    key_name = "companin_session",
+    key_in = "cookie",
+    checker = "session_principal"
+)]
+pub struct SessionAuth(pub Principal);
+
+/// Any way of authenticating a client, or a member's console session. A widget token answers
+/// 403 `insufficient_scope`.
+#[derive(SecurityScheme)]
+// The last variant's refusal is the one a request matching none of them gets: bearer's, so
+// that a widget token answers 403 `insufficient_scope`.
 pub enum ClientAuth {
     KeyPair(KeyPairAuth),
+    Session(SessionAuth),
     Bearer(BearerAuth),
 }
 
@@ -55,6 +72,7 @@ impl ClientAuth {
         match self {
             ClientAuth::KeyPair(auth) => &auth.0,
             ClientAuth::Bearer(auth) => &auth.0,
+            ClientAuth::Session(auth) => &auth.0,
         }
     }
 }
@@ -64,6 +82,7 @@ impl ClientAuth {
 pub enum VisitorAuth {
     KeyPair(KeyPairAuth),
     Widget(WidgetAuth),
+    Session(SessionAuth),
     Bearer(BearerAuth),
 }
 
@@ -74,6 +93,7 @@ impl VisitorAuth {
             VisitorAuth::KeyPair(auth) => &auth.0,
             VisitorAuth::Widget(auth) => &auth.0.principal,
             VisitorAuth::Bearer(auth) => &auth.0,
+            VisitorAuth::Session(auth) => &auth.0,
         }
     }
 
@@ -101,6 +121,12 @@ async fn bearer_principal(req: &Request, _token: Bearer) -> poem::Result<Princip
         // As if the scheme found nothing, like the other schemes' checkers.
         _ => Err(poem_openapi::error::AuthorizationError.into()),
     }
+}
+
+async fn session_principal(req: &Request, _cookie: ApiKey) -> Option<Principal> {
+    req.data::<Principal>()
+        .filter(|p| p.method == AuthMethod::Session)
+        .cloned()
 }
 
 async fn widget_caller(req: &Request, _token: Bearer) -> Option<WidgetCaller> {
@@ -134,41 +160,12 @@ async fn operator_check(req: &Request, token: ApiKey) -> poem::Result<()> {
         })
         .map_err(into_poem)?;
     let expected = configured.expose_secret().as_bytes();
-    if constant_time_eq(expected, token.key.as_bytes()) {
+    if super::middleware::constant_time_eq(expected, token.key.as_bytes()) {
         Ok(())
     } else {
         Err(into_poem(ApiError::new(
             ErrorCode::InvalidOperatorToken,
             "the operator token is not valid",
         )))
-    }
-}
-
-/// Equality that takes the same time wherever the inputs differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use hmac::digest::CtOutput;
-    use hmac::{Hmac, Mac};
-    use sha2::Sha256;
-    // Comparing MACs of both sides hides the lengths and positions where they differ.
-    let tag = |data: &[u8]| -> Option<CtOutput<Hmac<Sha256>>> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"companin-operator-token").ok()?;
-        mac.update(data);
-        Some(mac.finalize())
-    };
-    match (tag(a), tag(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::constant_time_eq;
-
-    #[test]
-    fn operator_token_comparison() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
     }
 }

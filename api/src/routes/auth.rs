@@ -1,16 +1,81 @@
-//! `POST /auth/token`.
+//! `/auth/`: a client's bearer token, and a team member's console sign-in.
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+use companin_entity::Environment;
+use companin_service::members::{self, SignedIn};
+use poem::Request;
 use poem::web::Data;
-use poem_openapi::OpenApi;
+use poem::web::cookie::{Cookie, SameSite};
 use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
 
-use super::ApiTags;
-use crate::auth::scheme::KeyPairAuth;
-use crate::error::{ApiError, ApiResult, ErrorCode, TokenErrors};
+use super::{ApiTags, request_id};
+use crate::auth::middleware::{SESSION_COOKIE, widget_address};
+use crate::auth::scheme::{KeyPairAuth, SessionAuth};
+use crate::error::{
+    AcceptErrors, ApiError, ApiResult, ErrorCode, SignInErrors, SignOutErrors, TokenErrors,
+};
+use crate::http::context::RequestContext;
+use crate::http::json::JsonBody;
 use crate::schemas::auth::Token;
+use crate::schemas::members::{AcceptInvitation, ConsoleSession, SignIn};
 use crate::state::AppState;
+
+#[derive(ApiResponse)]
+enum Opened {
+    /// Signed in: the `HttpOnly` session cookie is set; send `csrf_token` as `X-CSRF-Token`
+    /// with every write.
+    #[oai(status = 200)]
+    Opened(Json<ConsoleSession>, #[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+enum Closed {
+    /// Signed out: the session cookie is cleared.
+    #[oai(status = 204)]
+    Closed(#[oai(header = "Set-Cookie")] String),
+}
+
+/// Whether the request reached this server over https (directly, or through a proxy that
+/// says so): the session cookie is then `Secure`.
+fn over_https(req: &Request) -> bool {
+    req.uri().scheme_str() == Some("https")
+        || req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// The `Set-Cookie` value of a session cookie (`None` clears it).
+fn session_cookie(req: &Request, session: Option<(&str, DateTime<Utc>)>) -> String {
+    let mut cookie = Cookie::new_with_str(SESSION_COOKIE, session.map_or("", |(token, _)| token));
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Strict);
+    cookie.set_path("/");
+    cookie.set_secure(over_https(req));
+    let max_age = session.map_or(0, |(_, expires)| {
+        (expires - Utc::now()).num_seconds().max(0)
+    });
+    cookie.set_max_age(std::time::Duration::from_secs(max_age as u64));
+    cookie.to_string()
+}
+
+fn opened(req: &Request, signed: SignedIn) -> Opened {
+    let cookie = session_cookie(req, Some((&signed.token, signed.expires_at)));
+    Opened::Opened(
+        Json(ConsoleSession {
+            org_id: signed.member.org_id.clone(),
+            member: signed.member.into(),
+            environment: Environment::Production.into(),
+            csrf_token: signed.csrf_token,
+            expires_at: signed.expires_at,
+        }),
+        cookie,
+    )
+}
 
 pub struct AuthApi;
 
@@ -39,4 +104,123 @@ impl AuthApi {
             token_type: "Bearer".to_owned(),
         }))
     }
+
+    /// Sign in to the console
+    ///
+    /// A team member's email and password open a session: an `HttpOnly`, `SameSite=Strict`
+    /// cookie page scripts cannot read. Repeated failures of one account or one address lock
+    /// it for a growing while (429 `sign_in_throttled` with `Retry-After`).
+    #[oai(path = "/auth/login", method = "post", operation_id = "sign_in")]
+    async fn login(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        req: &Request,
+        body: JsonBody<SignIn>,
+    ) -> ApiResult<Opened, SignInErrors> {
+        let address = widget_address(&state, req);
+        let signed = members::sign_in(
+            &state,
+            &body.0.email,
+            &body.0.password,
+            address.as_deref(),
+            request_id(&ctx),
+        )
+        .await?;
+        Ok(opened(req, signed))
+    }
+
+    /// Accept an invitation
+    ///
+    /// Sets the invited member's password (10 to 256 characters, not a common one) and signs
+    /// them in. The invitation's token works once, before it expires.
+    #[oai(
+        path = "/auth/accept-invitation",
+        method = "post",
+        operation_id = "accept_invitation"
+    )]
+    async fn accept(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        req: &Request,
+        body: JsonBody<AcceptInvitation>,
+    ) -> ApiResult<Opened, AcceptErrors> {
+        let signed =
+            members::accept_invitation(&state, &body.0.token, &body.0.password, request_id(&ctx))
+                .await?;
+        Ok(opened(req, signed))
+    }
+
+    /// The signed-in member
+    ///
+    /// The member, their organization, the environment the request worked in and the
+    /// session's `csrf_token` (a reloaded console page reads it here).
+    #[oai(
+        path = "/auth/me",
+        method = "get",
+        operation_id = "get_console_session"
+    )]
+    async fn me(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: SessionAuth,
+    ) -> ApiResult<Json<ConsoleSession>, SignOutErrors> {
+        let p = &auth.0;
+        let grant = p.member.as_ref().ok_or_else(not_a_session)?;
+        let member = members::get(&state.db, &p.org_id, &grant.member_id).await?;
+        Ok(Json(ConsoleSession {
+            member: member.into(),
+            org_id: p.org_id.to_string(),
+            environment: p.environment.into(),
+            csrf_token: grant.csrf_token.clone(),
+            expires_at: grant.expires_at,
+        }))
+    }
+
+    /// Sign out
+    ///
+    /// Ends this session (its cookie stops working at once, in every process).
+    #[oai(path = "/auth/logout", method = "post", operation_id = "sign_out")]
+    async fn logout(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        req: &Request,
+        _auth: SessionAuth,
+    ) -> ApiResult<Closed, SignOutErrors> {
+        if let Some(cookie) = req.cookie().get(SESSION_COOKIE) {
+            members::sign_out(&state, cookie.value_str(), request_id(&ctx)).await?;
+        }
+        Ok(Closed::Closed(session_cookie(req, None)))
+    }
+
+    /// Sign out everywhere
+    ///
+    /// Ends every session of the signed-in member, on every device.
+    #[oai(
+        path = "/auth/logout-everywhere",
+        method = "post",
+        operation_id = "sign_out_everywhere"
+    )]
+    async fn logout_everywhere(
+        &self,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        req: &Request,
+        auth: SessionAuth,
+    ) -> ApiResult<Closed, SignOutErrors> {
+        let p = &auth.0;
+        let grant = p.member.as_ref().ok_or_else(not_a_session)?;
+        let member = members::get(&state.db_write, &p.org_id, &grant.member_id).await?;
+        members::sign_out_everywhere(&state, &member, request_id(&ctx)).await?;
+        Ok(Closed::Closed(session_cookie(req, None)))
+    }
+}
+
+fn not_a_session() -> ApiError {
+    ApiError::new(
+        ErrorCode::MissingCredentials,
+        "sign in to the console first",
+    )
 }

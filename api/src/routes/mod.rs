@@ -8,11 +8,13 @@ mod assistants;
 mod audit;
 mod auth;
 mod clients;
+mod console;
 mod contexts;
 mod conversations;
 mod document;
 mod jobs;
 mod knowledge;
+mod members;
 mod ops;
 mod sandbox;
 mod search;
@@ -23,7 +25,7 @@ mod widget;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use poem::middleware::{NormalizePath, TrailingSlash};
+use poem::middleware::{CookieJarManager, NormalizePath, TrailingSlash};
 use std::sync::OnceLock;
 
 use poem::web::Html;
@@ -41,8 +43,10 @@ use crate::state::AppState;
 
 #[derive(Tags)]
 enum ApiTags {
-    /// Exchanging a key pair for a bearer token.
+    /// Exchanging a key pair for a bearer token; team members signing in to the console.
     Auth,
+    /// The organization's team: people who sign in to the console, each with a role.
+    Members,
     /// An organization's OAuth applications (API credentials).
     Clients,
     /// Assistant personas and their configuration versions.
@@ -69,6 +73,7 @@ enum ApiTags {
 
 type Apis = (
     auth::AuthApi,
+    members::MembersApi,
     clients::ClientsApi,
     assistants::AssistantsApi,
     sessions::SessionsApi,
@@ -90,6 +95,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             auth::AuthApi,
+            members::MembersApi,
             clients::ClientsApi,
             assistants::AssistantsApi,
             sessions::SessionsApi,
@@ -218,6 +224,9 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint {
         .nest("/", service)
         .with(Idempotency::new(state.clone()))
         .with(Authenticate::new(state.clone()))
+        // Parses the `Cookie` header once for the console's session cookie (poem panics when
+        // a handler or scheme reads cookies without it).
+        .with(CookieJarManager::new())
         .with(
             BodyLimit::new(
                 usize::try_from(state.settings.http.body_limit_bytes).unwrap_or(usize::MAX),
@@ -237,6 +246,8 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint {
         .at("/metrics", get(ops::metrics))
         .at("/widget.js", get(web::widget_js))
         .at("/widget/demo", get(web::widget_demo))
+        .at("/dashboard", get(console::index))
+        .at("/dashboard/*path", get(console::under))
         .nest(API_PREFIX, api)
         .data(state.clone())
         // The contract spells collection routes with a trailing slash (`/clients/`) while

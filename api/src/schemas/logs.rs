@@ -44,12 +44,14 @@ list_type!(
 /// Who made a change.
 #[derive(Debug, Object)]
 pub struct Actor {
-    /// `client` (an API credential), `operator` (admin routes), `cli`, or `system` (the
-    /// sandbox's sample data).
+    /// `client` (an API credential), `member` (a team member in the console), `operator`
+    /// (admin routes), `cli`, or `system` (the sandbox's sample data).
     #[oai(rename = "type")]
     pub actor_type: String,
     /// The acting client, when `type` is `client`.
     pub client_id: Option<String>,
+    /// The acting team member, when `type` is `member`.
+    pub member_id: Option<String>,
 }
 
 /// One change to a resource.
@@ -72,9 +74,19 @@ impl From<audit_log::Model> for AuditLogEntry {
         AuditLogEntry {
             id: m.id,
             time: m.created_at,
-            actor: Actor {
-                actor_type: m.actor_type,
-                client_id: m.actor_client_id,
+            // The stored row names a member where it would name a client.
+            actor: if m.actor_type == "member" {
+                Actor {
+                    actor_type: m.actor_type,
+                    client_id: None,
+                    member_id: m.actor_client_id,
+                }
+            } else {
+                Actor {
+                    actor_type: m.actor_type,
+                    client_id: m.actor_client_id,
+                    member_id: None,
+                }
             },
             action: m.action,
             resource_type: m.resource_type,

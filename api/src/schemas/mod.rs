@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod jobs;
 pub mod knowledge;
 pub mod logs;
+pub mod members;
 pub mod orgs;
 pub mod search;
 pub mod sessions;

@@ -1,0 +1,116 @@
+// The console's shell: who is signed in, the production / sandbox switch, the language, the
+// views this member may open, and the router. The URL holds the state (view and
+// environment), so reload, back and a shared link all work.
+import { ApiError, call, environment, setCsrf } from './api.js';
+import { fill, h } from './dom.js';
+import { LANGUAGES, language, languageName, setLanguage, t } from './i18n.js';
+import { accept } from './views/accept.js';
+import { account } from './views/account.js';
+import { members } from './views/members.js';
+import { signIn } from './views/signin.js';
+
+const ROOT = '/dashboard/';
+const app = document.getElementById('app');
+
+// The views of the shell: path under /dashboard/, label, who may open it.
+const VIEWS = [
+  { path: '', label: 'nav.account', render: account, allowed: () => true },
+  { path: 'members', label: 'nav.members', render: members, allowed: (s) => s.member.role === 'owner' },
+];
+
+function route() {
+  return location.pathname.startsWith(ROOT) ? location.pathname.slice(ROOT.length).replace(/\/$/, '') : '';
+}
+
+// A link inside the console, keeping the environment.
+function href(path) {
+  const env = environment() === 'sandbox' ? '?env=sandbox' : '';
+  return `${ROOT}${path}${env}`;
+}
+
+function go(url) {
+  history.pushState(null, '', url);
+  render();
+}
+
+function header(session) {
+  const env = h('select', { id: 'environment', 'aria-label': t('env.label') },
+    ['production', 'sandbox'].map((e) => h('option', { value: e, selected: e === session.environment }, t(`env.${e}`))));
+  env.addEventListener('change', () => {
+    const params = new URLSearchParams(location.search);
+    if (env.value === 'sandbox') params.set('env', 'sandbox'); else params.delete('env');
+    const query = params.toString();
+    go(`${location.pathname}${query ? `?${query}` : ''}`);
+  });
+  return h('header', { class: 'top' },
+    h('span', { class: 'brand' }, t('app.name')),
+    env,
+    languageSwitch(),
+    h('span', { class: 'muted', id: 'who' }, session.member.email));
+}
+
+function languageSwitch() {
+  const select = h('select', { id: 'language', 'aria-label': t('lang.label') },
+    Object.keys(LANGUAGES).map((code) => h('option', { value: code, selected: code === language(), lang: code }, languageName(code))));
+  select.addEventListener('change', () => {
+    setLanguage(select.value);
+    render();
+  });
+  return select;
+}
+
+function shell(session) {
+  const current = route();
+  const views = VIEWS.filter((v) => v.allowed(session));
+  const view = views.find((v) => v.path === current) || views[0];
+  const nav = h('nav', { class: 'views', 'aria-label': t('nav.label') },
+    h('ul', {}, views.map((v) => h('li', {},
+      h('a', { href: href(v.path), 'aria-current': v === view ? 'page' : null, 'data-route': '' }, t(v.label))))));
+  const main = h('main', { id: 'main', tabindex: '-1' },
+    view.render({ session, onSignedOut: () => go(`${ROOT}sign-in`) }));
+  const sandbox = session.environment === 'sandbox'
+    ? h('div', { class: 'sandbox-banner', role: 'note' }, t('env.banner'))
+    : null;
+  document.body.classList.toggle('sandbox', session.environment === 'sandbox');
+  fill(app, header(session), sandbox, nav, main);
+}
+
+function signedOut(view) {
+  document.body.classList.remove('sandbox');
+  const after = () => go(route() === 'sign-in' || route() === 'accept' ? ROOT : location.href);
+  fill(app,
+    h('header', { class: 'top' }, h('span', { class: 'brand' }, t('app.name')), languageSwitch()),
+    h('main', { id: 'main', tabindex: '-1' }, view({ onSignedIn: after })));
+}
+
+async function render() {
+  document.documentElement.lang = language();
+  document.title = t('app.name');
+  if (route() === 'accept') {
+    signedOut(accept);
+    return;
+  }
+  try {
+    const session = await call('GET', '/auth/me');
+    setCsrf(session.csrf_token);
+    if (route() === 'sign-in') {
+      history.replaceState(null, '', href(''));
+    }
+    shell(session);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      signedOut(signIn);
+    } else {
+      fill(app, h('p', { class: 'error', role: 'alert' }, t('error.generic', { detail: e.message })));
+    }
+  }
+}
+
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[data-route]');
+  if (!link || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  go(link.getAttribute('href'));
+});
+window.addEventListener('popstate', render);
+render();
