@@ -66,7 +66,9 @@ impl Paging {
     pub fn new(limit: Option<u64>, offset: Option<u64>) -> Self {
         Self {
             limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
-            offset: offset.unwrap_or(0),
+            // The databases take signed 64-bit offsets (a larger one panicked in the driver);
+            // past the last row, any offset answers the same empty page.
+            offset: Ord::min(offset.unwrap_or(0), i64::MAX as u64),
         }
     }
 }
@@ -276,4 +278,17 @@ where
         .all(conn)
         .await?;
     Ok((items, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_stays_within_what_the_databases_take() {
+        let p = Paging::new(Some(0), Some(u64::MAX));
+        assert_eq!((p.limit, p.offset), (1, i64::MAX as u64));
+        let p = Paging::new(Some(1_000), None);
+        assert_eq!((p.limit, p.offset), (MAX_LIMIT, 0));
+    }
 }
