@@ -13,8 +13,8 @@ use poem_openapi::types::multipart::Upload;
 use poem_openapi::{Enum, Multipart, Object};
 use serde_json::Value;
 
-use super::list_type;
 use super::sessions::to_map;
+use super::{list_type, same_values};
 
 /// What an item was made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -133,22 +133,6 @@ pub enum KnowledgeStatus {
     Processing,
     Ready,
     Failed,
-}
-
-/// The wire enum and the stored one name the same values, both ways.
-macro_rules! same_values {
-    ($wire:ident, $stored:ty, [$($variant:ident),*]) => {
-        impl From<$stored> for $wire {
-            fn from(s: $stored) -> Self {
-                match s { $(<$stored>::$variant => $wire::$variant,)* }
-            }
-        }
-        impl From<$wire> for $stored {
-            fn from(s: $wire) -> Self {
-                match s { $($wire::$variant => <$stored>::$variant,)* }
-            }
-        }
-    };
 }
 
 same_values!(

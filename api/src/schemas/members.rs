@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use companin_entity::{MemberRole, member};
 use poem_openapi::{Enum, Object};
 
-use super::{EnvironmentName, list_type};
+use super::{EnvironmentName, list_type, same_values};
 
 /// What a member may do: `viewer` reads; `editor` also changes assistants, knowledge,
 /// sessions and conversations; `admin` everything but members; `owner` everything.
@@ -17,27 +17,7 @@ pub enum Role {
     Viewer,
 }
 
-impl From<MemberRole> for Role {
-    fn from(r: MemberRole) -> Self {
-        match r {
-            MemberRole::Owner => Role::Owner,
-            MemberRole::Admin => Role::Admin,
-            MemberRole::Editor => Role::Editor,
-            MemberRole::Viewer => Role::Viewer,
-        }
-    }
-}
-
-impl From<Role> for MemberRole {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Owner => MemberRole::Owner,
-            Role::Admin => MemberRole::Admin,
-            Role::Editor => MemberRole::Editor,
-            Role::Viewer => MemberRole::Viewer,
-        }
-    }
-}
+same_values!(Role, MemberRole, [Owner, Admin, Editor, Viewer]);
 
 /// Whether a member has set a password yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

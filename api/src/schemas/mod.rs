@@ -40,6 +40,23 @@ macro_rules! list_type {
 }
 pub(crate) use list_type;
 
+/// The wire enum and the stored one name the same values, both ways.
+macro_rules! same_values {
+    ($wire:ident, $stored:ty, [$($variant:ident),*]) => {
+        impl From<$stored> for $wire {
+            fn from(s: $stored) -> Self {
+                match s { $(<$stored>::$variant => $wire::$variant,)* }
+            }
+        }
+        impl From<$wire> for $stored {
+            fn from(s: $wire) -> Self {
+                match s { $($wire::$variant => <$stored>::$variant,)* }
+            }
+        }
+    };
+}
+pub(crate) use same_values;
+
 /// `production` or `sandbox`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
