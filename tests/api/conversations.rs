@@ -601,6 +601,51 @@ async fn feedback_is_validated_and_stored(backend: Backend) {
         .await;
     assert_eq!(status, 201, "{fb}");
     assert_eq!(fb["message_id"], Value::Null);
+
+    // The conversation shows its feedback, oldest first; the unrated one none.
+    let detail = get(&app, c, &format!("/api/v1/conversations/{conversation}")).await;
+    let given: Vec<(Value, Value)> = detail["feedback"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rating"].clone(), f["comment"].clone()))
+        .collect();
+    assert_eq!(
+        given,
+        [(json!(5), json!("Spot on")), (json!(1), Value::Null)]
+    );
+    let other = two["conversation_id"].as_str().unwrap();
+    let detail = get(&app, c, &format!("/api/v1/conversations/{other}")).await;
+    assert_eq!(detail["feedback"], json!([]));
+
+    // Filtering by rating finds the conversations with a feedback of that rating.
+    for (rating, expected) in [
+        (5, vec![conversation]),
+        (1, vec![conversation]),
+        (3, vec![]),
+    ] {
+        let list = get(&app, c, &format!("/api/v1/conversations/?rating={rating}")).await;
+        let ids: Vec<&str> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, expected, "rating {rating}");
+        assert_eq!(list["total"], expected.len());
+    }
+    for bad in ["0", "6", "five"] {
+        let resp = app
+            .as_client(
+                c,
+                Method::GET,
+                &format!("/api/v1/conversations/?rating={bad}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_error(resp, 422, "validation_error").await;
+    }
 }
 
 async fn tenant_walls_hold_on_every_route(backend: Backend) {

@@ -11,37 +11,52 @@ use poem::web::Path;
 use poem::{IntoResponse, Response, handler};
 use sha2::{Digest, Sha256};
 
+/// `(path, contents)` of each named file under `web/console/`.
+macro_rules! assets {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../../web/console/", $path)))),*]
+    };
+}
+
 /// Every file of the console, by its path under the build's folder.
-const ASSETS: &[(&str, &str)] = &[
-    ("app.js", include_str!("../../web/console/app.js")),
-    ("api.js", include_str!("../../web/console/api.js")),
-    ("dom.js", include_str!("../../web/console/dom.js")),
-    ("i18n.js", include_str!("../../web/console/i18n.js")),
-    ("i18n/en.js", include_str!("../../web/console/i18n/en.js")),
-    ("i18n/es.js", include_str!("../../web/console/i18n/es.js")),
-    (
-        "views/account.js",
-        include_str!("../../web/console/views/account.js"),
-    ),
-    (
-        "views/accept.js",
-        include_str!("../../web/console/views/accept.js"),
-    ),
-    (
-        "views/members.js",
-        include_str!("../../web/console/views/members.js"),
-    ),
-    (
-        "views/signin.js",
-        include_str!("../../web/console/views/signin.js"),
-    ),
-    ("console.css", include_str!("../../web/console/console.css")),
+const ASSETS: &[(&str, &str)] = assets![
+    "app.js",
+    "api.js",
+    "dom.js",
+    "i18n.js",
+    "i18n/en.js",
+    "i18n/es.js",
+    "roles.js",
+    "views/accept.js",
+    "views/account.js",
+    "views/alerts.js",
+    "views/assistant.js",
+    "views/assistant-fields.js",
+    "views/assistants.js",
+    "views/audit.js",
+    "views/conversation.js",
+    "views/conversations.js",
+    "views/developers.js",
+    "views/knowledge.js",
+    "views/knowledge-add.js",
+    "views/knowledge-item.js",
+    "views/listing.js",
+    "views/members.js",
+    "views/playground.js",
+    "views/progress.js",
+    "views/sandbox.js",
+    "views/secret.js",
+    "views/signin.js",
+    "views/try-it.js",
+    "views/versions.js",
+    "console.css",
 ];
 
-/// No inline script or style, nothing from another origin, never in a frame.
+/// No inline script or style, nothing from another origin, never in a frame; the one frame it
+/// shows is this server's widget demo page (the widget's live preview).
 const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
-    frame-ancestors 'none'";
+    img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; \
+    form-action 'self'; frame-ancestors 'none'";
 
 /// The first 12 hex digits of the SHA-256 of every asset: this build's folder name.
 static BUILD: LazyLock<String> = LazyLock::new(|| {
@@ -150,5 +165,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The keys of a catalogue: every `'key':` at the start of an entry.
+    fn keys(catalogue: &str) -> std::collections::BTreeSet<&str> {
+        catalogue
+            .split('\'')
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|w| w[1].starts_with(':'))
+            .map(|w| w[0])
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_every_string() {
+        let find = |name: &str| ASSETS.iter().find(|(n, _)| *n == name).unwrap().1;
+        let english = keys(find("i18n/en.js"));
+        let spanish = keys(find("i18n/es.js"));
+        assert!(english.len() > 100, "{} keys", english.len());
+        let missing: Vec<_> = english.symmetric_difference(&spanish).collect();
+        assert!(missing.is_empty(), "in one catalogue only: {missing:?}");
     }
 }

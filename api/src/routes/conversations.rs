@@ -163,6 +163,9 @@ impl ConversationsApi {
         from: Query<Option<DateTime<Utc>>>,
         /// Conversations started before this time (RFC 3339).
         to: Query<Option<DateTime<Utc>>>,
+        /// Conversations with a feedback of this rating (1 to 5).
+        #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+        rating: Query<Option<i16>>,
         /// Page size (1 to 100, default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
@@ -175,6 +178,7 @@ impl ConversationsApi {
             assistant_id: assistant_id.0,
             from: from.0,
             to: to.0,
+            rating: rating.0,
         };
         let (items, total) =
             conversations::list(&state.db, &Tenant::from(auth.principal()), filter, paging).await?;
@@ -185,10 +189,11 @@ impl ConversationsApi {
         )))
     }
 
-    /// Get a conversation with its messages
+    /// Get a conversation with its messages and feedback
     ///
     /// The first 100 messages, oldest first; page through longer ones with
-    /// `GET /conversations/{id}/messages`.
+    /// `GET /conversations/{id}/messages`. The feedback given on it (the first 100), oldest
+    /// first.
     #[oai(
         path = "/conversations/:id",
         method = "get",
@@ -205,9 +210,11 @@ impl ConversationsApi {
         let (messages, _) =
             conversations::messages(&state.db, &tenant, &id.0, Paging::new(Some(100), None))
                 .await?;
+        let feedback = conversations::feedback_of(&state.db, &tenant, &id.0, 100).await?;
         Ok(Json(ConversationDetail {
             conversation: conversation.into(),
             messages: messages.into_iter().map(Message::from).collect(),
+            feedback: feedback.into_iter().map(Feedback::from).collect(),
         }))
     }
 

@@ -67,7 +67,8 @@ pub fn widget_js(request: &Request, query: Query<ScriptQuery>) -> Response {
 
 /// `GET /widget/demo`: a page to try the widget on this server (its own origin must be one of
 /// the client's `allowed_origins`). The page reads the ids from its query string itself, so
-/// nothing the visitor types is ever written into the HTML by the server.
+/// nothing the visitor types is ever written into the HTML by the server. Only this server's
+/// own pages may frame it: the console shows it as the widget's live preview.
 #[handler]
 pub fn widget_demo() -> Response {
     DEMO_PAGE
@@ -76,7 +77,7 @@ pub fn widget_demo() -> Response {
         .with_header(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self' 'unsafe-inline'; \
-             style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+             style-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
         )
         .into_response()
 }

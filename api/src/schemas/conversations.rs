@@ -248,12 +248,14 @@ impl From<message::Model> for Message {
     }
 }
 
-/// A conversation with its messages, oldest first.
+/// A conversation with its messages and the feedback given on it, oldest first.
 #[derive(Debug, Object)]
 pub struct ConversationDetail {
     #[oai(flatten)]
     pub conversation: Conversation,
     pub messages: Vec<Message>,
+    /// Ratings of the conversation or of its replies (`message_id`).
+    pub feedback: Vec<Feedback>,
 }
 
 list_type!(

@@ -4,18 +4,35 @@
 import { ApiError, call, environment, setCsrf } from './api.js';
 import { fill, h } from './dom.js';
 import { LANGUAGES, language, languageName, setLanguage, t } from './i18n.js';
+import { can } from './roles.js';
 import { accept } from './views/accept.js';
 import { account } from './views/account.js';
+import { assistant } from './views/assistant.js';
+import { assistants } from './views/assistants.js';
+import { audit } from './views/audit.js';
+import { conversation } from './views/conversation.js';
+import { conversations } from './views/conversations.js';
+import { developers } from './views/developers.js';
+import { knowledge } from './views/knowledge.js';
+import { knowledgeItem } from './views/knowledge-item.js';
 import { members } from './views/members.js';
+import { sandbox } from './views/sandbox.js';
 import { signIn } from './views/signin.js';
 
 const ROOT = '/dashboard/';
 const app = document.getElementById('app');
 
-// The views of the shell: path under /dashboard/, label, who may open it.
+// The views of the shell: first path segment under /dashboard/, label, who may open it, and
+// the view of one item (`<path>/<id>`) where there is one.
 const VIEWS = [
   { path: '', label: 'nav.account', render: account, allowed: () => true },
-  { path: 'members', label: 'nav.members', render: members, allowed: (s) => s.member.role === 'owner' },
+  { path: 'assistants', label: 'nav.assistants', render: assistants, item: assistant, allowed: () => true },
+  { path: 'knowledge', label: 'nav.knowledge', render: knowledge, item: knowledgeItem, allowed: () => true },
+  { path: 'conversations', label: 'nav.conversations', render: conversations, item: conversation, allowed: () => true },
+  { path: 'developers', label: 'nav.developers', render: developers, allowed: () => true },
+  { path: 'audit', label: 'nav.audit', render: audit, allowed: () => true },
+  { path: 'sandbox', label: 'nav.sandbox', render: sandbox, allowed: (s) => can(s, 'admin') },
+  { path: 'members', label: 'nav.members', render: members, allowed: (s) => can(s, 'owner') },
 ];
 
 function route() {
@@ -60,14 +77,15 @@ function languageSwitch() {
 }
 
 function shell(session) {
-  const current = route();
+  const [current, id] = route().split('/');
   const views = VIEWS.filter((v) => v.allowed(session));
   const view = views.find((v) => v.path === current) || views[0];
+  const render = id && view.item ? view.item : view.render;
   const nav = h('nav', { class: 'views', 'aria-label': t('nav.label') },
     h('ul', {}, views.map((v) => h('li', {},
       h('a', { href: href(v.path), 'aria-current': v === view ? 'page' : null, 'data-route': '' }, t(v.label))))));
   const main = h('main', { id: 'main', tabindex: '-1' },
-    view.render({ session, onSignedOut: () => go(`${ROOT}sign-in`) }));
+    render({ session, id: id && decodeURIComponent(id), href, navigate: (path) => go(href(path)), onSignedOut: () => go(`${ROOT}sign-in`) }));
   const sandbox = session.environment === 'sandbox'
     ? h('div', { class: 'sandbox-banner', role: 'note' }, t('env.banner'))
     : null;

@@ -26,8 +26,9 @@ export function setLanguage(code) {
   localStorage.setItem('companin.lang', code);
 }
 
-// The string `key` of the current language, with `{name}` placeholders filled from `params`.
-export function t(key, params = {}) {
-  const text = LANGUAGES[current][key] ?? LANGUAGES.en[key] ?? key;
+// The string `key` of the current language, with `{name}` placeholders filled from `params`;
+// `fallback` when neither catalogue has it.
+export function t(key, params = {}, fallback = key) {
+  const text = LANGUAGES[current][key] ?? LANGUAGES.en[key] ?? fallback;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }

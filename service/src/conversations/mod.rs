@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use companin_entity::{conversation, feedback, message};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +77,8 @@ pub struct Filter {
     pub from: Option<DateTime<Utc>>,
     /// Conversations started before this time.
     pub to: Option<DateTime<Utc>>,
+    /// Conversations with a feedback of this rating (1 to 5).
+    pub rating: Option<i16>,
 }
 
 pub async fn list(
@@ -104,7 +106,34 @@ pub async fn list(
     if let Some(v) = filter.to {
         query = query.filter(C::CreatedAt.lt(v));
     }
+    if let Some(v) = filter.rating {
+        let rated = feedback::Entity::find()
+            .select_only()
+            .column(feedback::Column::ConversationId)
+            .filter(tenant.rows::<feedback::Column>())
+            .filter(feedback::Column::Rating.eq(v))
+            .into_query();
+        query = query.filter(C::Id.in_subquery(rated));
+    }
     Ok(super::page(db, query, C::CreatedAt, C::Id, paging).await?)
+}
+
+/// The feedback given on a conversation (on it or on its replies), oldest first; at most
+/// `limit` entries.
+pub async fn feedback_of(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    conversation_id: &str,
+    limit: u64,
+) -> Result<Vec<feedback::Model>, ApiError> {
+    Ok(feedback::Entity::find()
+        .filter(tenant.rows::<feedback::Column>())
+        .filter(feedback::Column::ConversationId.eq(conversation_id))
+        .order_by_asc(feedback::Column::CreatedAt)
+        .order_by_asc(feedback::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 /// The tenant's conversation with this id; 404 for other tenants' ids.

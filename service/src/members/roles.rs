@@ -16,7 +16,8 @@ const EDITED: &[&str] = &[
 /// The least role that may send `method` to `path` (relative to `/api/v1`, e.g.
 /// `/knowledge/search`).
 ///
-/// - Reads (GET, HEAD, and the search playground's POST) need `viewer`.
+/// - Reads (GET, HEAD, and the search playground's POST) need `viewer`, except the alert
+///   webhook's: it answers its signing secret, which an admin sets and rotates.
 /// - Writes to assistants, knowledge, sessions, contexts, conversations and jobs need
 ///   `editor`; every other write (clients, alerts, sandbox, …) needs `admin`.
 /// - Members are managed by owners only, reads included.
@@ -29,6 +30,7 @@ pub fn required_role(method: &str, path: &str) -> Option<MemberRole> {
     Some(match resource {
         "auth" => return None,
         "members" => MemberRole::Owner,
+        "alerts" => MemberRole::Admin,
         _ if read => MemberRole::Viewer,
         r if EDITED.contains(&r) => MemberRole::Editor,
         _ => MemberRole::Admin,
@@ -57,6 +59,8 @@ mod tests {
             ("POST", "/jobs/job_1/cancel", Editor),
             ("POST", "/clients/", Admin),
             ("PUT", "/alerts/webhook", Admin),
+            ("GET", "/alerts/webhook", Admin),
+            ("GET", "/alerts/deliveries", Admin),
             ("POST", "/sandbox/reset", Admin),
             ("GET", "/members/", Owner),
             ("DELETE", "/members/mem_1", Owner),

@@ -17,7 +17,7 @@ export function account({ session, onSignedOut }) {
   const row = (label, value) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, value));
   return h('section', { 'aria-labelledby': 'account-title' },
     h('h1', { id: 'account-title' }, t('account.title')),
-    h('div', { class: 'table-wrap' }, h('table', {},
+    h('div', { class: 'table-wrap', tabindex: '0' }, h('table', {},
       h('tbody', {},
         row(t('account.email'), session.member.email),
         row(t('account.role'), t(`role.${session.member.role}`)),

@@ -82,12 +82,12 @@ export function members() {
   return h('section', { 'aria-labelledby': 'members-title' },
     h('h1', { id: 'members-title' }, t('members.title')),
     message, error,
-    h('div', { class: 'table-wrap' }, h('table', {},
+    h('div', { class: 'table-wrap', tabindex: '0' }, h('table', {},
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('members.email')),
         h('th', { scope: 'col' }, t('members.role')),
         h('th', { scope: 'col' }, t('members.status')),
-        h('th', { scope: 'col' }, t('members.actions')))),
+        h('th', { scope: 'col' }, t('list.actions')))),
       body)),
     invite);
 }

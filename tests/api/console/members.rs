@@ -3,91 +3,13 @@
 //! (a wrong password, the lockout), and a viewer's narrower console; every change is then read
 //! back through the API. Also the page's headers: its policy, caching and deep links.
 
-use std::time::{Duration, Instant};
-
-use fantoccini::Client;
 use fantoccini::key::Key;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::{PASSWORD, accessible, invitation, screenshot, submit, until};
 use crate::browser::{browser, js, start_driver};
 use crate::helpers::{Backend, TestApp, TestOrg, spawn_app};
-
-const PASSWORD: &str = "correct horse battery";
-
-/// Polls `condition` (a script returning a value) until it is truthy; answers that value.
-async fn until(client: &Client, what: &str, condition: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let v = js(client, condition).await;
-        if !matches!(&v, Value::Null | Value::Bool(false)) && v != json!("") {
-            return v;
-        }
-        if Instant::now() > deadline {
-            let page = js(client, "return document.body.innerText;").await;
-            panic!("timed out waiting for {what}; the page shows: {page}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// axe-core, run in the page: the WCAG rules a machine can check.
-const AXE: &str = include_str!("../vendor/axe-core-4.11.0/axe.min.js");
-
-/// Runs axe-core on the page as it is and fails on any serious or critical violation.
-async fn accessible(client: &Client, view: &str) {
-    let script = format!(
-        "{AXE}
-         const result = await axe.run(document, {{ resultTypes: ['violations'] }});
-         return result.violations
-           .filter(v => v.impact === 'serious' || v.impact === 'critical')
-           .map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).join(', ') + ')');"
-    );
-    let found = js(client, &script).await;
-    assert_eq!(found, json!([]), "accessibility of the {view} view");
-}
-
-/// Saves what the browser shows as `target/screenshots/console-<name>.png` (for
-/// docs/console.md and for a person reviewing a run).
-async fn screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.expect("a screenshot");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&dir).expect("target/screenshots");
-    std::fs::write(dir.join(format!("console-{name}.png")), png).expect("write the screenshot");
-}
-
-/// Fills the fields (`id`, value) and submits their form, as a person would.
-async fn submit(client: &Client, fields: &[(&str, &str)]) {
-    let values = serde_json::to_string(&fields).unwrap();
-    js(
-        client,
-        &format!(
-            "const fields = {values};
-             let form;
-             for (const [id, value] of fields) {{
-               const input = document.getElementById(id);
-               input.value = value;
-               input.dispatchEvent(new Event('input', {{ bubbles: true }}));
-               form = input.form;
-             }}
-             form.requestSubmit();"
-        ),
-    )
-    .await;
-}
-
-async fn invitation(app: &TestApp, org: &TestOrg, email: &str, role: &str) -> String {
-    let (status, body) = app
-        .call(
-            &org.production,
-            Method::POST,
-            "/api/v1/members/",
-            Some(json!({ "email": email, "role": role })),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["invitation_path"].as_str().unwrap().to_owned()
-}
 
 async fn member_roles(app: &TestApp, org: &TestOrg) -> Vec<(String, String)> {
     let (_, list) = app
