@@ -23,3 +23,8 @@ export function fill(el, ...children) {
   }
   return el;
 }
+
+// The entries of a one-per-line text field: trimmed, blank lines dropped.
+export function lines(text) {
+  return text.split('\n').map((s) => s.trim()).filter(Boolean);
+}

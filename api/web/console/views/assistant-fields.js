@@ -1,6 +1,6 @@
 // An assistant's fields, once: how each is edited, read back for the API, and shown as text
 // (the read-only view and the side-by-side diff of two versions).
-import { h } from '../dom.js';
+import { h, lines } from '../dom.js';
 import { t } from '../i18n.js';
 
 const TONES = ['professional', 'friendly', 'concise'];
@@ -78,7 +78,7 @@ export function editor(config, knowledge) {
   const read = () => ({
     name: text('name'), description: optional('description'), tone: text('tone'),
     language: text('language'),
-    default_tasks: text('default_tasks').split('\n').map((s) => s.trim()).filter(Boolean),
+    default_tasks: lines(text('default_tasks')),
     instructions: text('instructions'), is_active: el('is_active').checked,
     knowledge_scope: text('knowledge_scope'), knowledge_ids: ticked('knowledge_ids'),
     excluded_knowledge_ids: ticked('excluded_knowledge_ids'),

@@ -3,6 +3,7 @@
 import { call } from '../api.js';
 import { fill, h } from '../dom.js';
 import { t } from '../i18n.js';
+import { sources } from './try-it.js';
 
 const when = (v) => new Date(v).toLocaleString();
 const row = (label, value) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', { class: 'pre' }, value));
@@ -27,12 +28,7 @@ function message(m) {
     h('span', { class: 'who' }, reply ? t('conversation.assistant') : t('conversation.visitor'), ' · ', when(m.created_at)),
     h('p', {}, m.content),
     details ? h('div', { class: 'muted small' }, details) : null,
-    m.sources && m.sources.length ? h('details', { class: 'sources' },
-      h('summary', {}, t('try.sources', { count: m.sources.length })),
-      h('ol', {}, m.sources.map((s) => h('li', {},
-        h('strong', {}, s.title), ' ', h('span', { class: 'muted' }, `${t('try.score')} ${s.score.toFixed(3)}`),
-        s.source ? h('div', { class: 'muted' }, s.source) : null,
-        h('div', { class: 'snippet' }, s.snippet))))) : null);
+    sources(m.sources, false));
 }
 
 function feedback(list) {

@@ -2,13 +2,11 @@
 // shown once; allowed origins; rotate the secret; deactivate; delete), the widget's snippet
 // for a chosen client and assistant with a live preview, the alert webhook, and the API docs.
 import { call } from '../api.js';
-import { fill, h } from '../dom.js';
+import { fill, h, lines } from '../dom.js';
 import { t } from '../i18n.js';
 import { can } from '../roles.js';
 import { alerts } from './alerts.js';
 import { once } from './secret.js';
-
-const lines = (text) => text.split('\n').map((s) => s.trim()).filter(Boolean);
 
 function clients({ admin, onChange }) {
   const error = h('p', { class: 'error', role: 'alert' });

@@ -1,10 +1,8 @@
 // Adding knowledge (editors): files (several at once, chosen or dropped, each with its upload
 // progress), a URL with its crawl bounds and refresh interval, a text, a Q&A.
 import { call, upload } from '../api.js';
-import { h } from '../dom.js';
+import { h, lines } from '../dom.js';
 import { t } from '../i18n.js';
-
-const lines = (text) => text.split('\n').map((s) => s.trim()).filter(Boolean);
 
 function field(id, label, control, hint) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), control,

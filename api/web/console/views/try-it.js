@@ -4,9 +4,10 @@ import { call, stream } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 
-function sources(list) {
-  if (!list.length) return null;
-  return h('details', { class: 'sources', open: true },
+// A reply's cited passages with their scores (open in the chat, closed in a transcript).
+export function sources(list, open = true) {
+  if (!list || !list.length) return null;
+  return h('details', { class: 'sources', open },
     h('summary', {}, t('try.sources', { count: list.length })),
     h('ol', {}, list.map((s) => h('li', {},
       h('strong', {}, s.title), ' ', h('span', { class: 'muted' }, `${t('try.score')} ${s.score.toFixed(3)}`),
