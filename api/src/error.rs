@@ -242,6 +242,8 @@ error_set! {
     SignOutErrors: [401, 403, 404, 429, 500];
     /// Operator routes.
     AdminErrors: [400, 401, 403, 404, 413, 415, 422, 500];
+    /// The operator's console sign-in.
+    OperatorSignInErrors: [400, 401, 403, 413, 415, 422, 429, 500];
 }
 
 /// Result of an operation documented with the error set `S`.
@@ -265,6 +267,7 @@ mod tests {
             AcceptErrors::STATUSES,
             SignOutErrors::STATUSES,
             AdminErrors::STATUSES,
+            OperatorSignInErrors::STATUSES,
         ];
         for status in sets.into_iter().flatten() {
             assert!(

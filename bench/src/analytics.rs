@@ -9,8 +9,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use companin_config::{DatabaseUrl, Settings};
 use companin_entity::{
-    Environment, conversation, feedback, latency_rollup, message, rate_limit_event,
-    rate_limit_window, request_log, session,
+    Environment, KnowledgeStatus, conversation, feedback, knowledge_chunk, knowledge_item,
+    latency_rollup, message, rate_limit_event, rate_limit_window, request_log, session,
 };
 use companin_service::analytics::rollups::{Logged, Sums};
 use companin_service::assistants::config::Config;
@@ -34,6 +34,8 @@ use crate::scratch::percentile_ms;
 pub struct Options {
     pub rows: usize,
     pub messages: usize,
+    /// Knowledge chunks, [`CHUNKS_PER_ITEM`] to an item.
+    pub chunks: usize,
     pub days: i64,
     pub runs: usize,
     /// `sqlite` and/or `postgres`.
@@ -47,6 +49,8 @@ const INSERT_ROWS: usize = 2_000;
 const CLIENTS: usize = 5;
 const ASSISTANTS: usize = 3;
 const SESSIONS: usize = 500;
+/// Chunks of each generated knowledge item.
+const CHUNKS_PER_ITEM: usize = 100;
 /// Each generated conversation: a question and a reply, twice.
 const MESSAGES_PER_CONVERSATION: usize = 4;
 
@@ -237,15 +241,137 @@ async fn run(settings: &Settings, url: &str, options: &Options) -> anyhow::Resul
         println!("{name:<14} p50 {p50:>8.1} ms  p95 {p95:>8.1} ms");
         figures.insert(name.into(), json!({"p50_ms": p50, "p95_ms": p95}));
     }
+    let views = time_views(&http, &base, (&key, &secret), from, to, options.runs).await?;
     server.stop().await?;
     Ok(json!({
         "rows": options.rows,
         "messages": options.messages,
+        "chunks": options.chunks,
+        "views": views,
         "days": options.days,
         "runs": options.runs,
         "seed_secs": seeding.as_secs_f64(),
         "routes": figures,
     }))
+}
+
+/// The requests each console view sends when it opens (as the browser sends them: at once),
+/// over the bench's whole range where the view takes one (analytics defaults to the last
+/// seven days, home to today: the month is the heavier case).
+fn view_requests(range: &str, today: &str) -> Vec<(&'static str, Vec<String>)> {
+    let knowledge = (0..4)
+        .map(|i| {
+            let status = ["ready", "processing", "pending", "failed"][i];
+            format!("/api/v1/knowledge/?status={status}&limit=5")
+        })
+        .collect::<Vec<_>>();
+    vec![
+        (
+            "home",
+            [
+                vec![
+                    format!("/api/v1/analytics/endpoints/?{today}"),
+                    format!("/api/v1/analytics/rate-limits/?limit=1&{today}"),
+                    format!("/api/v1/analytics/conversations/?{today}"),
+                    "/api/v1/analytics/logs/?min_status=500&limit=5".to_owned(),
+                ],
+                knowledge,
+            ]
+            .concat(),
+        ),
+        (
+            "analytics",
+            vec![
+                format!("/api/v1/analytics/usage/?interval=day&{range}"),
+                format!("/api/v1/analytics/endpoints/?{range}"),
+                format!("/api/v1/analytics/keys/?{range}"),
+                format!("/api/v1/analytics/rate-limits/?limit=1&{range}"),
+                format!("/api/v1/analytics/conversations/?{range}"),
+                format!("/api/v1/analytics/logs/?limit=50&offset=0&{range}"),
+            ],
+        ),
+        (
+            "knowledge",
+            vec![
+                "/api/v1/knowledge/?limit=50&offset=0".to_owned(),
+                "/api/v1/assistants/?limit=100".to_owned(),
+            ],
+        ),
+        // The item first, then its chunks (a text item has no crawled pages).
+        (
+            "knowledge_item",
+            vec!["/api/v1/knowledge/kn_bench000000".to_owned()],
+        ),
+        (
+            "knowledge_item_chunks",
+            vec!["/api/v1/knowledge/kn_bench000000/chunks?limit=100".to_owned()],
+        ),
+        (
+            "conversations",
+            vec![
+                "/api/v1/conversations/?limit=50&offset=0".to_owned(),
+                "/api/v1/assistants/?limit=100".to_owned(),
+            ],
+        ),
+        (
+            "audit",
+            vec!["/api/v1/audit-logs/?limit=50&offset=0".to_owned()],
+        ),
+    ]
+}
+
+/// Times each console view's requests, sent together, from the first sent to the last
+/// answered: one warm-up, then `runs` timed.
+async fn time_views(
+    http: &reqwest::Client,
+    base: &str,
+    (key, secret): (&str, &str),
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    runs: usize,
+) -> anyhow::Result<Value> {
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let range = format!("from={}&to={}", stamp(from), stamp(to));
+    let midnight = to
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let today = format!("from={}&to={}", stamp(midnight), stamp(to));
+    let mut figures = serde_json::Map::new();
+    for (view, paths) in view_requests(&range, &today) {
+        let mut times = Vec::with_capacity(runs);
+        for run in 0..runs + 1 {
+            let t = Instant::now();
+            let answers = futures::future::join_all(paths.iter().map(|path| async move {
+                let resp = http
+                    .get(format!("{base}{path}"))
+                    .header("X-API-Key", key)
+                    .header("X-API-Secret", secret)
+                    .send()
+                    .await
+                    .with_context(|| format!("GET {path}"))?;
+                let status = resp.status();
+                let body = resp.bytes().await?;
+                anyhow::ensure!(
+                    status.is_success(),
+                    "GET {path} answered {status}: {}",
+                    String::from_utf8_lossy(&body)
+                );
+                Ok(())
+            }))
+            .await;
+            answers.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
+            if run > 0 {
+                times.push(t.elapsed());
+            }
+        }
+        times.sort();
+        let (p50, p95) = (percentile_ms(&times, 0.5), percentile_ms(&times, 0.95));
+        println!("view {view:<14} p50 {p50:>8.1} ms  p95 {p95:>8.1} ms");
+        figures.insert(view.into(), json!({"p50_ms": p50, "p95_ms": p95}));
+    }
+    Ok(Value::Object(figures))
 }
 
 fn bar(len: usize, what: &str) -> ProgressBar {
@@ -520,7 +646,88 @@ async fn seed(
     }
     insert_all::<rate_limit_window::Entity>(db, windows, "rate windows").await?;
     insert_all::<rate_limit_event::Entity>(db, events, "rate events").await?;
+    seed_knowledge(db, &org_id, options.chunks, from, to, &mut rng).await?;
     Ok((first.id, secret))
+}
+
+/// Ready text items of [`CHUNKS_PER_ITEM`] chunks each, `chunks` in all. The chunks carry no
+/// vectors: the views timed here list and read them; searching them is `bench search`'s.
+async fn seed_knowledge(
+    db: &DatabaseConnection,
+    org_id: &str,
+    chunks: usize,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    let items = chunks.div_ceil(CHUNKS_PER_ITEM);
+    let mut rows = Vec::with_capacity(items);
+    let mut pieces = Vec::with_capacity(chunks);
+    for i in 0..items {
+        let at = between(rng, from, to);
+        let id = format!("kn_bench{i:06}");
+        let count = CHUNKS_PER_ITEM.min(chunks - i * CHUNKS_PER_ITEM);
+        rows.push(
+            knowledge_item::Model {
+                id: id.clone(),
+                org_id: org_id.to_owned(),
+                environment: Environment::Production,
+                kind: "text".into(),
+                title: format!("Guide {i}"),
+                source: None,
+                media_type: Some("text/plain".into()),
+                content: None,
+                question: None,
+                answer: None,
+                alternate_questions: json!([]),
+                tags: json!([]),
+                status: KnowledgeStatus::Ready,
+                error: None,
+                summary: Some(format!("Part {i} of the product guide.")),
+                summary_kind: Some("extractive".into()),
+                keywords: json!(["guide", "product"]),
+                chunk_count: count as i32,
+                content_hash: format!("{i:064x}"),
+                version: 1,
+                metadata: json!({}),
+                assistant_ids: json!([]),
+                job_id: None,
+                crawl: None,
+                refresh_interval_hours: None,
+                sync_changes: None,
+                last_synced_at: None,
+                next_sync_at: None,
+                created_at: at,
+                updated_at: at,
+            }
+            .into_active_model(),
+        );
+        for position in 0..count {
+            pieces.push(
+                knowledge_chunk::Model {
+                    id: format!("ch_bench{i:06}_{position:03}"),
+                    knowledge_id: id.clone(),
+                    org_id: org_id.to_owned(),
+                    environment: Environment::Production,
+                    position: position as i32,
+                    heading: None,
+                    content: format!(
+                        "Section {position} of guide {i}: how the product is set up, used and \
+                         looked after, in a paragraph of ordinary length for a chunk."
+                    ),
+                    token_count: 30,
+                    embedding: Vec::new(),
+                    source: None,
+                    page_id: None,
+                    created_at: at,
+                }
+                .into_active_model(),
+            );
+        }
+    }
+    insert_all::<knowledge_item::Entity>(db, rows, "knowledge items").await?;
+    insert_all::<knowledge_chunk::Entity>(db, pieces, "knowledge chunks").await?;
+    Ok(())
 }
 
 /// Inserts `rows` in statements of [`INSERT_ROWS`], in one transaction, with a progress bar.

@@ -20,8 +20,8 @@ use companin_config::Settings;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Time every analytics route over a month of generated traffic for one organization,
-    /// on scratch SQLite and PostgreSQL databases
+    /// Time every analytics route, and the requests of each console view, over a month of
+    /// generated traffic for one organization, on scratch SQLite and PostgreSQL databases
     Analytics {
         /// Request-log rows generated
         #[arg(long, default_value_t = 1_000_000)]
@@ -29,6 +29,9 @@ pub enum BenchCommand {
         /// Messages generated (four per conversation)
         #[arg(long, default_value_t = 100_000)]
         messages: usize,
+        /// Knowledge chunks generated (100 per item), for the console's knowledge views
+        #[arg(long, default_value_t = 100_000)]
+        chunks: usize,
         /// Days the traffic spans, and the range every report covers
         #[arg(long, default_value_t = 30)]
         days: i64,
@@ -176,6 +179,7 @@ pub async fn bench(command: BenchCommand, settings: &Settings) -> anyhow::Result
         BenchCommand::Analytics {
             rows,
             messages,
+            chunks,
             days,
             runs,
             databases,
@@ -184,6 +188,7 @@ pub async fn bench(command: BenchCommand, settings: &Settings) -> anyhow::Result
             let options = analytics::Options {
                 rows,
                 messages,
+                chunks,
                 days,
                 runs,
                 databases,

@@ -28,6 +28,7 @@ pub mod latency_rollup;
 pub mod member;
 pub mod member_session;
 pub mod message;
+pub mod operator_session;
 pub mod organization;
 pub mod rate_limit_day;
 pub mod rate_limit_event;

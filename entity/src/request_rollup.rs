@@ -25,6 +25,8 @@ pub struct Model {
     pub requests: i64,
     /// Responses with status 400 or above.
     pub errors: i64,
+    /// Responses with status 500 or above (counted in `errors` too).
+    pub server_errors: i64,
     pub latency_sum_ms: f64,
 }
 

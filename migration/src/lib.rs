@@ -27,6 +27,8 @@ mod m20261205_000015_idempotency_keys;
 mod m20261205_000016_daily_quota;
 mod m20261205_000017_widget_windows;
 mod m20261206_000018_members;
+mod m20261206_000019_server_errors;
+mod m20261206_000020_operator_sessions;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -52,6 +54,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_daily_quota::Migration),
             Box::new(m20261205_000017_widget_windows::Migration),
             Box::new(m20261206_000018_members::Migration),
+            Box::new(m20261206_000019_server_errors::Migration),
+            Box::new(m20261206_000020_operator_sessions::Migration),
         ]
     }
 }

@@ -18,6 +18,8 @@ pub struct Filter {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub status: Option<u16>,
+    /// Only requests with at least this status (e.g. 500 for server errors).
+    pub min_status: Option<u16>,
     pub method: Option<String>,
     pub route: Option<String>,
     pub client_id: Option<String>,
@@ -51,6 +53,9 @@ fn query(tenant: &Tenant, filter: &Filter) -> Select<request_log::Entity> {
     }
     if let Some(v) = filter.status {
         query = query.filter(C::Status.eq(i32::from(v)));
+    }
+    if let Some(v) = filter.min_status {
+        query = query.filter(C::Status.gte(i32::from(v)));
     }
     if let Some(v) = &filter.method {
         query = query.filter(C::Method.eq(v.to_ascii_uppercase()));
@@ -107,7 +112,10 @@ async fn count(
     tenant: &Tenant,
     filter: &Filter,
 ) -> Result<u64, DbErr> {
-    if filter.status.is_some() || filter.min_latency_ms.is_some() || filter.max_latency_ms.is_some()
+    if filter.status.is_some()
+        || filter.min_status.is_some()
+        || filter.min_latency_ms.is_some()
+        || filter.max_latency_ms.is_some()
     {
         // Counted without sorting: PostgreSQL would otherwise sort every row to count them.
         return query(tenant, filter).count(conn).await;

@@ -613,6 +613,21 @@ async fn logs_filter_sort_and_export(backend: Backend) {
     .await;
     assert_eq!(posts["total"], 1);
     assert_eq!(posts["items"][0]["status"], 422);
+    // Errors only: at least a status, counted exactly.
+    for (min_status, expected) in [(400, 1), (423, 0), (200, 4)] {
+        let errors = get(
+            &app,
+            c,
+            &format!(
+                "/api/v1/analytics/logs/?route=/api/v1/clients&min_status={min_status}&to={to}"
+            ),
+        )
+        .await;
+        assert_eq!(
+            errors["total"], expected,
+            "min_status={min_status}: {errors}"
+        );
+    }
 
     let slowest = get(
         &app,
@@ -944,7 +959,7 @@ async fn rollups_and_log_edges_add_up_exactly(backend: Backend) {
     for i in 0..3000i64 {
         let at = base + Duration::seconds(i * 83 + (i * i) % 61);
         let (method, route) = endpoints[(i % 3 == 0) as usize];
-        let status: i32 = [200, 200, 200, 404, 429][(i % 5) as usize];
+        let status: i32 = [200, 200, 503, 404, 429][(i % 5) as usize];
         let latency = 0.2 + ((i * 7919) % 3001) as f64 * 0.013 + i as f64 * 1e-7;
         sums.add(Logged {
             org_id: &org.id,
@@ -1126,27 +1141,38 @@ async fn report_matches_rows(
 ) {
     let range = format!("from={}&to={}", rfc(from), rfc(to));
     let report = get(app, c, &format!("/api/v1/analytics/endpoints/?{range}")).await;
-    for (method, route) in [("GET", "/api/v1/clients"), ("POST", "/api/v1/sessions")] {
+    // Each endpoint, then all of them together (`overall`).
+    for (endpoint_of, e) in [
+        (Some(("GET", "/api/v1/clients")), None),
+        (Some(("POST", "/api/v1/sessions")), None),
+        (None, Some(&report["overall"])),
+    ] {
         let inside: Vec<&Row> = rows
             .iter()
-            .filter(|r| r.0 >= from && r.0 < to && r.1 == method && r.2 == route)
+            .filter(|r| r.0 >= from && r.0 < to)
+            .filter(|r| endpoint_of.is_none_or(|(method, route)| r.1 == method && r.2 == route))
             .collect();
         let latencies: Vec<f64> = inside.iter().map(|r| r.4).collect();
-        let e = endpoint(&report, method, route);
+        let e = match (endpoint_of, e) {
+            (Some((method, route)), _) => endpoint(&report, method, route),
+            (None, Some(overall)) => overall,
+            (None, None) => unreachable!(),
+        };
         assert_eq!(e["requests"], inside.len(), "{e}");
         assert_eq!(e["errors"], inside.iter().filter(|r| r.3 >= 400).count());
         // The percentiles are the rows' own values (compared as the server prints them).
         let printed = |v: f64| serde_json::from_str::<Value>(&json!(v).to_string()).unwrap();
-        assert_eq!(
-            e["p50_latency_ms"],
-            printed(nearest_rank(&latencies, 0.5)),
-            "{e}"
-        );
-        assert_eq!(
-            e["p95_latency_ms"],
-            printed(nearest_rank(&latencies, 0.95)),
-            "{e}"
-        );
+        for (field, p) in [
+            ("p50_latency_ms", 0.5),
+            ("p95_latency_ms", 0.95),
+            ("p99_latency_ms", 0.99),
+        ] {
+            assert_eq!(
+                e[field],
+                printed(nearest_rank(&latencies, p)),
+                "{field} {e}"
+            );
+        }
         let mean = latencies.iter().sum::<f64>() / latencies.len() as f64;
         close(&e["avg_latency_ms"], mean);
     }
@@ -1171,11 +1197,22 @@ async fn report_matches_rows(
     .await;
     for b in hourly["buckets"].as_array().unwrap() {
         let start = time(&b["start"]);
-        let n = rows
+        let statuses = rows
             .iter()
             .filter(|r| r.0 >= start && r.0 < start + Duration::hours(1))
-            .count();
-        assert_eq!(b["requests"], n, "{b}");
+            .map(|r| r.3)
+            .collect::<Vec<_>>();
+        assert_eq!(b["requests"], statuses.len(), "{b}");
+        assert_eq!(
+            b["errors"],
+            statuses.iter().filter(|s| **s >= 400).count(),
+            "{b}"
+        );
+        assert_eq!(
+            b["server_errors"],
+            statuses.iter().filter(|s| **s >= 500).count(),
+            "{b}"
+        );
     }
 
     // The log's total: from the rollups and the partial hours when the filter allows, from
@@ -1339,10 +1376,12 @@ async fn upgrading_sums_existing_rows_into_rollups(backend: Backend) {
                 .unwrap()
         }
     };
-    let hours =
-        rows("SELECT hour, requests, errors, latency_sum_ms FROM request_rollups ORDER BY hour")
-            .await;
-    let hours: Vec<(i64, i64, i64, f64)> = hours
+    let hours = rows(
+        "SELECT hour, requests, errors, latency_sum_ms, server_errors FROM request_rollups \
+              ORDER BY hour",
+    )
+    .await;
+    let hours: Vec<(i64, i64, i64, f64, i64)> = hours
         .iter()
         .map(|r| {
             (
@@ -1350,11 +1389,12 @@ async fn upgrading_sums_existing_rows_into_rollups(backend: Backend) {
                 r.try_get_by_index(1).unwrap(),
                 r.try_get_by_index(2).unwrap(),
                 r.try_get_by_index(3).unwrap(),
+                r.try_get_by_index(4).unwrap(),
             )
         })
         .collect();
     let ten = t("2026-01-01T10:00:00Z").timestamp();
-    assert_eq!(hours, [(ten, 2, 1, 4.0), (ten + 3600, 1, 0, 3.05)]);
+    assert_eq!(hours, [(ten, 2, 1, 4.0, 1), (ten + 3600, 1, 0, 3.05, 0)]);
     for table in [
         "SELECT CAST(SUM(requests) AS BIGINT) FROM latency_hour_rollups",
         "SELECT CAST(SUM(requests) AS BIGINT) FROM latency_rollups",

@@ -22,6 +22,7 @@ mod knowledge;
 mod logs;
 mod members;
 mod openapi;
+mod operator;
 mod ops;
 mod rate_limit;
 mod sandbox;

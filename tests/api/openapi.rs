@@ -29,6 +29,7 @@ fn every_operation_documents_its_errors_and_auth() {
     assert!(schemes.contains_key("BearerAuth"));
     assert!(schemes.contains_key("OperatorAuth"));
     assert_eq!(schemes["SessionAuth"]["in"], "cookie");
+    assert_eq!(schemes["OperatorSessionAuth"]["in"], "cookie");
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
@@ -41,9 +42,14 @@ fn every_operation_documents_its_errors_and_auth() {
                 "{method} {path} documents 500"
             );
             // The routes called without credentials: the widget's token (its `Origin` is
-            // checked instead), and the console's sign-in and invitation (the credentials are
+            // checked instead), and the console's sign-ins and invitation (the credentials are
             // the body).
-            let public = ["/widget/token", "/auth/login", "/auth/accept-invitation"];
+            let public = [
+                "/widget/token",
+                "/auth/login",
+                "/auth/accept-invitation",
+                "/auth/operator/login",
+            ];
             if !public.contains(&path.as_str()) {
                 assert!(op["security"].is_array(), "{method} {path} names its auth");
             }

@@ -1,4 +1,5 @@
-//! Reading who is calling off a request: key pairs, bearer tokens and the operator token.
+//! Reading who is calling off a request: key pairs, bearer tokens, console sessions and the
+//! operator's token or session.
 //!
 //! The [`middleware::Authenticate`] middleware verifies whatever credentials a request carries
 //! (and charges the rate limit) before routing, and leaves a
@@ -8,4 +9,5 @@
 //! is the service's part (`companin_service::auth`).
 
 pub mod middleware;
+pub mod operator;
 pub mod scheme;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use companin_service::auth::widget::{WidgetGrant, insufficient_scope};
 use companin_service::auth::{AuthMethod, Principal};
+use companin_service::members::operator::OperatorSession;
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
@@ -140,13 +141,39 @@ async fn widget_caller(req: &Request, _token: Bearer) -> Option<WidgetCaller> {
 
 /// The platform operator: `X-Operator-Token` equal to the configured `admin_token`.
 #[derive(SecurityScheme)]
+// Named as it was when it was the only operator scheme, for clients of the document.
 #[oai(
+    rename = "OperatorAuth",
     ty = "api_key",
     key_name = "X-Operator-Token",
     key_in = "header",
     checker = "operator_check"
 )]
-pub struct OperatorAuth(pub ());
+pub struct OperatorTokenAuth(pub ());
+
+/// The platform operator's console session: the `HttpOnly` cookie `companin_operator` set by
+/// `POST /api/v1/auth/operator/login`. Writes must also send the session's `X-CSRF-Token`.
+#[derive(SecurityScheme)]
+#[oai(
+    ty = "api_key",
+    key_name = "companin_operator",
+    key_in = "cookie",
+    checker = "operator_session"
+)]
+pub struct OperatorSessionAuth(pub OperatorSession);
+
+/// The platform operator, by token or console session.
+#[derive(SecurityScheme)]
+// The last variant's refusal is the one a request matching neither gets: the token's, which
+// says whether admin routes are on and whether the token was wrong.
+pub enum OperatorAuth {
+    Session(OperatorSessionAuth),
+    Token(OperatorTokenAuth),
+}
+
+async fn operator_session(req: &Request, _cookie: ApiKey) -> Option<OperatorSession> {
+    req.data::<OperatorSession>().cloned()
+}
 
 async fn operator_check(req: &Request, token: ApiKey) -> poem::Result<()> {
     let configured = req
@@ -160,7 +187,7 @@ async fn operator_check(req: &Request, token: ApiKey) -> poem::Result<()> {
         })
         .map_err(into_poem)?;
     let expected = configured.expose_secret().as_bytes();
-    if super::middleware::constant_time_eq(expected, token.key.as_bytes()) {
+    if companin_service::auth::credentials::constant_time_eq(expected, token.key.as_bytes()) {
         Ok(())
     } else {
         Err(into_poem(ApiError::new(

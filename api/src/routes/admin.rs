@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use companin_config::RateLimitSettings;
 use companin_entity::organization;
 use companin_service::Paging;
+use companin_service::analytics::organizations;
 use companin_service::ids::OrgId;
 use companin_service::{Actor, orgs, sandbox};
 use poem::web::Data;
@@ -19,7 +21,7 @@ use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
 use crate::schemas::orgs::{
     ClientCredentials, CreateOrganization, CreatedOrganization, Organization, OrganizationList,
-    UpdateOrganization,
+    OrganizationUsage, UpdateOrganization, UsageByOrganization,
 };
 use crate::state::AppState;
 
@@ -134,6 +136,61 @@ impl AdminApi {
             total,
             paging,
         )))
+    }
+
+    /// Usage per organization
+    ///
+    /// For a page of organizations (newest first): API requests and errors of both
+    /// environments, conversations started and questions asked in `[from, to)` (default the
+    /// last 30 days), and the knowledge each keeps now (items and indexed chunks).
+    #[oai(
+        path = "/admin/usage/",
+        method = "get",
+        operation_id = "admin_usage_by_org"
+    )]
+    async fn usage(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _operator: OperatorAuth,
+        /// Start of the range (RFC 3339), default 30 days before `to`.
+        from: Query<Option<DateTime<Utc>>>,
+        /// End of the range, exclusive (RFC 3339), default now.
+        to: Query<Option<DateTime<Utc>>>,
+        /// Page size (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// Organizations to skip.
+        offset: Query<Option<u64>>,
+    ) -> ApiResult<Json<UsageByOrganization>, AdminErrors> {
+        let range = super::analytics::range(from.0, to.0)?;
+        let paging = Paging::new(limit.0, offset.0);
+        let (orgs, total) = orgs::list(&state.db, paging).await?;
+        let ids: Vec<String> = orgs.iter().map(|o| o.id.clone()).collect();
+        let mut usage = organizations::usage(&state.db, &ids, &range).await?;
+        let defaults = &state.settings.rate_limit;
+        let items = orgs
+            .into_iter()
+            .map(|org| {
+                let u = usage.remove(&org.id).unwrap_or_default();
+                OrganizationUsage {
+                    organization: organization_view(org, defaults),
+                    requests: u.requests,
+                    errors: u.errors,
+                    conversations: u.conversations,
+                    messages: u.messages,
+                    knowledge_items: u.knowledge_items,
+                    knowledge_chunks: u.knowledge_chunks,
+                }
+            })
+            .collect();
+        Ok(Json(UsageByOrganization {
+            from: range.from,
+            to: range.to,
+            items,
+            total,
+            limit: paging.limit,
+            offset: paging.offset,
+        }))
     }
 
     /// Get an organization

@@ -29,7 +29,10 @@ use crate::state::AppState;
 const DEFAULT_RANGE_DAYS: i64 = 30;
 
 /// `[from, to)`, defaulting to the last 30 days; `from` must come before `to`.
-fn range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<Range, ApiError> {
+pub(super) fn range(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<Range, ApiError> {
     let to = to.unwrap_or_else(Utc::now);
     let from = from.unwrap_or(to - Duration::days(DEFAULT_RANGE_DAYS));
     if from >= to {
@@ -115,6 +118,10 @@ impl AnalyticsApi {
         /// Only this HTTP status.
         #[oai(validator(minimum(value = "100"), maximum(value = "599")))]
         status: Query<Option<u16>>,
+        /// Only requests with this HTTP status or above (400: every error; 500: server
+        /// errors).
+        #[oai(validator(minimum(value = "100"), maximum(value = "599")))]
+        min_status: Query<Option<u16>>,
         /// Only this HTTP method, e.g. `POST`.
         #[oai(validator(max_length = 16))]
         method: Query<Option<String>>,
@@ -148,6 +155,7 @@ impl AnalyticsApi {
             from: from.0,
             to: to.0,
             status: status.0,
+            min_status: min_status.0,
             method: method.0,
             route: route.0,
             client_id: client_id.0,
@@ -174,7 +182,8 @@ impl AnalyticsApi {
     /// Traffic per endpoint
     ///
     /// For each method and route template called in the range: requests, errors (status 400
-    /// and above), error rate, mean latency and nearest-rank p50 and p95 latency.
+    /// and above), error rate, mean latency and nearest-rank p50, p95 and p99 latency; and
+    /// the same over all the range's requests (`overall`).
     #[oai(
         path = "/analytics/endpoints/",
         method = "get",
@@ -191,16 +200,14 @@ impl AnalyticsApi {
     ) -> ApiResult<Json<EndpointReport>, ListErrors> {
         let range = range(from.0, to.0)?;
         let tenant = Tenant::from(auth.principal());
-        let items: Vec<_> = analytics::endpoints::endpoints(&state.db, &tenant, &range)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect();
+        let report = analytics::endpoints::endpoints(&state.db, &tenant, &range).await?;
+        let items: Vec<_> = report.items.into_iter().map(Into::into).collect();
         Ok(Json(EndpointReport {
             from: range.from,
             to: range.to,
             total: items.len() as u64,
             items,
+            overall: report.overall.into(),
         }))
     }
 

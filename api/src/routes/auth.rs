@@ -1,10 +1,11 @@
-//! `/auth/`: a client's bearer token, and a team member's console sign-in.
+//! `/auth/`: a client's bearer token, a team member's console sign-in, and the platform
+//! operator's.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use companin_entity::Environment;
-use companin_service::members::{self, SignedIn};
+use companin_service::members::{self, SignedIn, operator};
 use poem::Request;
 use poem::web::Data;
 use poem::web::cookie::{Cookie, SameSite};
@@ -13,14 +14,17 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::{ApiTags, request_id};
 use crate::auth::middleware::{SESSION_COOKIE, widget_address};
-use crate::auth::scheme::{KeyPairAuth, SessionAuth};
+use crate::auth::operator::OPERATOR_COOKIE;
+use crate::auth::scheme::{KeyPairAuth, OperatorSessionAuth, SessionAuth};
 use crate::error::{
-    AcceptErrors, ApiError, ApiResult, ErrorCode, SignInErrors, SignOutErrors, TokenErrors,
+    AcceptErrors, AdminErrors, ApiError, ApiResult, ErrorCode, OperatorSignInErrors, SignInErrors,
+    SignOutErrors, TokenErrors,
 };
 use crate::http::context::RequestContext;
 use crate::http::json::JsonBody;
 use crate::schemas::auth::Token;
 use crate::schemas::members::{AcceptInvitation, ConsoleSession, SignIn};
+use crate::schemas::orgs::{OperatorConsoleSession, OperatorSignIn};
 use crate::state::AppState;
 
 #[derive(ApiResponse)]
@@ -29,6 +33,17 @@ enum Opened {
     /// with every write.
     #[oai(status = 200)]
     Opened(Json<ConsoleSession>, #[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+enum OperatorOpened {
+    /// Signed in: the `HttpOnly` operator cookie is set; send `csrf_token` as `X-CSRF-Token`
+    /// with every write.
+    #[oai(status = 200)]
+    Opened(
+        Json<OperatorConsoleSession>,
+        #[oai(header = "Set-Cookie")] String,
+    ),
 }
 
 #[derive(ApiResponse)]
@@ -49,9 +64,14 @@ fn over_https(req: &Request) -> bool {
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
-/// The `Set-Cookie` value of a session cookie (`None` clears it).
+/// The `Set-Cookie` value of a member's session cookie (`None` clears it).
 fn session_cookie(req: &Request, session: Option<(&str, DateTime<Utc>)>) -> String {
-    let mut cookie = Cookie::new_with_str(SESSION_COOKIE, session.map_or("", |(token, _)| token));
+    cookie(req, SESSION_COOKIE, session)
+}
+
+/// The `Set-Cookie` value of the cookie `name` holding a session (`None` clears it).
+fn cookie(req: &Request, name: &str, session: Option<(&str, DateTime<Utc>)>) -> String {
+    let mut cookie = Cookie::new_with_str(name, session.map_or("", |(token, _)| token));
     cookie.set_http_only(true);
     cookie.set_same_site(SameSite::Strict);
     cookie.set_path("/");
@@ -217,6 +237,83 @@ impl AuthApi {
         Ok(Closed::Closed(session_cookie(req, None)))
     }
 }
+
+#[OpenApi(tag = "ApiTags::Admin")]
+impl OperatorAuthApi {
+    /// Sign in to the console as the platform operator
+    ///
+    /// The operator token opens a console session: an `HttpOnly`, `SameSite=Strict` cookie
+    /// that the admin routes accept in place of `X-Operator-Token`. Repeated failures lock
+    /// the operator's sign-in, and the client address, for a growing while (429
+    /// `sign_in_throttled` with `Retry-After`).
+    #[oai(
+        path = "/auth/operator/login",
+        method = "post",
+        operation_id = "operator_sign_in"
+    )]
+    async fn login(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: JsonBody<OperatorSignIn>,
+    ) -> ApiResult<OperatorOpened, OperatorSignInErrors> {
+        let address = widget_address(&state, req);
+        let signed = operator::sign_in(&state, &body.0.token, address.as_deref()).await?;
+        let cookie = cookie(
+            req,
+            OPERATOR_COOKIE,
+            Some((&signed.token, signed.expires_at)),
+        );
+        Ok(OperatorOpened::Opened(
+            Json(OperatorConsoleSession {
+                csrf_token: signed.csrf_token,
+                expires_at: signed.expires_at,
+            }),
+            cookie,
+        ))
+    }
+
+    /// The operator's console session
+    ///
+    /// The session's `csrf_token` (a reloaded console page reads it here).
+    #[oai(
+        path = "/auth/operator/me",
+        method = "get",
+        operation_id = "get_operator_session"
+    )]
+    async fn me(
+        &self,
+        auth: OperatorSessionAuth,
+    ) -> ApiResult<Json<OperatorConsoleSession>, AdminErrors> {
+        Ok(Json(OperatorConsoleSession {
+            csrf_token: auth.0.csrf_token,
+            expires_at: auth.0.expires_at,
+        }))
+    }
+
+    /// Sign the operator out of the console
+    ///
+    /// Ends this operator session (its cookie stops working at once, in every process).
+    #[oai(
+        path = "/auth/operator/logout",
+        method = "post",
+        operation_id = "operator_sign_out"
+    )]
+    async fn logout(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        _auth: OperatorSessionAuth,
+    ) -> ApiResult<Closed, AdminErrors> {
+        if let Some(value) = req.cookie().get(OPERATOR_COOKIE) {
+            operator::sign_out(&state.db_write, value.value_str()).await?;
+        }
+        Ok(Closed::Closed(cookie(req, OPERATOR_COOKIE, None)))
+    }
+}
+
+/// The operator's console sign-in and sign-out.
+pub struct OperatorAuthApi;
 
 fn not_a_session() -> ApiError {
     ApiError::new(

@@ -67,7 +67,8 @@ enum ApiTags {
     Widget,
     /// The sandbox environment's sample data.
     Sandbox,
-    /// Platform operator routes (`X-Operator-Token`); organizations never reach them.
+    /// Platform operator routes (`X-Operator-Token` or the operator's console session);
+    /// organizations never reach them.
     Admin,
 }
 
@@ -87,7 +88,8 @@ type Apis = (
     audit::AuditApi,
     widget::WidgetApi,
     sandbox::SandboxApi,
-    admin::AdminApi,
+    // The operator's two APIs in one element: poem-openapi implements tuples of up to 16.
+    (admin::AdminApi, auth::OperatorAuthApi),
 );
 
 /// The OpenAPI service: every documented route under [`API_PREFIX`].
@@ -109,7 +111,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             audit::AuditApi,
             widget::WidgetApi,
             sandbox::SandboxApi,
-            admin::AdminApi,
+            (admin::AdminApi, auth::OperatorAuthApi),
         ),
         "Companin API",
         env!("CARGO_PKG_VERSION"),

@@ -11,12 +11,9 @@ fn unix(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
 
-/// One method and route template.
+/// Requests, errors and latency of one endpoint, or of all of them together.
 #[derive(Debug, Object)]
-pub struct EndpointStats {
-    pub method: String,
-    /// The route template, e.g. `/api/v1/clients/{id}`.
-    pub route: String,
+pub struct TrafficStats {
     pub requests: u64,
     /// Responses with status 400 or above, rate-limit refusals (429) included.
     pub errors: u64,
@@ -27,24 +24,45 @@ pub struct EndpointStats {
     pub p50_latency_ms: f64,
     /// Nearest-rank 95th percentile latency.
     pub p95_latency_ms: f64,
+    /// Nearest-rank 99th percentile latency.
+    pub p99_latency_ms: f64,
+}
+
+impl From<endpoints::Traffic> for TrafficStats {
+    fn from(t: endpoints::Traffic) -> Self {
+        TrafficStats {
+            error_rate: sql::ratio(t.errors, t.requests),
+            requests: t.requests,
+            errors: t.errors,
+            avg_latency_ms: t.avg_latency_ms,
+            p50_latency_ms: t.p50_latency_ms,
+            p95_latency_ms: t.p95_latency_ms,
+            p99_latency_ms: t.p99_latency_ms,
+        }
+    }
+}
+
+/// One method and route template.
+#[derive(Debug, Object)]
+pub struct EndpointStats {
+    pub method: String,
+    /// The route template, e.g. `/api/v1/clients/{id}`.
+    pub route: String,
+    #[oai(flatten)]
+    pub traffic: TrafficStats,
 }
 
 impl From<endpoints::EndpointStats> for EndpointStats {
     fn from(s: endpoints::EndpointStats) -> Self {
         EndpointStats {
-            error_rate: sql::ratio(s.errors, s.requests),
             method: s.method,
             route: s.route,
-            requests: s.requests,
-            errors: s.errors,
-            avg_latency_ms: s.avg_latency_ms,
-            p50_latency_ms: s.p50_latency_ms,
-            p95_latency_ms: s.p95_latency_ms,
+            traffic: s.traffic.into(),
         }
     }
 }
 
-/// Traffic per endpoint over `[from, to)`, busiest first.
+/// Traffic per endpoint over `[from, to)`, busiest first, and over all endpoints.
 #[derive(Debug, Object)]
 pub struct EndpointReport {
     pub from: DateTime<Utc>,
@@ -52,6 +70,9 @@ pub struct EndpointReport {
     pub items: Vec<EndpointStats>,
     /// Endpoints in the report.
     pub total: u64,
+    /// Every request of the range: its percentiles are those of all the requests together
+    /// (zeros when there were none).
+    pub overall: TrafficStats,
 }
 
 /// Bucket size of the usage report.
@@ -77,6 +98,9 @@ pub struct UsageCounts {
     pub requests: u64,
     /// Responses with status 400 or above.
     pub errors: u64,
+    /// Of the errors, responses with status 500 or above. `requests - errors` succeeded
+    /// and `errors - server_errors` were client errors (4xx).
+    pub server_errors: u64,
     /// Messages sent by visitors (their questions).
     pub messages: u64,
     /// Knowledge items created.
@@ -118,6 +142,7 @@ impl UsageReport {
             .map(|b| {
                 totals.requests += b.requests;
                 totals.errors += b.errors;
+                totals.server_errors += b.server_errors;
                 totals.messages += b.messages;
                 totals.knowledge_items += b.knowledge_items;
                 UsageBucket {
@@ -125,6 +150,7 @@ impl UsageReport {
                     counts: UsageCounts {
                         requests: b.requests,
                         errors: b.errors,
+                        server_errors: b.server_errors,
                         messages: b.messages,
                         knowledge_items: b.knowledge_items,
                     },

@@ -72,3 +72,50 @@ list_type!(
     OrganizationList,
     Organization
 );
+
+/// The operator token, to open a console session.
+#[derive(Debug, Object)]
+pub struct OperatorSignIn {
+    #[oai(validator(max_length = 1024))]
+    pub token: String,
+}
+
+/// The operator's console session. The session itself is the `HttpOnly` cookie
+/// `companin_operator`; page scripts never see it.
+#[derive(Debug, Object)]
+pub struct OperatorConsoleSession {
+    /// Send it as `X-CSRF-Token` with every write made with the session cookie.
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One organization's usage over the report's range, both environments together.
+#[derive(Debug, Object)]
+pub struct OrganizationUsage {
+    pub organization: Organization,
+    /// API requests in the range.
+    pub requests: u64,
+    /// Of those, responses with status 400 or above.
+    pub errors: u64,
+    /// Conversations that started in the range.
+    pub conversations: u64,
+    /// Questions visitors asked in the range.
+    pub messages: u64,
+    /// Knowledge items kept now.
+    pub knowledge_items: u64,
+    /// Their indexed chunks now: the size of what retrieval searches.
+    pub knowledge_chunks: u64,
+}
+
+/// Usage per organization over `[from, to)`, a page of organizations at a time (newest
+/// first, as the organization list).
+#[derive(Debug, Object)]
+pub struct UsageByOrganization {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub items: Vec<OrganizationUsage>,
+    /// Organizations in all.
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}

@@ -53,6 +53,18 @@ export async function call(method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
+// A GET answered as `accept` (e.g. `text/csv`), saved by the browser as `filename`.
+export async function download(path, accept, filename) {
+  const resp = await send('GET', path, undefined, accept);
+  if (!resp.ok) throw await failure(resp);
+  const url = URL.createObjectURL(await resp.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 // A POST answered with server-sent events: `onEvent(name, data)` for each event, in order.
 export async function stream(path, body, onEvent) {
   const resp = await send('POST', path, body, 'text/event-stream');

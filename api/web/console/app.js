@@ -7,15 +7,18 @@ import { LANGUAGES, language, languageName, setLanguage, t } from './i18n.js';
 import { can } from './roles.js';
 import { accept } from './views/accept.js';
 import { account } from './views/account.js';
+import { analytics } from './views/analytics.js';
 import { assistant } from './views/assistant.js';
 import { assistants } from './views/assistants.js';
 import { audit } from './views/audit.js';
 import { conversation } from './views/conversation.js';
 import { conversations } from './views/conversations.js';
 import { developers } from './views/developers.js';
+import { home } from './views/home.js';
 import { knowledge } from './views/knowledge.js';
 import { knowledgeItem } from './views/knowledge-item.js';
 import { members } from './views/members.js';
+import { operatorSignIn, organizations } from './views/operator.js';
 import { sandbox } from './views/sandbox.js';
 import { signIn } from './views/signin.js';
 
@@ -25,14 +28,16 @@ const app = document.getElementById('app');
 // The views of the shell: first path segment under /dashboard/, label, who may open it, and
 // the view of one item (`<path>/<id>`) where there is one.
 const VIEWS = [
-  { path: '', label: 'nav.account', render: account, allowed: () => true },
+  { path: '', label: 'nav.home', render: home, allowed: () => true },
   { path: 'assistants', label: 'nav.assistants', render: assistants, item: assistant, allowed: () => true },
   { path: 'knowledge', label: 'nav.knowledge', render: knowledge, item: knowledgeItem, allowed: () => true },
   { path: 'conversations', label: 'nav.conversations', render: conversations, item: conversation, allowed: () => true },
+  { path: 'analytics', label: 'nav.analytics', render: analytics, allowed: () => true },
   { path: 'developers', label: 'nav.developers', render: developers, allowed: () => true },
   { path: 'audit', label: 'nav.audit', render: audit, allowed: () => true },
   { path: 'sandbox', label: 'nav.sandbox', render: sandbox, allowed: (s) => can(s, 'admin') },
   { path: 'members', label: 'nav.members', render: members, allowed: (s) => can(s, 'owner') },
+  { path: 'account', label: 'nav.account', render: account, allowed: () => true },
 ];
 
 function route() {
@@ -101,11 +106,40 @@ function signedOut(view) {
     h('main', { id: 'main', tabindex: '-1' }, view({ onSignedIn: after })));
 }
 
+// The platform operator's console: its own sign-in (the operator token) and shell.
+async function renderOperator() {
+  document.body.classList.remove('sandbox');
+  const brand = h('span', { class: 'brand' }, t('app.name'));
+  // The operator's table of organizations is wide: the whole window.
+  const main = (view) => h('main', { id: 'main', tabindex: '-1', class: 'wide' }, view);
+  try {
+    const session = await call('GET', '/auth/operator/me');
+    setCsrf(session.csrf_token);
+    const signOut = h('button', { type: 'button', id: 'operator-sign-out', class: 'small' }, t('account.signout'));
+    signOut.addEventListener('click', async () => {
+      try { await call('POST', '/auth/operator/logout'); } catch { /* signed out already */ }
+      render();
+    });
+    fill(app, h('header', { class: 'top' }, brand, h('span', { class: 'badge warn', id: 'operator-badge' }, t('operator.badge')),
+      languageSwitch(), signOut), main(organizations()));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      fill(app, h('header', { class: 'top' }, brand, languageSwitch()), main(operatorSignIn({ onSignedIn: render })));
+    } else {
+      fill(app, h('p', { class: 'error', role: 'alert' }, t('error.generic', { detail: e.message })));
+    }
+  }
+}
+
 async function render() {
   document.documentElement.lang = language();
   document.title = t('app.name');
   if (route() === 'accept') {
     signedOut(accept);
+    return;
+  }
+  if (route().split('/')[0] === 'operator') {
+    await renderOperator();
     return;
   }
   try {

@@ -9,6 +9,7 @@
 pub mod conversations;
 pub mod endpoints;
 pub mod keys;
+pub mod organizations;
 pub mod rate_limits;
 pub mod rollups;
 pub mod samples;

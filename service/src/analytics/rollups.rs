@@ -27,17 +27,26 @@ use crate::Tenant;
 
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
-/// Rows per upsert statement (9 parameters each).
+/// Rows per upsert statement (10 parameters each).
 const UPSERT_ROWS: usize = 500;
 
 type HourKey = (String, String, i64, String, String, String);
 /// `(org, environment, hour or day, method, route, latency bucket)`.
 type HistogramKey = (String, String, i64, String, String, i32);
 
+/// One hour's sums for one client and endpoint.
+#[derive(Debug, Default)]
+struct HourSums {
+    requests: i64,
+    errors: i64,
+    server_errors: i64,
+    latency_sum_ms: f64,
+}
+
 /// The sums of one batch of request-log rows.
 #[derive(Debug, Default)]
 pub struct Sums {
-    hourly: BTreeMap<HourKey, (i64, i64, f64)>,
+    hourly: BTreeMap<HourKey, HourSums>,
     hourly_latency: BTreeMap<HistogramKey, i64>,
     daily_latency: BTreeMap<HistogramKey, i64>,
 }
@@ -68,9 +77,10 @@ impl Sums {
                 r.route.to_owned(),
             ))
             .or_default();
-        hourly.0 += 1;
-        hourly.1 += i64::from(r.status >= 400);
-        hourly.2 += r.latency_ms;
+        hourly.requests += 1;
+        hourly.errors += i64::from(r.status >= 400);
+        hourly.server_errors += i64::from(r.status >= 500);
+        hourly.latency_sum_ms += r.latency_ms;
         let b = bucket(r.latency_ms);
         for (map, unit) in [
             (&mut self.hourly_latency, HOUR),
@@ -93,29 +103,29 @@ impl Sums {
         let hourly: Vec<Vec<Value>> = self
             .hourly
             .iter()
-            .map(
-                |((org, env, hour, client, method, route), (n, errors, latency))| {
-                    vec![
-                        org.as_str().into(),
-                        env.as_str().into(),
-                        (*hour).into(),
-                        client.as_str().into(),
-                        method.as_str().into(),
-                        route.as_str().into(),
-                        (*n).into(),
-                        (*errors).into(),
-                        (*latency).into(),
-                    ]
-                },
-            )
+            .map(|((org, env, hour, client, method, route), sums)| {
+                vec![
+                    org.as_str().into(),
+                    env.as_str().into(),
+                    (*hour).into(),
+                    client.as_str().into(),
+                    method.as_str().into(),
+                    route.as_str().into(),
+                    sums.requests.into(),
+                    sums.errors.into(),
+                    sums.server_errors.into(),
+                    sums.latency_sum_ms.into(),
+                ]
+            })
             .collect();
         upsert(
             conn,
             "request_rollups (org_id, environment, hour, client_id, method, route, requests, \
-             errors, latency_sum_ms)",
+             errors, server_errors, latency_sum_ms)",
             "(org_id, environment, hour, client_id, method, route)",
             "requests = request_rollups.requests + excluded.requests, \
              errors = request_rollups.errors + excluded.errors, \
+             server_errors = request_rollups.server_errors + excluded.server_errors, \
              latency_sum_ms = request_rollups.latency_sum_ms + excluded.latency_sum_ms",
             hourly,
         )
@@ -182,7 +192,10 @@ pub(super) async fn upsert(
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Totals {
     pub requests: u64,
+    /// Status 400 or above.
     pub errors: u64,
+    /// Status 500 or above (counted in `errors` too).
+    pub server_errors: u64,
     pub latency_sum_ms: f64,
 }
 
@@ -190,6 +203,7 @@ impl Totals {
     fn add(&mut self, other: Totals) {
         self.requests += other.requests;
         self.errors += other.errors;
+        self.server_errors += other.server_errors;
         self.latency_sum_ms += other.latency_sum_ms;
     }
 }
@@ -338,7 +352,7 @@ pub async fn totals(
         let mut q = Query::new(backend);
         q.push(&format!(
             "SELECT {keys}, CAST(SUM(requests) AS BIGINT), CAST(SUM(errors) AS BIGINT), \
-             SUM(latency_sum_ms) \
+             SUM(latency_sum_ms), CAST(SUM(server_errors) AS BIGINT) \
              FROM request_rollups WHERE "
         ))
         .tenant("", tenant)
@@ -365,7 +379,8 @@ pub async fn totals(
         };
         q.push(&format!(
             "SELECT {keys}, COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), \
-             SUM(latency_ms) FROM request_logs WHERE "
+             SUM(latency_ms), SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) \
+             FROM request_logs WHERE "
         ))
         .tenant("", tenant)
         .range("created_at", edge);
@@ -379,6 +394,7 @@ pub async fn totals(
             out.entry(key).or_default().add(Totals {
                 requests: sql::int(&row, 2)?,
                 errors: sql::int(&row, 3)?,
+                server_errors: sql::int(&row, 5)?,
                 latency_sum_ms: sql::float(&row, 4)?.unwrap_or(0.0),
             });
         }

@@ -323,40 +323,55 @@ pub async fn from_log(
         .collect()
 }
 
-/// The nearest-rank `per_mille` percentile of one endpoint's latencies in `range`: the
-/// histogram names the bucket holding rank ⌈n·p⌉, and that bucket's latencies alone (see
-/// the module) give the exact value. `conn` must read one snapshot, so that the histogram
-/// and the latencies agree.
+/// An endpoint (`(method, route)`) and its latency histogram over a range: bucket → requests.
+pub type EndpointHistogram<'a> = ((&'a str, &'a str), &'a BTreeMap<i32, u64>);
+
+/// The nearest-rank `per_mille` percentile of the latencies of one or more endpoints in
+/// `range`, given each endpoint's histogram: their sum names the bucket holding rank ⌈n·p⌉,
+/// and that bucket's latencies alone (see the module) give the exact value. `conn` must read
+/// one snapshot, so that the histograms and the latencies agree.
 pub async fn percentile(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
     range: &Range,
-    endpoint: (&str, &str),
-    histogram: &BTreeMap<i32, u64>,
+    histograms: &[EndpointHistogram<'_>],
     latencies: &Latencies,
     per_mille: u64,
 ) -> Result<Option<f64>, DbErr> {
-    let n: u64 = histogram.values().sum();
+    let mut merged: BTreeMap<i32, u64> = BTreeMap::new();
+    for (_, histogram) in histograms {
+        for (&b, &count) in *histogram {
+            *merged.entry(b).or_default() += count;
+        }
+    }
+    let n: u64 = merged.values().sum();
     if n == 0 {
         return Ok(None);
     }
     let rank = sql::rank(n, per_mille);
     let mut below = 0;
-    for (&b, &count) in histogram {
+    for (&b, &count) in &merged {
         if below + count < rank {
             below += count;
             continue;
         }
-        let mut values = latencies.bucket(conn, tenant, range, endpoint, b).await?;
-        if values.len() as u64 != count {
-            // Rows landed in an hour after it was sealed: the log itself has them all.
-            tracing::debug!(
-                bucket = b,
-                counted = count,
-                sealed = values.len(),
-                "latency samples short of the histogram; reading the bucket from the log"
-            );
-            values = from_log(conn, tenant, range, endpoint, b).await?;
+        let mut values = Vec::new();
+        for &(endpoint, histogram) in histograms {
+            let Some(&counted) = histogram.get(&b) else {
+                continue;
+            };
+            let mut found = latencies.bucket(conn, tenant, range, endpoint, b).await?;
+            if found.len() as u64 != counted {
+                // Rows landed in an hour after it was sealed: the log itself has them all.
+                tracing::debug!(
+                    bucket = b,
+                    counted,
+                    sealed = found.len(),
+                    "latency samples short of the histogram; reading the bucket from the log"
+                );
+                found = from_log(conn, tenant, range, endpoint, b).await?;
+            }
+            values.append(&mut found);
         }
         let Some(last) = values.len().checked_sub(1) else {
             return Ok(None);

@@ -127,6 +127,7 @@ pub struct Range {
 /// The percentiles the reports give, in per mille.
 pub const P50: u32 = 500;
 pub const P95: u32 = 950;
+pub const P99: u32 = 990;
 
 /// The 1-based rank of the nearest-rank `per_mille` percentile among `n` values sorted
 /// ascending: ⌈n·p⌉, at least 1. The value there is the smallest with at least that share of

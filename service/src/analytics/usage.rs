@@ -62,6 +62,8 @@ pub struct Bucket {
     pub start: DateTime<Utc>,
     pub requests: u64,
     pub errors: u64,
+    /// Of the errors, status 500 or above.
+    pub server_errors: u64,
     /// Messages visitors sent (questions; the replies are not counted again).
     pub messages: u64,
     /// Knowledge items created.
@@ -130,6 +132,7 @@ pub async fn usage(
         if let Some(&i) = index.get(&b) {
             buckets[i].requests = t.requests;
             buckets[i].errors = t.errors;
+            buckets[i].server_errors = t.server_errors;
         }
     }
     for row in messages.all(conn).await? {

@@ -38,6 +38,14 @@ pub fn generate_salt() -> String {
     hex::encode(bytes)
 }
 
+/// Equality that takes the same time wherever the inputs differ (operator tokens, CSRF
+/// tokens).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    // Comparing MACs of both sides hides the lengths and positions where they differ.
+    let key = b"companin-constant-time-comparison";
+    hmac_bytes(key, a) == hmac_bytes(key, b)
+}
+
 /// HMAC-SHA256 of `message` keyed with `key`.
 pub fn hmac_bytes(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = match HmacSha256::new_from_slice(key) {
@@ -182,6 +190,14 @@ impl CredentialStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"abc"));
+    }
 
     #[test]
     fn secrets_are_long_random_and_verify_only_themselves() {

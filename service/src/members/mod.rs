@@ -3,13 +3,14 @@
 //! password; signing in opens a server-side session that a cookie names. Every invitation,
 //! sign-in, failed sign-in, sign-out and role change is in the audit log.
 
+pub mod operator;
 pub mod password;
 pub mod roles;
 mod sessions;
 mod throttle;
 
 use chrono::{DateTime, Duration, Utc};
-use companin_entity::{MemberRole, member, member_session, organization};
+use companin_entity::{MemberRole, member, member_session, operator_session, organization};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -78,7 +79,12 @@ pub async fn sweep(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u6
         .exec(conn)
         .await?
         .rows_affected;
-    Ok(sessions + throttle::sweep(conn, now).await?)
+    let operators = operator_session::Entity::delete_many()
+        .filter(operator_session::Column::ExpiresAt.lte(now))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    Ok(sessions + operators + throttle::sweep(conn, now).await?)
 }
 
 /// Invites `email` into `org` with `role`: a member without a password yet, and a one-time

@@ -15,7 +15,7 @@ const REFUNDS: &str = "Refunds: you can return any product within 30 days of del
 const QUESTION: &str = "How many days do I have to return a product for a refund?";
 const COMMENT: &str = "<img src=x onerror=\"window.pwned = 1\"> Clear, thanks";
 
-async fn post(app: &TestApp, c: &Creds, path: &str, body: Value) -> Value {
+pub(super) async fn post(app: &TestApp, c: &Creds, path: &str, body: Value) -> Value {
     let (status, v) = app
         .call(c, Method::POST, &format!("/api/v1{path}"), Some(body))
         .await;
@@ -23,8 +23,8 @@ async fn post(app: &TestApp, c: &Creds, path: &str, body: Value) -> Value {
     v
 }
 
-/// A conversation of `visitor` with `bot` (one question), rated `rating`.
-async fn rated(
+/// A conversation of `visitor` with `bot` (one question), rated `rating`; its id.
+pub(super) async fn rated(
     app: &TestApp,
     c: &Creds,
     bot: &str,

@@ -10,12 +10,14 @@ use serde_json::{Value, json};
 use crate::browser::{Driver, browser, js, start_driver};
 use crate::helpers::{TestApp, TestOrg};
 
+mod analytics;
 mod assistants;
 mod audit;
 mod conversations;
 mod developers;
 mod knowledge;
 mod members;
+mod operator;
 
 pub(super) const PASSWORD: &str = "correct horse battery";
 
