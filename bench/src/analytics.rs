@@ -51,6 +51,8 @@ const ASSISTANTS: usize = 3;
 const SESSIONS: usize = 500;
 /// Chunks of each generated knowledge item.
 const CHUNKS_PER_ITEM: usize = 100;
+/// The id of the first generated knowledge item (`kn_` and 32 hex digits, as ids are).
+const FIRST_ITEM: &str = "kn_00000000000000000000000000000000";
 /// Each generated conversation: a question and a reply, twice.
 const MESSAGES_PER_CONVERSATION: usize = 4;
 
@@ -273,7 +275,7 @@ fn view_requests(range: &str, today: &str) -> Vec<(&'static str, Vec<String>)> {
                     format!("/api/v1/analytics/endpoints/?{today}"),
                     format!("/api/v1/analytics/rate-limits/?limit=1&{today}"),
                     format!("/api/v1/analytics/conversations/?{today}"),
-                    "/api/v1/analytics/logs/?min_status=500&limit=5".to_owned(),
+                    format!("/api/v1/analytics/logs/?min_status=500&limit=5&{today}"),
                 ],
                 knowledge,
             ]
@@ -300,11 +302,11 @@ fn view_requests(range: &str, today: &str) -> Vec<(&'static str, Vec<String>)> {
         // The item first, then its chunks (a text item has no crawled pages).
         (
             "knowledge_item",
-            vec!["/api/v1/knowledge/kn_bench000000".to_owned()],
+            vec![format!("/api/v1/knowledge/{FIRST_ITEM}")],
         ),
         (
             "knowledge_item_chunks",
-            vec!["/api/v1/knowledge/kn_bench000000/chunks?limit=100".to_owned()],
+            vec![format!("/api/v1/knowledge/{FIRST_ITEM}/chunks?limit=100")],
         ),
         (
             "conversations",
@@ -665,7 +667,7 @@ async fn seed_knowledge(
     let mut pieces = Vec::with_capacity(chunks);
     for i in 0..items {
         let at = between(rng, from, to);
-        let id = format!("kn_bench{i:06}");
+        let id = format!("kn_{i:032x}");
         let count = CHUNKS_PER_ITEM.min(chunks - i * CHUNKS_PER_ITEM);
         rows.push(
             knowledge_item::Model {

@@ -86,20 +86,35 @@ pub(crate) async fn start_driver() -> Driver {
 }
 
 pub(crate) async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+    browser_with(driver, profile, &[]).await
+}
+
+/// A Chromium session with `extra` command-line switches (e.g. `--force-dark-mode`).
+pub(crate) async fn browser_with(
+    driver: &Driver,
+    profile: &std::path::Path,
+    extra: &[&str],
+) -> Client {
     let chromium = executable("COMPANIN_TEST_CHROMIUM", &["/usr/bin/chromium"]);
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--window-size=1200,900".to_owned(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("chrome"));
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1200,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
+        json!({ "binary": chromium, "args": args }),
     );
     ClientBuilder::new(HttpConnector::new())
         .capabilities(caps)

@@ -19,7 +19,7 @@ const POLLING_LIMIT: i64 = 1_000_000;
 
 /// What the site answers for a path.
 #[derive(Clone)]
-struct Page {
+pub(crate) struct Page {
     status: u16,
     content_type: &'static str,
     body: Vec<u8>,
@@ -28,7 +28,7 @@ struct Page {
     location: Option<String>,
 }
 
-fn html(title: &str, body: &str) -> Page {
+pub(crate) fn html(title: &str, body: &str) -> Page {
     let text =
         format!("<html><head><title>{title}</title></head><body><main>{body}</main></body></html>");
     Page {
@@ -73,13 +73,13 @@ struct SiteState {
 }
 
 /// A web site on loopback whose pages the test changes between syncs.
-struct Site {
+pub(crate) struct Site {
     base: String,
     state: Arc<Mutex<SiteState>>,
 }
 
 impl Site {
-    async fn start() -> Site {
+    pub(crate) async fn start() -> Site {
         use poem::{EndpointExt, Route, handler};
 
         #[handler]
@@ -133,11 +133,11 @@ impl Site {
         self.base.rsplit(':').next().unwrap().parse().unwrap()
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn set(&self, path: &str, page: Page) {
+    pub(crate) fn set(&self, path: &str, page: Page) {
         self.state
             .lock()
             .unwrap()

@@ -15,8 +15,9 @@
 //! past the grace) is missing from the blobs; the reader notices that the histogram counts more
 //! than the blobs hold and reads that bucket from the log instead, so the answer stays exact.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -189,6 +190,9 @@ pub struct Latencies {
     sealed: Option<(i64, i64)>,
     /// The log's latencies outside those hours, by `(method, route, bucket)`.
     rest: BTreeMap<(String, String, i32), Vec<f64>>,
+    /// Buckets read already, by `(method, route, bucket)`: a report asks for one bucket
+    /// several times (an endpoint's own percentile, and the same bucket for all endpoints).
+    read: Mutex<HashMap<(String, String, i32), Vec<f64>>>,
 }
 
 impl Latencies {
@@ -200,7 +204,11 @@ impl Latencies {
         let mut rest: BTreeMap<(String, String, i32), Vec<f64>> = BTreeMap::new();
         // As the histograms do: the hour retention swept in part is read from the log.
         let Some(range) = &within_log(conn, tenant, range).await? else {
-            return Ok(Self { sealed: None, rest });
+            return Ok(Self {
+                sealed: None,
+                rest,
+                read: Mutex::default(),
+            });
         };
         let mark = sealed_until(conn).await?;
         // The range's whole hours, cut at the mark.
@@ -212,7 +220,11 @@ impl Latencies {
         // Nothing sealed: the whole range would be read here, so each bucket is read from the
         // log on its own instead (see `bucket`).
         let Some((first, last)) = sealed else {
-            return Ok(Self { sealed, rest });
+            return Ok(Self {
+                sealed,
+                rest,
+                read: Mutex::default(),
+            });
         };
         for edge in [
             Range {
@@ -242,11 +254,40 @@ impl Latencies {
                 .push(latency);
             }
         }
-        Ok(Self { sealed, rest })
+        Ok(Self {
+            sealed,
+            rest,
+            read: Mutex::default(),
+        })
     }
 
     /// The latencies of `endpoint`'s bucket `b` in the range.
     pub async fn bucket(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: &Tenant,
+        range: &Range,
+        endpoint: (&str, &str),
+        b: i32,
+    ) -> Result<Vec<f64>, DbErr> {
+        let key = (endpoint.0.to_owned(), endpoint.1.to_owned(), b);
+        if let Some(values) = self.remembered(&key) {
+            return Ok(values);
+        }
+        let values = self.bucket_read(conn, tenant, range, endpoint, b).await?;
+        if let Ok(mut read) = self.read.lock() {
+            read.insert(key, values.clone());
+        }
+        Ok(values)
+    }
+
+    fn remembered(&self, key: &(String, String, i32)) -> Option<Vec<f64>> {
+        self.read.lock().ok()?.get(key).cloned()
+    }
+
+    /// Reads `endpoint`'s bucket `b`: the sealed hours' samples and the rest of the range
+    /// from the log, or the log alone when nothing is sealed.
+    async fn bucket_read(
         &self,
         conn: &impl ConnectionTrait,
         tenant: &Tenant,

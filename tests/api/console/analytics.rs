@@ -105,6 +105,42 @@ async fn yesterday(app: &TestApp, org_id: &str, clients: [&str; 2]) {
     .unwrap();
 }
 
+/// `n` requests a minute ago answered 500, logged with their rollups.
+async fn server_errors_now(app: &TestApp, org_id: &str, client: &str, n: i64) {
+    let db = app.db().await;
+    let mut sums = Sums::default();
+    for i in 0..n {
+        let at = Utc::now() - Duration::seconds(60 - i);
+        sums.add(Logged {
+            org_id,
+            environment: "production",
+            client_id: Some(client),
+            method: "GET",
+            route: "/api/v1/assistants",
+            status: 500,
+            latency_ms: 3.0,
+            at,
+        });
+        request_log::Entity::insert(request_log::ActiveModel {
+            id: NotSet,
+            org_id: Set(Some(org_id.to_owned())),
+            environment: Set(Some(Environment::Production)),
+            client_id: Set(Some(client.to_owned())),
+            request_id: Set(format!("broken-{i}")),
+            method: Set("GET".into()),
+            route: Set("/api/v1/assistants".into()),
+            status: Set(500),
+            latency_ms: Set(3.0),
+            latency_bucket: Set(latency_rollup::bucket(3.0)),
+            created_at: Set(at),
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+    }
+    sums.write(&db).await.unwrap();
+}
+
 /// What each chart of the page drew: `{id: {labels, series: [[label, data]]}}`, once every
 /// chart with data is drawn.
 const DRAWN: &str = "
@@ -182,6 +218,7 @@ fn the_console_charts_and_home_show_what_the_analytics_api_reports() {
         let widget = post(&app, &c, "/clients/", json!({ "name": "Widget key" })).await;
         let widget = widget["client_id"].as_str().unwrap().to_owned();
         yesterday(&app, &org.id, [&c.client_id, &widget]).await;
+        server_errors_now(&app, &org.id, &widget, 2).await;
 
         // Today: two rated conversations, one ready item and one that failed (its name is
         // markup, shown as written).
@@ -248,21 +285,25 @@ fn the_console_charts_and_home_show_what_the_analytics_api_reports() {
         .await;
         assert_eq!(shown, FAILED_NAME);
         assert!(js(client, "return window.pwned === undefined && !document.querySelector('#failed-knowledge img');").await.as_bool().unwrap());
-        let (_, errors) = app
-            .call(
-                &c,
-                Method::GET,
-                "/api/v1/analytics/logs/?min_status=500&limit=5",
-                None,
-            )
-            .await;
+        let errors = report(
+            &app,
+            &c,
+            client,
+            "home",
+            "/analytics/logs/?min_status=500&limit=5",
+        )
+        .await;
         let expected: Vec<&str> = errors["items"]
             .as_array()
             .unwrap()
             .iter()
             .map(|e| e["request_id"].as_str().unwrap())
             .collect();
-        assert_eq!(expected.len(), 5, "{errors}");
+        assert_eq!(
+            expected,
+            ["broken-1", "broken-0"],
+            "today's, newest first: {errors}"
+        );
         let listed = js(client, "return [...document.querySelectorAll('#failed-requests tr[data-request]')].map(r => r.dataset.request);").await;
         assert_eq!(listed, json!(expected));
         screenshot(client, "home").await;

@@ -295,3 +295,65 @@ fn the_console_uploads_filters_searches_and_edits_knowledge_in_chromium() {
         assert_eq!(status, 404);
     });
 }
+
+/// A crawled site whose page titles are markup: the item's page shows them as written, and
+/// nothing they name runs.
+#[test]
+fn crawled_page_titles_with_markup_are_shown_as_text() {
+    crate::helpers::run(async {
+        use crate::crawl::{Site, html};
+
+        const TITLE: &str = "<img src=x onerror=\"window.pwned = 1\"> Guide";
+        let site = Site::start().await;
+        site.set(
+            "/",
+            html(
+                TITLE,
+                r#"<p>The guide's first page.</p><a href="/more">more</a>"#,
+            ),
+        );
+        site.set(
+            "/more",
+            html("<b>More</b>", "<p>The guide's second page.</p>"),
+        );
+        let app = spawn_app(Backend::Sqlite).await;
+        let org = app.create_org("Guides", Some(POLLING_LIMIT)).await;
+        let c = org.production.clone();
+        let (status, item) = app
+            .call(
+                &c,
+                Method::POST,
+                "/api/v1/knowledge/urls/",
+                Some(json!({ "url": site.url("/"), "crawl": { "max_depth": 1, "max_pages": 5 } })),
+            )
+            .await;
+        assert_eq!(status, 202, "{item}");
+        let id = item["id"].as_str().unwrap().to_owned();
+        let done = crate::knowledge::wait_done(&app, &c, &id).await;
+        assert_eq!(done["status"], "ready", "{done}");
+
+        let link = invitation(&app, &org, "vic@guides.example", "viewer").await;
+        let console = signed_in(&app, &link, "vic@guides.example").await;
+        let client = &console.client;
+        client
+            .goto(&app.url(&format!("/dashboard/knowledge/{id}")))
+            .await
+            .unwrap();
+        let titles = until(
+            client,
+            "the crawled pages",
+            "const rows = [...document.querySelectorAll('#item-pages tbody tr')];
+             return rows.length === 2 && rows.map(r => r.querySelector('td').firstChild.textContent).sort();",
+        )
+        .await;
+        assert_eq!(titles, json!(["<b>More</b>", TITLE]));
+        let ran = js(
+            client,
+            "return window.pwned !== undefined || !!document.querySelector('main img, main b');",
+        )
+        .await;
+        assert_eq!(ran, false, "markup stays text");
+        accessible(client, "crawled item").await;
+        console.client.close().await.unwrap();
+    });
+}

@@ -7,7 +7,7 @@ use fantoccini::Client;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::browser::{Driver, browser, js, start_driver};
+use crate::browser::{Driver, browser_with, js, start_driver};
 use crate::helpers::{TestApp, TestOrg};
 
 mod analytics;
@@ -16,6 +16,7 @@ mod audit;
 mod conversations;
 mod developers;
 mod knowledge;
+mod layout;
 mod members;
 mod operator;
 
@@ -105,9 +106,19 @@ pub(super) struct Console {
 /// Opens `link` (an invitation path) in a new browser, sets the password and waits for the
 /// shell to show `email`.
 pub(super) async fn signed_in(app: &TestApp, link: &str, email: &str) -> Console {
+    signed_in_with(app, link, email, &[]).await
+}
+
+/// [`signed_in`], in a browser started with `switches`.
+pub(super) async fn signed_in_with(
+    app: &TestApp,
+    link: &str,
+    email: &str,
+    switches: &[&str],
+) -> Console {
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
-    let client = browser(&driver, profile.path()).await;
+    let client = browser_with(&driver, profile.path(), switches).await;
     client.goto(&app.url(link)).await.unwrap();
     until(
         &client,

@@ -6,24 +6,10 @@ import { call, download } from '../api.js';
 import { fill, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { chart, number, stat } from './charts.js';
-import { choice, dateField, filters, labelled, pageQuery, paged, pager, params } from './listing.js';
+import { choice, dateField, dayRange, filters, labelled, pageQuery, paged, pager, params } from './listing.js';
 
 const TOP = 10;
 const DAY = 86_400_000;
-
-// `[from, to)` of the range chosen: the days in the `from` and `to` fields (browser time),
-// by default the last seven days up to now. Ends in the future are cut at now.
-export function chosenRange(now = new Date()) {
-  const p = params();
-  const start = p.get('from') ? new Date(`${p.get('from')}T00:00`) : new Date(now.getFullYear(), now.getMonth(), now.getDate() - 6);
-  let end = now;
-  if (p.get('to')) {
-    end = new Date(`${p.get('to')}T00:00`);
-    end.setDate(end.getDate() + 1);
-    if (end > now) end = now;
-  }
-  return { from: start.toISOString(), to: end.toISOString(), hours: end - start <= 2 * DAY };
-}
 
 // The whole view is drawn anew from the address, as on back and forward.
 const redraw = () => dispatchEvent(new PopStateEvent('popstate'));
@@ -35,7 +21,8 @@ const bucketLabel = (start, hours) => {
 };
 
 export function analytics() {
-  const range = chosenRange();
+  const { from, to } = dayRange(7);
+  const range = { from: from.toISOString(), to: to.toISOString(), hours: to - from <= 2 * DAY };
   const span = new URLSearchParams({ from: range.from, to: range.to });
   const error = h('p', { class: 'error', role: 'alert' });
   const summary = h('dl', { class: 'stats', id: 'analytics-summary' });

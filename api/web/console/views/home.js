@@ -1,7 +1,7 @@
 // Home: today at a glance (since midnight, browser time): requests, error rate, p95 latency,
 // how much of this hour's limit and today's quota is used, conversations and satisfaction,
 // knowledge items by status, and the latest failures (knowledge that failed to ingest,
-// requests answered with a server error).
+// today's requests answered with a server error).
 import { call } from '../api.js';
 import { fill, h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -31,7 +31,7 @@ export function home({ href }) {
         call('GET', `/analytics/endpoints/?${span}`),
         call('GET', `/analytics/rate-limits/?limit=1&${span}`),
         call('GET', `/analytics/conversations/?${span}`),
-        call('GET', `/analytics/logs/?min_status=500&limit=${RECENT}`),
+        call('GET', `/analytics/logs/?min_status=500&limit=${RECENT}&${span}`),
         ...STATUSES.map((s) => call('GET', `/knowledge/?status=${s}&limit=${s === 'failed' ? RECENT : 1}`)),
       ]);
       const all = endpoints.overall;

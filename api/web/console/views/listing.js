@@ -54,6 +54,20 @@ export function days(query) {
   return query;
 }
 
+// `[from, to)` of the days chosen in the `from` and `to` fields (browser time), by default
+// the last `days` days up to now; an end in the future is cut at now.
+export function dayRange(days, now = new Date()) {
+  const p = params();
+  const from = p.get('from') ? new Date(`${p.get('from')}T00:00`) : new Date(now.getFullYear(), now.getMonth(), now.getDate() - (days - 1));
+  let to = now;
+  if (p.get('to')) {
+    to = new Date(`${p.get('to')}T00:00`);
+    to.setDate(to.getDate() + 1);
+    if (to > now) to = now;
+  }
+  return { from, to };
+}
+
 export function dateField(name) {
   return h('input', { id: name, name, type: 'date', value: params().get(name) || '' });
 }

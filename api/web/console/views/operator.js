@@ -5,7 +5,7 @@ import { call, setCsrf } from '../api.js';
 import { fill, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { number } from './charts.js';
-import { dateField, filters, labelled, paged, pager, params, PAGE } from './listing.js';
+import { dateField, dayRange, filters, labelled, paged, pager, params, PAGE } from './listing.js';
 import { once } from './secret.js';
 
 // The operator token, exchanged for an `HttpOnly` session cookie.
@@ -37,18 +37,6 @@ export function operatorSignIn({ onSignedIn }) {
   return form;
 }
 
-// `[from, to)`: the days chosen (browser time), by default the last 30 days up to now.
-function range(now = new Date()) {
-  const p = params();
-  const from = p.get('from') ? new Date(`${p.get('from')}T00:00`) : new Date(now.getFullYear(), now.getMonth(), now.getDate() - 29);
-  let to = now;
-  if (p.get('to')) {
-    to = new Date(`${p.get('to')}T00:00`);
-    to.setDate(to.getDate() + 1);
-  }
-  return new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
-}
-
 // A limit field: empty means the server's default.
 const limitField = (id, value, custom, label) => h('input', {
   id, type: 'number', min: 1, step: 1, value: custom ? String(value) : '', placeholder: String(value), 'aria-label': label,
@@ -61,7 +49,8 @@ export function organizations() {
   const body = h('tbody');
   const count = h('p', { class: 'muted', id: 'orgs-total' });
   const nav = pager();
-  const span = range();
+  const { from, to } = dayRange(30);
+  const span = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
   const form = filters(t('analytics.range'), [
     labelled('from', t('conversations.from'), dateField('from')),
     labelled('to', t('conversations.to'), dateField('to')),
