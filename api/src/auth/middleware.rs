@@ -20,8 +20,6 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 pub const API_SECRET_HEADER: &str = "x-api-secret";
 /// The console's session cookie (`HttpOnly`, `SameSite=Strict`).
 pub const SESSION_COOKIE: &str = "companin_session";
-/// The anti-CSRF header every write made with the session cookie carries.
-pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The environment a console session works in (`production` unless it says `sandbox`).
 pub const ENVIRONMENT_HEADER: &str = "x-environment";
 
@@ -128,14 +126,7 @@ fn console_checks(req: &Request, principal: &Principal) -> Result<(), ApiError> 
         path.trim_end_matches('/'),
         "/auth/login" | "/auth/accept-invitation"
     );
-    let safe = matches!(method, "GET" | "HEAD" | "OPTIONS") || opens_a_session;
-    let sent = header(req, CSRF_HEADER).unwrap_or_default();
-    if !safe && !constant_time_eq(sent.as_bytes(), member.csrf_token.as_bytes()) {
-        return Err(ApiError::new(
-            ErrorCode::CsrfFailed,
-            "a write made with the session cookie must send its `X-CSRF-Token`",
-        ));
-    }
+    super::csrf::check(req, &member.csrf_token, opens_a_session)?;
     if !companin_service::members::allows(member.role, method, path) {
         let least = companin_service::members::required_role(method, path);
         return Err(ApiError::new(
@@ -153,8 +144,6 @@ fn console_checks(req: &Request, principal: &Principal) -> Result<(), ApiError> 
     }
     Ok(())
 }
-
-pub use companin_service::auth::credentials::constant_time_eq;
 
 /// The key the widget limits count the caller of `req` under.
 pub fn widget_address(state: &AppState, req: &Request) -> Option<String> {

@@ -8,6 +8,7 @@
 //! on routes that need credentials when there were none. Checking the credentials themselves
 //! is the service's part (`companin_service::auth`).
 
+pub mod csrf;
 pub mod middleware;
 pub mod operator;
 pub mod scheme;

@@ -2,12 +2,10 @@
 //! routes accept it in place of `X-Operator-Token`, and its writes must carry the session's
 //! anti-CSRF token, as a member's do.
 
-use companin_service::auth::credentials::constant_time_eq;
 use companin_service::members::operator::{self, OperatorSession};
 use poem::Request;
 
-use super::middleware::CSRF_HEADER;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The operator's session cookie (`HttpOnly`, `SameSite=Strict`).
@@ -33,18 +31,7 @@ pub async fn session(state: &AppState, req: &Request) -> Result<Option<OperatorS
     let Some(session) = operator::session(&state.db, cookie.value_str()).await? else {
         return Ok(None);
     };
-    let safe = matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
-        || path.trim_end_matches('/') == "/auth/operator/login";
-    let sent = req
-        .headers()
-        .get(CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !safe && !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
-        return Err(ApiError::new(
-            ErrorCode::CsrfFailed,
-            "a write made with the session cookie must send its `X-CSRF-Token`",
-        ));
-    }
+    let opens_a_session = path.trim_end_matches('/') == "/auth/operator/login";
+    super::csrf::check(req, &session.csrf_token, opens_a_session)?;
     Ok(Some(session))
 }
