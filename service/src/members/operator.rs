@@ -44,20 +44,9 @@ pub async fn sign_in(
             "admin routes are disabled: set COMPANIN_ADMIN_TOKEN to enable them",
         ));
     };
-    let mut subjects = vec![(throttle::account(SUBJECT), throttle::ACCOUNT_THRESHOLD)];
-    if let Some(address) = address {
-        subjects.push((throttle::address(address), throttle::ADDRESS_THRESHOLD));
-    }
+    let subjects = throttle::subjects(SUBJECT, address);
     let now = crate::db::now();
-    if let Some(wait) = throttle::locked(&platform.db, &subjects, now).await? {
-        return Err(ApiError {
-            retry_after: Some(wait),
-            ..ApiError::new(
-                ErrorCode::SignInThrottled,
-                format!("too many failed sign-ins; try again in {wait} s"),
-            )
-        });
-    }
+    throttle::refuse_while_locked(&platform.db, &subjects, now).await?;
     let txn = crate::db::begin_write(&platform.db_write).await?;
     if !constant_time_eq(expected.expose_secret().as_bytes(), token.as_bytes()) {
         throttle::failed(&txn, &subjects, now).await?;

@@ -101,20 +101,9 @@ pub async fn sign_in(
 ) -> Result<SignedIn, ApiError> {
     // A malformed address cannot be a member's: the same answer as a wrong password.
     let email = super::clean_email(email).map_err(|_| wrong_password())?;
-    let mut subjects = vec![(throttle::account(&email), throttle::ACCOUNT_THRESHOLD)];
-    if let Some(address) = address {
-        subjects.push((throttle::address(address), throttle::ADDRESS_THRESHOLD));
-    }
+    let subjects = throttle::subjects(&email, address);
     let now = crate::db::now();
-    if let Some(wait) = throttle::locked(&platform.db, &subjects, now).await? {
-        return Err(ApiError {
-            retry_after: Some(wait),
-            ..ApiError::new(
-                ErrorCode::SignInThrottled,
-                format!("too many failed sign-ins; try again in {wait} s"),
-            )
-        });
-    }
+    throttle::refuse_while_locked(&platform.db, &subjects, now).await?;
     let member = member::Entity::find()
         .filter(member::Column::Email.eq(email.as_str()))
         .one(&platform.db)

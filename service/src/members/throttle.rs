@@ -27,6 +27,36 @@ pub fn address(address: &str) -> String {
     format!("address:{address}")
 }
 
+/// The subjects one sign-in attempt counts under: the account (its `name`) and, when known,
+/// the client address.
+pub fn subjects(name: &str, address: Option<&str>) -> Vec<(String, i32)> {
+    let mut subjects = vec![(account(name), ACCOUNT_THRESHOLD)];
+    if let Some(address) = address {
+        subjects.push((self::address(address), ADDRESS_THRESHOLD));
+    }
+    subjects
+}
+
+/// Refuses the attempt with 429 `sign_in_throttled` (and `Retry-After`) while any of
+/// `subjects` is locked.
+pub async fn refuse_while_locked(
+    conn: &impl ConnectionTrait,
+    subjects: &[(String, i32)],
+    now: DateTime<Utc>,
+) -> Result<(), crate::error::ApiError> {
+    use crate::error::{ApiError, ErrorCode};
+    match locked(conn, subjects, now).await? {
+        Some(wait) => Err(ApiError {
+            retry_after: Some(wait),
+            ..ApiError::new(
+                ErrorCode::SignInThrottled,
+                format!("too many failed sign-ins; try again in {wait} s"),
+            )
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Seconds until `subjects` may try again, if any of them is locked.
 pub async fn locked(
     conn: &impl ConnectionTrait,

@@ -6,13 +6,10 @@ import { call, download } from '../api.js';
 import { fill, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { chart, number, stat } from './charts.js';
-import { choice, dateField, dayRange, filters, labelled, pageQuery, paged, pager, params } from './listing.js';
+import { choice, dateField, dayRange, filters, labelled, pageQuery, paged, pager, params, redraw } from './listing.js';
 
 const TOP = 10;
 const DAY = 86_400_000;
-
-// The whole view is drawn anew from the address, as on back and forward.
-const redraw = () => dispatchEvent(new PopStateEvent('popstate'));
 
 const endpointName = (e) => `${e.method} ${e.route}`;
 const bucketLabel = (start, hours) => {

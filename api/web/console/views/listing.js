@@ -54,6 +54,12 @@ export function days(query) {
   return query;
 }
 
+// Draws the whole view anew from the address, as back and forward do (a filter that changes
+// what every part of the view shows).
+export function redraw() {
+  dispatchEvent(new PopStateEvent('popstate'));
+}
+
 // `[from, to)` of the days chosen in the `from` and `to` fields (browser time), by default
 // the last `days` days up to now; an end in the future is cut at now.
 export function dayRange(days, now = new Date()) {

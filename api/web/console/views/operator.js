@@ -5,8 +5,9 @@ import { call, setCsrf } from '../api.js';
 import { fill, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { number } from './charts.js';
-import { dateField, dayRange, filters, labelled, paged, pager, params, PAGE } from './listing.js';
+import { dateField, dayRange, filters, labelled, paged, pager, params, PAGE, redraw } from './listing.js';
 import { once } from './secret.js';
+import { failureText } from './signin.js';
 
 // The operator token, exchanged for an `HttpOnly` session cookie.
 export function operatorSignIn({ onSignedIn }) {
@@ -26,9 +27,7 @@ export function operatorSignIn({ onSignedIn }) {
       setCsrf(session.csrf_token);
       onSignedIn(session);
     } catch (e) {
-      error.textContent = e.code === 'sign_in_throttled'
-        ? t('signin.throttled', { seconds: e.retryAfter || '' })
-        : e.message;
+      error.textContent = failureText(e);
       token.value = '';
       token.focus();
     }
@@ -54,7 +53,7 @@ export function organizations() {
   const form = filters(t('analytics.range'), [
     labelled('from', t('conversations.from'), dateField('from')),
     labelled('to', t('conversations.to'), dateField('to')),
-  ], () => dispatchEvent(new PopStateEvent('popstate')));
+  ], redraw);
 
   function row(u) {
     const o = u.organization;

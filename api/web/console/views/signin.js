@@ -4,6 +4,11 @@ import { call, setCsrf } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 
+// What a failed sign-in says: the wait after repeated failures, or the server's reason.
+export function failureText(e) {
+  return e.code === 'sign_in_throttled' ? t('signin.throttled', { seconds: e.retryAfter || '' }) : e.message;
+}
+
 export function signIn({ onSignedIn }) {
   const error = h('p', { class: 'error', role: 'alert' });
   const email = h('input', { id: 'email', type: 'email', name: 'email', autocomplete: 'username', required: true });
@@ -22,9 +27,7 @@ export function signIn({ onSignedIn }) {
       setCsrf(session.csrf_token);
       onSignedIn(session);
     } catch (e) {
-      error.textContent = e.code === 'sign_in_throttled'
-        ? t('signin.throttled', { seconds: e.retryAfter || '' })
-        : e.message;
+      error.textContent = failureText(e);
       password.value = '';
       password.focus();
     }
