@@ -214,6 +214,84 @@
     return node;
   }
 
+  // ---- interface texts: the assistant's language, else the browser's, else English --------
+  var TEXTS = {
+    en: {
+      open: "Open chat", close: "Close chat", chat: "Chat", message: "Your message",
+      placeholder: "Ask a question\u2026", send: "Send", sources: "Sources:", source: "Source",
+      rate: "Rate this conversation", outOf: "{n} out of 5", comment: "Comment (optional)",
+      sendRating: "Send rating", thanks: "Thank you for your feedback!",
+      tooFast: "You're sending messages too quickly. Please wait {wait} and try again.",
+      aMoment: "a moment", network: "Network problem: check your connection and try again.",
+      expired: "Your session expired; a new one was started.",
+      origin: "This site is not allowed to use this chat.",
+      inactive: "The assistant is not available right now.",
+      failed: "Something went wrong. Please try again.",
+    },
+    es: {
+      open: "Abrir el chat", close: "Cerrar el chat", chat: "Chat", message: "Tu mensaje",
+      placeholder: "Haz una pregunta\u2026", send: "Enviar", sources: "Fuentes:", source: "Fuente",
+      rate: "Valora esta conversación", outOf: "{n} de 5", comment: "Comentario (opcional)",
+      sendRating: "Enviar valoración", thanks: "¡Gracias por tu opinión!",
+      tooFast: "Estás enviando mensajes demasiado rápido. Espera {wait} y vuelve a intentarlo.",
+      aMoment: "un momento", network: "Problema de red: revisa tu conexión y vuelve a intentarlo.",
+      expired: "Tu sesión caducó; se ha iniciado una nueva.",
+      origin: "Este sitio no tiene permiso para usar este chat.",
+      inactive: "El asistente no está disponible en este momento.",
+      failed: "Algo salió mal. Vuelve a intentarlo.",
+    },
+    pt: {
+      open: "Abrir o chat", close: "Fechar o chat", chat: "Chat", message: "A sua mensagem",
+      placeholder: "Faça uma pergunta\u2026", send: "Enviar", sources: "Fontes:", source: "Fonte",
+      rate: "Avalie esta conversa", outOf: "{n} de 5", comment: "Comentário (opcional)",
+      sendRating: "Enviar avaliação", thanks: "Obrigado pela sua opinião!",
+      tooFast: "Está a enviar mensagens depressa demais. Aguarde {wait} e tente novamente.",
+      aMoment: "um momento", network: "Problema de rede: verifique a ligação e tente novamente.",
+      expired: "A sua sessão expirou; foi iniciada uma nova.",
+      origin: "Este site não tem permissão para usar este chat.",
+      inactive: "O assistente não está disponível de momento.",
+      failed: "Algo correu mal. Tente novamente.",
+    },
+    fr: {
+      open: "Ouvrir le chat", close: "Fermer le chat", chat: "Chat", message: "Votre message",
+      placeholder: "Posez une question\u2026", send: "Envoyer", sources: "Sources :", source: "Source",
+      rate: "Évaluez cette conversation", outOf: "{n} sur 5", comment: "Commentaire (facultatif)",
+      sendRating: "Envoyer l'évaluation", thanks: "Merci pour votre avis !",
+      tooFast: "Vous envoyez des messages trop vite. Patientez {wait} puis réessayez.",
+      aMoment: "un instant", network: "Problème de réseau : vérifiez votre connexion et réessayez.",
+      expired: "Votre session a expiré ; une nouvelle a été ouverte.",
+      origin: "Ce site n'est pas autorisé à utiliser ce chat.",
+      inactive: "L'assistant n'est pas disponible pour le moment.",
+      failed: "Une erreur s'est produite. Veuillez réessayer.",
+    },
+    de: {
+      open: "Chat öffnen", close: "Chat schließen", chat: "Chat", message: "Ihre Nachricht",
+      placeholder: "Stellen Sie eine Frage\u2026", send: "Senden", sources: "Quellen:", source: "Quelle",
+      rate: "Bewerten Sie dieses Gespräch", outOf: "{n} von 5", comment: "Kommentar (optional)",
+      sendRating: "Bewertung senden", thanks: "Vielen Dank für Ihr Feedback!",
+      tooFast: "Sie senden Nachrichten zu schnell. Bitte warten Sie {wait} und versuchen Sie es erneut.",
+      aMoment: "einen Moment", network: "Netzwerkproblem: Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
+      expired: "Ihre Sitzung ist abgelaufen; eine neue wurde gestartet.",
+      origin: "Diese Website darf diesen Chat nicht verwenden.",
+      inactive: "Der Assistent ist gerade nicht verfügbar.",
+      failed: "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
+    },
+  };
+  // The catalogue of a BCP-47 tag (`es-MX` reads Spanish), or null.
+  function catalogue(tag) {
+    var primary = String(tag || "").split(/[-_]/)[0].toLowerCase();
+    return Object.prototype.hasOwnProperty.call(TEXTS, primary) ? primary : null;
+  }
+  var lang = catalogue(navigator.language) || "en";
+  function t(key, values) {
+    var text = TEXTS[lang][key];
+    Object.keys(values || {}).forEach(function (k) {
+      text = text.replace("{" + k + "}", values[k]);
+    });
+    return text;
+  }
+
+  // ---- the widget -------------------------------------------------------------------------
   var host = el("companin-widget");
   var root = host.attachShadow({ mode: "open" });
   var style = el("style");
@@ -221,7 +299,7 @@
   var bubble = el("button", {
     class: "bubble",
     type: "button",
-    "aria-label": "Open chat",
+    "aria-label": t("open"),
     "aria-expanded": "false",
     "aria-controls": "companin-panel",
   });
@@ -230,15 +308,15 @@
   var panel = el("div", { class: "panel", id: "companin-panel", role: "dialog", "aria-modal": "false" });
   panel.hidden = true;
   var header = el("header");
-  var title = el("span", { id: "companin-title" }, TITLE || "Chat");
+  var title = el("span", { id: "companin-title" }, TITLE || t("chat"));
   panel.setAttribute("aria-labelledby", "companin-title");
-  var closer = el("button", { type: "button", class: "close", "aria-label": "Close chat" }, "\u00d7");
+  var closer = el("button", { type: "button", class: "close", "aria-label": t("close") }, "\u00d7");
   header.appendChild(title);
   header.appendChild(closer);
   var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions" });
   var form = el("form", { class: "ask" });
-  var input = el("textarea", { rows: "1", "aria-label": "Your message", placeholder: "Ask a question\u2026", maxlength: "4000" });
-  var send = el("button", { type: "submit", class: "send" }, "Send");
+  var input = el("textarea", { rows: "1", "aria-label": t("message"), placeholder: t("placeholder"), maxlength: "4000" });
+  var send = el("button", { type: "submit", class: "send" }, t("send"));
   form.appendChild(input);
   form.appendChild(send);
   var rate = el("div", { class: "rate", hidden: "" });
@@ -249,6 +327,21 @@
   root.appendChild(style);
   root.appendChild(bubble);
   root.appendChild(panel);
+
+  // The assistant's language, once its configuration is read: every label follows it.
+  function setLanguage(tag) {
+    var chosen = catalogue(tag);
+    if (!chosen || chosen === lang) return;
+    lang = chosen;
+    panel.setAttribute("lang", lang);
+    bubble.setAttribute("aria-label", panel.hidden ? t("open") : t("close"));
+    closer.setAttribute("aria-label", t("close"));
+    input.setAttribute("aria-label", t("message"));
+    input.setAttribute("placeholder", t("placeholder"));
+    send.textContent = t("send");
+    if (!TITLE && title.textContent === TEXTS.en.chat) title.textContent = t("chat");
+  }
+  panel.setAttribute("lang", lang);
 
   function scrollDown() {
     log.scrollTop = log.scrollHeight;
@@ -268,10 +361,10 @@
     var old = node.querySelector(".sources");
     if (old) old.remove();
     if (!sources || !sources.length) return;
-    var box = el("div", { class: "sources" }, "Sources:");
+    var box = el("div", { class: "sources" }, t("sources"));
     var seen = {};
     sources.forEach(function (s) {
-      var label = s.title || s.source || "Source";
+      var label = s.title || s.source || t("source");
       var key = (s.source || "") + "|" + label;
       if (seen[key]) return;
       seen[key] = true;
@@ -288,13 +381,14 @@
   function explain(f) {
     if (f.status === 429) {
       var wait = parseInt(f.retryAfter, 10);
-      return "You're sending messages too quickly. Please wait" + (wait > 0 ? " " + wait + " s" : " a moment") + " and try again.";
+      return t("tooFast", { wait: wait > 0 ? wait + " s" : t("aMoment") });
     }
-    if (f.status === 0) return "Network problem: check your connection and try again.";
-    if (f.code === "session_expired") return "Your session expired; a new one was started.";
-    if (f.code === "origin_not_allowed") return "This site is not allowed to use this chat.";
-    if (f.code === "assistant_inactive") return "The assistant is not available right now.";
-    return f.detail || "Something went wrong. Please try again.";
+    if (f.status === 0) return t("network");
+    if (f.code === "session_expired") return t("expired");
+    if (f.code === "origin_not_allowed") return t("origin");
+    if (f.code === "assistant_inactive") return t("inactive");
+    // The server's details are in English: said as they are only to an English interface.
+    return (lang === "en" && f.detail) || t("failed");
   }
 
   // ---- rating -----------------------------------------------------------------------------
@@ -306,13 +400,13 @@
     rate.textContent = "";
     rate.hidden = false;
     var chosen = 0;
-    var label = el("span", { id: "companin-rate-label" }, "Rate this conversation");
+    var label = el("span", { id: "companin-rate-label" }, t("rate"));
     var stars = el("div", { class: "stars", role: "group", "aria-labelledby": "companin-rate-label" });
-    var comment = el("input", { type: "text", "aria-label": "Comment (optional)", placeholder: "Comment (optional)", maxlength: "5000", hidden: "" });
-    var submit = el("button", { type: "button", class: "submit", hidden: "" }, "Send rating");
+    var comment = el("input", { type: "text", "aria-label": t("comment"), placeholder: t("comment"), maxlength: "5000", hidden: "" });
+    var submit = el("button", { type: "button", class: "submit", hidden: "" }, t("sendRating"));
     for (var i = 1; i <= 5; i++) {
       (function (n) {
-        var b = el("button", { type: "button", "aria-label": n + " out of 5", "aria-pressed": "false", "data-rating": String(n) }, String(n));
+        var b = el("button", { type: "button", "aria-label": t("outOf", { n: n }), "aria-pressed": "false", "data-rating": String(n) }, String(n));
         b.addEventListener("click", function () {
           chosen = n;
           Array.prototype.forEach.call(stars.children, function (s) {
@@ -335,7 +429,7 @@
         function () {
           saved.rated = true;
           save();
-          rate.textContent = "Thank you for your feedback!";
+          rate.textContent = t("thanks");
           rate.setAttribute("role", "status");
         },
         function (f) {
@@ -360,6 +454,7 @@
       return call("GET", "/widget/config" + q).then(json);
     })
       .then(function (config) {
+        setLanguage(config.language);
         if (!TITLE) title.textContent = config.name;
         if (config.greeting) addMessage("assistant", config.greeting);
         return ensureSession();
@@ -465,14 +560,14 @@
   function open() {
     panel.hidden = false;
     bubble.setAttribute("aria-expanded", "true");
-    bubble.setAttribute("aria-label", "Close chat");
+    bubble.setAttribute("aria-label", t("close"));
     input.focus();
     start();
   }
   function close() {
     panel.hidden = true;
     bubble.setAttribute("aria-expanded", "false");
-    bubble.setAttribute("aria-label", "Open chat");
+    bubble.setAttribute("aria-label", t("open"));
     bubble.focus();
   }
   bubble.addEventListener("click", function () {

@@ -688,6 +688,8 @@ async fn seed_knowledge(
                 summary: Some(format!("Part {i} of the product guide.")),
                 summary_kind: Some("extractive".into()),
                 keywords: json!(["guide", "product"]),
+                language: Some("en".to_owned()),
+                language_chosen: None,
                 chunk_count: count as i32,
                 content_hash: format!("{i:064x}"),
                 version: 1,
@@ -721,6 +723,7 @@ async fn seed_knowledge(
                     embedding: Vec::new(),
                     source: None,
                     page_id: None,
+                    language: Some("en".to_owned()),
                     created_at: at,
                 }
                 .into_active_model(),

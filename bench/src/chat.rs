@@ -122,6 +122,7 @@ pub async fn chat(
             }),
             metadata: None,
             assistant_ids: None,
+            language: None,
             replace: false,
         };
         knowledge::create(&scratch.state, &scratch.tenant, &Actor::Cli, item)

@@ -119,6 +119,7 @@ pub async fn crawl(settings: &Settings, corpus: &Path, pages: usize) -> anyhow::
                 ..BoundsChange::default()
             }),
             refresh_interval_hours: None,
+            language: None,
             metadata: None,
             assistant_ids: None,
         },

@@ -149,6 +149,30 @@ pub enum EvalCommand {
         #[arg(long)]
         models_dir: Option<PathBuf>,
     },
+    /// Ingest the passages of a SQuAD-format file (such as MLQA's
+    /// dev-context-es-question-es.json, or dev-context-en-question-es.json for Spanish
+    /// questions over English passages) and score its questions' retrieval: MRR@10,
+    /// recall@1/5/10/100, nDCG@10
+    Squad {
+        /// The SQuAD-format JSON file
+        #[arg(long)]
+        file: PathBuf,
+        /// Only the first N questions (every passage is still ingested)
+        #[arg(long)]
+        limit: Option<usize>,
+        /// The assistant's language the questions are asked of (BCP-47)
+        #[arg(long, default_value = "es")]
+        language: String,
+        /// Only this retrieval mode [default: all three]
+        #[arg(long, value_parser = ["dense", "lexical", "hybrid"])]
+        mode: Option<String>,
+        /// Keep the scratch database here, and reuse it (no re-ingestion) when it exists
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
 }
 
 impl BenchCommand {
@@ -168,7 +192,7 @@ impl EvalCommand {
     /// The model weights directory given on the command line, if any.
     pub fn models_dir(&self) -> Option<PathBuf> {
         match self {
-            Self::Beir { models_dir, .. } => models_dir.clone(),
+            Self::Beir { models_dir, .. } | Self::Squad { models_dir, .. } => models_dir.clone(),
         }
     }
 }
@@ -241,12 +265,34 @@ pub async fn eval(command: EvalCommand, settings: &Settings) -> anyhow::Result<(
             mode,
             work_dir,
             ..
+        } => eval::beir(settings, &data, &split, &modes(mode), work_dir.as_deref()).await,
+        EvalCommand::Squad {
+            file,
+            limit,
+            language,
+            mode,
+            work_dir,
+            ..
         } => {
-            let modes: Vec<companin_retrieval::Mode> = match mode {
-                Some(m) => companin_retrieval::Mode::parse(&m).into_iter().collect(),
-                None => companin_retrieval::Mode::ALL.to_vec(),
-            };
-            eval::beir(settings, &data, &split, &modes, work_dir.as_deref()).await
+            let language = companin_ingest::language::primary(&language);
+            let modes = modes(mode);
+            eval::squad(
+                settings,
+                &file,
+                limit,
+                &language,
+                &modes,
+                work_dir.as_deref(),
+            )
+            .await
         }
+    }
+}
+
+/// The retrieval modes asked for: one, or all three.
+fn modes(mode: Option<String>) -> Vec<companin_retrieval::Mode> {
+    match mode {
+        Some(m) => companin_retrieval::Mode::parse(&m).into_iter().collect(),
+        None => companin_retrieval::Mode::ALL.to_vec(),
     }
 }

@@ -189,6 +189,7 @@ impl Scratch {
                 },
                 metadata: None,
                 assistant_ids: None,
+                language: None,
                 replace: false,
             };
             match knowledge::create(&self.state, &self.tenant, &Actor::Cli, item).await {

@@ -349,6 +349,7 @@ async fn insert(scratch: &Scratch, texts: &[String], vectors: &[Vec<f32>]) -> an
             embedding: Set(encode_vector(vector)),
             source: Set(None),
             page_id: Set(None),
+            language: Set(Some("en".to_owned())),
             created_at: Set(now),
         })
         .collect();

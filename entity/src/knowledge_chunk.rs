@@ -24,6 +24,8 @@ pub struct Model {
     pub source: Option<String>,
     /// The crawled page it came from (URL items).
     pub page_id: Option<String>,
+    /// ISO 639-1 code of its language, when known: how BM25 stems its words.
+    pub language: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -35,6 +35,10 @@ pub struct Model {
     pub summary_kind: Option<String>,
     /// JSON array of strings.
     pub keywords: Json,
+    /// ISO 639-1 code of its language: `language_chosen` when set, else detected at ingestion.
+    pub language: Option<String>,
+    /// The language the uploader chose (none: detected).
+    pub language_chosen: Option<String>,
     pub chunk_count: i32,
     /// sha256 of the content, unique within the tenant.
     pub content_hash: String,

@@ -4,7 +4,7 @@
 //! the contextual token states it covers ([`companin_inference::Embedder::embed_with_spans`]),
 //! so enrichment costs no extra model runs and an item is ready as soon as its chunks are.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use companin_inference::{dot, normalize};
@@ -18,7 +18,9 @@ const CANDIDATES: usize = 32;
 /// How much a keyword must differ from those already picked (maximal marginal relevance).
 const DIVERSITY: f32 = 0.5;
 
-const STOPWORDS: &[&str] = &[
+/// Stop words of every text, whatever its language: English's, with words common in technical
+/// writing, and articles of languages that often mix into it.
+const ALWAYS_STOP: &[&str] = &[
     "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
     "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
     "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few",
@@ -34,37 +36,32 @@ const STOPWORDS: &[&str] = &[
     "des", "du", "un", "une", "der", "die", "das", "und",
 ];
 
+/// The words a keyword never starts or ends with: [`ALWAYS_STOP`] and the stop words of the
+/// text's language (NLTK's lists).
+pub struct StopWords(HashSet<&'static str>);
+
+impl StopWords {
+    pub fn of(language: Option<&str>) -> StopWords {
+        let own = language.and_then(stop_words::lookup).unwrap_or_default();
+        StopWords(ALWAYS_STOP.iter().chain(own).copied().collect())
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        self.0.contains(word)
+    }
+}
+
 /// Byte ranges of the sentences of `text` worth a vector (not too short).
 pub fn sentences(text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    let push = |from: usize, to: usize, out: &mut Vec<Range<usize>>| {
-        let s = &text[from..to];
-        let lead = s.len() - s.trim_start().len();
-        let trail = s.len() - s.trim_end().len();
-        let (a, b) = (from + lead, to - trail);
-        if b > a && text[a..b].split_whitespace().count() >= 4 {
-            out.push(a..b);
-        }
-    };
-    for (i, &c) in bytes.iter().enumerate() {
-        let end_of_sentence = matches!(c, b'.' | b'!' | b'?')
-            && bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
-        if end_of_sentence || c == b'\n' {
-            push(start, i + 1, &mut out);
-            start = i + 1;
-        }
-    }
-    if start < text.len() {
-        push(start, text.len(), &mut out);
-    }
-    out
+    crate::sentences::split(text)
+        .into_iter()
+        .filter(|r| text[r.clone()].split_whitespace().count() >= 4)
+        .collect()
 }
 
 /// Phrase candidates of `text`: runs of one to three words with no stopword at either end and
 /// not only digits, with where each occurs.
-pub fn candidates(text: &str) -> HashMap<String, Vec<Range<usize>>> {
+pub fn candidates(text: &str, stop: &StopWords) -> HashMap<String, Vec<Range<usize>>> {
     let mut words: Vec<(Range<usize>, String)> = Vec::new();
     let mut start = None;
     for (i, c) in text
@@ -82,8 +79,7 @@ pub fn candidates(text: &str) -> HashMap<String, Vec<Range<usize>>> {
             _ => {}
         }
     }
-    let is_stop =
-        |w: &str| w.len() < 2 || STOPWORDS.contains(&w) || w.chars().all(|c| c.is_numeric());
+    let is_stop = |w: &str| w.len() < 2 || stop.contains(w) || w.chars().all(|c| c.is_numeric());
     let mut out: HashMap<String, Vec<Range<usize>>> = HashMap::new();
     for i in 0..words.len() {
         if is_stop(&words[i].1) {
@@ -93,7 +89,7 @@ pub fn candidates(text: &str) -> HashMap<String, Vec<Range<usize>>> {
             let Some(last) = words.get(i + n - 1) else {
                 break;
             };
-            if n > 1 && STOPWORDS.contains(&last.1.as_str()) {
+            if n > 1 && stop.contains(&last.1) {
                 // Stopwords may sit inside a phrase, never at its end.
                 continue;
             }
@@ -227,7 +223,7 @@ mod tests {
     #[test]
     fn candidates_skip_stopwords_and_breaks() {
         let t = "The Aurora desk lamp. The desk lamp has 3 years of warranty";
-        let c = candidates(t);
+        let c = candidates(t, &StopWords::of(Some("en")));
         assert!(c.contains_key("aurora desk lamp"));
         assert_eq!(c["desk lamp"].len(), 2);
         assert!(c.contains_key("years of warranty"));
@@ -238,6 +234,21 @@ mod tests {
             "no phrase across a sentence end"
         );
         assert!(!c.keys().any(|k| k.ends_with(" of")));
+    }
+
+    #[test]
+    fn spanish_candidates_skip_spanish_stop_words() {
+        let t = "La garantía de la lámpara cubre dos años. Las lámparas de escritorio se envían \
+                 desde Valencia.";
+        let c = candidates(t, &StopWords::of(Some("es")));
+        assert!(c.contains_key("garantía"));
+        assert!(c.contains_key("lámparas de escritorio"));
+        assert!(
+            !c.keys()
+                .any(|k| k.starts_with("la ") || k.starts_with("las "))
+        );
+        assert!(!c.contains_key("se"), "{c:?}");
+        assert!(!c.keys().any(|k| k.ends_with(" desde")));
     }
 
     #[test]

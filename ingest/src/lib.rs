@@ -2,8 +2,8 @@
 //!
 //! `parse` turns bytes of a supported format into text with its headings; `chunk` splits it
 //! into pieces sized in the embedding model's tokens, each prefixed with its title and heading
-//! so it stands on its own; `prepare` embeds the chunks and derives keywords and an extractive
-//! summary from the same forward passes. Nothing here knows about HTTP routes, databases or job
+//! so it stands on its own; `prepare` detects the language of the item and of each chunk, embeds
+//! the chunks and derives keywords and an extractive summary from the same forward passes. Nothing here knows about HTTP routes, databases or job
 //! queues, so the API, the workers and the evaluation command all run the same pipeline code.
 //!
 //! Depends on `inference` only (for the embedder); must not depend on storage (`entity`),
@@ -12,8 +12,10 @@
 pub mod chunk;
 pub mod enrich;
 pub mod format;
+pub mod language;
 pub mod parse;
 pub mod prepare;
+pub mod sentences;
 
 pub use chunk::{Chunk, ChunkOptions};
 pub use format::SourceFormat;

@@ -6,7 +6,8 @@ use std::ops::Range;
 use companin_inference::{Embed, ModelError};
 
 use crate::chunk::{Chunk, ChunkOptions, chunk};
-use crate::enrich;
+use crate::enrich::{self, StopWords};
+use crate::language;
 use crate::parse::Parsed;
 
 /// Enrichment looks at this many chunks at most: a long document's keywords and summary come
@@ -35,6 +36,8 @@ pub enum Source<'a> {
 pub struct PreparedChunk {
     pub heading: Option<String>,
     pub content: String,
+    /// ISO 639-1 code of the chunk's language, when known: how its words are stemmed.
+    pub language: Option<String>,
     pub token_count: usize,
     pub vector: Vec<f32>,
 }
@@ -43,6 +46,8 @@ pub struct PreparedChunk {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub chunks: Vec<PreparedChunk>,
+    /// ISO 639-1 code of the item's language: the uploader's choice, else detected.
+    pub language: Option<String>,
     pub keywords: Vec<String>,
     /// The extractive summary (none for Q&A).
     pub summary: Option<String>,
@@ -57,10 +62,12 @@ pub enum PrepareError {
     Model(#[from] ModelError),
 }
 
-/// Prepares `source`. `progress(done, total)` is called after each group of chunks is
-/// embedded; returning `false` cancels.
+/// Prepares `source`, written in `language` (an ISO 639-1 code) when the uploader said so,
+/// else in the language detected. `progress(done, total)` is called after each group of
+/// chunks is embedded; returning `false` cancels.
 pub fn prepare(
     source: Source<'_>,
+    language: Option<&str>,
     embedder: &dyn Embed,
     options: ChunkOptions,
     progress: &mut dyn FnMut(usize, usize) -> bool,
@@ -68,7 +75,9 @@ pub fn prepare(
     match source {
         Source::Document { title, parsed } => {
             let chunks = chunk(parsed, title, embedder.model().tokenizer(), options);
-            prepare_chunks(chunks, embedder, progress, true)
+            let languages =
+                Languages::of(language, chunks.iter().map(|c| &c.content[c.body_start..]));
+            prepare_chunks(chunks, &languages, embedder, progress, true)
         }
         Source::Qa {
             question,
@@ -90,7 +99,12 @@ pub fn prepare(
             if !progress(phrasings.len(), phrasings.len()) {
                 return Err(PrepareError::Canceled);
             }
-            let keywords = qa_keywords(question, embedder)?;
+            // One language for every phrasing: a short question alone is too little to tell.
+            let languages = Languages::of(
+                language,
+                phrasings.iter().copied().chain(std::iter::once(answer)),
+            );
+            let keywords = qa_keywords(question, &languages, embedder)?;
             let chunks = phrasings
                 .iter()
                 .zip(vectors)
@@ -98,6 +112,7 @@ pub fn prepare(
                     let content = content(q);
                     PreparedChunk {
                         heading: None,
+                        language: languages.item.clone(),
                         token_count: embedder
                             .model()
                             .tokenizer()
@@ -111,6 +126,7 @@ pub fn prepare(
                 .collect();
             Ok(Prepared {
                 chunks,
+                language: languages.item,
                 keywords,
                 summary: None,
             })
@@ -118,7 +134,51 @@ pub fn prepare(
     }
 }
 
-fn qa_keywords(question: &str, embedder: &dyn Embed) -> Result<Vec<String>, ModelError> {
+/// The languages of an item: the uploader's choice, or the one detected over its text.
+struct Languages {
+    chosen: Option<String>,
+    item: Option<String>,
+    detected: Option<&'static str>,
+}
+
+impl Languages {
+    fn of<'a>(chosen: Option<&str>, texts: impl Iterator<Item = &'a str>) -> Languages {
+        let detected = match chosen {
+            Some(_) => None,
+            None => language::detect(&sample(texts)).map(|d| d.code),
+        };
+        Languages {
+            chosen: chosen.map(str::to_owned),
+            item: chosen.map(str::to_owned).or(detected.map(str::to_owned)),
+            detected,
+        }
+    }
+
+    /// A chunk's language: the chosen one, else its own when clear, else the item's.
+    fn of_chunk(&self, text: &str) -> Option<String> {
+        language::of_chunk(text, self.chosen.as_deref(), self.detected)
+    }
+}
+
+/// The texts' beginning, enough to tell a language by.
+fn sample<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    const ENOUGH: usize = 8 * 1024;
+    let mut out = String::new();
+    for t in texts {
+        if out.len() >= ENOUGH {
+            break;
+        }
+        out.push_str(t);
+        out.push('\n');
+    }
+    out
+}
+
+fn qa_keywords(
+    question: &str,
+    languages: &Languages,
+    embedder: &dyn Embed,
+) -> Result<Vec<String>, ModelError> {
     let chunks = vec![Chunk {
         heading: None,
         content: question.to_owned(),
@@ -126,7 +186,7 @@ fn qa_keywords(question: &str, embedder: &dyn Embed) -> Result<Vec<String>, Mode
         token_count: 0,
     }];
     let mut never_cancel = |_, _| true;
-    match prepare_chunks(chunks, embedder, &mut never_cancel, false) {
+    match prepare_chunks(chunks, languages, embedder, &mut never_cancel, false) {
         Ok(p) => Ok(p.keywords),
         Err(PrepareError::Model(e)) => Err(e),
         Err(PrepareError::Canceled) => Ok(Vec::new()),
@@ -135,16 +195,18 @@ fn qa_keywords(question: &str, embedder: &dyn Embed) -> Result<Vec<String>, Mode
 
 fn prepare_chunks(
     chunks: Vec<Chunk>,
+    languages: &Languages,
     embedder: &dyn Embed,
     progress: &mut dyn FnMut(usize, usize) -> bool,
     with_summary: bool,
 ) -> Result<Prepared, PrepareError> {
     // Phrase candidates over the enriched chunks, the most frequent kept.
+    let stop = StopWords::of(languages.item.as_deref());
     let enriched = chunks.len().min(ENRICH_CHUNKS);
     let per_chunk: Vec<HashMap<String, Vec<Range<usize>>>> = chunks[..enriched]
         .iter()
         .map(|c| {
-            enrich::candidates(&c.content[c.body_start..])
+            enrich::candidates(&c.content[c.body_start..], &stop)
                 .into_iter()
                 .map(|(k, spans)| {
                     let spans = spans
@@ -224,6 +286,7 @@ fn prepare_chunks(
             }
             out.push(PreparedChunk {
                 heading: c.heading.clone(),
+                language: languages.of_chunk(&c.content[c.body_start..]),
                 content: c.content.clone(),
                 token_count: c.token_count,
                 vector: e.vector,
@@ -249,6 +312,7 @@ fn prepare_chunks(
     };
     Ok(Prepared {
         chunks: out,
+        language: languages.item.clone(),
         keywords,
         summary,
     })

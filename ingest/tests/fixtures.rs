@@ -89,6 +89,7 @@ fn prepared_document_has_chunks_keywords_and_summary() {
             title: "Staff handbook",
             parsed: &parsed,
         },
+        None,
         &embedder,
         options,
         &mut |done, total| {
@@ -115,6 +116,13 @@ fn prepared_document_has_chunks_keywords_and_summary() {
         assert_eq!(c.vector.len(), 384);
     }
     assert!(!prepared.keywords.is_empty());
+    assert_eq!(prepared.language.as_deref(), Some("en"), "detected");
+    assert!(
+        prepared
+            .chunks
+            .iter()
+            .all(|c| c.language.as_deref() == Some("en"))
+    );
     let summary = prepared.summary.unwrap();
     assert!(!summary.is_empty() && summary.len() < 1200, "{summary}");
 }
@@ -129,6 +137,7 @@ fn qa_is_embedded_on_its_questions_and_cancel_stops() {
             alternates: &alternates,
             answer: "45 days.",
         },
+        None,
         &embedder,
         ChunkOptions::default(),
         &mut |_, _| true,
@@ -153,6 +162,7 @@ fn qa_is_embedded_on_its_questions_and_cancel_stops() {
             title: "Notes",
             parsed: &parsed,
         },
+        None,
         &embedder,
         ChunkOptions::default(),
         &mut |_, _| false,

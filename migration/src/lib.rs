@@ -29,6 +29,7 @@ mod m20261205_000017_widget_windows;
 mod m20261206_000018_members;
 mod m20261206_000019_server_errors;
 mod m20261206_000020_operator_sessions;
+mod m20261206_000021_languages;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_members::Migration),
             Box::new(m20261206_000019_server_errors::Migration),
             Box::new(m20261206_000020_operator_sessions::Migration),
+            Box::new(m20261206_000021_languages::Migration),
         ]
     }
 }

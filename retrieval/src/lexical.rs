@@ -1,8 +1,11 @@
-//! The lexical side of retrieval: BM25 over an in-memory tantivy index of the chunks' text,
-//! English-stemmed with stop words removed. It is rebuilt from the database like the vectors,
+//! The lexical side of retrieval: BM25 over an in-memory tantivy index of the chunks' text.
+//! Each chunk is analysed in its own language (Snowball stemmer and stop words) in a field of
+//! that language; a query is analysed once per language present, after dropping the stop words
+//! of the languages it is written in, so `canciones` finds `canción` and a Spanish question
+//! still matches an English product name. It is rebuilt from the database like the vectors,
 //! so nothing of it is written to disk.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use tantivy::collector::{FilterCollector, TopDocs};
@@ -11,16 +14,43 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer,
 };
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::dense::Scored;
 
-const ANALYZER: &str = "companin_en";
 const SLOT: &str = "slot";
 /// The indexing arena of the short-lived writer (tantivy's minimum is 15 MB per thread).
 const WRITER_MEMORY: usize = 32 * 1024 * 1024;
+/// Longest token kept, in bytes.
+const LONGEST_TOKEN: usize = 40;
+
+/// Languages with a Snowball stemmer (ISO 639-1 code), each with its own field. Text in any
+/// other language, or in none detected, goes to the plain field: lower-cased and folded only.
+const STEMMED: [(&str, Language); 18] = [
+    ("ar", Language::Arabic),
+    ("da", Language::Danish),
+    ("de", Language::German),
+    ("el", Language::Greek),
+    ("en", Language::English),
+    ("es", Language::Spanish),
+    ("fi", Language::Finnish),
+    ("fr", Language::French),
+    ("hu", Language::Hungarian),
+    ("it", Language::Italian),
+    ("nb", Language::Norwegian),
+    ("nl", Language::Dutch),
+    ("pt", Language::Portuguese),
+    ("ro", Language::Romanian),
+    ("ru", Language::Russian),
+    ("sv", Language::Swedish),
+    ("ta", Language::Tamil),
+    ("tr", Language::Turkish),
+];
+/// The plain field's position, after the stemmed ones.
+const PLAIN: usize = STEMMED.len();
 
 /// Slots accepted by a search: `mask[slot]`.
 pub type Mask = Arc<Vec<bool>>;
@@ -29,37 +59,105 @@ pub struct LexicalIndex {
     index: Index,
     reader: IndexReader,
     slot: Field,
-    text: Field,
-    analyzer: TextAnalyzer,
+    /// One text field per language of [`STEMMED`], then the plain one.
+    fields: Vec<Field>,
+    analyzers: Vec<TextAnalyzer>,
+    /// Fields holding at least one chunk: the only ones a query is analysed for.
+    present: BTreeSet<usize>,
 }
 
-fn analyzer() -> TextAnalyzer {
-    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+/// The field of a language (an ISO 639-1 code or a BCP-47 tag).
+fn field_of(language: Option<&str>) -> usize {
+    let Some(language) = language else {
+        return PLAIN;
+    };
+    let primary = language.split('-').next().unwrap_or_default();
+    let primary = if primary == "no" { "nb" } else { primary };
+    STEMMED
+        .iter()
+        .position(|(code, _)| primary.eq_ignore_ascii_case(code))
+        .unwrap_or(PLAIN)
+}
+
+/// Stop words of a language, for the languages tantivy has no list of (NLTK's).
+fn stop_filter(code: &str, language: Language) -> StopWordFilter {
+    StopWordFilter::new(language).unwrap_or_else(|| {
+        let words = stop_words::lookup(code).unwrap_or_default();
+        StopWordFilter::remove(words.iter().map(|w| (*w).to_owned()))
+    })
+}
+
+/// The analyzer of field `field`.
+fn analyzer(field: usize) -> TextAnalyzer {
+    let base = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(LONGEST_TOKEN))
         .filter(LowerCaser);
-    match StopWordFilter::new(Language::English) {
-        Some(stop) => builder
-            .filter(stop)
-            .filter(Stemmer::new(Language::English))
+    match STEMMED.get(field) {
+        Some(&(code, language)) => base
+            .filter(stop_filter(code, language))
+            .filter(Stemmer::new(language))
+            // After the stemmer, whose rules expect the accents: `envio` still meets `envío`.
+            .filter(AsciiFoldingFilter)
             .build(),
-        None => builder.filter(Stemmer::new(Language::English)).build(),
+        None => base.filter(AsciiFoldingFilter).build(),
     }
+}
+
+/// The words of `query`, lower-cased, without the stop words of `languages` (those of
+/// `field`'s own language are its analyzer's to drop).
+fn without_stop_words(query: &str, languages: &[String], field: usize) -> String {
+    let own = STEMMED.get(field).map(|(code, _)| *code);
+    let lists: Vec<&[&str]> = languages
+        .iter()
+        .map(|l| l.split('-').next().unwrap_or_default())
+        .filter(|l| Some(*l) != own)
+        .filter_map(stop_words::lookup)
+        .collect();
+    if lists.is_empty() {
+        return query.to_owned();
+    }
+    let mut plain = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .build();
+    let mut stream = plain.token_stream(query);
+    let mut kept = Vec::new();
+    while stream.advance() {
+        let word = stream.token().text.as_str();
+        if !lists.iter().any(|list| list.contains(&word)) {
+            kept.push(word.to_owned());
+        }
+    }
+    kept.join(" ")
 }
 
 impl LexicalIndex {
     pub fn new() -> tantivy::Result<LexicalIndex> {
         let mut schema = Schema::builder();
         let slot = schema.add_u64_field(SLOT, FAST | INDEXED);
-        let text = schema.add_text_field(
-            "text",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(ANALYZER)
-                    .set_index_option(IndexRecordOption::WithFreqs),
-            ),
-        );
+        let names = STEMMED
+            .iter()
+            .map(|(code, _)| *code)
+            .chain(std::iter::once("plain"));
+        let fields: Vec<Field> = names
+            .clone()
+            .map(|name| {
+                schema.add_text_field(
+                    &format!("text_{name}"),
+                    TextOptions::default().set_indexing_options(
+                        TextFieldIndexing::default()
+                            .set_tokenizer(&format!("companin_{name}"))
+                            .set_index_option(IndexRecordOption::WithFreqs),
+                    ),
+                )
+            })
+            .collect();
         let index = Index::create_in_ram(schema.build());
-        index.tokenizers().register(ANALYZER, analyzer());
+        let analyzers: Vec<TextAnalyzer> = (0..fields.len()).map(analyzer).collect();
+        for (name, analyzer) in names.zip(&analyzers) {
+            index
+                .tokenizers()
+                .register(&format!("companin_{name}"), analyzer.clone());
+        }
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -68,22 +166,25 @@ impl LexicalIndex {
             index,
             reader,
             slot,
-            text,
-            analyzer: analyzer(),
+            fields,
+            analyzers,
+            present: BTreeSet::new(),
         })
     }
 
-    /// Indexes `docs` (slot, text) and makes them searchable.
+    /// Indexes `docs` (slot, text, language as an ISO 639-1 code) and makes them searchable.
     pub fn add<'a>(
         &mut self,
-        docs: impl IntoIterator<Item = (usize, &'a str)>,
+        docs: impl IntoIterator<Item = (usize, &'a str, Option<&'a str>)>,
     ) -> tantivy::Result<()> {
         // A writer per batch: its arena is freed in between, and many tenants stay cheap.
         let mut writer = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        for (slot, text) in docs {
+        for (slot, text, language) in docs {
+            let field = field_of(language);
+            self.present.insert(field);
             let mut doc = TantivyDocument::default();
             doc.add_u64(self.slot, slot as u64);
-            doc.add_text(self.text, text);
+            doc.add_text(self.fields[field], text);
             writer.add_document(doc)?;
         }
         writer.commit()?;
@@ -91,30 +192,35 @@ impl LexicalIndex {
         self.reader.reload()
     }
 
-    /// The query's distinct analysed terms.
-    fn terms(&self, query: &str) -> Vec<Term> {
-        let mut analyzer = self.analyzer.clone();
-        let mut stream = analyzer.token_stream(query);
+    /// The query's distinct analysed terms in every field that holds chunks.
+    fn terms(&self, query: &str, languages: &[String]) -> Vec<Term> {
         let mut seen = HashSet::new();
         let mut terms = Vec::new();
-        while stream.advance() {
-            let word = stream.token().text.clone();
-            if seen.insert(word.clone()) {
-                terms.push(Term::from_field_text(self.text, &word));
+        for &field in &self.present {
+            let words = without_stop_words(query, languages, field);
+            let mut analyzer = self.analyzers[field].clone();
+            let mut stream = analyzer.token_stream(&words);
+            while stream.advance() {
+                let word = stream.token().text.clone();
+                if seen.insert((field, word.clone())) {
+                    terms.push(Term::from_field_text(self.fields[field], &word));
+                }
             }
         }
         terms
     }
 
-    /// The `k` slots with the best BM25 scores for `query` (any of its terms), among those
-    /// `mask` accepts, best first.
+    /// The `k` slots with the best BM25 scores for `query` (any of its terms), written in
+    /// `languages` (ISO 639-1 codes or BCP-47 tags: its detected language, the assistant's),
+    /// among those `mask` accepts, best first.
     pub fn search(
         &self,
         query: &str,
+        languages: &[String],
         k: usize,
         mask: Option<Mask>,
     ) -> tantivy::Result<Vec<Scored>> {
-        let terms = self.terms(query);
+        let terms = self.terms(query, languages);
         if terms.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
@@ -156,8 +262,18 @@ mod tests {
 
     fn index(texts: &[&str]) -> LexicalIndex {
         let mut index = LexicalIndex::new().unwrap();
-        index.add(texts.iter().copied().enumerate()).unwrap();
         index
+            .add(texts.iter().enumerate().map(|(i, t)| (i, *t, Some("en"))))
+            .unwrap();
+        index
+    }
+
+    fn en() -> Vec<String> {
+        vec!["en".to_owned()]
+    }
+
+    fn slots(found: &[Scored]) -> Vec<usize> {
+        found.iter().map(|(s, _)| *s).collect()
     }
 
     #[test]
@@ -167,7 +283,9 @@ mod tests {
             "Refund policy: refunds are issued within 30 days.",
             "Shipping takes five days; refunding shipping costs is not possible.",
         ]);
-        let found = index.search("How do I get a refund?", 10, None).unwrap();
+        let found = index
+            .search("How do I get a refund?", &en(), 10, None)
+            .unwrap();
         let slots: Vec<usize> = found.iter().map(|(s, _)| *s).collect();
         // "refund" matches "refunds" and "refunding"; the denser document ranks first.
         assert_eq!(slots, vec![1, 2]);
@@ -177,18 +295,88 @@ mod tests {
     #[test]
     fn stop_words_and_punctuation_alone_find_nothing() {
         let index = index(&["The cat sat on the mat."]);
-        assert!(index.search("the of and ?!", 10, None).unwrap().is_empty());
-        assert!(index.search("", 10, None).unwrap().is_empty());
+        assert!(
+            index
+                .search("the of and ?!", &en(), 10, None)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(index.search("", &en(), 10, None).unwrap().is_empty());
     }
 
     #[test]
     fn the_mask_filters_inside_the_search() {
         let mut index = index(&["alpha beta", "alpha", "alpha gamma"]);
-        index.add([(3usize, "alpha alpha")]).unwrap();
+        index.add([(3usize, "alpha alpha", Some("en"))]).unwrap();
         let mask: Mask = Arc::new(vec![false, true, false, true]);
-        let found = index.search("alpha", 1, Some(mask)).unwrap();
+        let found = index.search("alpha", &en(), 1, Some(mask)).unwrap();
         assert_eq!(found.len(), 1);
         assert!(found[0].0 == 1 || found[0].0 == 3);
-        assert_eq!(index.search("alpha", 10, None).unwrap().len(), 4);
+        assert_eq!(index.search("alpha", &en(), 10, None).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn spanish_chunks_are_stemmed_in_spanish() {
+        let mut index = LexicalIndex::new().unwrap();
+        index
+            .add([
+                (0, "La canción del verano suena en la radio.", Some("es")),
+                (1, "Las devoluciones tardan cinco días.", Some("es")),
+                (2, "Songs of the summer play on the radio.", Some("en")),
+            ])
+            .unwrap();
+        let es = vec!["es".to_owned()];
+        // Plural and accent differ; the Snowball stemmer brings both to `cancion`.
+        assert_eq!(
+            slots(&index.search("canciones", &es, 10, None).unwrap()),
+            [0]
+        );
+        assert_eq!(slots(&index.search("Canción", &es, 10, None).unwrap()), [0]);
+        // Without the accent a visitor may not type.
+        assert_eq!(
+            slots(&index.search("devolucion", &es, 10, None).unwrap()),
+            [1]
+        );
+        // Spanish stop words alone find nothing, in any field.
+        assert!(
+            index
+                .search("¿de la en las?", &es, 10, None)
+                .unwrap()
+                .is_empty()
+        );
+        // English text keeps English stemming.
+        assert_eq!(slots(&index.search("song", &en(), 10, None).unwrap()), [2]);
+    }
+
+    #[test]
+    fn a_spanish_query_matches_an_english_product_name() {
+        let mut index = LexicalIndex::new().unwrap();
+        index
+            .add([
+                (0, "The Aurora desk lamp ships in two days.", Some("en")),
+                (1, "Returns are accepted within 30 days.", Some("en")),
+                (2, "Texto sin idioma conocido: Aurora", None),
+            ])
+            .unwrap();
+        let found = index
+            .search(
+                "¿Cuánto tarda la lámpara Aurora?",
+                &["es".to_owned()],
+                10,
+                None,
+            )
+            .unwrap();
+        let found = slots(&found);
+        assert!(found.contains(&0) && found.contains(&2), "{found:?}");
+        assert!(!found.contains(&1));
+    }
+
+    #[test]
+    fn languages_map_to_their_fields() {
+        assert_eq!(STEMMED[field_of(Some("es"))].0, "es");
+        assert_eq!(STEMMED[field_of(Some("es-MX"))].0, "es");
+        assert_eq!(STEMMED[field_of(Some("no"))].0, "nb");
+        assert_eq!(field_of(Some("zh")), PLAIN);
+        assert_eq!(field_of(None), PLAIN);
     }
 }

@@ -411,20 +411,22 @@ async fn held_version(index: &Shared) -> Option<i64> {
     index.read().await.as_ref().map(TenantIndex::version)
 }
 
-type RowTuple = (String, String, String, Vec<u8>);
+type RowTuple = (String, String, String, Option<String>, Vec<u8>);
 
-const ROW_COLUMNS: [knowledge_chunk::Column; 4] = [
+const ROW_COLUMNS: [knowledge_chunk::Column; 5] = [
     knowledge_chunk::Column::Id,
     knowledge_chunk::Column::KnowledgeId,
     knowledge_chunk::Column::Content,
+    knowledge_chunk::Column::Language,
     knowledge_chunk::Column::Embedding,
 ];
 
-fn to_row((id, knowledge_id, content, embedding): RowTuple) -> ChunkRow {
+fn to_row((id, knowledge_id, content, language, embedding): RowTuple) -> ChunkRow {
     ChunkRow {
         id,
         knowledge_id,
         content,
+        language,
         vector: decode_vector(&embedding),
     }
 }

@@ -24,6 +24,8 @@ pub struct ChunkRow {
     pub id: String,
     pub knowledge_id: String,
     pub content: String,
+    /// ISO 639-1 code of the chunk's language, when known.
+    pub language: Option<String>,
     pub vector: Vec<f32>,
 }
 
@@ -50,6 +52,9 @@ impl Scope {
 #[derive(Debug, Clone)]
 pub struct Query<'a> {
     pub text: &'a str,
+    /// The languages the text is written in, as far as known (its detected language, the
+    /// assistant's): their stop words are dropped from it before BM25.
+    pub languages: &'a [String],
     /// The query's embedding (normalised here).
     pub vector: &'a [f32],
     pub mode: Mode,
@@ -167,7 +172,7 @@ impl TenantIndex {
         self.lexical.add(
             rows.iter()
                 .enumerate()
-                .map(|(i, r)| (first + i, r.content.as_str())),
+                .map(|(i, r)| (first + i, r.content.as_str(), r.language.as_deref())),
         )?;
         self.dense.extend(&vectors);
         self.unsaved += rows.len();
@@ -242,7 +247,7 @@ impl TenantIndex {
         let mut by_id: HashMap<String, ChunkRow> =
             rows.into_iter().map(|r| (r.id.clone(), r)).collect();
         let zeros = vec![0.0; dim];
-        let mut texts: Vec<(usize, String)> = Vec::with_capacity(slots.len());
+        let mut texts: Vec<(usize, String, Option<String>)> = Vec::with_capacity(slots.len());
         for (slot, id) in slots.into_iter().enumerate() {
             match id
                 .and_then(|id| by_id.remove(&id))
@@ -250,7 +255,7 @@ impl TenantIndex {
             {
                 Some(mut row) => {
                     index.dense.store(&row.vector);
-                    texts.push((slot, std::mem::take(&mut row.content)));
+                    texts.push((slot, std::mem::take(&mut row.content), row.language.take()));
                     index.push_live(row);
                 }
                 None => {
@@ -259,9 +264,11 @@ impl TenantIndex {
                 }
             }
         }
-        index
-            .lexical
-            .add(texts.iter().map(|(slot, text)| (*slot, text.as_str())))?;
+        index.lexical.add(
+            texts
+                .iter()
+                .map(|(slot, text, language)| (*slot, text.as_str(), language.as_deref())),
+        )?;
         Ok((index, by_id.into_values().collect()))
     }
 
@@ -321,7 +328,8 @@ impl TenantIndex {
             Vec::new()
         };
         let lexical_hits = if query.mode.uses_lexical() {
-            self.lexical.search(query.text, depth, mask)?
+            self.lexical
+                .search(query.text, query.languages, depth, mask)?
         } else {
             Vec::new()
         };
@@ -401,6 +409,7 @@ mod tests {
             id: id.to_owned(),
             knowledge_id: item.to_owned(),
             content: content.to_owned(),
+            language: Some("en".to_owned()),
             vector: vector.to_vec(),
         }
     }
@@ -422,6 +431,7 @@ mod tests {
     fn query<'a>(scope: &'a Scope, mode: Mode) -> Query<'a> {
         Query {
             text: "refund",
+            languages: &[],
             vector: &[1.0, 0.0, 0.0],
             mode,
             top_k: 10,

@@ -64,6 +64,7 @@ async fn insert_chunks(db: &DatabaseConnection, item: usize, chunks: usize) {
             embedding: Set(encode_vector(&vector(item, c))),
             source: Set(None),
             page_id: Set(None),
+            language: Set(Some("en".to_owned())),
             created_at: Set(chrono::Utc::now()),
         })
         .collect();
@@ -93,6 +94,7 @@ async fn ranking(registry: &Registry, mode: Mode, item: usize) -> Vec<String> {
             Environment::Production,
             &Query {
                 text: &text,
+                languages: &[],
                 vector: &v,
                 mode,
                 top_k: 10,
@@ -209,6 +211,7 @@ async fn a_tenant_without_chunks_finds_nothing_and_learns_the_size_later() {
             Environment::Sandbox,
             &Query {
                 text: "item1",
+                languages: &[],
                 vector: &vector(1, 0),
                 mode: Mode::Hybrid,
                 top_k: 5,

@@ -46,6 +46,32 @@ pub struct Passage {
     pub content: String,
 }
 
+/// The languages a query is taken to be written in, for lexical search: its own when clearly
+/// detected, and its assistant's (primary subtags, `es` for `es-MX`).
+pub fn query_languages(text: &str, assistant_language: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = companin_ingest::language::detect_query(text)
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    if let Some(tag) = assistant_language {
+        let primary = companin_ingest::language::primary(tag);
+        if !primary.is_empty() && !out.contains(&primary) {
+            out.push(primary);
+        }
+    }
+    out
+}
+
+/// A question as retrieval takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub text: &'a str,
+    /// [`query_languages`].
+    pub languages: &'a [String],
+    /// The text's embedding.
+    pub vector: &'a [f32],
+}
+
 /// What a search asks for.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -141,7 +167,7 @@ impl Searcher {
                 format!("must be between 1 and {MAX_TOP_K}"),
             ));
         }
-        let (scope, top_k, min_score) = match request.assistant_id.as_deref() {
+        let (scope, top_k, min_score, language) = match request.assistant_id.as_deref() {
             Some(id) => {
                 let row = assistants::get(db, tenant, id).await?;
                 let config = Config::from_row(&row);
@@ -150,21 +176,25 @@ impl Searcher {
                     scope,
                     request.top_k.unwrap_or(config.retrieval.top_k),
                     config.retrieval.min_score,
+                    Some(config.language),
                 )
             }
-            None => (Scope::all(), request.top_k.unwrap_or(DEFAULT_TOP_K), 0.0),
+            None => (
+                Scope::all(),
+                request.top_k.unwrap_or(DEFAULT_TOP_K),
+                0.0,
+                None,
+            ),
         };
         let vector = self.embed(query).await?;
+        let languages = query_languages(query, language.as_deref());
+        let asked = Asked {
+            text: query,
+            languages: &languages,
+            vector: &vector,
+        };
         let passages = self
-            .retrieve(
-                db,
-                tenant,
-                query,
-                &vector,
-                &scope,
-                top_k as usize,
-                min_score as f32,
-            )
+            .retrieve(db, tenant, asked, &scope, top_k as usize, min_score as f32)
             .await?;
         Ok(SearchOutcome {
             passages,
@@ -175,13 +205,11 @@ impl Searcher {
 
     /// The best passages for an embedded query within `scope` (hybrid ranking, at most
     /// [`PER_ITEM`] per item, none under `min_score`), with their text.
-    #[allow(clippy::too_many_arguments)]
     pub async fn retrieve(
         &self,
         db: &DatabaseConnection,
         tenant: &Tenant,
-        text: &str,
-        vector: &[f32],
+        asked: Asked<'_>,
         scope: &Scope,
         top_k: usize,
         min_score: f32,
@@ -192,8 +220,9 @@ impl Searcher {
                 tenant.org_id.as_str(),
                 tenant.environment,
                 &Query {
-                    text,
-                    vector,
+                    text: asked.text,
+                    languages: asked.languages,
+                    vector: asked.vector,
                     mode: Mode::Hybrid,
                     top_k,
                     per_item: PER_ITEM,

@@ -1,7 +1,8 @@
 //! The chat widget in a real browser: headless Chromium, driven through chromedriver
 //! (WebDriver), loads a shop page served on another origin, opens the widget, asks about the
 //! knowledge, sees the streamed answer and its source, reloads and finds the conversation
-//! kept, and rates it; the feedback is then read back through the API.
+//! kept, and rates it; the feedback is then read back through the API. A Spanish assistant's
+//! widget speaks Spanish through a whole question, its sources and the rating.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/test` installs them).
 
@@ -247,18 +248,24 @@ struct Scene {
     _profile: tempfile::TempDir,
 }
 
-async fn scene(app: TestApp) -> Scene {
-    let (c, bot) = shop(&app).await;
-    let page = serve_page(&app.base, &c.client_id, &bot).await;
+/// A page embedding the widget for `bot`, its origin allowed for the client.
+async fn allowed_page(app: &TestApp, c: &Creds, bot: &str) -> String {
+    let page = serve_page(&app.base, &c.client_id, bot).await;
     let (status, v) = app
         .call(
-            &c,
+            c,
             Method::PATCH,
             &format!("/api/v1/clients/{}", c.client_id),
             Some(json!({ "allowed_origins": [page] })),
         )
         .await;
     assert_eq!(status, 200, "{v}");
+    page
+}
+
+async fn scene(app: TestApp) -> Scene {
+    let (c, bot) = shop(&app).await;
+    let page = allowed_page(&app, &c, &bot).await;
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let client = browser(&driver, profile.path()).await;
@@ -564,4 +571,85 @@ fn the_widget_replaces_ended_sessions_and_explains_limits_in_chromium() {
         );
         client.close().await.unwrap();
     })
+}
+
+#[test]
+fn the_widget_speaks_the_assistants_language_in_chromium() {
+    crate::helpers::run(async {
+        let app = spawn_app(Backend::Sqlite).await;
+        let org = app.create_org("Tienda", Some(POLLING_LIMIT)).await;
+        let c = org.production;
+        let (status, qa) = app
+            .call(
+                &c,
+                Method::POST,
+                "/api/v1/knowledge/qas/",
+                Some(json!({"question": "¿Cuánto tarda el envío?",
+                            "answer": "El envío tarda de tres a cinco días hábiles.",
+                            "title": "Envíos"})),
+            )
+            .await;
+        assert_eq!(status, 202, "{qa}");
+        let done = crate::knowledge::wait_done(&app, &c, qa["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "ready", "{done}");
+        let (status, bot) = app
+            .call(
+                &c,
+                Method::POST,
+                "/api/v1/assistants/",
+                Some(json!({"name": "Tienda", "language": "es-ES", "reply_mode": "extractive"})),
+            )
+            .await;
+        assert_eq!(status, 201, "{bot}");
+        let page = allowed_page(&app, &c, bot["id"].as_str().unwrap()).await;
+        let driver = start_driver().await;
+        let profile = tempfile::tempdir().unwrap();
+        // The browser says English: the assistant's language wins once its config is read.
+        let client = browser_with(&driver, profile.path(), &["--lang=en-US"]).await;
+        client.goto(&page).await.unwrap();
+        open_widget(&client).await;
+        let labels = wait_for(
+            &client,
+            "the Spanish interface",
+            &script(
+                "const t = root.querySelector('textarea');
+                 return t.placeholder === 'Haz una pregunta…'
+                   ? { send: root.querySelector('.send').textContent,
+                       message: t.getAttribute('aria-label'),
+                       close: root.querySelector('.close').getAttribute('aria-label'),
+                       lang: root.querySelector('.panel').getAttribute('lang') }
+                   : null;",
+            ),
+        )
+        .await;
+        assert_eq!(
+            labels,
+            json!({"send": "Enviar", "message": "Tu mensaje", "close": "Cerrar el chat",
+                   "lang": "es"})
+        );
+
+        let replies = ask(&client, "¿Cuánto tarda el envío?", 1).await;
+        assert_eq!(
+            replies,
+            json!(["El envío tarda de tres a cinco días hábiles."])
+        );
+        let shown = wait_for(
+            &client,
+            "the sources and the rating",
+            &script(
+                "const s = root.querySelector('.msg.assistant .sources');
+                 const r = root.querySelector('#companin-rate-label');
+                 return s && r ? { sources: s.firstChild.data, rate: r.textContent,
+                                   star: root.querySelector('.stars button')
+                                       .getAttribute('aria-label') } : null;",
+            ),
+        )
+        .await;
+        assert_eq!(
+            shown,
+            json!({"sources": "Fuentes:", "rate": "Valora esta conversación",
+                   "star": "1 de 5"})
+        );
+        client.close().await.unwrap();
+    });
 }

@@ -19,6 +19,7 @@ mod faults;
 mod hostile;
 mod idempotency;
 mod knowledge;
+mod languages;
 mod logs;
 mod members;
 mod openapi;

@@ -70,7 +70,13 @@ pub async fn ingest_item(
                 answer: work_item.answer.as_deref().unwrap_or_default(),
             },
         };
-        prepare(source, &*embedder, options, &mut progress)
+        prepare(
+            source,
+            work_item.language_chosen.as_deref(),
+            &*embedder,
+            options,
+            &mut progress,
+        )
     })
     .await
     .map_err(blocking_failed)?

@@ -112,6 +112,7 @@ pub async fn replace_chunks(
     active.summary_kind = Set(prepared.summary.as_ref().map(|_| "extractive".to_owned()));
     active.summary = Set(prepared.summary);
     active.keywords = Set(json!(prepared.keywords));
+    active.language = Set(prepared.language);
     active.updated_at = Set(at);
     active.update(&txn).await?;
     bump_index_version(&txn, &item.org_id, item.environment).await?;
@@ -144,6 +145,7 @@ pub async fn insert_chunks(
             embedding: Set(encode_vector(&c.vector)),
             source: Set(source.map(str::to_owned)),
             page_id: Set(page_id.map(str::to_owned)),
+            language: Set(c.language),
             created_at: Set(at),
         })
         .peekable();

@@ -185,6 +185,7 @@ impl KnowledgeApi {
             },
             metadata: metadata_field(body.metadata)?,
             assistant_ids: assistant_ids_field(body.assistant_ids)?,
+            language: body.language,
             replace: body.replace.unwrap_or(false),
         };
         let created = knowledge::create(
@@ -231,6 +232,7 @@ impl KnowledgeApi {
                     refresh_interval_hours: b.refresh_interval_hours,
                     metadata: b.metadata,
                     assistant_ids: b.assistant_ids,
+                    language: b.language,
                 };
                 let created = knowledge::url::create(
                     &state,
@@ -254,6 +256,7 @@ impl KnowledgeApi {
                     source: NewSource::Text { content },
                     metadata: b.metadata.map(to_map),
                     assistant_ids: b.assistant_ids,
+                    language: b.language,
                     replace: b.replace,
                 }
             }
@@ -270,6 +273,7 @@ impl KnowledgeApi {
                     title: b.title,
                     metadata: b.metadata,
                     assistant_ids: b.assistant_ids,
+                    language: b.language,
                 };
                 NewItem {
                     replace: b.replace,
@@ -581,6 +585,11 @@ impl KnowledgeApi {
                 title: b.title,
                 metadata: b.metadata.map(to_map),
                 assistant_ids: b.assistant_ids,
+                language: match b.language {
+                    MaybeUndefined::Undefined => None,
+                    MaybeUndefined::Null => Some(None),
+                    MaybeUndefined::Value(l) => Some(Some(l)),
+                },
                 url: UrlPatch {
                     refresh_interval_hours: match b.refresh_interval_hours {
                         MaybeUndefined::Undefined => None,

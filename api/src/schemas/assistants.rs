@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use companin_entity::{assistant, assistant_version};
 use companin_service::assistants::config::{
-    DEFAULT_FALLBACK, DEFAULT_LANGUAGE, DEFAULT_MIN_SCORE, DEFAULT_TONE, DEFAULT_TOP_K,
+    DEFAULT_LANGUAGE, DEFAULT_MIN_SCORE, DEFAULT_TONE, DEFAULT_TOP_K,
 };
 use companin_service::assistants::{Config, KnowledgeScope, Patch, ReplyMode, Retrieval};
 use poem_openapi::types::MaybeUndefined;
@@ -98,7 +98,9 @@ pub struct AssistantConfig {
     pub excluded_knowledge_ids: Vec<String>,
     pub retrieval: RetrievalSettings,
     pub reply_mode: ReplyModeName,
-    /// Said when nothing relevant is found, instead of an invented answer.
+    /// Said when nothing relevant is found, instead of an invented answer: the assistant's
+    /// own text, else the standard one in its language (English, Spanish, Portuguese, French
+    /// and German have one; other languages get English's).
     pub fallback_message: String,
     /// Shown by the widget before the first question.
     pub greeting: Option<String>,
@@ -106,6 +108,7 @@ pub struct AssistantConfig {
 
 impl From<Config> for AssistantConfig {
     fn from(c: Config) -> Self {
+        let fallback_message = c.fallback();
         AssistantConfig {
             name: c.name,
             description: c.description,
@@ -122,7 +125,7 @@ impl From<Config> for AssistantConfig {
                 min_score: c.retrieval.min_score,
             },
             reply_mode: c.reply_mode.into(),
-            fallback_message: c.fallback_message,
+            fallback_message,
             greeting: c.greeting,
         }
     }
@@ -166,9 +169,6 @@ fn default_scope() -> KnowledgeScopeName {
 }
 fn default_reply_mode() -> ReplyModeName {
     ReplyModeName::Generative
-}
-fn default_fallback() -> String {
-    DEFAULT_FALLBACK.to_owned()
 }
 fn default_top_k() -> u32 {
     DEFAULT_TOP_K
@@ -233,11 +233,9 @@ pub struct CreateAssistant {
     pub retrieval: RetrievalInput,
     #[oai(default = "default_reply_mode")]
     pub reply_mode: ReplyModeName,
-    #[oai(
-        default = "default_fallback",
-        validator(min_length = 1, max_length = 2000)
-    )]
-    pub fallback_message: String,
+    /// The assistant's own fallback text; the standard one in its language when absent.
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub fallback_message: Option<String>,
     /// Shown by the widget before the first question.
     #[oai(validator(max_length = 2000))]
     pub greeting: Option<String>,
@@ -303,8 +301,9 @@ pub struct UpdateAssistant {
     pub excluded_knowledge_ids: Option<Vec<String>>,
     pub retrieval: Option<RetrievalPatch>,
     pub reply_mode: Option<ReplyModeName>,
+    /// `null` goes back to the standard text in the assistant's language.
     #[oai(validator(min_length = 1, max_length = 2000))]
-    pub fallback_message: Option<String>,
+    pub fallback_message: MaybeUndefined<String>,
     /// `null` removes the greeting.
     #[oai(validator(max_length = 2000))]
     pub greeting: MaybeUndefined<String>,
@@ -326,7 +325,7 @@ impl From<UpdateAssistant> for Patch {
             top_k: b.retrieval.as_ref().and_then(|r| r.top_k),
             min_score: b.retrieval.as_ref().and_then(|r| r.min_score),
             reply_mode: b.reply_mode.map(Into::into),
-            fallback_message: b.fallback_message,
+            fallback_message: b.fallback_message.into(),
             greeting: b.greeting.into(),
         }
     }

@@ -162,6 +162,16 @@ fn object(v: Value) -> BTreeMap<String, Value> {
     }
 }
 
+/// Where an item's language comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum LanguageSource {
+    /// Detected from its text at ingestion.
+    Detected,
+    /// Given by the uploader (`language` on create or update).
+    Chosen,
+}
+
 /// A knowledge item.
 #[derive(Debug, Object)]
 pub struct KnowledgeItem {
@@ -179,6 +189,11 @@ pub struct KnowledgeItem {
     pub summary: Option<String>,
     pub summary_kind: Option<SummaryKind>,
     pub keywords: Vec<String>,
+    /// ISO 639-1 code of its language (`null` until processed, or when it has no words of a
+    /// known language).
+    pub language: Option<String>,
+    /// Whether `language` was detected or chosen by the uploader.
+    pub language_source: Option<LanguageSource>,
     pub chunk_count: u32,
     /// sha256 of the content; one item per content in an organization's environment.
     pub content_hash: String,
@@ -262,6 +277,12 @@ impl From<knowledge_item::Model> for KnowledgeItem {
             error: m.error,
             summary: m.summary,
             summary_kind,
+            language_source: match (&m.language_chosen, &m.language) {
+                (Some(_), _) => Some(LanguageSource::Chosen),
+                (None, Some(_)) => Some(LanguageSource::Detected),
+                (None, None) => None,
+            },
+            language: m.language,
             chunk_count: u32::try_from(m.chunk_count).unwrap_or(0),
             content_hash: m.content_hash,
             version: u32::try_from(m.version).unwrap_or(0),
@@ -310,6 +331,10 @@ pub struct CreateKnowledge {
     pub tags: Option<Vec<String>>,
     pub metadata: Option<BTreeMap<String, Value>>,
     pub assistant_ids: Option<Vec<String>>,
+    /// The language it is written in (BCP-47; its primary subtag is stored: `es` for
+    /// `es-MX`): how its words are stemmed for search. Detected when absent.
+    #[oai(validator(max_length = 64))]
+    pub language: Option<String>,
     /// Texts: replace the content of the text with the same title, keeping its id.
     #[oai(default)]
     pub replace: bool,
@@ -329,6 +354,11 @@ pub struct CreateUrl {
     pub refresh_interval_hours: Option<u32>,
     pub metadata: Option<BTreeMap<String, Value>>,
     pub assistant_ids: Option<Vec<String>>,
+    /// The language it is written in (BCP-47; its primary subtag is stored: `es` for
+    /// `es-MX`): how its words are stemmed for search. Detected page by page when
+    /// absent.
+    #[oai(validator(max_length = 64))]
+    pub language: Option<String>,
 }
 
 /// `POST /knowledge/qas/`.
@@ -347,6 +377,10 @@ pub struct CreateQa {
     pub title: Option<String>,
     pub metadata: Option<BTreeMap<String, Value>>,
     pub assistant_ids: Option<Vec<String>>,
+    /// The language it is written in (BCP-47; its primary subtag is stored: `es` for
+    /// `es-MX`): how its words are stemmed for search. Detected when absent.
+    #[oai(validator(max_length = 64))]
+    pub language: Option<String>,
 }
 
 impl From<CreateUrl> for NewUrl {
@@ -358,6 +392,7 @@ impl From<CreateUrl> for NewUrl {
             refresh_interval_hours: b.refresh_interval_hours,
             metadata: b.metadata.map(to_map),
             assistant_ids: b.assistant_ids,
+            language: b.language,
         }
     }
 }
@@ -374,6 +409,7 @@ impl From<CreateQa> for NewItem {
             }),
             metadata: b.metadata.map(to_map),
             assistant_ids: b.assistant_ids,
+            language: b.language,
             replace: false,
         }
     }
@@ -402,6 +438,10 @@ pub struct UpdateKnowledge {
     pub metadata: Option<BTreeMap<String, Value>>,
     /// Replaces the linked assistants.
     pub assistant_ids: Option<Vec<String>>,
+    /// The language it is written in (BCP-47; its primary subtag is stored); `null` goes back
+    /// to detecting it. A change re-processes the item.
+    #[oai(validator(max_length = 64))]
+    pub language: MaybeUndefined<String>,
     /// URLs: re-sync this often, in hours (1 to 8760); `null` turns scheduled syncs off.
     pub refresh_interval_hours: MaybeUndefined<u32>,
     /// URLs: new crawl bounds (merged into the current ones); a change queues a sync.
@@ -419,6 +459,8 @@ pub struct UploadFile {
     pub assistant_ids: Option<String>,
     /// A JSON object.
     pub metadata: Option<String>,
+    /// The language it is written in (BCP-47); detected when absent.
+    pub language: Option<String>,
     /// Replace the content of the file with the same name, keeping its id.
     pub replace: Option<bool>,
 }
@@ -442,6 +484,8 @@ pub struct Chunk {
     pub content: String,
     pub token_count: u32,
     pub source: Option<String>,
+    /// ISO 639-1 code of its language, when known: how its words are stemmed for search.
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -455,6 +499,7 @@ impl From<knowledge_chunk::Model> for Chunk {
             content: m.content,
             token_count: u32::try_from(m.token_count).unwrap_or(0),
             source: m.source,
+            language: m.language,
             created_at: m.created_at,
         }
     }

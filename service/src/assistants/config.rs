@@ -4,14 +4,13 @@ use companin_entity::assistant;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::texts;
 use crate::error::ApiError;
 
 pub const DEFAULT_TONE: &str = "professional";
 pub const DEFAULT_LANGUAGE: &str = "en";
 pub const DEFAULT_TOP_K: u32 = 5;
 pub const DEFAULT_MIN_SCORE: f64 = 0.0;
-pub const DEFAULT_FALLBACK: &str =
-    "I'm sorry, I couldn't find an answer to that in my knowledge base.";
 
 pub const MAX_NAME: usize = 200;
 pub const MAX_DESCRIPTION: usize = 2_000;
@@ -84,7 +83,9 @@ pub struct Config {
     pub excluded_knowledge_ids: Vec<String>,
     pub retrieval: Retrieval,
     pub reply_mode: ReplyMode,
-    pub fallback_message: String,
+    /// The assistant's own fallback text; `None`: its language's ([`Config::fallback`]).
+    #[serde(default)]
+    pub fallback_message: Option<String>,
     /// Versions written before greetings existed have none.
     #[serde(default)]
     pub greeting: Option<String>,
@@ -106,7 +107,8 @@ pub struct Patch {
     pub top_k: Option<u32>,
     pub min_score: Option<f64>,
     pub reply_mode: Option<ReplyMode>,
-    pub fallback_message: Option<String>,
+    /// `Some(None)`: back to the language's text.
+    pub fallback_message: Option<Option<String>>,
     pub greeting: Option<Option<String>>,
 }
 
@@ -119,6 +121,12 @@ fn bounded(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
         return Err(too_long(field, max));
     }
     Ok(())
+}
+
+/// A stored fallback text as the assistant's own choice: none when empty, or when it is a
+/// catalogue's text (what assistants created before fallbacks followed the language stored).
+fn chosen_fallback(stored: &str) -> Option<String> {
+    (!stored.is_empty() && !texts::is_catalogue_fallback(stored)).then(|| stored.to_owned())
 }
 
 /// Parses and normalises a BCP-47 tag (`pt-br` → `pt-BR`). Only ISO 639 primary languages
@@ -185,9 +193,17 @@ impl Config {
                 min_score: DEFAULT_MIN_SCORE,
             },
             reply_mode: ReplyMode::Generative,
-            fallback_message: DEFAULT_FALLBACK.into(),
+            fallback_message: None,
             greeting: None,
         }
+    }
+
+    /// What the assistant says when nothing relevant is found: its own text, else its
+    /// language's.
+    pub fn fallback(&self) -> String {
+        self.fallback_message
+            .clone()
+            .unwrap_or_else(|| texts::of(&self.language).fallback.to_owned())
     }
 
     /// Checks every rule and normalises what has a normal form (trimmed name, language case,
@@ -239,13 +255,15 @@ impl Config {
                 "must be between 0 and 1",
             ));
         }
-        if self.fallback_message.trim().is_empty() {
-            return Err(ApiError::validation(
-                "fallback_message",
-                "must not be blank",
-            ));
+        if let Some(fallback) = &self.fallback_message {
+            if fallback.trim().is_empty() {
+                return Err(ApiError::validation(
+                    "fallback_message",
+                    "must not be blank",
+                ));
+            }
+            bounded("fallback_message", fallback, MAX_FALLBACK)?;
         }
-        bounded("fallback_message", &self.fallback_message, MAX_FALLBACK)?;
         // A blank greeting is no greeting.
         self.greeting = self
             .greeting
@@ -315,9 +333,11 @@ impl Config {
 
     /// From a version snapshot.
     pub fn from_json(value: &Value) -> Result<Config, ApiError> {
-        serde_json::from_value(value.clone()).map_err(|e| {
+        let mut config: Config = serde_json::from_value(value.clone()).map_err(|e| {
             ApiError::internal(anyhow::Error::new(e).context("reading an assistant version"))
-        })
+        })?;
+        config.fallback_message = config.fallback_message.and_then(|f| chosen_fallback(&f));
+        Ok(config)
     }
 
     /// The current configuration held by a row.
@@ -347,7 +367,7 @@ impl Config {
             } else {
                 ReplyMode::Generative
             },
-            fallback_message: m.fallback_message.clone(),
+            fallback_message: chosen_fallback(&m.fallback_message),
             greeting: m.greeting.clone(),
         }
     }
@@ -367,7 +387,8 @@ impl Config {
         row.retrieval_top_k = i32::try_from(self.retrieval.top_k).unwrap_or(i32::MAX);
         row.retrieval_min_score = self.retrieval.min_score;
         row.reply_mode = self.reply_mode.as_str().to_owned();
-        row.fallback_message = self.fallback_message.clone();
+        // Empty: the language's text.
+        row.fallback_message = self.fallback_message.clone().unwrap_or_default();
         row.greeting = self.greeting.clone();
     }
 

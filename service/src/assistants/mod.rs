@@ -6,6 +6,7 @@
 //! number nor lose a field.
 
 pub mod config;
+pub mod texts;
 
 use companin_entity::{assistant, assistant_version};
 use sea_orm::{

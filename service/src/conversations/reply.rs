@@ -26,7 +26,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::generation::extractive::{self, Extract};
 use crate::generation::{GenerationError, Prompt, ReplyLimits, Speaker, gate};
 use crate::ids::ConversationId;
-use crate::search::{Passage, scope_of};
+use crate::search::{Asked, Passage, query_languages, scope_of};
 use crate::{Tenant, assistants, contexts, sessions};
 
 /// Curated questions (a Q&A's question and each alternate are chunks of their own) compared
@@ -164,9 +164,15 @@ pub async fn prepare(
     let wanted = (config.retrieval.top_k as usize)
         .max(settings.prompt_passages)
         .max(MIN_RETRIEVED);
+    let languages = query_languages(&message, Some(&config.language));
+    let asked = Asked {
+        text: &message,
+        languages: &languages,
+        vector: &vector,
+    };
     let passages = state
         .search
-        .retrieve(db, tenant, &message, &vector, &scope, wanted, 0.0)
+        .retrieve(db, tenant, asked, &scope, wanted, 0.0)
         .await?;
 
     let plan =
@@ -187,7 +193,7 @@ pub async fn prepare(
         tenant: tenant.clone(),
         session,
         assistant_version: assistant.version,
-        fallback_message: config.fallback_message,
+        fallback_message: config.fallback(),
         conversation,
         traits,
         message,

@@ -160,8 +160,9 @@ pub fn tighten(question: &str, text: &str, max_chars: usize) -> String {
         .join(" ")
 }
 
-/// The passage's sentences: split after `.`, `!` or `?` followed by a space, and at line
-/// breaks; a Q&A chunk (`Q: ...\nA: ...`) gives only its answer.
+/// The passage's sentences (Unicode's boundaries, with abbreviations kept whole:
+/// [`companin_ingest::sentences`]), each line's list markers dropped; a Q&A chunk
+/// (`Q: ...\nA: ...`) gives only its answer.
 pub fn sentences(text: &str) -> Vec<String> {
     let text = match (text.strip_prefix("Q: "), text.find("\nA: ")) {
         (Some(_), Some(at)) => &text[at + 4..],
@@ -170,20 +171,9 @@ pub fn sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
         let line = line.trim().trim_start_matches(['#', '-', '*', '>']).trim();
-        let mut start = 0;
-        let bytes: Vec<(usize, char)> = line.char_indices().collect();
-        for (k, &(i, c)) in bytes.iter().enumerate() {
-            let ends = matches!(c, '.' | '!' | '?')
-                && bytes.get(k + 1).is_some_and(|&(_, next)| next == ' ')
-                && bytes
-                    .get(k + 2)
-                    .is_some_and(|&(_, next)| next.is_uppercase() || next.is_numeric());
-            if ends {
-                push_sentence(&mut out, &line[start..=i]);
-                start = i + 1;
-            }
+        for range in companin_ingest::sentences::split(line) {
+            push_sentence(&mut out, &line[range]);
         }
-        push_sentence(&mut out, &line[start..]);
     }
     out
 }
@@ -281,6 +271,19 @@ mod tests {
             "Returns are accepted within 45 days. Refunds reach you in five days."
         );
         assert_eq!(tighten("returns", "One very long sentence.", 8), "One very");
+    }
+
+    #[test]
+    fn spanish_sentences_split_at_question_and_exclamation_marks() {
+        assert_eq!(
+            sentences("El envío tarda tres días. ¿Necesita más? ¡Escríbanos! Atiende la Sra. Gil."),
+            vec![
+                "El envío tarda tres días.",
+                "¿Necesita más?",
+                "¡Escríbanos!",
+                "Atiende la Sra. Gil."
+            ]
+        );
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub struct NewItem {
     pub source: NewSource,
     pub metadata: Option<Map<String, Value>>,
     pub assistant_ids: Option<Vec<String>>,
+    /// The language it is written in (a BCP-47 tag); detected when absent.
+    pub language: Option<String>,
     /// Replace the content of the item with the same source (file name; title for texts)
     /// in place, keeping its id.
     pub replace: bool,
@@ -252,6 +254,22 @@ fn set_content(active: &mut knowledge_item::ActiveModel, c: Content) {
     active.content_hash = Set(c.hash);
 }
 
+/// The language an uploader chose, as stored: the primary subtag of a BCP-47 tag (`es` for
+/// `es-MX`), which is what stemming and stop words depend on.
+pub fn clean_language(raw: Option<String>) -> Result<Option<String>, ApiError> {
+    raw.map(|raw| {
+        let tag = crate::assistants::config::normalize_tag("language", &raw)?;
+        Ok(companin_ingest::language::primary(&tag))
+    })
+    .transpose()
+}
+
+/// Sets the language the uploader chose (none: detected at ingestion).
+pub fn set_language(active: &mut knowledge_item::ActiveModel, chosen: Option<String>) {
+    active.language = Set(chosen.clone());
+    active.language_chosen = Set(chosen);
+}
+
 /// Creates (or replaces) an item and queues its processing.
 pub async fn create(
     state: &Platform,
@@ -263,6 +281,7 @@ pub async fn create(
         return Err(no_queue());
     }
     let metadata = clean_metadata(new.metadata)?;
+    let language = clean_language(new.language)?;
     let c = content(new.title, new.source)?;
     let txn = crate::db::begin_write(&state.db_write).await?;
     if let Some(existing) = find_by_hash(&txn, tenant, &c.hash).await? {
@@ -287,11 +306,13 @@ pub async fn create(
             active.assistant_ids = Set(json!(assistant_ids));
             active.job_id = Set(Some(job_id.clone()));
             active.updated_at = Set(now);
+            set_language(&mut active, language);
             (active.update(&txn).await?, "knowledge.replaced")
         }
         None => {
             let hash = c.hash.clone();
-            let active = new_row(tenant, c, metadata, &assistant_ids, Some(&job_id));
+            let mut active = new_row(tenant, c, metadata, &assistant_ids, Some(&job_id));
+            set_language(&mut active, language);
             match active.insert(&txn).await {
                 Ok(row) => (row, "knowledge.created"),
                 Err(e) if is_unique_violation(&e) => {

@@ -196,13 +196,16 @@ pub struct Patch {
     pub title: Option<String>,
     pub metadata: Option<Map<String, Value>>,
     pub assistant_ids: Option<Vec<String>>,
+    /// The language it is written in: `Some(None)` goes back to detecting it.
+    pub language: Option<Option<String>>,
     /// URL items: refresh schedule and crawl bounds.
     pub url: url::UrlPatch,
 }
 
-/// Changes title, metadata (merged; `null` removes a key), assistant links and, for URLs, the
-/// refresh schedule and crawl bounds. A new title re-processes the item, since every chunk
-/// carries it; new crawl bounds queue a sync.
+/// Changes title, metadata (merged; `null` removes a key), assistant links, language and, for
+/// URLs, the refresh schedule and crawl bounds. A new title or language re-processes the item,
+/// since every chunk carries the title and is stemmed in the language; new crawl bounds queue
+/// a sync.
 pub async fn update(
     state: &Platform,
     tenant: &Tenant,
@@ -220,6 +223,17 @@ pub async fn update(
         if title != item.title {
             changes.insert("title".into(), json!({"from": item.title, "to": title}));
             active.title = Set(title);
+            reprocess = true;
+        }
+    }
+    if let Some(language) = patch.language {
+        let language = create::clean_language(language)?;
+        if language != item.language_chosen {
+            changes.insert(
+                "language".into(),
+                json!({"from": item.language_chosen, "to": language}),
+            );
+            create::set_language(&mut active, language);
             reprocess = true;
         }
     }

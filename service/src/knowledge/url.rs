@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::audit::{self, Change};
 use super::super::{Actor, Tenant};
-use super::create::{Created, clean_title, find_by_hash, push};
+use super::create::{Created, clean_language, clean_title, find_by_hash, push};
 use super::{clean_assistant_ids, clean_metadata, get, no_queue};
 use crate::Platform;
 use crate::error::{ApiError, ErrorCode};
@@ -31,6 +31,8 @@ pub struct NewUrl {
     pub refresh_interval_hours: Option<u32>,
     pub metadata: Option<Map<String, Value>>,
     pub assistant_ids: Option<Vec<String>>,
+    /// The language of its pages (a BCP-47 tag); detected page by page when absent.
+    pub language: Option<String>,
 }
 
 /// `change` applied to `base`, checked against the configured maxima.
@@ -81,6 +83,7 @@ pub async fn create(
     if state.queue.is_none() {
         return Err(no_queue());
     }
+    let language = clean_language(new.language)?;
     let url = checked_url(state, &new.url).await?;
     let title = new.title.map(|t| clean_title(&t)).transpose()?;
     let metadata = clean_metadata(new.metadata)?;
@@ -114,6 +117,8 @@ pub async fn create(
         summary: Set(None),
         summary_kind: Set(None),
         keywords: Set(json!([])),
+        language: Set(language.clone()),
+        language_chosen: Set(language),
         chunk_count: Set(0),
         content_hash: Set(hash.clone()),
         version: Set(1),

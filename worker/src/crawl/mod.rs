@@ -34,7 +34,7 @@ pub use self::bounds::{Bounds, BoundsChange, InvalidBound, MAX_PATTERN_CHARS, MA
 use self::fetch::{Body, Fetched, RobotsBlock, Validators};
 pub use self::fetch::{FetchOptions, Fetcher};
 pub use self::hosts::HostGate;
-use self::pages::{Chunks, PageRecord};
+use self::pages::{Chunks, PageRecord, RootEnrichment};
 pub use self::schedule::{Claim, claim, run as run_scheduler};
 pub use self::scope::normalize;
 use self::scope::{Scope, resolve};
@@ -180,7 +180,7 @@ struct Crawl<'a> {
     gone: HashSet<String>,
     root_key: String,
     root_reason: Option<String>,
-    root_summary: Option<(Option<String>, Vec<String>)>,
+    root_summary: Option<RootEnrichment>,
     root_title: Option<String>,
 }
 
@@ -465,13 +465,18 @@ impl Crawl<'_> {
         let prepared = embed(
             self.rt,
             title.as_deref().unwrap_or(&self.item.title),
+            self.item.language_chosen.as_deref(),
             &parsed,
             self.control,
         )
         .await?;
         let existed = self.known.get(&key).is_some_and(has_text);
         if key == self.root_key {
-            self.root_summary = Some((prepared.summary.clone(), prepared.keywords.clone()));
+            self.root_summary = Some(RootEnrichment {
+                summary: prepared.summary.clone(),
+                keywords: prepared.keywords.clone(),
+                language: prepared.language.clone(),
+            });
             self.root_title = title.clone();
         }
         let flow = self
@@ -580,11 +585,16 @@ async fn parse_body(
 async fn embed(
     rt: &Arc<Runtime>,
     title: &str,
+    language: Option<&str>,
     parsed: &Parsed,
     control: &Arc<Control>,
 ) -> Result<Prepared, Failure> {
     let (embedder, options, control) = (rt.embedder.clone(), chunk_options(rt), control.clone());
-    let (title, parsed) = (title.to_owned(), parsed.clone());
+    let (title, language, parsed) = (
+        title.to_owned(),
+        language.map(str::to_owned),
+        parsed.clone(),
+    );
     tokio::task::spawn_blocking(move || {
         let mut progress = |_: usize, _: usize| !control.is_canceled();
         prepare(
@@ -592,6 +602,7 @@ async fn embed(
                 title: &title,
                 parsed: &parsed,
             },
+            language.as_deref(),
             &*embedder,
             options,
             &mut progress,
@@ -660,6 +671,7 @@ pub async fn reembed(
         let prepared = embed(
             rt,
             page.title.as_deref().unwrap_or(&item.title),
+            item.language_chosen.as_deref(),
             &parsed,
             control,
         )

@@ -220,7 +220,15 @@ pub struct Outcome {
     pub changes: Value,
     pub next_sync_at: Option<chrono::DateTime<chrono::Utc>>,
     pub title: Option<String>,
-    pub summary: Option<(Option<String>, Vec<String>)>,
+    pub summary: Option<RootEnrichment>,
+}
+
+/// What the root page gives the whole item: its summary, keywords and language.
+#[derive(Debug, Clone)]
+pub struct RootEnrichment {
+    pub summary: Option<String>,
+    pub keywords: Vec<String>,
+    pub language: Option<String>,
 }
 
 /// Records the end of a sync on `item` (as just read); nothing when it was deleted since or
@@ -245,10 +253,11 @@ pub async fn finish(
     if let Some(title) = outcome.title {
         active.title = Set(title);
     }
-    if let Some((summary, keywords)) = outcome.summary {
-        active.summary_kind = Set(summary.as_ref().map(|_| "extractive".to_owned()));
-        active.summary = Set(summary);
-        active.keywords = Set(json!(keywords));
+    if let Some(root) = outcome.summary {
+        active.summary_kind = Set(root.summary.as_ref().map(|_| "extractive".to_owned()));
+        active.summary = Set(root.summary);
+        active.keywords = Set(json!(root.keywords));
+        active.language = Set(root.language);
     }
     active.updated_at = Set(at);
     match active.update(&txn).await {

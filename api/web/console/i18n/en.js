@@ -81,6 +81,7 @@ export default {
   'assistant.reply_mode.generative': 'Generated from the passages',
   'assistant.reply_mode.extractive': 'The passages themselves',
   'assistant.fallback_message': 'When nothing relevant is found',
+  'assistant.fallback_message.hint': 'Empty: the standard text in the assistant’s language.',
   'assistant.greeting': 'Greeting',
   'assistant.greeting.hint': 'Shown by the widget before the first question.',
   'versions.title': 'Version history',

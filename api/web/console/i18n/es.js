@@ -81,6 +81,7 @@ export default {
   'assistant.reply_mode.generative': 'Generada a partir de los pasajes',
   'assistant.reply_mode.extractive': 'Los pasajes mismos',
   'assistant.fallback_message': 'Cuando no se encuentra nada relevante',
+  'assistant.fallback_message.hint': 'Vacío: el texto estándar en el idioma del asistente.',
   'assistant.greeting': 'Saludo',
   'assistant.greeting.hint': 'El widget lo muestra antes de la primera pregunta.',
   'versions.title': 'Historial de versiones',

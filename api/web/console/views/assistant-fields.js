@@ -83,7 +83,7 @@ export function editor(config, knowledge) {
     knowledge_scope: text('knowledge_scope'), knowledge_ids: ticked('knowledge_ids'),
     excluded_knowledge_ids: ticked('excluded_knowledge_ids'),
     retrieval: { top_k: Number(text('retrieval.top_k')), min_score: Number(text('retrieval.min_score')) },
-    reply_mode: text('reply_mode'), fallback_message: text('fallback_message'),
+    reply_mode: text('reply_mode'), fallback_message: optional('fallback_message'),
     greeting: optional('greeting'),
   });
   return { controls, read };

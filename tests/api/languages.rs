@@ -1,0 +1,289 @@
+//! Languages end to end: each item's and chunk's language detected (or chosen by the
+//! uploader, and changed later), BM25 stemming a chunk in its language, a Spanish question
+//! finding an English passage by its product name, bad `language` values refused with nothing
+//! stored, and the fallback said in the assistant's language.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::conversations::session;
+use crate::helpers::{Backend, Creds, TestApp, spawn_app};
+use crate::knowledge::{upload, wait_done};
+use crate::search::{POLLING_LIMIT, add_text, assistant};
+
+const CANCION: &str = "La canción del verano suena en todas las radios de la ciudad. El grupo \
+    la grabó en un pequeño estudio de Valencia durante la primavera.";
+const LAMP: &str = "The Aurora desk lamp costs 49 euros and ships from our warehouse in two \
+    days. Its warranty covers three years.";
+const REFUNDS: &str = "Refunds: you can return any product within 30 days of delivery for a \
+    full refund, paid back to the original payment method.";
+
+async fn get(app: &TestApp, c: &Creds, path: &str) -> Value {
+    let (status, v) = app.call(c, Method::GET, path, None).await;
+    assert_eq!(status, 200, "{v}");
+    v
+}
+
+async fn search(app: &TestApp, c: &Creds, body: Value) -> Vec<String> {
+    let (status, v) = app
+        .call(c, Method::POST, "/api/v1/knowledge/search", Some(body))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["knowledge_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn item_count(app: &TestApp, c: &Creds) -> u64 {
+    get(app, c, "/api/v1/knowledge/").await["total"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn items_know_their_language_and_bm25_stems_in_it() {
+    crate::helpers::run(async {
+        let app = spawn_app(Backend::Sqlite).await;
+        let org = app.create_org("Tienda", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        let song = add_text(&app, c, "Música", CANCION, json!({})).await;
+        let lamp = add_text(&app, c, "Aurora lamp", LAMP, json!({})).await;
+        add_text(&app, c, "Refunds", REFUNDS, json!({})).await;
+
+        let item = get(&app, c, &format!("/api/v1/knowledge/{song}")).await;
+        assert_eq!(item["language"], "es", "{item}");
+        assert_eq!(item["language_source"], "detected");
+        let chunks = get(&app, c, &format!("/api/v1/knowledge/{song}/chunks")).await;
+        assert!(!chunks["items"].as_array().unwrap().is_empty());
+        for chunk in chunks["items"].as_array().unwrap() {
+            assert_eq!(chunk["language"], "es", "{chunk}");
+        }
+        assert_eq!(
+            get(&app, c, &format!("/api/v1/knowledge/{lamp}")).await["language"],
+            "en"
+        );
+
+        // `canciones` is in no text: the Spanish stemmer brings it and `canción` together.
+        let found = search(&app, c, json!({"query": "canciones"})).await;
+        assert_eq!(found.first(), Some(&song), "{found:?}");
+
+        // A Spanish question of a Spanish assistant still finds the English passage that
+        // names the product.
+        let bot = assistant(&app, c, json!({"name": "Tienda", "language": "es"})).await;
+        let found = search(
+            &app,
+            c,
+            json!({"query": "¿Cuánto cuesta la lámpara Aurora?", "assistant_id": bot}),
+        )
+        .await;
+        assert_eq!(found.first(), Some(&lamp), "{found:?}");
+    });
+}
+
+#[test]
+fn the_uploader_chooses_and_changes_the_language() {
+    crate::helpers::run(async {
+        let app = spawn_app(Backend::Sqlite).await;
+        let org = app.create_org("Tienda", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        // A BCP-47 tag is taken by its primary language.
+        let id = add_text(&app, c, "Música", CANCION, json!({"language": "pt-BR"})).await;
+        let item = get(&app, c, &format!("/api/v1/knowledge/{id}")).await;
+        assert_eq!(item["language"], "pt", "{item}");
+        assert_eq!(item["language_source"], "chosen");
+        let chunks = get(&app, c, &format!("/api/v1/knowledge/{id}/chunks")).await;
+        assert_eq!(chunks["items"][0]["language"], "pt");
+
+        // A new language re-processes the item: its chunks are stemmed anew.
+        let path = format!("/api/v1/knowledge/{id}");
+        let (status, v) = app
+            .call(c, Method::PATCH, &path, Some(json!({"language": "es"})))
+            .await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["version"], item["version"].as_u64().unwrap() + 1);
+        let done = wait_done(&app, c, &id).await;
+        assert_eq!(done["status"], "ready", "{done}");
+        assert_eq!(
+            (&done["language"], &done["language_source"]),
+            (&json!("es"), &json!("chosen"))
+        );
+        let chunks = get(&app, c, &format!("{path}/chunks")).await;
+        assert_eq!(chunks["items"][0]["language"], "es");
+
+        // `null` goes back to detecting it.
+        let (status, v) = app
+            .call(c, Method::PATCH, &path, Some(json!({"language": null})))
+            .await;
+        assert_eq!(status, 200, "{v}");
+        let done = wait_done(&app, c, &id).await;
+        assert_eq!(
+            (&done["language"], &done["language_source"]),
+            (&json!("es"), &json!("detected")),
+            "{done}"
+        );
+
+        // Files and Q&As take a language too.
+        let (status, file) = upload(
+            &app,
+            c,
+            "notas.txt",
+            "text/plain",
+            format!("{CANCION} Notas del productor.").into_bytes(),
+            &[("language", "fr")],
+        )
+        .await;
+        assert_eq!(status, 202, "{file}");
+        let done = wait_done(&app, c, file["id"].as_str().unwrap()).await;
+        assert_eq!(done["language"], "fr", "{done}");
+        let (status, qa) = app
+            .call(
+                c,
+                Method::POST,
+                "/api/v1/knowledge/qas/",
+                Some(json!({"question": "¿Cuánto tarda el envío?",
+                            "answer": "De tres a cinco días hábiles.", "language": "es"})),
+            )
+            .await;
+        assert_eq!(status, 202, "{qa}");
+        assert_eq!(qa["language"], "es");
+    });
+}
+
+#[test]
+fn bad_languages_are_refused_naming_the_field() {
+    crate::helpers::run(async {
+        let app = spawn_app(Backend::Sqlite).await;
+        let org = app.create_org("Tienda", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        let bad = ["english", "", "e", "es_ES!", "x-klingon", "12"];
+        for value in bad {
+            let attempts = [
+                (
+                    "/api/v1/knowledge/",
+                    json!({"type": "text", "title": "T", "content": "Hola", "language": value}),
+                ),
+                (
+                    "/api/v1/knowledge/qas/",
+                    json!({"question": "¿Qué?", "answer": "Esto.", "language": value}),
+                ),
+                (
+                    "/api/v1/knowledge/urls/",
+                    json!({"url": "https://example.com/", "language": value}),
+                ),
+            ];
+            for (path, body) in attempts {
+                let resp = app
+                    .as_client(c, Method::POST, path)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let err = crate::helpers::assert_error(resp, 422, "validation_error").await;
+                assert_eq!(err["data"]["field"], "language", "{path} {value:?} → {err}");
+            }
+            let (status, err) = upload(
+                &app,
+                c,
+                "a.txt",
+                "text/plain",
+                b"Hola".to_vec(),
+                &[("language", value)],
+            )
+            .await;
+            assert_eq!(status, 422, "{err}");
+            assert_eq!(err["data"]["field"], "language", "{value:?} → {err}");
+        }
+        assert_eq!(item_count(&app, c).await, 0, "nothing was stored");
+
+        // A change to a bad language leaves the item as it was.
+        let id = add_text(&app, c, "Música", CANCION, json!({})).await;
+        let before = get(&app, c, &format!("/api/v1/knowledge/{id}")).await;
+        let resp = app
+            .as_client(c, Method::PATCH, &format!("/api/v1/knowledge/{id}"))
+            .json(&json!({"language": "spanish"}))
+            .send()
+            .await
+            .unwrap();
+        let err = crate::helpers::assert_error(resp, 422, "validation_error").await;
+        assert_eq!(err["data"]["field"], "language");
+        let after = get(&app, c, &format!("/api/v1/knowledge/{id}")).await;
+        assert_eq!(after, before);
+    });
+}
+
+async fn ask(app: &TestApp, c: &Creds, bot: &str, question: &str) -> Value {
+    let sess = session(app, c, bot).await;
+    let (status, reply) = app
+        .call(
+            c,
+            Method::POST,
+            "/api/v1/conversations/send-message",
+            Some(json!({"session_id": sess, "message": question})),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    reply
+}
+
+#[test]
+fn the_fallback_is_said_in_the_assistants_language() {
+    crate::helpers::run(async {
+        let app = spawn_app(Backend::Sqlite).await;
+        let org = app.create_org("Tienda", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        add_text(&app, c, "Refunds", REFUNDS, json!({})).await;
+        // A threshold nothing reaches: every question falls back.
+        let bot = assistant(
+            &app,
+            c,
+            json!({"name": "Tienda", "language": "es-MX", "reply_mode": "extractive",
+                   "retrieval": {"min_score": 0.99}}),
+        )
+        .await;
+        let spanish = "Lo siento, no he encontrado una respuesta a eso en mi base de conocimiento.";
+        let shown = get(&app, c, &format!("/api/v1/assistants/{bot}")).await;
+        assert_eq!(shown["fallback_message"], spanish, "{shown}");
+        let reply = ask(&app, c, &bot, "¿Cuánto tarda el envío?").await;
+        assert_eq!(reply["message"]["content"], spanish, "{reply}");
+        assert_eq!(reply["answered"], false);
+
+        // The standard text follows the language; the assistant's own text overrides it, and
+        // `null` brings the standard one back.
+        let path = format!("/api/v1/assistants/{bot}");
+        let patch = |body: Value| {
+            let (app, c, path) = (&app, c, &path);
+            async move {
+                let (status, v) = app.call(c, Method::PATCH, path, Some(body)).await;
+                assert_eq!(status, 200, "{v}");
+                v
+            }
+        };
+        let german = patch(json!({"language": "de"})).await;
+        assert!(
+            german["fallback_message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Entschuldigung"),
+            "{german}"
+        );
+        patch(json!({"fallback_message": "No lo sé, pregunte en la tienda."})).await;
+        let reply = ask(&app, c, &bot, "¿Cuánto tarda el envío?").await;
+        assert_eq!(
+            reply["message"]["content"],
+            "No lo sé, pregunte en la tienda."
+        );
+        let back = patch(json!({"fallback_message": null, "language": "pt"})).await;
+        assert!(
+            back["fallback_message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Desculpe"),
+            "{back}"
+        );
+        let reply = ask(&app, c, &bot, "Quanto tempo demora o envio?").await;
+        assert_eq!(reply["message"]["content"], back["fallback_message"]);
+    });
+}
