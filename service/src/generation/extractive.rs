@@ -1,13 +1,17 @@
 //! The extractive reply: no model, only the sentences of the retrieved passages that best
 //! match the question, each group followed by the number of the passage it came from.
 //!
-//! Sentences are scored by the question's words they contain (lower-cased, crudely stemmed,
-//! stop words left out), each word weighted by how rare it is among the candidate sentences,
+//! Sentences are scored by the question's words they contain (lower-cased, stop words of
+//! English and of the question's language left out, accents folded, crudely stemmed), each
+//! word weighted by how rare it is among the candidate sentences,
 //! plus a small bonus for coming from a better-ranked passage. The chosen sentences keep
 //! their passage's rank and, within a passage, their original order, so the reply reads as
 //! the source does.
 
 use std::collections::{HashMap, HashSet};
+
+use companin_ingest::enrich::StopWords;
+use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
 /// Most sentences in a reply.
 pub const MAX_SENTENCES: usize = 3;
@@ -31,7 +35,8 @@ impl Extract {
 
 /// Composes a reply to `question` from `passages` (best first).
 pub fn compose(question: &str, passages: &[&str]) -> Extract {
-    let wanted: HashSet<String> = terms(question).collect();
+    let stop = stop_words(question);
+    let wanted: HashSet<String> = terms(question, &stop).collect();
     let sentences: Vec<(usize, usize, String)> = passages
         .iter()
         .enumerate()
@@ -52,7 +57,7 @@ pub fn compose(question: &str, passages: &[&str]) -> Extract {
     let mut holders: HashMap<&str, usize> = HashMap::new();
     let sentence_terms: Vec<HashSet<String>> = sentences
         .iter()
-        .map(|(_, _, s)| terms(s).filter(|t| wanted.contains(t)).collect())
+        .map(|(_, _, s)| terms(s, &stop).filter(|t| wanted.contains(t)).collect())
         .collect();
     for found in &sentence_terms {
         for t in found {
@@ -130,12 +135,13 @@ pub fn tighten(question: &str, text: &str, max_chars: usize) -> String {
     if all.iter().map(length).sum::<usize>() <= max_chars + 1 {
         return all.join(" ");
     }
-    let wanted: HashSet<String> = terms(question).collect();
+    let stop = stop_words(question);
+    let wanted: HashSet<String> = terms(question, &stop).collect();
     let mut order: Vec<(usize, usize)> = all
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let shared: HashSet<String> = terms(s).filter(|t| wanted.contains(t)).collect();
+            let shared: HashSet<String> = terms(s, &stop).filter(|t| wanted.contains(t)).collect();
             (shared.len(), i)
         })
         .collect();
@@ -193,13 +199,25 @@ fn push_sentence(out: &mut Vec<String>, raw: &str) {
     out.push(format!("{cut}…"));
 }
 
-/// Lower-cased words without stop words, crudely stemmed so that `returns` meets `return`.
-fn terms(text: &str) -> impl Iterator<Item = String> + '_ {
+/// The words left out of a question's terms: English's stop words and its own language's.
+fn stop_words(question: &str) -> StopWords {
+    StopWords::of(companin_ingest::language::detect_query(question))
+}
+
+/// Lower-cased words without stop words, accents folded and crudely stemmed, so that
+/// `returns` meets `return` and `envios` meets `envío`.
+fn terms<'a>(text: &'a str, stop: &'a StopWords) -> impl Iterator<Item = String> + 'a {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
-        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
-        .map(|w| stem(&w))
+        .filter(|w| !stop.contains(w))
+        .map(|w| {
+            stem(
+                &w.nfd()
+                    .filter(|c| !is_combining_mark(*c))
+                    .collect::<String>(),
+            )
+        })
 }
 
 fn stem(word: &str) -> String {
@@ -212,13 +230,6 @@ fn stem(word: &str) -> String {
     }
     word.to_owned()
 }
-
-const STOP_WORDS: &[&str] = &[
-    "a", "about", "an", "and", "any", "are", "as", "at", "be", "by", "can", "could", "do", "does",
-    "for", "from", "have", "how", "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or",
-    "our", "should", "so", "that", "the", "their", "there", "this", "to", "was", "we", "what",
-    "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
-];
 
 #[cfg(test)]
 mod tests {
@@ -271,6 +282,20 @@ mod tests {
             "Returns are accepted within 45 days. Refunds reach you in five days."
         );
         assert_eq!(tighten("returns", "One very long sentence.", 8), "One very");
+    }
+
+    #[test]
+    fn spanish_questions_match_by_their_content_words() {
+        let passages = [
+            "La tienda abrió en 1998 en el centro de la ciudad. Los envíos a la península \
+             tardan de tres a cinco días. La devolución es gratuita.",
+        ];
+        // `de`, `la`, `el` are in every sentence; `envio` (unaccented) is the word that counts.
+        let reply = compose("¿Cuánto tarda el envio a la península?", &passages);
+        assert_eq!(
+            reply.text(),
+            "Los envíos a la península tardan de tres a cinco días. [1]"
+        );
     }
 
     #[test]
