@@ -264,6 +264,8 @@ impl Config {
             }
             bounded("fallback_message", fallback, MAX_FALLBACK)?;
         }
+        // A catalogue's text given back (as the console does) is no choice of the assistant's.
+        self.fallback_message = self.fallback_message.and_then(|f| chosen_fallback(&f));
         // A blank greeting is no greeting.
         self.greeting = self
             .greeting
