@@ -1,7 +1,7 @@
 //! The language of every knowledge item and chunk (ISO 639-1 codes): detected at ingestion
 //! unless the uploader chose one, and how a chunk's words are stemmed for BM25. Rows already
 //! stored have none until they are ingested again (`companin reindex`); until then their
-//! chunks are searched without stemming or stop words.
+//! chunks are analysed in English, as before.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;

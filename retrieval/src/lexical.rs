@@ -28,7 +28,9 @@ const WRITER_MEMORY: usize = 32 * 1024 * 1024;
 const LONGEST_TOKEN: usize = 40;
 
 /// Languages with a Snowball stemmer (ISO 639-1 code), each with its own field. Text in any
-/// other language, or in none detected, goes to the plain field: lower-cased and folded only.
+/// other language goes to the plain field: lower-cased and folded only. Text of no known
+/// language (a table of figures, a chunk stored before languages were detected) is analysed
+/// in English, as every chunk was before.
 const STEMMED: [(&str, Language); 18] = [
     ("ar", Language::Arabic),
     ("da", Language::Danish),
@@ -51,6 +53,8 @@ const STEMMED: [(&str, Language); 18] = [
 ];
 /// The plain field's position, after the stemmed ones.
 const PLAIN: usize = STEMMED.len();
+/// The language of text of no known language.
+const UNKNOWN: &str = "en";
 
 /// Slots accepted by a search: `mask[slot]`.
 pub type Mask = Arc<Vec<bool>>;
@@ -68,9 +72,7 @@ pub struct LexicalIndex {
 
 /// The field of a language (an ISO 639-1 code or a BCP-47 tag).
 fn field_of(language: Option<&str>) -> usize {
-    let Some(language) = language else {
-        return PLAIN;
-    };
+    let language = language.unwrap_or(UNKNOWN);
     let primary = language.split('-').next().unwrap_or_default();
     let primary = if primary == "no" { "nb" } else { primary };
     STEMMED
@@ -355,7 +357,7 @@ mod tests {
             .add([
                 (0, "The Aurora desk lamp ships in two days.", Some("en")),
                 (1, "Returns are accepted within 30 days.", Some("en")),
-                (2, "Texto sin idioma conocido: Aurora", None),
+                (2, "Texto en chino: Aurora", Some("zh")),
             ])
             .unwrap();
         let found = index
@@ -377,6 +379,6 @@ mod tests {
         assert_eq!(STEMMED[field_of(Some("es-MX"))].0, "es");
         assert_eq!(STEMMED[field_of(Some("no"))].0, "nb");
         assert_eq!(field_of(Some("zh")), PLAIN);
-        assert_eq!(field_of(None), PLAIN);
+        assert_eq!(STEMMED[field_of(None)].0, "en");
     }
 }
