@@ -724,6 +724,7 @@ async fn seed_knowledge(
                     source: None,
                     page_id: None,
                     language: Some("en".to_owned()),
+                    embedder: "all-MiniLM-L6-v2".to_owned(),
                     created_at: at,
                 }
                 .into_active_model(),

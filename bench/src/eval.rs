@@ -271,7 +271,7 @@ async fn run(
         .collect();
 
     let texts: Vec<String> = queries.iter().map(|(_, text)| text.clone()).collect();
-    let vectors = tokio::task::spawn_blocking(move || embedder.embed(&texts))
+    let vectors = tokio::task::spawn_blocking(move || embedder.embed_queries(&texts))
         .await
         .context("embedding the queries")??;
     let languages: Vec<Vec<String>> = queries

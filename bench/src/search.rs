@@ -350,6 +350,7 @@ async fn insert(scratch: &Scratch, texts: &[String], vectors: &[Vec<f32>]) -> an
             source: Set(None),
             page_id: Set(None),
             language: Set(Some("en".to_owned())),
+            embedder: Set(scratch.state.settings.embedder.model.name().to_owned()),
             created_at: Set(now),
         })
         .collect();

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 pub use load::{CliOverrides, DEFAULT_CONFIG_FILE, environment, layers};
 pub use secrets::JWT_SECRET_FILE;
 pub use settings::{
-    AlertSettings, AuthSettings, ConversationSettings, CrawlSettings, DatabaseUrl,
+    AlertSettings, AuthSettings, ConversationSettings, CrawlSettings, DatabaseUrl, EmbedderModel,
     EmbedderSettings, GeneratorSettings, HttpSettings, IngestSettings, LogFormat, LogSettings,
     RateLimitSettings, ReplyGenerator, RequestLogSettings, SandboxSettings, SessionSettings,
     Settings, WidgetSettings, WorkerSettings, redact_password,

@@ -401,15 +401,41 @@ pub fn redact_password(raw: &str) -> String {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EmbedderSettings {
+    /// Which model embeds chunks and questions. Every chunk records the model of its vector,
+    /// and search uses only vectors of this one: after a change, `companin reindex` re-embeds.
+    pub model: EmbedderModel,
     /// Inference threads; 0 uses one per core.
     pub threads: usize,
     /// Texts per forward pass.
     pub batch_size: usize,
 }
 
+/// The embedding models a server can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum EmbedderModel {
+    /// English only; the smallest and fastest.
+    #[default]
+    #[serde(rename = "all-MiniLM-L6-v2")]
+    MiniLmL6V2,
+    /// About 100 languages, questions and passages across languages.
+    #[serde(rename = "multilingual-e5-small")]
+    MultilingualE5Small,
+}
+
+impl EmbedderModel {
+    /// The model's name, as settings and stored chunks spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            EmbedderModel::MiniLmL6V2 => "all-MiniLM-L6-v2",
+            EmbedderModel::MultilingualE5Small => "multilingual-e5-small",
+        }
+    }
+}
+
 impl Default for EmbedderSettings {
     fn default() -> Self {
         Self {
+            model: EmbedderModel::default(),
             threads: 0,
             batch_size: 32,
         }

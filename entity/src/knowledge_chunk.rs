@@ -26,6 +26,8 @@ pub struct Model {
     pub page_id: Option<String>,
     /// ISO 639-1 code of its language, when known: how BM25 stems its words.
     pub language: Option<String>,
+    /// The model that embedded it (`all-MiniLM-L6-v2`, `multilingual-e5-small`).
+    pub embedder: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -16,6 +16,7 @@ use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
 use crate::attention::{HEAD_DIM_MULTIPLE, SequenceAttention};
+use crate::e5s1::Q4Rows;
 use crate::manifest::ModelError;
 use crate::simd;
 
@@ -45,7 +46,7 @@ struct LayerNorm {
 /// The encoder. `forward` takes token ids per sequence and returns the last hidden states of
 /// all tokens, sequence after sequence, row-major (`tokens × hidden`).
 pub(crate) struct PackedBert {
-    word_embeddings: Vec<f32>,
+    word_embeddings: WordEmbeddings,
     position_embeddings: Vec<f32>,
     token_type_embedding: Vec<f32>,
     embedding_norm: LayerNorm,
@@ -54,6 +55,28 @@ pub(crate) struct PackedBert {
     heads: usize,
     vocab: usize,
     max_positions: usize,
+}
+
+/// The word embedding table: f32 rows, or 4-bit rows widened per token (a 250k-word
+/// multilingual vocabulary is 384 MB as f32, 54 MB as 4-bit).
+pub(crate) enum WordEmbeddings {
+    F32(Vec<f32>),
+    Q4(Q4Rows),
+}
+
+impl WordEmbeddings {
+    /// Writes the embedding of `id` into `row`.
+    fn write(&self, id: usize, row: &mut [f32]) {
+        match self {
+            WordEmbeddings::F32(table) => {
+                let h = row.len();
+                row.copy_from_slice(&table[id * h..(id + 1) * h]);
+            }
+            WordEmbeddings::Q4(rows) => {
+                rows.widen_row(id, row);
+            }
+        }
+    }
 }
 
 fn inference_error(what: &str, error: impl std::fmt::Display) -> ModelError {
@@ -83,8 +106,17 @@ impl PackedBert {
     /// Builds the encoder from the checkpoint's tensors (names as in a Hugging Face `BertModel`
     /// checkpoint, with or without a `bert.` prefix).
     pub(crate) fn new(
+        tensors: HashMap<String, Tensor>,
+        config: &Config,
+    ) -> Result<Self, ModelError> {
+        Self::build(tensors, config, None)
+    }
+
+    /// The same, with the word embeddings given apart (`words`) rather than as a tensor.
+    pub(crate) fn build(
         mut tensors: HashMap<String, Tensor>,
         config: &Config,
+        words: Option<WordEmbeddings>,
     ) -> Result<Self, ModelError> {
         if config.hidden_act != HiddenAct::Gelu {
             return Err(ModelError::Inference(format!(
@@ -115,8 +147,22 @@ impl PackedBert {
             .map(|i| Block::load(&mut take, &format!("encoder.layer.{i}"), eps))
             .collect::<Result<Vec<_>, _>>()?;
         let token_types = to_vec(&take("embeddings.token_type_embeddings.weight")?)?;
+        let word_embeddings = match words {
+            Some(words) => words,
+            None => WordEmbeddings::F32(to_vec(&take("embeddings.word_embeddings.weight")?)?),
+        };
+        let vocab = match &word_embeddings {
+            WordEmbeddings::F32(table) => table.len() / config.hidden_size,
+            WordEmbeddings::Q4(rows) => rows.rows(),
+        };
+        if vocab < config.vocab_size {
+            return Err(ModelError::Inference(format!(
+                "the word embeddings hold {vocab} of the {} words",
+                config.vocab_size
+            )));
+        }
         Ok(Self {
-            word_embeddings: to_vec(&take("embeddings.word_embeddings.weight")?)?,
+            word_embeddings,
             position_embeddings: to_vec(&take("embeddings.position_embeddings.weight")?)?,
             token_type_embedding: token_types[..config.hidden_size].to_vec(),
             embedding_norm,
@@ -167,15 +213,10 @@ impl PackedBert {
         x.par_chunks_mut(h)
             .zip(positions.par_iter())
             .for_each(|(row, &(id, position))| {
-                let word = &self.word_embeddings[id * h..(id + 1) * h];
+                self.word_embeddings.write(id, row);
                 let pos = &self.position_embeddings[position * h..(position + 1) * h];
-                for (((r, w), p), t) in row
-                    .iter_mut()
-                    .zip(word)
-                    .zip(pos)
-                    .zip(&self.token_type_embedding)
-                {
-                    *r = w + p + t;
+                for ((r, p), t) in row.iter_mut().zip(pos).zip(&self.token_type_embedding) {
+                    *r += p + t;
                 }
                 Arch::new().dispatch(Normalize {
                     rows: row,

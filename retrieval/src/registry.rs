@@ -6,6 +6,11 @@
 //! against the database: new chunks are loaded and inserted, vanished ones masked. When
 //! masked slots pass a share of the index, or at first use, the index is built anew off to
 //! the side while the old one keeps answering.
+//!
+//! A registry serves the vectors of one embedding model (the server's). Chunks whose vectors
+//! another model made (stored before a model change, until `companin reindex` re-embeds them)
+//! are held for BM25 only, so search keeps finding them by their words meanwhile; vectors of
+//! two models are never compared.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -61,6 +66,8 @@ struct Slot {
 /// The per-tenant indexes of this process.
 pub struct Registry {
     db: DatabaseConnection,
+    /// The model whose vectors this registry searches.
+    embedder: String,
     tenants: Mutex<HashMap<Key, Arc<Slot>>>,
     snapshots: Option<SnapshotStore>,
 }
@@ -76,9 +83,11 @@ pub struct CatchUp {
 }
 
 impl Registry {
-    pub fn new(db: DatabaseConnection) -> Registry {
+    /// A registry over `db` for vectors of the model named `embedder`.
+    pub fn new(db: DatabaseConnection, embedder: &str) -> Registry {
         Registry {
             db,
+            embedder: embedder.to_owned(),
             tenants: Mutex::new(HashMap::new()),
             snapshots: None,
         }
@@ -86,7 +95,7 @@ impl Registry {
 
     /// Keeps snapshots of the graphs under `root`, and starts from them.
     pub fn with_snapshots(mut self, root: PathBuf) -> Registry {
-        self.snapshots = Some(SnapshotStore::new(root));
+        self.snapshots = Some(SnapshotStore::new(root, &self.embedder));
         self
     }
 
@@ -246,7 +255,7 @@ impl Registry {
             let page: Vec<RowTuple> = select.into_tuple().all(&self.db).await?;
             let full = page.len() as u64 == LOAD_PAGE;
             after = page.last().map(|r| r.0.clone());
-            rows.extend(page.into_iter().map(to_row));
+            rows.extend(page.into_iter().map(|r| to_row(r, &self.embedder)));
             if !full {
                 return Ok(rows);
             }
@@ -351,7 +360,8 @@ impl Registry {
         let org = org_id.to_owned();
         let started = Instant::now();
         let saved = tokio::task::spawn_blocking(move || match index.as_ref() {
-            Some(index) if index.dim() > 0 && !index.is_empty() => {
+            // An index still holding chunks of another model is a passing state: not kept.
+            Some(index) if index.dim() > 0 && !index.is_empty() && index.awaiting() == 0 => {
                 store.save(&org, env, index).map(|()| true)
             }
             _ => Ok(false),
@@ -401,7 +411,7 @@ impl Registry {
                 .into_tuple()
                 .all(&self.db)
                 .await?;
-            rows.extend(page.into_iter().map(to_row));
+            rows.extend(page.into_iter().map(|r| to_row(r, &self.embedder)));
         }
         Ok(rows)
     }
@@ -411,30 +421,40 @@ async fn held_version(index: &Shared) -> Option<i64> {
     index.read().await.as_ref().map(TenantIndex::version)
 }
 
-type RowTuple = (String, String, String, Option<String>, Vec<u8>);
+type RowTuple = (String, String, String, Option<String>, String, Vec<u8>);
 
-const ROW_COLUMNS: [knowledge_chunk::Column; 5] = [
+const ROW_COLUMNS: [knowledge_chunk::Column; 6] = [
     knowledge_chunk::Column::Id,
     knowledge_chunk::Column::KnowledgeId,
     knowledge_chunk::Column::Content,
     knowledge_chunk::Column::Language,
+    knowledge_chunk::Column::Embedder,
     knowledge_chunk::Column::Embedding,
 ];
 
-fn to_row((id, knowledge_id, content, language, embedding): RowTuple) -> ChunkRow {
+/// A stored chunk as the index takes it: without a vector when another model than `embedder`
+/// made it.
+fn to_row(
+    (id, knowledge_id, content, language, model, embedding): RowTuple,
+    embedder: &str,
+) -> ChunkRow {
     ChunkRow {
         id,
         knowledge_id,
         content,
         language,
-        vector: decode_vector(&embedding),
+        vector: if model == embedder {
+            decode_vector(&embedding)
+        } else {
+            Vec::new()
+        },
     }
 }
 
-/// The vector size most chunks have (all of them, unless a model change is half re-indexed).
+/// The vector size most chunks with a vector have.
 fn dominant_dim(rows: &[ChunkRow]) -> usize {
     let mut counts: HashMap<usize, usize> = HashMap::new();
-    for r in rows {
+    for r in rows.iter().filter(|r| !r.vector.is_empty()) {
         *counts.entry(r.vector.len()).or_default() += 1;
     }
     counts

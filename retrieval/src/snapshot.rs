@@ -24,6 +24,10 @@ const GRAPH_FILES: [&str; 2] = ["graph.hnsw.graph", "graph.hnsw.data"];
 struct Manifest {
     version: i64,
     dim: usize,
+    /// The model whose vectors the graph holds (absent in snapshots written before models
+    /// were recorded: those held all-MiniLM-L6-v2's).
+    #[serde(default)]
+    embedder: Option<String>,
     /// The chunk id of each slot; `None` for a masked slot.
     slots: Vec<Option<String>>,
     /// Sizes of [`GRAPH_FILES`], checked before loading (hnsw_rs panics on a short file).
@@ -41,11 +45,19 @@ pub struct Snapshot {
 #[derive(Debug, Clone)]
 pub struct SnapshotStore {
     root: PathBuf,
+    /// The model of the vectors saved and accepted.
+    embedder: String,
 }
 
+/// The model of snapshots that do not name one.
+const FIRST_EMBEDDER: &str = "all-MiniLM-L6-v2";
+
 impl SnapshotStore {
-    pub fn new(root: PathBuf) -> SnapshotStore {
-        SnapshotStore { root }
+    pub fn new(root: PathBuf, embedder: &str) -> SnapshotStore {
+        SnapshotStore {
+            root,
+            embedder: embedder.to_owned(),
+        }
     }
 
     fn tenant_dir(&self, org_id: &str, env: Environment) -> PathBuf {
@@ -68,6 +80,7 @@ impl SnapshotStore {
         let manifest = Manifest {
             version: index.version(),
             dim: index.dim(),
+            embedder: Some(self.embedder.clone()),
             slots: index
                 .slots()
                 .into_iter()
@@ -101,6 +114,13 @@ impl SnapshotStore {
             &std::fs::read(dir.join(MANIFEST)).map_err(|e| format!("manifest: {e}"))?,
         )
         .map_err(|e| format!("manifest: {e}"))?;
+        let made_by = manifest.embedder.as_deref().unwrap_or(FIRST_EMBEDDER);
+        if made_by != self.embedder {
+            return Err(format!(
+                "it holds vectors of {made_by}, this server embeds with {}",
+                self.embedder
+            ));
+        }
         for (size, file) in manifest.file_sizes.iter().zip(GRAPH_FILES) {
             let actual = std::fs::metadata(dir.join(file))
                 .map_err(|e| format!("{file}: {e}"))?

@@ -26,6 +26,8 @@ pub struct ChunkRow {
     pub content: String,
     /// ISO 639-1 code of the chunk's language, when known.
     pub language: Option<String>,
+    /// Empty when the chunk awaits its vector from the index's model (another model made the
+    /// stored one): the chunk is then searched by BM25 only.
     pub vector: Vec<f32>,
 }
 
@@ -94,6 +96,11 @@ pub struct TenantIndex {
     /// Live slots of each item.
     item_slots: Vec<Vec<usize>>,
     live: Mask,
+    /// Slots whose vector is the chunk's (false: a zero placeholder, the chunk awaiting
+    /// re-embedding). Only these take part in vector search.
+    has_vector: Mask,
+    /// Live slots without a vector.
+    awaiting: usize,
     dense: DenseIndex,
     lexical: LexicalIndex,
     /// Chunks added since the last snapshot.
@@ -115,6 +122,8 @@ impl TenantIndex {
             item_ordinal: HashMap::new(),
             item_slots: Vec::new(),
             live: Arc::new(Vec::with_capacity(capacity)),
+            has_vector: Arc::new(Vec::with_capacity(capacity)),
+            awaiting: 0,
             dense: DenseIndex::new(dim, capacity),
             lexical: LexicalIndex::new()?,
             unsaved: 0,
@@ -147,6 +156,11 @@ impl TenantIndex {
         self.chunk_ids.len() - self.slot_of.len()
     }
 
+    /// Live chunks that await a vector from the index's model (found by BM25 only).
+    pub fn awaiting(&self) -> usize {
+        self.awaiting
+    }
+
     /// Whether `chunk_id` is live here.
     pub fn contains(&self, chunk_id: &str) -> bool {
         self.slot_of.contains_key(chunk_id)
@@ -157,7 +171,8 @@ impl TenantIndex {
         self.slot_of.keys().map(String::as_str)
     }
 
-    /// Adds chunks (rows whose vector has another dimension are skipped and counted).
+    /// Adds chunks. Rows without a vector are searched by BM25 only; rows whose vector has
+    /// another dimension are skipped and counted.
     pub fn add(&mut self, mut rows: Vec<ChunkRow>) -> tantivy::Result<usize> {
         // Slots in id order, however the rows were gathered: processes that hold the same
         // chunks number them alike and break ties alike.
@@ -166,15 +181,29 @@ impl TenantIndex {
         let (rows, wrong): (Vec<ChunkRow>, Vec<ChunkRow>) = rows
             .into_iter()
             .filter(|r| !self.slot_of.contains_key(&r.id))
-            .partition(|r| r.vector.len() == dim);
+            .partition(|r| r.vector.len() == dim || r.vector.is_empty());
         let first = self.chunk_ids.len();
-        let vectors: Vec<Vec<f32>> = rows.iter().map(|r| r.vector.clone()).collect();
+        // A chunk awaiting its vector holds its slot in the graph with a zero vector, which is
+        // equally far from everything and never returned (see `has_vector`).
+        let vectors: Vec<Vec<f32>> = rows
+            .iter()
+            .map(|r| {
+                if r.vector.is_empty() {
+                    vec![0.0; dim]
+                } else {
+                    r.vector.clone()
+                }
+            })
+            .collect();
         self.lexical.add(
             rows.iter()
                 .enumerate()
                 .map(|(i, r)| (first + i, r.content.as_str(), r.language.as_deref())),
         )?;
-        self.dense.extend(&vectors);
+        if dim > 0 {
+            // (An index of no vectors at all, every chunk awaiting one, has no graph.)
+            self.dense.extend(&vectors);
+        }
         self.unsaved += rows.len();
         for row in rows {
             self.push_live(row);
@@ -200,6 +229,11 @@ impl TenantIndex {
         self.slot_of.insert(row.id.clone(), slot);
         self.chunk_ids.push(row.id);
         Arc::make_mut(&mut self.live).push(true);
+        let has_vector = !row.vector.is_empty();
+        Arc::make_mut(&mut self.has_vector).push(has_vector);
+        if !has_vector {
+            self.awaiting += 1;
+        }
     }
 
     /// Records a masked slot (a snapshot's chunk that is gone from the database).
@@ -207,6 +241,7 @@ impl TenantIndex {
         self.chunk_ids.push(String::new());
         self.item_of.push(NO_ITEM);
         Arc::make_mut(&mut self.live).push(false);
+        Arc::make_mut(&mut self.has_vector).push(false);
     }
 
     /// The chunk id of every slot, `None` for masked ones: what a snapshot records next to the
@@ -249,10 +284,17 @@ impl TenantIndex {
         let zeros = vec![0.0; dim];
         let mut texts: Vec<(usize, String, Option<String>)> = Vec::with_capacity(slots.len());
         for (slot, id) in slots.into_iter().enumerate() {
-            match id
-                .and_then(|id| by_id.remove(&id))
-                .filter(|r| r.vector.len() == dim)
-            {
+            let row = id.and_then(|id| by_id.remove(&id));
+            // A chunk without a vector of this model (or of another size) is not the one the
+            // graph holds: its slot is masked and the chunk added anew.
+            let row = match row {
+                Some(r) if r.vector.len() != dim => {
+                    by_id.insert(r.id.clone(), r);
+                    None
+                }
+                other => other,
+            };
+            match row {
                 Some(mut row) => {
                     index.dense.store(&row.vector);
                     texts.push((slot, std::mem::take(&mut row.content), row.language.take()));
@@ -278,6 +320,9 @@ impl TenantIndex {
         for id in chunk_ids {
             if let Some(slot) = self.slot_of.remove(id) {
                 live[slot] = false;
+                if !self.has_vector[slot] {
+                    self.awaiting -= 1;
+                }
                 let slots = &mut self.item_slots[self.item_of[slot] as usize];
                 slots.retain(|s| *s != slot);
             }
@@ -323,7 +368,7 @@ impl TenantIndex {
         dense::normalize(&mut vector);
         let depth = MIN_DEPTH.max(3 * query.top_k);
         let dense_hits = if query.mode.uses_dense() && vector.len() == self.dim() {
-            self.dense_search(&vector, depth, mask.as_ref(), candidates)
+            self.dense_search(&vector, depth, self.with_vectors(mask.as_ref()), candidates)
         } else {
             Vec::new()
         };
@@ -349,7 +394,9 @@ impl TenantIndex {
             } else {
                 0.0
             };
-            if score < query.min_score {
+            // A chunk awaiting its vector has no similarity to compare: BM25 found it, and
+            // it is kept (score 0) so that a model change does not hide it meanwhile.
+            if score < query.min_score && self.has_vector[slot] {
                 continue;
             }
             let taken = per_item.entry(self.item_of[slot]).or_default();
@@ -371,15 +418,30 @@ impl TenantIndex {
         Ok(hits)
     }
 
+    /// `mask` narrowed to the slots with a vector (unchanged when every live slot has one).
+    fn with_vectors(&self, mask: Option<&Mask>) -> Option<Mask> {
+        if self.awaiting == 0 {
+            return mask.cloned();
+        }
+        let base = mask.unwrap_or(&self.live);
+        Some(Arc::new(
+            base.iter()
+                .zip(self.has_vector.iter())
+                .map(|(allowed, has)| *allowed && *has)
+                .collect(),
+        ))
+    }
+
     /// The `depth` nearest allowed slots: exact for few candidates, else the graph (with an
     /// exact pass when a narrow filter starved the graph search).
     fn dense_search(
         &self,
         vector: &[f32],
         depth: usize,
-        mask: Option<&Mask>,
+        mask: Option<Mask>,
         candidates: usize,
     ) -> Vec<Scored> {
+        let mask = mask.as_ref();
         let allowed = |slot: &usize| mask.is_none_or(|m| m[*slot]);
         let exact = || {
             self.dense

@@ -1,5 +1,6 @@
 //! The registry against a real (SQLite) database: first build, catch-up after changes,
-//! restart from the snapshot, and a damaged snapshot falling back to a rebuild.
+//! restart from the snapshot, a damaged snapshot falling back to a rebuild, and a change of
+//! embedding model (vectors of two models never compared, search working throughout).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,6 +18,7 @@ use sea_orm_migration::MigratorTrait;
 
 const DIM: usize = 16;
 const ORG: &str = "org_test";
+const MODEL: &str = "model-a";
 
 /// A vector per (item, chunk) that is near its item's other chunks.
 fn vector(item: usize, chunk: usize) -> Vec<f32> {
@@ -51,9 +53,19 @@ async fn database(dir: &std::path::Path) -> DatabaseConnection {
 }
 
 async fn insert_chunks(db: &DatabaseConnection, item: usize, chunks: usize) {
+    insert_chunks_of(db, item, chunks, MODEL).await;
+}
+
+/// Chunks of `item` embedded by `model` (ids carry the model, as re-embedded chunks get new
+/// ids).
+async fn insert_chunks_of(db: &DatabaseConnection, item: usize, chunks: usize, model: &str) {
     let rows: Vec<knowledge_chunk::ActiveModel> = (0..chunks)
         .map(|c| knowledge_chunk::ActiveModel {
-            id: Set(format!("chk_{item:04}_{c:02}")),
+            id: Set(if model == MODEL {
+                format!("chk_{item:04}_{c:02}")
+            } else {
+                format!("chk_{item:04}_{c:02}_{model}")
+            }),
             knowledge_id: Set(format!("kn_{item:04}")),
             org_id: Set(ORG.to_owned()),
             environment: Set(Environment::Production),
@@ -65,6 +77,7 @@ async fn insert_chunks(db: &DatabaseConnection, item: usize, chunks: usize) {
             source: Set(None),
             page_id: Set(None),
             language: Set(Some("en".to_owned())),
+            embedder: Set(model.to_owned()),
             created_at: Set(chrono::Utc::now()),
         })
         .collect();
@@ -120,7 +133,7 @@ async fn builds_catches_up_and_restarts_from_its_snapshot() {
     }
     bump(&db).await;
 
-    let first = Registry::new(db.clone()).with_snapshots(snapshots.clone());
+    let first = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
     let built = first.sync(ORG, Environment::Production).await.unwrap();
     assert!(built.rebuilt && built.added == 400, "{built:?}");
     assert!(has_snapshot(&snapshots, ORG, Environment::Production));
@@ -156,7 +169,7 @@ async fn builds_catches_up_and_restarts_from_its_snapshot() {
 
     // A second process over the same data directory starts from the snapshot (written before
     // the change) and applies the change on top of it.
-    let second = Registry::new(db.clone()).with_snapshots(snapshots.clone());
+    let second = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
     let loaded = second.sync(ORG, Environment::Production).await.unwrap();
     assert_eq!(
         loaded,
@@ -183,7 +196,7 @@ async fn builds_catches_up_and_restarts_from_its_snapshot() {
     let graph = tenant_dir.join(current.trim()).join("graph.hnsw.graph");
     let bytes = std::fs::read(&graph).unwrap();
     std::fs::write(&graph, &bytes[..bytes.len() / 2]).unwrap();
-    let third = Registry::new(db.clone()).with_snapshots(snapshots.clone());
+    let third = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
     let rebuilt = third.sync(ORG, Environment::Production).await.unwrap();
     assert!(rebuilt.rebuilt && !rebuilt.loaded_snapshot, "{rebuilt:?}");
     assert_eq!(rebuilt.added, 393);
@@ -197,7 +210,7 @@ async fn builds_catches_up_and_restarts_from_its_snapshot() {
 async fn a_tenant_without_chunks_finds_nothing_and_learns_the_size_later() {
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path()).await;
-    let registry = Registry::new(db.clone());
+    let registry = Registry::new(db.clone(), MODEL);
     assert!(ranking(&registry, Mode::Hybrid, 1).await.is_empty());
     insert_chunks(&db, 1, 2).await;
     bump(&db).await;
@@ -223,4 +236,93 @@ async fn a_tenant_without_chunks_finds_nothing_and_learns_the_size_later() {
         .await
         .unwrap();
     assert!(none.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_change_keeps_search_working_and_never_mixes_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path()).await;
+    let snapshots = dir.path().join("index");
+    for item in 0..6 {
+        insert_chunks(&db, item, 3).await;
+    }
+    bump(&db).await;
+    let before = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
+    before.sync(ORG, Environment::Production).await.unwrap();
+    assert!(has_snapshot(&snapshots, ORG, Environment::Production));
+
+    // The server now embeds with model-b: every stored vector is model-a's. The snapshot of
+    // model-a is not used, the chunks are still found by their words, and no vector search
+    // compares a model-b query with model-a vectors.
+    let after = Registry::new(db.clone(), "model-b").with_snapshots(snapshots.clone());
+    let built = after.sync(ORG, Environment::Production).await.unwrap();
+    assert!(built.rebuilt && !built.loaded_snapshot, "{built:?}");
+    assert!(ranking(&after, Mode::Dense, 2).await.is_empty());
+    let lexical = ranking(&after, Mode::Hybrid, 2).await;
+    assert!(lexical[0].starts_with("chk_0002"), "{lexical:?}");
+
+    // Half re-embedded (the reindex replaces an item's chunks in one transaction): dense
+    // search sees only model-b chunks, hybrid still finds the rest by their words.
+    for item in 0..3 {
+        knowledge_chunk::Entity::delete_many()
+            .filter(knowledge_chunk::Column::KnowledgeId.eq(format!("kn_{item:04}")))
+            .exec(&db)
+            .await
+            .unwrap();
+        insert_chunks_of(&db, item, 3, "model-b").await;
+    }
+    bump(&db).await;
+    let dense = ranking(&after, Mode::Dense, 1).await;
+    assert!(
+        !dense.is_empty() && dense.iter().all(|c| c.ends_with("_model-b")),
+        "{dense:?}"
+    );
+    let waiting = ranking(&after, Mode::Lexical, 4).await;
+    assert!(waiting[0].starts_with("chk_0004"), "{waiting:?}");
+    let fused = ranking(&after, Mode::Hybrid, 4).await;
+    assert!(fused.iter().any(|c| c.starts_with("chk_0004")), "{fused:?}");
+    // Scores of chunks awaiting a vector are 0, and a threshold does not hide them.
+    let scope = Scope::all();
+    let v = vector(4, 0);
+    let hits = after
+        .search(
+            ORG,
+            Environment::Production,
+            &Query {
+                text: "item4",
+                languages: &[],
+                vector: &v,
+                mode: Mode::Hybrid,
+                top_k: 3,
+                per_item: 3,
+                min_score: 0.5,
+                scope: &scope,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| h.chunk_id.starts_with("chk_0004") && h.score == 0.0)
+    );
+
+    // Done: every chunk is model-b's, all of them in vector search, and a snapshot is kept.
+    for item in 3..6 {
+        knowledge_chunk::Entity::delete_many()
+            .filter(knowledge_chunk::Column::KnowledgeId.eq(format!("kn_{item:04}")))
+            .exec(&db)
+            .await
+            .unwrap();
+        insert_chunks_of(&db, item, 3, "model-b").await;
+    }
+    bump(&db).await;
+    let dense = ranking(&after, Mode::Dense, 5).await;
+    assert!(dense[0].starts_with("chk_0005"), "{dense:?}");
+    let restarted = Registry::new(db.clone(), "model-b").with_snapshots(snapshots.clone());
+    let loaded = restarted.sync(ORG, Environment::Production).await.unwrap();
+    assert!(loaded.loaded_snapshot || loaded.rebuilt, "{loaded:?}");
+    assert_eq!(
+        ranking(&after, Mode::Dense, 5).await,
+        ranking(&restarted, Mode::Dense, 5).await
+    );
 }

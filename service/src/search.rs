@@ -93,7 +93,8 @@ impl Searcher {
         // Graph snapshots sit in the data directory, next to the SQLite file on the embedded
         // default; each process keeps its own copy of the index in memory.
         Searcher {
-            registry: Registry::new(db).with_snapshots(settings.data_dir.join("index")),
+            registry: Registry::new(db, settings.embedder.model.name())
+                .with_snapshots(settings.data_dir.join("index")),
             settings,
             embedder: tokio::sync::OnceCell::new(),
         }
@@ -133,10 +134,10 @@ impl Searcher {
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the embedder returned no vector")))
     }
 
-    /// Embeds several short texts in one pass (unit-length vectors, in order).
+    /// Embeds several questions in one pass (unit-length vectors, in order).
     pub async fn embed_all(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, ApiError> {
         let embedder = self.embedder().await?;
-        tokio::task::spawn_blocking(move || embedder.embed(&texts))
+        tokio::task::spawn_blocking(move || embedder.embed_queries(&texts))
             .await
             .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("embedding a query")))?
             .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("embedding a query")))

@@ -36,6 +36,11 @@ pub async fn run(
     let embedder = tokio::task::spawn_blocking(move || companin_worker::load_embedder(&loading))
         .await
         .context("loading the embedding model")??;
+    println!(
+        "re-indexing {} item(s) with {}",
+        items.len(),
+        embedder.model()
+    );
     let mut runtime = Runtime::new(pools.write.clone(), embedder, settings.clone())?;
     if settings.generator.summaries {
         // The workers of `serve` or `companin worker` write the generated summaries.

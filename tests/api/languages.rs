@@ -1,14 +1,18 @@
 //! Languages end to end: each item's and chunk's language detected (or chosen by the
 //! uploader, and changed later), BM25 stemming a chunk in its language, a Spanish question
 //! finding an English passage by its product name, bad `language` values refused with nothing
-//! stored, and the fallback said in the assistant's language.
+//! stored, the fallback said in the assistant's language, and a change to the multilingual
+//! embedder: every chunk re-embedded, search working before and after, and a Spanish question
+//! finding the English passage by meaning alone.
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::conversations::session;
-use crate::helpers::{Backend, Creds, TestApp, spawn_app};
-use crate::knowledge::{upload, wait_done};
+use companin_config::EmbedderModel;
+
+use crate::helpers::{Backend, Creds, TestApp, spawn_app, spawn_sibling_with};
+use crate::knowledge::{upload, wait_done, wait_job};
 use crate::search::{POLLING_LIMIT, add_text, assistant};
 
 const CANCION: &str = "La canción del verano suena en todas las radios de la ciudad. El grupo \
@@ -285,5 +289,101 @@ fn the_fallback_is_said_in_the_assistants_language() {
         );
         let reply = ask(&app, c, &bot, "Quanto tempo demora o envio?").await;
         assert_eq!(reply["message"]["content"], back["fallback_message"]);
+    });
+}
+
+const SHIPPING: &str = "Shipping: orders leave our warehouse the next working day and arrive \
+    within three to five business days anywhere in the country.";
+
+/// The items found, best first, with their scores.
+async fn search_scores(app: &TestApp, c: &Creds, body: Value) -> Vec<(String, f64)> {
+    let (status, v) = app
+        .call(c, Method::POST, "/api/v1/knowledge/search", Some(body))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["knowledge_id"].as_str().unwrap().to_owned(),
+                h["score"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The model of every chunk of `items`.
+async fn chunk_models(app: &TestApp, c: &Creds, items: &[&str]) -> Vec<String> {
+    let mut models = Vec::new();
+    for id in items {
+        let chunks = get(app, c, &format!("/api/v1/knowledge/{id}/chunks")).await;
+        for chunk in chunks["items"].as_array().unwrap() {
+            models.push(chunk["embedder"].as_str().unwrap().to_owned());
+        }
+    }
+    models
+}
+
+#[test]
+fn switching_to_the_multilingual_embedder_re_embeds_every_chunk() {
+    crate::helpers::run(async {
+        let mut english = spawn_app(Backend::Sqlite).await;
+        let org = english.create_org("Tienda", Some(POLLING_LIMIT)).await;
+        let c = &org.production;
+        let refunds = add_text(&english, c, "Refunds", REFUNDS, json!({})).await;
+        let shipping = add_text(&english, c, "Shipping", SHIPPING, json!({})).await;
+        let lamp = add_text(&english, c, "Aurora lamp", LAMP, json!({})).await;
+        let items = [refunds.as_str(), shipping.as_str(), lamp.as_str()];
+        let before = chunk_models(&english, c, &items).await;
+        assert!(!before.is_empty());
+        assert!(before.iter().all(|m| m == "all-MiniLM-L6-v2"), "{before:?}");
+        english.stop().await;
+
+        // The same database served with the multilingual model: no chunk has its vector yet.
+        let app = spawn_sibling_with(&english, |s| {
+            s.embedder.model = EmbedderModel::MultilingualE5Small;
+        })
+        .await;
+        // Search keeps working: the chunks are found by their words, with score 0 (their
+        // vectors are MiniLM's, never compared with a query of the multilingual model).
+        let hits = search_scores(&app, c, json!({"query": "refund"})).await;
+        assert_eq!(hits.first().map(|h| &h.0), Some(&refunds), "{hits:?}");
+        assert!(hits.iter().all(|h| h.1 == 0.0), "{hits:?}");
+
+        let (status, job) = app
+            .call(
+                c,
+                Method::POST,
+                "/api/v1/knowledge/reindex",
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 202, "{job}");
+        let done = wait_job(&app, c, job["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+        let after = chunk_models(&app, c, &items).await;
+        assert_eq!(after.len(), before.len());
+        assert!(
+            after.iter().all(|m| m == "multilingual-e5-small"),
+            "{after:?}"
+        );
+
+        // Spanish questions find the English passages by meaning alone: no word is shared.
+        for (question, expected) in [
+            ("¿Me devuelven el dinero si no me gusta?", &refunds),
+            ("¿Cuántos días tarda en llegar mi pedido?", &shipping),
+        ] {
+            let hits = search_scores(&app, c, json!({"query": question})).await;
+            assert_eq!(
+                hits.first().map(|h| &h.0),
+                Some(expected),
+                "{question}: {hits:?}"
+            );
+            assert!(hits[0].1 > 0.5, "{question}: {hits:?}");
+        }
+        let found = search(&app, c, json!({"query": "refund"})).await;
+        assert_eq!(found.first(), Some(&refunds), "{found:?}");
     });
 }

@@ -86,7 +86,7 @@ pub async fn ingest_item(
     })?;
     let t3 = std::time::Instant::now();
     let chunks = prepared.chunks.len();
-    if store::replace_chunks(&rt.db, &item, prepared, control.fence()).await? {
+    if store::replace_chunks(&rt.db, &item, prepared, rt.embedder_name(), control.fence()).await? {
         crate::enrich::schedule_summary(rt, &item).await;
     } else {
         tracing::info!(knowledge_id = %item.id, "item changed or deleted while processing; result dropped");

@@ -39,7 +39,9 @@ use std::time::Duration;
 
 use companin_config::Settings;
 use companin_entity::{JobKind, job};
-use companin_inference::{Batcher, Embed, Embedder, EmbedderOptions, Generator, GeneratorOptions};
+use companin_inference::{
+    Batcher, Embed, Embedder, EmbedderOptions, EmbeddingModel, Generator, GeneratorOptions,
+};
 use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
@@ -114,6 +116,11 @@ impl Runtime {
         self
     }
 
+    /// The name of the model that embeds this runtime's chunks, recorded with each of them.
+    pub fn embedder_name(&self) -> &'static str {
+        self.embedder.model().model().name()
+    }
+
     /// Lets this runtime run `summarize` jobs (a second call changes nothing).
     pub fn set_generator(&self, generator: Arc<Generator>) {
         let _ = self.generator.set(generator);
@@ -136,11 +143,20 @@ impl std::fmt::Debug for Runtime {
 /// [`companin_inference::shared_embedder`]).
 pub fn load_embedder(settings: &Settings) -> Result<Arc<Embedder>, companin_inference::ModelError> {
     let options = EmbedderOptions {
+        model: embedding_model(settings.embedder.model),
         threads: settings.embedder.threads,
         batch_size: settings.embedder.batch_size,
         ..EmbedderOptions::default()
     };
     companin_inference::shared_embedder(&settings.models_dir, options)
+}
+
+/// The inference crate's name for the model the settings choose.
+pub fn embedding_model(model: companin_config::EmbedderModel) -> EmbeddingModel {
+    match model {
+        companin_config::EmbedderModel::MiniLmL6V2 => EmbeddingModel::MiniLmL6V2,
+        companin_config::EmbedderModel::MultilingualE5Small => EmbeddingModel::MultilingualE5Small,
+    }
 }
 
 /// Checks the generator's file (present, checksum) without loading it.

@@ -92,6 +92,7 @@ pub async fn replace_chunks(
     db: &DatabaseConnection,
     item: &knowledge_item::Model,
     prepared: Prepared,
+    embedder: &str,
     fence: Option<&Fence>,
 ) -> Result<bool, DbErr> {
     let txn = begin_write(db).await?;
@@ -104,7 +105,15 @@ pub async fn replace_chunks(
         .await?;
     let at = now();
     let chunk_count = prepared.chunks.len();
-    insert_chunks(&txn, item, None, item.source.as_deref(), prepared.chunks).await?;
+    insert_chunks(
+        &txn,
+        item,
+        None,
+        item.source.as_deref(),
+        embedder,
+        prepared.chunks,
+    )
+    .await?;
     let mut active = current.into_active_model();
     active.status = Set(KnowledgeStatus::Ready);
     active.error = Set(None);
@@ -121,12 +130,13 @@ pub async fn replace_chunks(
 }
 
 /// Inserts an item's chunks (those of one page, for a URL: `page_id`, with the page's URL as
-/// `source`), positions counted from 0.
+/// `source`), positions counted from 0, their vectors made by the model named `embedder`.
 pub async fn insert_chunks(
     conn: &impl ConnectionTrait,
     item: &knowledge_item::Model,
     page_id: Option<&str>,
     source: Option<&str>,
+    embedder: &str,
     chunks: Vec<PreparedChunk>,
 ) -> Result<(), DbErr> {
     let at = now();
@@ -146,6 +156,7 @@ pub async fn insert_chunks(
             source: Set(source.map(str::to_owned)),
             page_id: Set(page_id.map(str::to_owned)),
             language: Set(c.language),
+            embedder: Set(embedder.to_owned()),
             created_at: Set(at),
         })
         .peekable();

@@ -486,6 +486,9 @@ pub struct Chunk {
     pub source: Option<String>,
     /// ISO 639-1 code of its language, when known: how its words are stemmed for search.
     pub language: Option<String>,
+    /// The model that embedded it. Search compares only vectors of the server's model
+    /// (`embedder.model`); a chunk of another one is found by its words until a re-index.
+    pub embedder: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -500,6 +503,7 @@ impl From<knowledge_chunk::Model> for Chunk {
             token_count: u32::try_from(m.token_count).unwrap_or(0),
             source: m.source,
             language: m.language,
+            embedder: m.embedder,
             created_at: m.created_at,
         }
     }

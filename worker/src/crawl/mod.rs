@@ -271,7 +271,18 @@ impl Crawl<'_> {
         let key = record.url.clone();
         let existing = self.known.get(&key);
         let fence = self.control.fence();
-        match pages::save(&self.rt.db, &self.item, existing, record, chunks, fence).await? {
+        let embedder = self.rt.embedder_name();
+        match pages::save(
+            &self.rt.db,
+            &self.item,
+            existing,
+            record,
+            chunks,
+            embedder,
+            fence,
+        )
+        .await?
+        {
             Some(_) => {
                 self.visited.insert(key);
                 Ok(Flow::Go)
@@ -703,6 +714,7 @@ pub async fn reembed(
             Some(&page),
             record,
             Chunks::Replace(prepared.chunks),
+            rt.embedder_name(),
             control.fence(),
         )
         .await?

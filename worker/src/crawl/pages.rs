@@ -88,6 +88,7 @@ pub async fn save(
     existing: Option<&knowledge_page::Model>,
     record: PageRecord,
     chunks: Chunks,
+    embedder: &str,
     fence: Option<&Fence>,
 ) -> Result<Option<knowledge_page::Model>, DbErr> {
     let txn = begin_write(db).await?;
@@ -121,7 +122,15 @@ pub async fn save(
         Chunks::Replace(prepared) => {
             delete_chunks(&txn, &page_id).await?;
             active.chunk_count = Set(i32::try_from(prepared.len()).unwrap_or(i32::MAX));
-            insert_chunks(&txn, item, Some(&page_id), Some(&record.url), prepared).await?;
+            insert_chunks(
+                &txn,
+                item,
+                Some(&page_id),
+                Some(&record.url),
+                embedder,
+                prepared,
+            )
+            .await?;
         }
     }
     active.url = Set(record.url);
