@@ -8,7 +8,7 @@ use std::path::Path;
 
 use candle_core::Device;
 use candle_transformers::models::bert::Config;
-use tokenizers::{Tokenizer, TruncationParams};
+use tokenizers::{Encoding, PostProcessor, Tokenizer, TruncationDirection};
 
 use crate::bert::{PackedBert, WordEmbeddings};
 use crate::e5s1;
@@ -104,9 +104,8 @@ impl Default for EmbedderOptions {
 /// run on its own thread pool, so callers on async runtimes use `spawn_blocking`.
 pub struct Embedder {
     model: PackedBert,
-    /// Truncates to `max_tokens`, for the model's inputs.
-    model_tokenizer: Tokenizer,
-    /// Does not truncate, for counting tokens when chunking.
+    /// Does not truncate (chunking counts tokens with it); the model's inputs are cut to
+    /// `max_tokens` in [`Embedder::encode`]. One copy only: XLM-R's is over 100 MB in memory.
     tokenizer: Tokenizer,
     pool: rayon::ThreadPool,
     options: EmbedderOptions,
@@ -143,13 +142,6 @@ impl Embedder {
         tokenizer
             .with_truncation(None)
             .map_err(|e| load_error(&tokenizer_path, e))?;
-        let mut model_tokenizer = tokenizer.clone();
-        model_tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: options.max_tokens.max(2),
-                ..TruncationParams::default()
-            }))
-            .map_err(|e| load_error(&tokenizer_path, e))?;
 
         let mut pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("embed-{i}"));
         if options.threads > 0 {
@@ -166,7 +158,6 @@ impl Embedder {
         );
         Ok(Self {
             model,
-            model_tokenizer,
             tokenizer,
             pool,
             options,
@@ -227,6 +218,33 @@ impl Embedder {
             .install(|| self.embed_on_pool(texts, spans, Role::Passage))
     }
 
+    /// The model's inputs: `inputs` tokenised, cut to `max_tokens` with the special tokens
+    /// kept (what the tokenizer's own truncation does, without a second tokenizer for it).
+    fn encode(&self, inputs: Vec<String>) -> Result<Vec<Encoding>, ModelError> {
+        let failed = |e: tokenizers::Error| ModelError::Inference(format!("tokenizer: {e}"));
+        let specials = self
+            .tokenizer
+            .get_post_processor()
+            .map_or(0, |p| p.added_tokens(false));
+        let room = self
+            .options
+            .max_tokens
+            .max(2)
+            .saturating_sub(specials)
+            .max(1);
+        self.tokenizer
+            .encode_batch(inputs, false)
+            .map_err(failed)?
+            .into_iter()
+            .map(|mut encoding| {
+                encoding.truncate(room, 0, TruncationDirection::Right);
+                self.tokenizer
+                    .post_process(encoding, None, true)
+                    .map_err(failed)
+            })
+            .collect()
+    }
+
     fn embed_on_pool<S: AsRef<str> + Sync>(
         &self,
         texts: &[S],
@@ -241,10 +259,7 @@ impl Embedder {
             .iter()
             .map(|t| format!("{prefix}{}", t.as_ref()))
             .collect();
-        let encodings = self
-            .model_tokenizer
-            .encode_batch(inputs, true)
-            .map_err(|e| ModelError::Inference(format!("tokenizer: {e}")))?;
+        let encodings = self.encode(inputs)?;
         // Longest first, so each batch holds texts of similar length and attention work is
         // spread evenly over the threads.
         let mut order: Vec<usize> = (0..encodings.len()).collect();

@@ -88,3 +88,18 @@ fn spans_are_pooled_after_the_prefix() {
         .unwrap();
     assert!(dot(span, &alone[0]) > dot(span, &alone[1]));
 }
+
+#[test]
+fn inputs_past_the_window_are_cut_to_it() {
+    let embedder = load();
+    let long = "El envío tarda de tres a cinco días hábiles. ".repeat(80);
+    let vectors = embedder
+        .embed(&[
+            long.clone(),
+            format!("{long} Las devoluciones son gratuitas."),
+        ])
+        .unwrap();
+    // Both are cut at the same token: what lies past the window changes nothing.
+    assert!(dot(&vectors[0], &vectors[1]) > 0.9999);
+    assert!(vectors[0].iter().all(|v| v.is_finite()));
+}
