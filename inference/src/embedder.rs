@@ -30,21 +30,12 @@ pub enum EmbeddingModel {
 }
 
 impl EmbeddingModel {
-    pub const ALL: [EmbeddingModel; 2] = [
-        EmbeddingModel::MiniLmL6V2,
-        EmbeddingModel::MultilingualE5Small,
-    ];
-
     /// The model's name, as settings and stored chunks spell it.
     pub fn name(self) -> &'static str {
         match self {
             EmbeddingModel::MiniLmL6V2 => "all-MiniLM-L6-v2",
             EmbeddingModel::MultilingualE5Small => "multilingual-e5-small",
         }
-    }
-
-    pub fn from_name(name: &str) -> Option<EmbeddingModel> {
-        Self::ALL.into_iter().find(|m| m.name() == name)
     }
 
     /// What a query is prefixed with, as the model was trained.

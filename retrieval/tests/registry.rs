@@ -87,6 +87,18 @@ async fn insert_chunks_of(db: &DatabaseConnection, item: usize, chunks: usize, m
         .unwrap();
 }
 
+/// Replaces the chunks of `items` with ones of `model`, as a reindex does (in one go per item).
+async fn reembed(db: &DatabaseConnection, items: std::ops::Range<usize>, model: &str) {
+    for item in items {
+        knowledge_chunk::Entity::delete_many()
+            .filter(knowledge_chunk::Column::KnowledgeId.eq(format!("kn_{item:04}")))
+            .exec(db)
+            .await
+            .unwrap();
+        insert_chunks_of(db, item, 3, model).await;
+    }
+}
+
 async fn bump(db: &DatabaseConnection) {
     use environment::Column as C;
     environment::Entity::update_many()
@@ -263,14 +275,7 @@ async fn a_model_change_keeps_search_working_and_never_mixes_vectors() {
 
     // Half re-embedded (the reindex replaces an item's chunks in one transaction): dense
     // search sees only model-b chunks, hybrid still finds the rest by their words.
-    for item in 0..3 {
-        knowledge_chunk::Entity::delete_many()
-            .filter(knowledge_chunk::Column::KnowledgeId.eq(format!("kn_{item:04}")))
-            .exec(&db)
-            .await
-            .unwrap();
-        insert_chunks_of(&db, item, 3, "model-b").await;
-    }
+    reembed(&db, 0..3, "model-b").await;
     bump(&db).await;
     let dense = ranking(&after, Mode::Dense, 1).await;
     assert!(
@@ -307,14 +312,7 @@ async fn a_model_change_keeps_search_working_and_never_mixes_vectors() {
     );
 
     // Done: every chunk is model-b's, all of them in vector search, and a snapshot is kept.
-    for item in 3..6 {
-        knowledge_chunk::Entity::delete_many()
-            .filter(knowledge_chunk::Column::KnowledgeId.eq(format!("kn_{item:04}")))
-            .exec(&db)
-            .await
-            .unwrap();
-        insert_chunks_of(&db, item, 3, "model-b").await;
-    }
+    reembed(&db, 3..6, "model-b").await;
     bump(&db).await;
     let dense = ranking(&after, Mode::Dense, 5).await;
     assert!(dense[0].starts_with("chk_0005"), "{dense:?}");

@@ -28,7 +28,8 @@ async fn get(app: &TestApp, c: &Creds, path: &str) -> Value {
     v
 }
 
-async fn search(app: &TestApp, c: &Creds, body: Value) -> Vec<String> {
+/// The items found, best first, with their scores.
+async fn search_scores(app: &TestApp, c: &Creds, body: Value) -> Vec<(String, f64)> {
     let (status, v) = app
         .call(c, Method::POST, "/api/v1/knowledge/search", Some(body))
         .await;
@@ -37,7 +38,21 @@ async fn search(app: &TestApp, c: &Creds, body: Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| h["knowledge_id"].as_str().unwrap().to_owned())
+        .map(|h| {
+            (
+                h["knowledge_id"].as_str().unwrap().to_owned(),
+                h["score"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The items found, best first.
+async fn search(app: &TestApp, c: &Creds, body: Value) -> Vec<String> {
+    search_scores(app, c, body)
+        .await
+        .into_iter()
+        .map(|(id, _)| id)
         .collect()
 }
 
@@ -294,25 +309,6 @@ fn the_fallback_is_said_in_the_assistants_language() {
 
 const SHIPPING: &str = "Shipping: orders leave our warehouse the next working day and arrive \
     within three to five business days anywhere in the country.";
-
-/// The items found, best first, with their scores.
-async fn search_scores(app: &TestApp, c: &Creds, body: Value) -> Vec<(String, f64)> {
-    let (status, v) = app
-        .call(c, Method::POST, "/api/v1/knowledge/search", Some(body))
-        .await;
-    assert_eq!(status, 200, "{v}");
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            (
-                h["knowledge_id"].as_str().unwrap().to_owned(),
-                h["score"].as_f64().unwrap(),
-            )
-        })
-        .collect()
-}
 
 /// The model of every chunk of `items`.
 async fn chunk_models(app: &TestApp, c: &Creds, items: &[&str]) -> Vec<String> {
