@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use companin_config::Settings;
-use companin_retrieval::{Mode, Query, Scope};
+use companin_retrieval::{Hit, Mode, Query, Scope};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -270,6 +270,8 @@ async fn run(
         .filter_map(|(item, doc)| Some((item.clone()?, doc.id.clone())))
         .collect();
 
+    let relevance = embedder.model().relevance();
+    let cross_language_lexical = embedder.model().cross_language_lexical();
     let texts: Vec<String> = queries.iter().map(|(_, text)| text.clone()).collect();
     let vectors = tokio::task::spawn_blocking(move || embedder.embed_queries(&texts))
         .await
@@ -292,6 +294,8 @@ async fn run(
     for &mode in modes {
         let mut sums = [0.0f64; 6];
         let mut latencies = Vec::with_capacity(queries.len());
+        // Cosines of the first relevant document and of the tenth document, when ranked.
+        let (mut relevant, mut tenth) = (Vec::new(), Vec::new());
         for (((id, text), vector), languages) in queries.iter().zip(&vectors).zip(&languages) {
             let t = Instant::now();
             let hits = registry
@@ -306,6 +310,7 @@ async fn run(
                         top_k: DEPTH,
                         per_item: 1,
                         min_score: -1.0,
+                        cross_language_lexical,
                         scope: &scope,
                     },
                 )
@@ -316,6 +321,13 @@ async fn run(
                 .filter_map(|h| doc_of_item.get(&h.knowledge_id).cloned())
                 .collect();
             let grades = &qrels[id];
+            let is_relevant = |h: &&Hit| {
+                doc_of_item
+                    .get(&h.knowledge_id)
+                    .is_some_and(|d| grades.get(d).is_some_and(|g| *g > 0))
+            };
+            relevant.extend(hits.iter().find(is_relevant).map(|h| h.score));
+            tenth.extend(hits.get(9).map(|h| h.score));
             let scores = [
                 ndcg_at(&ranked, grades, 10),
                 reciprocal_rank_at(&ranked, grades, 10),
@@ -335,6 +347,24 @@ async fn run(
             mode.as_str(),
             queries.len(),
         );
+        let quartiles = |scores: &mut Vec<f32>| {
+            scores.sort_unstable_by(f32::total_cmp);
+            [0.25, 0.5, 0.75].map(|p| {
+                let i = ((scores.len().max(1) - 1) as f64 * p).round() as usize;
+                scores.get(i).copied().unwrap_or(f32::NAN)
+            })
+        };
+        let (relevant, tenth) = (quartiles(&mut relevant), quartiles(&mut tenth));
+        if mode == Mode::Dense {
+            // What the thresholds (`min_score`, `min_relevance`) see: the model's cosines
+            // read as relevance (docs/benchmarks.md, "Relevance across embedders").
+            let read = |q: [f32; 3]| q.map(|c| relevance.of(c));
+            println!(
+                "dense cosines, quartiles: relevant document {relevant:.3?}, tenth document {tenth:.3?}; as relevance: {:.3?}, {:.3?}",
+                read(relevant),
+                read(tenth),
+            );
+        }
         report.insert(
             mode.as_str().to_owned(),
             json!({
@@ -347,6 +377,8 @@ async fn run(
                 "queries": queries.len(),
                 "search_p50_ms": p50,
                 "search_p99_ms": p99,
+                "relevant_cosine_quartiles": relevant,
+                "tenth_cosine_quartiles": tenth,
             }),
         );
     }

@@ -46,12 +46,78 @@ impl EmbeddingModel {
         }
     }
 
+    /// How the model's cosines read as relevance (see [`Relevance`]).
+    pub fn relevance(self) -> Relevance {
+        match self {
+            EmbeddingModel::MiniLmL6V2 => Relevance::COSINE,
+            // Fitted on MLQA dev, English questions over English paragraphs: the medians of
+            // E5's cosines to the relevant paragraph (0.868) and to the tenth one ranked
+            // (0.799) read as MiniLM's (0.523, 0.286), and the quartiles then agree within
+            // 0.04 (docs/benchmarks.md, "Relevance across embedders").
+            EmbeddingModel::MultilingualE5Small => Relevance {
+                unrelated: E5_UNRELATED,
+                identical: E5_IDENTICAL,
+            },
+        }
+    }
+
+    /// What a BM25 rank counts in hybrid search, against a dense one, for a chunk in none of
+    /// the query's languages. MiniLM's vectors do not cross languages, so BM25's shared names
+    /// and figures are the better evidence there (fused at a quarter, MLQA's Spanish questions
+    /// over English paragraphs lose 0.056 MRR@10). E5's do cross them, and full-weight BM25
+    /// pushes names and figures above what its vectors found (a quarter gains 0.033 there;
+    /// docs/benchmarks.md).
+    pub fn cross_language_lexical(self) -> f32 {
+        match self {
+            EmbeddingModel::MiniLmL6V2 => 1.0,
+            EmbeddingModel::MultilingualE5Small => 0.25,
+        }
+    }
+
     /// What a passage (a chunk) is prefixed with.
     fn passage_prefix(self) -> &'static str {
         match self {
             EmbeddingModel::MiniLmL6V2 => "",
             EmbeddingModel::MultilingualE5Small => "passage: ",
         }
+    }
+}
+
+/// E5's cosine that reads as relevance 0, and the one that would read as 1 (a little above
+/// 1: the fit's line, so even a text identical to the query reads 0.98).
+const E5_UNRELATED: f32 = 0.716;
+const E5_IDENTICAL: f32 = 1.007;
+
+/// A model's cosine similarities read as relevance in [0, 1], what the thresholds
+/// (`min_score`, `min_relevance`, `qa_min_similarity`) are written in: the cosine `unrelated`
+/// reads as 0, `identical` as 1, linearly between. MiniLM's cosines are the scale (unrelated
+/// texts near 0); E5 was trained with a low temperature, so all its cosines sit high (unrelated
+/// texts near 0.75) and read lower.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Relevance {
+    unrelated: f32,
+    identical: f32,
+}
+
+impl Relevance {
+    /// Cosines as they are (floored at 0).
+    pub const COSINE: Relevance = Relevance {
+        unrelated: 0.0,
+        identical: 1.0,
+    };
+
+    /// The relevance of a cosine similarity.
+    pub fn of(self, cosine: f32) -> f32 {
+        ((cosine - self.unrelated) / (self.identical - self.unrelated)).clamp(0.0, 1.0)
+    }
+
+    /// The least cosine of relevance `relevance` or more: a threshold of 0 or less lets every
+    /// cosine through.
+    pub fn cosine_at(self, relevance: f32) -> f32 {
+        if relevance <= 0.0 {
+            return f32::NEG_INFINITY;
+        }
+        self.unrelated + relevance * (self.identical - self.unrelated)
     }
 }
 
@@ -385,4 +451,26 @@ pub fn normalize(mut v: Vec<f32>) -> Vec<f32> {
 /// Dot product; the cosine of two unit vectors.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relevance_rescales_cosines_and_its_thresholds_match() {
+        let cosine = Relevance::COSINE;
+        assert_eq!(cosine.of(0.42), 0.42);
+        assert_eq!(cosine.of(-0.1), 0.0);
+        let e5 = EmbeddingModel::MultilingualE5Small.relevance();
+        assert_eq!(e5.of(E5_UNRELATED - 0.05), 0.0);
+        assert!((e5.of(E5_IDENTICAL) - 1.0).abs() < 1e-6);
+        for threshold in [0.1f32, 0.3, 0.8] {
+            let at = e5.cosine_at(threshold);
+            assert!((e5.of(at) - threshold).abs() < 1e-5, "{threshold}");
+            assert!(e5.of(at - 0.01) < threshold);
+        }
+        // No threshold lets through even the cosines that read as 0.
+        assert!(e5.cosine_at(0.0) < -1.0);
+    }
 }

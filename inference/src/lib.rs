@@ -24,7 +24,7 @@ mod simd;
 
 pub use batcher::{Batcher, Embed};
 pub use embedder::{
-    EMBEDDER_DIR, Embedded, Embedder, EmbedderOptions, EmbeddingModel, dot, normalize,
+    EMBEDDER_DIR, Embedded, Embedder, EmbedderOptions, EmbeddingModel, Relevance, dot, normalize,
 };
 pub use generator::{
     GENERATOR_FILE, Generated, Generator, GeneratorOptions, Limits, Message, Role, StopReason,

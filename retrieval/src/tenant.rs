@@ -66,6 +66,11 @@ pub struct Query<'a> {
     pub per_item: usize,
     /// Least cosine similarity of a returned chunk to the query.
     pub min_score: f32,
+    /// What a BM25 rank counts in hybrid search, against a dense one, for a chunk in none of
+    /// `languages` (1: as much as any). Across languages BM25 matches only names, figures and
+    /// cognates: worth less than vectors that cross languages, worth more than vectors that
+    /// do not.
+    pub cross_language_lexical: f32,
     pub scope: &'a Scope,
 }
 
@@ -101,6 +106,8 @@ pub struct TenantIndex {
     has_vector: Mask,
     /// Live slots without a vector.
     awaiting: usize,
+    /// The language of each slot's chunk ([`language_key`]).
+    language_of: Vec<u32>,
     dense: DenseIndex,
     lexical: LexicalIndex,
     /// Chunks added since the last snapshot.
@@ -109,6 +116,19 @@ pub struct TenantIndex {
 
 /// The item ordinal of a masked snapshot slot (never read: masked slots are never returned).
 const NO_ITEM: u32 = u32::MAX;
+
+/// The language of a chunk stored before languages were detected.
+const UNKNOWN_LANGUAGE: u32 = 0;
+
+/// A language tag's primary subtag (`es` of `es-MX`), lower-cased and packed into a number
+/// (its first four bytes), for comparing languages without a string per chunk.
+fn language_key(tag: &str) -> u32 {
+    let primary = tag.split('-').next().unwrap_or_default();
+    primary
+        .bytes()
+        .take(4)
+        .fold(0, |key, b| (key << 8) | u32::from(b.to_ascii_lowercase()))
+}
 
 impl TenantIndex {
     /// An empty index of `dim`-dimensional vectors, at `version`.
@@ -124,6 +144,7 @@ impl TenantIndex {
             live: Arc::new(Vec::with_capacity(capacity)),
             has_vector: Arc::new(Vec::with_capacity(capacity)),
             awaiting: 0,
+            language_of: Vec::with_capacity(capacity),
             dense: DenseIndex::new(dim, capacity),
             lexical: LexicalIndex::new()?,
             unsaved: 0,
@@ -229,6 +250,11 @@ impl TenantIndex {
         self.slot_of.insert(row.id.clone(), slot);
         self.chunk_ids.push(row.id);
         Arc::make_mut(&mut self.live).push(true);
+        self.language_of.push(
+            row.language
+                .as_deref()
+                .map_or(UNKNOWN_LANGUAGE, language_key),
+        );
         let has_vector = !row.vector.is_empty();
         Arc::make_mut(&mut self.has_vector).push(has_vector);
         if !has_vector {
@@ -242,6 +268,7 @@ impl TenantIndex {
         self.item_of.push(NO_ITEM);
         Arc::make_mut(&mut self.live).push(false);
         Arc::make_mut(&mut self.has_vector).push(false);
+        self.language_of.push(UNKNOWN_LANGUAGE);
     }
 
     /// The chunk id of every slot, `None` for masked ones: what a snapshot records next to the
@@ -297,7 +324,7 @@ impl TenantIndex {
             match row {
                 Some(mut row) => {
                     index.dense.store(&row.vector);
-                    texts.push((slot, std::mem::take(&mut row.content), row.language.take()));
+                    texts.push((slot, std::mem::take(&mut row.content), row.language.clone()));
                     index.push_live(row);
                 }
                 None => {
@@ -378,7 +405,16 @@ impl TenantIndex {
         } else {
             Vec::new()
         };
-        let fused = fusion::fuse(query.mode, &dense_hits, &lexical_hits);
+        let spoken: Vec<u32> = query.languages.iter().map(|l| language_key(l)).collect();
+        let lexical_weight = |slot: usize| {
+            let language = self.language_of[slot];
+            if spoken.is_empty() || language == UNKNOWN_LANGUAGE || spoken.contains(&language) {
+                1.0
+            } else {
+                query.cross_language_lexical
+            }
+        };
+        let fused = fusion::fuse(query.mode, &dense_hits, &lexical_hits, lexical_weight);
         let mut per_item: HashMap<u32, usize> = HashMap::new();
         let mut hits = Vec::with_capacity(query.top_k);
         for Candidate {
@@ -499,6 +535,7 @@ mod tests {
             top_k: 10,
             per_item: 2,
             min_score: 0.0,
+            cross_language_lexical: 0.25,
             scope,
         }
     }
@@ -569,5 +606,49 @@ mod tests {
         let hits = index.search(&query(&all, Mode::Dense)).unwrap();
         assert_eq!(hits[0].chunk_id, "c6");
         assert_eq!(hits[0].knowledge_id, "k1");
+    }
+
+    #[test]
+    fn bm25_counts_less_in_hybrid_for_chunks_in_another_language() {
+        // The vectors put the English chunk first, BM25 the Spanish one, each second in the
+        // other list: the chunk in the query's own language wins the fusion.
+        let mut index = TenantIndex::new(3, 2, 1).unwrap();
+        let mut spanish = row("es1", "k1", "acme acme impresora", &[0.9, 0.1, 0.0]);
+        spanish.language = Some("es".to_owned());
+        let english = row(
+            "en1",
+            "k2",
+            "the acme printer manual and its many chapters",
+            &[1.0, 0.0, 0.0],
+        );
+        index.add(vec![spanish, english]).unwrap();
+        let all = Scope::all();
+        let ask_weighing = |languages: &[String], weight: f32| {
+            let mut q = query(&all, Mode::Hybrid);
+            q.text = "acme";
+            q.languages = languages;
+            q.cross_language_lexical = weight;
+            index.search(&q).unwrap()
+        };
+        let ask = |languages: &[String]| ask_weighing(languages, 0.25);
+        let in_spanish = ask(&["es".to_owned()]);
+        assert_eq!(ids(&in_spanish), vec!["es1", "en1"]);
+        assert_eq!(in_spanish[0].lexical_rank, Some(1));
+        assert_eq!(in_spanish[0].dense_rank, Some(2));
+        assert_eq!(ids(&ask(&["en-GB".to_owned()])), vec!["en1", "es1"]);
+        // A query of no known language weighs both alike (a tie, broken by slot), as does a
+        // weight of 1.
+        assert_eq!(ids(&ask(&[])), vec!["en1", "es1"]);
+        assert_eq!(
+            ids(&ask_weighing(&["es".to_owned()], 1.0)),
+            vec!["en1", "es1"]
+        );
+    }
+
+    #[test]
+    fn language_keys_compare_primary_subtags() {
+        assert_eq!(language_key("es"), language_key("ES-mx"));
+        assert_ne!(language_key("es"), language_key("en"));
+        assert_ne!(language_key("es"), UNKNOWN_LANGUAGE);
     }
 }

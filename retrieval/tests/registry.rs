@@ -125,6 +125,7 @@ async fn ranking(registry: &Registry, mode: Mode, item: usize) -> Vec<String> {
                 top_k: 10,
                 per_item: 2,
                 min_score: 0.0,
+                cross_language_lexical: 1.0,
                 scope: &scope,
             },
         )
@@ -242,6 +243,7 @@ async fn a_tenant_without_chunks_finds_nothing_and_learns_the_size_later() {
                 top_k: 5,
                 per_item: 1,
                 min_score: 0.0,
+                cross_language_lexical: 1.0,
                 scope: &scope,
             },
         )
@@ -301,6 +303,7 @@ async fn a_model_change_keeps_search_working_and_never_mixes_vectors() {
                 top_k: 3,
                 per_item: 3,
                 min_score: 0.5,
+                cross_language_lexical: 1.0,
                 scope: &scope,
             },
         )

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use companin_config::Settings;
 use companin_entity::{assistant, knowledge_chunk, knowledge_item};
-use companin_inference::Embedder;
+use companin_inference::{Embedder, Relevance};
 use companin_retrieval::{Hit, Mode, Query, Registry, Scope};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
@@ -30,6 +30,10 @@ pub const PER_ITEM: usize = 3;
 /// Retrieval for this process: the per-tenant indexes, and the embedder for queries.
 pub struct Searcher {
     registry: Registry,
+    /// How the embedder's cosines read as the scores thresholds are written in.
+    relevance: Relevance,
+    /// What BM25 counts in hybrid search across languages, for this embedder.
+    cross_language_lexical: f32,
     settings: Settings,
     /// Set on the first search; later searches skip the loader (and its blocking task).
     embedder: tokio::sync::OnceCell<Arc<Embedder>>,
@@ -92,9 +96,12 @@ impl Searcher {
     pub fn new(db: DatabaseConnection, settings: Settings) -> Searcher {
         // Graph snapshots sit in the data directory, next to the SQLite file on the embedded
         // default; each process keeps its own copy of the index in memory.
+        let model = companin_worker::embedding_model(settings.embedder.model);
         Searcher {
             registry: Registry::new(db, settings.embedder.model.name())
                 .with_snapshots(settings.data_dir.join("index")),
+            relevance: model.relevance(),
+            cross_language_lexical: model.cross_language_lexical(),
             settings,
             embedder: tokio::sync::OnceCell::new(),
         }
@@ -102,6 +109,12 @@ impl Searcher {
 
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// How the embedder's cosines read as relevance: passages' `score`, and what
+    /// `min_score`, `min_relevance` and `qa_min_similarity` are compared with.
+    pub fn relevance(&self) -> Relevance {
+        self.relevance
     }
 
     /// The process's embedder (loaded on first use, shared with the workers).
@@ -205,7 +218,8 @@ impl Searcher {
     }
 
     /// The best passages for an embedded query within `scope` (hybrid ranking, at most
-    /// [`PER_ITEM`] per item, none under `min_score`), with their text.
+    /// [`PER_ITEM`] per item, none under `min_score`), with their text; scores are relevance
+    /// ([`Searcher::relevance`]).
     pub async fn retrieve(
         &self,
         db: &DatabaseConnection,
@@ -227,13 +241,20 @@ impl Searcher {
                     mode: Mode::Hybrid,
                     top_k,
                     per_item: PER_ITEM,
-                    min_score,
+                    min_score: self.relevance.cosine_at(min_score),
+                    cross_language_lexical: self.cross_language_lexical,
                     scope,
                 },
             )
             .await
             .context("searching the knowledge index")
-            .map_err(ApiError::internal)?;
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|hit| Hit {
+                score: self.relevance.of(hit.score),
+                ..hit
+            })
+            .collect();
         passages(db, tenant, hits).await
     }
 }

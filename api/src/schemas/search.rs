@@ -35,8 +35,8 @@ pub struct SearchHit {
     pub source: Option<String>,
     /// The chunk's text.
     pub snippet: String,
-    /// Cosine similarity of the chunk to the query (0 to 1): what `min_score` is compared
-    /// with. The order is the fused ranking of both retrievers, so it need not be monotonic.
+    /// Relevance of the chunk to the query (0 to 1): its cosine similarity, read on one scale
+    /// whatever the embedder; what `min_score` is compared with. The order is the fused ranking of both retrievers, so it need not be monotonic.
     pub score: f64,
     /// The retrievers whose results held this chunk.
     pub retrievers: Vec<Retriever>,

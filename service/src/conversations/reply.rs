@@ -287,10 +287,11 @@ async fn curated_answer(
     }
     let questions = candidates.iter().map(|(_, q)| q.clone()).collect();
     let vectors = state.search.embed_all(questions).await?;
+    let relevance = state.search.relevance();
     let best = candidates
         .iter()
         .zip(&vectors)
-        .map(|((p, _), v)| (*p, companin_inference::dot(vector, v)))
+        .map(|((p, _), v)| (*p, relevance.of(companin_inference::dot(vector, v))))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let Some((passage, similarity)) = best else {
         return Ok(None);
