@@ -294,8 +294,10 @@ async fn run(
     for &mode in modes {
         let mut sums = [0.0f64; 6];
         let mut latencies = Vec::with_capacity(queries.len());
-        // Cosines of the first relevant document and of the tenth document, when ranked.
+        // Cosines of the first relevant document and of the tenth document, when ranked, and
+        // how they read as relevance.
         let (mut relevant, mut tenth) = (Vec::new(), Vec::new());
+        let (mut relevant_read, mut tenth_read) = (Vec::new(), Vec::new());
         for (((id, text), vector), languages) in queries.iter().zip(&vectors).zip(&languages) {
             let t = Instant::now();
             let hits = registry
@@ -326,8 +328,15 @@ async fn run(
                     .get(&h.knowledge_id)
                     .is_some_and(|d| grades.get(d).is_some_and(|g| *g > 0))
             };
-            relevant.extend(hits.iter().find(is_relevant).map(|h| h.score));
-            tenth.extend(hits.get(9).map(|h| h.score));
+            let read = |h: &Hit| relevance.of(h.score, h.across_languages);
+            if let Some(h) = hits.iter().find(is_relevant) {
+                relevant.push(h.score);
+                relevant_read.push(read(h));
+            }
+            if let Some(h) = hits.get(9) {
+                tenth.push(h.score);
+                tenth_read.push(read(h));
+            }
             let scores = [
                 ndcg_at(&ranked, grades, 10),
                 reciprocal_rank_at(&ranked, grades, 10),
@@ -358,11 +367,10 @@ async fn run(
         if mode == Mode::Dense {
             // What the thresholds (`min_score`, `min_relevance`) see: the model's cosines
             // read as relevance (docs/benchmarks.md, "Relevance across embedders").
-            let read = |q: [f32; 3]| q.map(|c| relevance.of(c));
             println!(
                 "dense cosines, quartiles: relevant document {relevant:.3?}, tenth document {tenth:.3?}; as relevance: {:.3?}, {:.3?}",
-                read(relevant),
-                read(tenth),
+                quartiles(&mut relevant_read),
+                quartiles(&mut tenth_read),
             );
         }
         report.insert(

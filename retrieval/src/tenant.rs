@@ -86,6 +86,9 @@ pub struct Hit {
     pub dense_rank: Option<usize>,
     /// 1-based rank in the BM25 results, when they held it.
     pub lexical_rank: Option<usize>,
+    /// Whether the chunk is in none of the query's languages (both known): cosines across
+    /// languages run lower than within one.
+    pub across_languages: bool,
 }
 
 pub struct TenantIndex {
@@ -406,12 +409,15 @@ impl TenantIndex {
             Vec::new()
         };
         let spoken: Vec<u32> = query.languages.iter().map(|l| language_key(l)).collect();
-        let lexical_weight = |slot: usize| {
+        let across_languages = |slot: usize| {
             let language = self.language_of[slot];
-            if spoken.is_empty() || language == UNKNOWN_LANGUAGE || spoken.contains(&language) {
-                1.0
-            } else {
+            !(spoken.is_empty() || language == UNKNOWN_LANGUAGE || spoken.contains(&language))
+        };
+        let lexical_weight = |slot: usize| {
+            if across_languages(slot) {
                 query.cross_language_lexical
+            } else {
+                1.0
             }
         };
         let fused = fusion::fuse(query.mode, &dense_hits, &lexical_hits, lexical_weight);
@@ -446,6 +452,7 @@ impl TenantIndex {
                 score,
                 dense_rank,
                 lexical_rank,
+                across_languages: across_languages(slot),
             });
             if hits.len() == query.top_k {
                 break;
@@ -635,6 +642,7 @@ mod tests {
         assert_eq!(ids(&in_spanish), vec!["es1", "en1"]);
         assert_eq!(in_spanish[0].lexical_rank, Some(1));
         assert_eq!(in_spanish[0].dense_rank, Some(2));
+        assert!(!in_spanish[0].across_languages && in_spanish[1].across_languages);
         assert_eq!(ids(&ask(&["en-GB".to_owned()])), vec!["en1", "es1"]);
         // A query of no known language weighs both alike (a tie, broken by slot), as does a
         // weight of 1.

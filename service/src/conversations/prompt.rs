@@ -118,6 +118,7 @@ mod tests {
                 score: 0.9,
                 dense_rank: Some(1),
                 lexical_rank: None,
+                across_languages: false,
             },
             kind: "text".into(),
             title: "Returns".into(),

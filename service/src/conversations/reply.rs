@@ -291,7 +291,10 @@ async fn curated_answer(
     let best = candidates
         .iter()
         .zip(&vectors)
-        .map(|((p, _), v)| (*p, relevance.of(companin_inference::dot(vector, v))))
+        .map(|((p, _), v)| {
+            let cosine = companin_inference::dot(vector, v);
+            (*p, relevance.of(cosine, p.hit.across_languages))
+        })
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let Some((passage, similarity)) = best else {
         return Ok(None);
