@@ -312,6 +312,7 @@ async fn run(
                         top_k: DEPTH,
                         per_item: 1,
                         min_score: -1.0,
+                        min_score_across_languages: -1.0,
                         cross_language_lexical,
                         scope: &scope,
                     },

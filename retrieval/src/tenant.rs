@@ -66,6 +66,8 @@ pub struct Query<'a> {
     pub per_item: usize,
     /// Least cosine similarity of a returned chunk to the query.
     pub min_score: f32,
+    /// The same for a chunk in none of `languages`, whose cosines may run lower.
+    pub min_score_across_languages: f32,
     /// What a BM25 rank counts in hybrid search, against a dense one, for a chunk in none of
     /// `languages` (1: as much as any). Across languages BM25 matches only names, figures and
     /// cognates: worth less than vectors that cross languages, worth more than vectors that
@@ -438,7 +440,13 @@ impl TenantIndex {
             };
             // A chunk awaiting its vector has no similarity to compare: BM25 found it, and
             // it is kept (score 0) so that a model change does not hide it meanwhile.
-            if score < query.min_score && self.has_vector[slot] {
+            let across_languages = across_languages(slot);
+            let min_score = if across_languages {
+                query.min_score_across_languages
+            } else {
+                query.min_score
+            };
+            if score < min_score && self.has_vector[slot] {
                 continue;
             }
             let taken = per_item.entry(self.item_of[slot]).or_default();
@@ -452,7 +460,7 @@ impl TenantIndex {
                 score,
                 dense_rank,
                 lexical_rank,
-                across_languages: across_languages(slot),
+                across_languages,
             });
             if hits.len() == query.top_k {
                 break;
@@ -542,6 +550,7 @@ mod tests {
             top_k: 10,
             per_item: 2,
             min_score: 0.0,
+            min_score_across_languages: 0.0,
             cross_language_lexical: 0.25,
             scope,
         }
@@ -643,6 +652,13 @@ mod tests {
         assert_eq!(in_spanish[0].lexical_rank, Some(1));
         assert_eq!(in_spanish[0].dense_rank, Some(2));
         assert!(!in_spanish[0].across_languages && in_spanish[1].across_languages);
+        // Each chunk is held to its own threshold: here only the English one's is out of reach.
+        let mut q = query(&all, Mode::Hybrid);
+        q.text = "acme";
+        let spanish_only = ["es".to_owned()];
+        q.languages = &spanish_only;
+        q.min_score_across_languages = 1.5;
+        assert_eq!(ids(&index.search(&q).unwrap()), vec!["es1"]);
         assert_eq!(ids(&ask(&["en-GB".to_owned()])), vec!["en1", "es1"]);
         // A query of no known language weighs both alike (a tie, broken by slot), as does a
         // weight of 1.

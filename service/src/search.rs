@@ -241,11 +241,8 @@ impl Searcher {
                     mode: Mode::Hybrid,
                     top_k,
                     per_item: PER_ITEM,
-                    // The looser of the two lines here; each hit is held to its own below.
-                    min_score: self
-                        .relevance
-                        .cosine_at(min_score, false)
-                        .min(self.relevance.cosine_at(min_score, true)),
+                    min_score: self.relevance.cosine_at(min_score, false),
+                    min_score_across_languages: self.relevance.cosine_at(min_score, true),
                     cross_language_lexical: self.cross_language_lexical,
                     scope,
                 },
@@ -254,11 +251,6 @@ impl Searcher {
             .context("searching the knowledge index")
             .map_err(ApiError::internal)?
             .into_iter()
-            // A score of exactly 0 is a chunk awaiting its vector, which no threshold hides.
-            .filter(|hit| {
-                hit.score == 0.0
-                    || hit.score >= self.relevance.cosine_at(min_score, hit.across_languages)
-            })
             .map(|hit| Hit {
                 score: self.relevance.of(hit.score, hit.across_languages),
                 ..hit
