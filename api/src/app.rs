@@ -196,6 +196,7 @@ pub async fn start(settings: Settings, options: StartOptions) -> anyhow::Result<
         settings.request_log.batch_size,
         Duration::from_millis(settings.request_log.flush_interval_ms),
     );
+    warn_of_other_embedders(pools.read.clone(), settings.embedder.model.name());
     let grace = Duration::from_secs(settings.http.shutdown_grace_secs);
     let listen = settings.listen;
     let platform = Platform::new(pools.clone(), settings, jwt, telemetry, Some(queue))
@@ -225,6 +226,28 @@ pub async fn start(settings: Settings, options: StartOptions) -> anyhow::Result<
     });
     tracing::info!(%addr, "companin is listening");
     Ok(Server { addr, stop, task })
+}
+
+/// Logs, in the background (it counts every chunk), when stored chunks hold another model's
+/// vectors than the configured one: after a change of `embedder.model` (or of its default),
+/// search finds them by their words only until `companin reindex`.
+fn warn_of_other_embedders(db: sea_orm::DatabaseConnection, model: &'static str) {
+    tokio::spawn(async move {
+        match companin_service::knowledge::chunks_of_other_embedders(&db, model).await {
+            Ok(others) => {
+                for (embedder, chunks) in others {
+                    tracing::warn!(
+                        embedder,
+                        chunks,
+                        configured = model,
+                        "chunks embedded by another model are found by their words only: run \
+                         `companin reindex` to re-embed them, or set embedder.model back"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot count chunks by embedder"),
+        }
+    });
 }
 
 /// Serves until SIGINT or SIGTERM, then shuts down gracefully.

@@ -32,7 +32,7 @@ pub async fn ingest(
         .await
         .context("loading the embedding model")??;
     let options = ChunkOptions {
-        max_tokens: settings.chunk_tokens(),
+        max_tokens: settings.ingest.chunk_tokens,
         overlap_tokens: settings.ingest.chunk_overlap_tokens,
     };
 

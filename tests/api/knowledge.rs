@@ -98,16 +98,19 @@ pub async fn chunks_text(app: &TestApp, creds: &Creds, id: &str) -> String {
         .join("\n")
 }
 
-/// Polls the job until it has finished.
+/// Polls the job until it has finished, for up to three minutes (a long text embedded twice
+/// by the default 12-layer model, on a CI machine busy with other tests).
 pub async fn wait_job(app: &TestApp, creds: &Creds, id: &str) -> Value {
-    for _ in 0..1200 {
-        let j = job(app, creds, id).await;
-        if ["succeeded", "failed", "canceled"].contains(&j["status"].as_str().unwrap()) {
-            return j;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+    let mut last = Value::Null;
+    while tokio::time::Instant::now() < deadline {
+        last = job(app, creds, id).await;
+        if ["succeeded", "failed", "canceled"].contains(&last["status"].as_str().unwrap()) {
+            return last;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("job {id} never finished");
+    panic!("job {id} never finished: {last}");
 }
 
 async fn job(app: &TestApp, creds: &Creds, id: &str) -> Value {

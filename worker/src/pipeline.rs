@@ -62,7 +62,7 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 pub(crate) fn chunk_options(rt: &Runtime) -> ChunkOptions {
     ChunkOptions {
-        max_tokens: rt.settings.chunk_tokens(),
+        max_tokens: rt.settings.ingest.chunk_tokens,
         overlap_tokens: rt.settings.ingest.chunk_overlap_tokens,
     }
 }

@@ -17,7 +17,7 @@ use companin_worker::jobs;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Map, Value, json};
 
@@ -391,6 +391,24 @@ pub async fn reindex(
     .await?;
     create::push(state, &job_id).await?;
     Ok(row)
+}
+
+/// The stored chunks another embedder than `model` made, counted by model. Search compares
+/// only `model`'s vectors, so until a reindex those chunks are found by their words alone.
+pub async fn chunks_of_other_embedders(
+    db: &impl ConnectionTrait,
+    model: &str,
+) -> Result<Vec<(String, i64)>, sea_orm::DbErr> {
+    knowledge_chunk::Entity::find()
+        .select_only()
+        .column(knowledge_chunk::Column::Embedder)
+        .column_as(knowledge_chunk::Column::Id.count(), "chunks")
+        .filter(knowledge_chunk::Column::Embedder.ne(model))
+        .group_by(knowledge_chunk::Column::Embedder)
+        .order_by_asc(knowledge_chunk::Column::Embedder)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// 503 when this process has no queue to put jobs on.
