@@ -23,8 +23,8 @@ pub use secrets::JWT_SECRET_FILE;
 pub use settings::{
     AlertSettings, AuthSettings, ConversationSettings, CrawlSettings, DatabaseUrl, EmbedderModel,
     EmbedderSettings, GeneratorSettings, HttpSettings, IngestSettings, LogFormat, LogSettings,
-    RateLimitSettings, ReplyGenerator, RequestLogSettings, SandboxSettings, SessionSettings,
-    Settings, WidgetSettings, WorkerSettings, redact_password,
+    RateLimitSettings, ReplyGenerator, RequestLogSettings, SandboxSettings, SearchSettings,
+    SessionSettings, Settings, WidgetSettings, WorkerSettings, redact_password,
 };
 
 /// Why settings could not be loaded.

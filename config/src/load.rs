@@ -14,10 +14,11 @@ pub const DEFAULT_CONFIG_FILE: &str = "companin.toml";
 
 /// Sections of the settings; a flat variable `COMPANIN_<SECTION>_<KEY>` sets `section.key`.
 /// Longest names first so that `request_log_*` is not read as `log` + `request_...`.
-const SECTIONS: [&str; 15] = [
+const SECTIONS: [&str; 16] = [
     "conversations",
     "crawl",
     "sandbox",
+    "search",
     "widget",
     "request_log",
     "rate_limit",
@@ -120,6 +121,10 @@ mod tests {
     fn flat_keys_map_to_sections() {
         assert_eq!(section_key("database_url"), "database_url");
         assert_eq!(section_key("listen"), "listen");
+        assert_eq!(
+            section_key("search_memory_budget_mb"),
+            "search.memory_budget_mb"
+        );
         assert_eq!(
             section_key("rate_limit_default_per_hour"),
             "rate_limit.default_per_hour"

@@ -43,6 +43,7 @@ pub struct Settings {
     pub widget: WidgetSettings,
     pub sandbox: SandboxSettings,
     pub crawl: CrawlSettings,
+    pub search: SearchSettings,
 }
 
 impl Default for Settings {
@@ -69,6 +70,7 @@ impl Default for Settings {
             widget: WidgetSettings::default(),
             sandbox: SandboxSettings::default(),
             crawl: CrawlSettings::default(),
+            search: SearchSettings::default(),
         }
     }
 }
@@ -545,6 +547,24 @@ impl Default for ConversationSettings {
             local_concurrency: 1,
             openai_concurrency: 16,
             waiting_replies: 32,
+        }
+    }
+}
+
+/// Knowledge search.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchSettings {
+    /// Memory the tenants' search indexes of one process may hold together, in MiB; beyond
+    /// it the least recently searched are dropped from memory and loaded again (from their
+    /// snapshot) when next searched. 0: no limit.
+    pub memory_budget_mb: u64,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            memory_budget_mb: 1024,
         }
     }
 }

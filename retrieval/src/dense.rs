@@ -20,6 +20,13 @@ const PARALLEL_INSERT_MIN: usize = 64;
 /// per link through hnsw_rs' nodes: 0.8 s at 100k chunks, so not after every item.
 const UNLINKED_MAX: usize = 1_024;
 
+/// One link in hnsw_rs' graph: an `Arc` to a neighbour-with-distance record (its pointer, the
+/// record's pointer and distance, and the `Arc`'s two counts).
+const GRAPH_LINK_BYTES: usize = 48;
+/// A graph node beside its vector and links: its ids, the `Arc`s and lock around it, the
+/// `Vec` headers of its vector and of its layers.
+const GRAPH_NODE_BYTES: usize = 160;
+
 /// `1 - cosine` of unit vectors, never below 0. hnsw_rs' own `DistDot` asserts that the dot
 /// product of unit vectors is at most 1, which rounding breaks for identical vectors (a
 /// duplicated chunk, or a query equal to a chunk): that would be a panic in a search.
@@ -100,6 +107,16 @@ impl DenseIndex {
             graph,
             links,
         }
+    }
+
+    /// Bytes this index holds, estimated: the flat vectors; the graph's own copy of each
+    /// vector with its links, which hnsw_rs keeps as shared pointers to the neighbour and its
+    /// distance ([`GRAPH_LINK_BYTES`] each, up to twice [`MAX_CONNECTIONS`] at the bottom);
+    /// and the flat copy of the links.
+    pub fn memory_bytes(&self) -> usize {
+        let flat: usize = self.vectors.blocks.iter().map(|b| b.capacity() * 4).sum();
+        let per_node = self.dim * 4 + 2 * MAX_CONNECTIONS * GRAPH_LINK_BYTES + GRAPH_NODE_BYTES;
+        flat + self.graph_len() * per_node + self.links.memory_bytes()
     }
 
     /// Points in the graph.

@@ -194,6 +194,14 @@ impl LexicalIndex {
         self.reader.reload()
     }
 
+    /// Bytes of the index's segments (held in memory).
+    pub fn memory_bytes(&self) -> usize {
+        self.reader
+            .searcher()
+            .space_usage()
+            .map_or(0, |usage| usage.total().get_bytes() as usize)
+    }
+
     /// The query's distinct analysed terms in every field that holds chunks.
     fn terms(&self, query: &str, languages: &[String]) -> Vec<Term> {
         let mut seen = HashSet::new();

@@ -19,6 +19,9 @@ use hnsw_rs::prelude::{Distance, Hnsw};
 
 /// Padding of a bottom-layer row that has fewer links than the row's width.
 const NONE: u32 = u32::MAX;
+/// An upper-layer node in its layer's map beside its links: key, boxed-slice header, and the
+/// map's own share.
+const UPPER_ENTRY_BYTES: usize = 32;
 
 /// The graph's links, by slot (the id each vector was inserted with).
 #[derive(Debug, Default)]
@@ -79,6 +82,17 @@ impl Visited {
 }
 
 impl Links {
+    /// Bytes held: the bottom layer's table and the upper layers' lists.
+    pub fn memory_bytes(&self) -> usize {
+        let upper: usize = self
+            .upper
+            .iter()
+            .flat_map(|layer| layer.values())
+            .map(|links| UPPER_ENTRY_BYTES + links.len() * 4)
+            .sum();
+        self.bottom.capacity() * 4 + upper
+    }
+
     /// Copies the links of `graph`, whose nodes were inserted with ids below `slots`.
     pub fn of<D: Distance<f32> + Send + Sync>(graph: &Hnsw<'_, f32, D>, slots: usize) -> Links {
         let m = usize::from(graph.get_max_nb_connection());

@@ -14,6 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -38,6 +39,9 @@ const REBUILD_MASKED_SHARE: f64 = 0.2;
 /// Chunks added since the last snapshot that make a new one worth writing: at least this
 /// many, and a tenth of the index.
 const SAVE_MIN_UNSAVED: usize = 1_000;
+/// Catch-ups a search makes when its tenant's index is dropped from memory (by another
+/// tenant's search, over the memory budget) between catching up and searching.
+const EVICTED_RETRIES: usize = 3;
 
 fn needs_rebuild(masked: usize, slots: usize) -> bool {
     masked >= REBUILD_MIN_MASKED && masked as f64 >= REBUILD_MASKED_SHARE * slots as f64
@@ -51,6 +55,10 @@ pub enum RetrievalError {
     Lexical(#[from] tantivy::TantivyError),
     #[error("building the index: {0}")]
     Task(String),
+    #[error(
+        "the knowledge index was dropped from memory {EVICTED_RETRIES} times before it could be searched: search.memory_budget_mb is too small for the tenants searched at once"
+    )]
+    Evicted,
 }
 
 type Key = (String, Environment);
@@ -61,6 +69,10 @@ struct Slot {
     index: Shared,
     /// One catch-up at a time per tenant; searches wait for it rather than each repeating it.
     syncing: tokio::sync::Mutex<()>,
+    /// The registry's clock at its last search: the least recent goes first over the budget.
+    last_used: AtomicU64,
+    /// Its index's bytes (estimated) at its last catch-up; 0 when not in memory.
+    bytes: AtomicUsize,
 }
 
 /// The per-tenant indexes of this process.
@@ -70,6 +82,10 @@ pub struct Registry {
     embedder: String,
     tenants: Mutex<HashMap<Key, Arc<Slot>>>,
     snapshots: Option<SnapshotStore>,
+    /// Bytes the tenants' indexes may hold together; `None`: no limit.
+    budget: Option<usize>,
+    /// Searches so far: the time of [`Slot::last_used`].
+    clock: AtomicU64,
 }
 
 /// What a catch-up did, for logs and tests.
@@ -90,7 +106,31 @@ impl Registry {
             embedder: embedder.to_owned(),
             tenants: Mutex::new(HashMap::new()),
             snapshots: None,
+            budget: None,
+            clock: AtomicU64::new(0),
         }
+    }
+
+    /// Holds the tenants' indexes to about `bytes` together (0: no limit): past it, the least
+    /// recently searched are dropped from memory, and loaded again (from their snapshot, when
+    /// there is one) at their next search.
+    pub fn with_memory_budget(mut self, bytes: usize) -> Registry {
+        self.budget = (bytes > 0).then_some(bytes);
+        self
+    }
+
+    /// Tenants whose index is in memory, and the bytes those hold (estimated).
+    pub fn resident(&self) -> (usize, usize) {
+        let tenants = self
+            .tenants
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let bytes: Vec<usize> = tenants
+            .values()
+            .map(|slot| slot.bytes.load(Ordering::Relaxed))
+            .filter(|b| *b > 0)
+            .collect();
+        (bytes.len(), bytes.iter().sum())
     }
 
     /// Keeps snapshots of the graphs under `root`, and starts from them.
@@ -107,6 +147,14 @@ impl Registry {
         tenants.entry((org_id.to_owned(), env)).or_default().clone()
     }
 
+    /// The tenant's slot, marked as the most recently used.
+    fn used_slot(&self, org_id: &str, env: Environment) -> Arc<Slot> {
+        let slot = self.slot(org_id, env);
+        let now = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
+        slot.last_used.store(now, Ordering::Relaxed);
+        slot
+    }
+
     /// Searches the tenant's knowledge, catching up with the database first.
     pub async fn search(
         &self,
@@ -114,18 +162,22 @@ impl Registry {
         env: Environment,
         query: &Query<'_>,
     ) -> Result<Vec<Hit>, RetrievalError> {
-        let slot = self.slot(org_id, env);
-        self.catch_up(&slot, org_id, env).await?;
-        let index = slot.index.read().await;
-        match index.as_ref() {
-            Some(index) => Ok(index.search(query)?),
-            None => Ok(Vec::new()),
+        let slot = self.used_slot(org_id, env);
+        // A catch-up always leaves an index: none there means another tenant's search dropped
+        // it in between, over the memory budget.
+        for _ in 0..EVICTED_RETRIES {
+            self.catch_up(&slot, org_id, env).await?;
+            let index = slot.index.read().await;
+            if let Some(index) = index.as_ref() {
+                return Ok(index.search(query)?);
+            }
         }
+        Err(RetrievalError::Evicted)
     }
 
     /// Brings the tenant's index up to the database's index version (building it on first use).
     pub async fn sync(&self, org_id: &str, env: Environment) -> Result<CatchUp, RetrievalError> {
-        let slot = self.slot(org_id, env);
+        let slot = self.used_slot(org_id, env);
         self.catch_up(&slot, org_id, env).await
     }
 
@@ -229,7 +281,74 @@ impl Registry {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "knowledge index caught up"
         );
+        let bytes = slot
+            .index
+            .read()
+            .await
+            .as_ref()
+            .map_or(0, TenantIndex::memory_bytes);
+        slot.bytes.store(bytes, Ordering::Relaxed);
+        self.enforce_budget(slot).await;
         Ok(outcome)
+    }
+
+    /// Drops the least recently searched indexes other than `keep`'s until the rest fit the
+    /// budget. One that is catching up is passed over (it is in use).
+    async fn enforce_budget(&self, keep: &Slot) {
+        let Some(budget) = self.budget else {
+            return;
+        };
+        let (mut total, candidates) = {
+            let tenants = self
+                .tenants
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let total: usize = tenants
+                .values()
+                .map(|slot| slot.bytes.load(Ordering::Relaxed))
+                .sum();
+            let mut candidates: Vec<(Key, Arc<Slot>)> = tenants
+                .iter()
+                .filter(|(_, slot)| {
+                    !std::ptr::eq(slot.as_ref(), keep) && slot.bytes.load(Ordering::Relaxed) > 0
+                })
+                .map(|(key, slot)| (key.clone(), slot.clone()))
+                .collect();
+            candidates.sort_by_key(|(_, slot)| slot.last_used.load(Ordering::Relaxed));
+            (total, candidates)
+        };
+        for ((org_id, env), slot) in candidates {
+            if total <= budget {
+                return;
+            }
+            total = total.saturating_sub(self.evict(&slot, &org_id, env).await);
+        }
+    }
+
+    /// Drops the tenant's index from memory (writing its snapshot first when it has chunks
+    /// the last one lacks), answering the bytes freed; 0 when it is catching up.
+    async fn evict(&self, slot: &Slot, org_id: &str, env: Environment) -> usize {
+        let Ok(_syncing) = slot.syncing.try_lock() else {
+            return 0;
+        };
+        let unsaved = slot
+            .index
+            .read()
+            .await
+            .as_ref()
+            .is_some_and(|index| index.unsaved() > 0);
+        if unsaved {
+            self.save(slot, org_id, env).await;
+        }
+        *slot.index.write().await = None;
+        let freed = slot.bytes.swap(0, Ordering::Relaxed);
+        tracing::info!(
+            org_id,
+            environment = %env,
+            freed_bytes = freed,
+            "knowledge index dropped from memory (search.memory_budget_mb)"
+        );
+        freed
     }
 
     /// Every chunk of the tenant, read in pages.

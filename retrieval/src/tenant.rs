@@ -119,6 +119,12 @@ pub struct TenantIndex {
     unsaved: usize,
 }
 
+/// A `String`'s header.
+const STRING_BYTES: usize = 24;
+/// A hash map entry's share beyond its key's text: the slot, the control byte, and the load
+/// factor's slack.
+const MAP_ENTRY_BYTES: usize = 16;
+
 /// The item ordinal of a masked snapshot slot (never read: masked slots are never returned).
 const NO_ITEM: u32 = u32::MAX;
 
@@ -284,6 +290,18 @@ impl TenantIndex {
             .zip(self.live.iter())
             .map(|(id, live)| live.then_some(id.as_str()))
             .collect()
+    }
+
+    /// Bytes this index holds, estimated (what `search.memory_budget_mb` counts): the vector
+    /// and lexical indexes, and per slot its chunk id (in the slot list and the id map) with
+    /// the item, language and mask entries.
+    pub fn memory_bytes(&self) -> usize {
+        let ids: usize = self.chunk_ids.iter().map(|id| id.capacity()).sum();
+        let per_slot = 2 * STRING_BYTES + MAP_ENTRY_BYTES + 4 + 4 + 2;
+        self.dense.memory_bytes()
+            + self.lexical.memory_bytes()
+            + 2 * ids
+            + self.chunk_ids.len() * per_slot
     }
 
     /// Chunks added since the last snapshot.

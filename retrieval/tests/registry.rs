@@ -38,18 +38,23 @@ async fn database(dir: &std::path::Path) -> DatabaseConnection {
     db.execute_unprepared("PRAGMA foreign_keys = OFF")
         .await
         .unwrap();
+    add_environment(&db, ORG).await;
+    db
+}
+
+/// `org`'s production environment, at index version 0.
+async fn add_environment(db: &DatabaseConnection, org: &str) {
     environment::Entity::insert(environment::ActiveModel {
-        org_id: Set(ORG.to_owned()),
+        org_id: Set(org.to_owned()),
         environment: Set(Environment::Production),
         config_version: Set(0),
         index_version: Set(0),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     })
-    .exec(&db)
+    .exec(db)
     .await
     .unwrap();
-    db
 }
 
 async fn insert_chunks(db: &DatabaseConnection, item: usize, chunks: usize) {
@@ -59,6 +64,17 @@ async fn insert_chunks(db: &DatabaseConnection, item: usize, chunks: usize) {
 /// Chunks of `item` embedded by `model` (ids carry the model, as re-embedded chunks get new
 /// ids).
 async fn insert_chunks_of(db: &DatabaseConnection, item: usize, chunks: usize, model: &str) {
+    insert_chunks_in(db, ORG, item, chunks, model).await;
+}
+
+/// Chunks of `item` in `org`'s production knowledge, embedded by `model`.
+async fn insert_chunks_in(
+    db: &DatabaseConnection,
+    org: &str,
+    item: usize,
+    chunks: usize,
+    model: &str,
+) {
     let rows: Vec<knowledge_chunk::ActiveModel> = (0..chunks)
         .map(|c| knowledge_chunk::ActiveModel {
             id: Set(if model == MODEL {
@@ -67,7 +83,7 @@ async fn insert_chunks_of(db: &DatabaseConnection, item: usize, chunks: usize, m
                 format!("chk_{item:04}_{c:02}_{model}")
             }),
             knowledge_id: Set(format!("kn_{item:04}")),
-            org_id: Set(ORG.to_owned()),
+            org_id: Set(org.to_owned()),
             environment: Set(Environment::Production),
             position: Set(c as i32),
             heading: Set(None),
@@ -110,12 +126,16 @@ async fn bump(db: &DatabaseConnection) {
 }
 
 async fn ranking(registry: &Registry, mode: Mode, item: usize) -> Vec<String> {
+    ranking_in(registry, ORG, mode, item).await
+}
+
+async fn ranking_in(registry: &Registry, org: &str, mode: Mode, item: usize) -> Vec<String> {
     let scope = Scope::all();
     let v = vector(item, 0);
     let text = format!("item{item}");
     registry
         .search(
-            ORG,
+            org,
             Environment::Production,
             &Query {
                 text: &text,
@@ -329,4 +349,80 @@ async fn a_model_change_keeps_search_working_and_never_mixes_vectors() {
         ranking(&after, Mode::Dense, 5).await,
         ranking(&restarted, Mode::Dense, 5).await
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_memory_budget_the_least_recently_searched_tenant_leaves_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path()).await;
+    let orgs = ["org_a", "org_b", "org_c"];
+    // Each tenant's items are numbered from its own hundred, so a chunk id tells its tenant.
+    for (n, org) in orgs.iter().enumerate() {
+        add_environment(&db, org).await;
+        for item in 0..30 {
+            insert_chunks_in(&db, org, n * 100 + item, 10, MODEL).await;
+        }
+    }
+    let unlimited = Registry::new(db.clone(), MODEL);
+    unlimited
+        .sync("org_a", Environment::Production)
+        .await
+        .unwrap();
+    let (resident, one) = unlimited.resident();
+    assert_eq!(resident, 1);
+    assert!(one > 300 * DIM * 4, "{one} bytes for 300 chunks");
+
+    // Room for two tenants, not three.
+    let budget = one * 5 / 2;
+    let registry = Registry::new(db.clone(), MODEL)
+        .with_snapshots(dir.path().join("index"))
+        .with_memory_budget(budget);
+    let mut first_answers = Vec::new();
+    for (n, org) in orgs.iter().enumerate() {
+        let found = ranking_in(&registry, org, Mode::Hybrid, n * 100 + 7).await;
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some(format!("chk_{:04}_00", n * 100 + 7).as_str())
+        );
+        assert!(
+            found
+                .iter()
+                .all(|id| id.starts_with(&format!("chk_{n:02}"))),
+            "{org} sees only its own chunks: {found:?}"
+        );
+        first_answers.push(found);
+        let (resident, bytes) = registry.resident();
+        assert!(
+            resident <= 2 && bytes <= budget,
+            "{resident} tenants, {bytes} bytes"
+        );
+    }
+    assert_eq!(registry.resident().0, 2);
+
+    // The first tenant was the least recently searched, so it left memory; it comes back from
+    // its snapshot, answers as before, and the next least recent (org_b) leaves in its place.
+    let back = registry
+        .sync("org_a", Environment::Production)
+        .await
+        .unwrap();
+    assert!(back.loaded_snapshot, "{back:?}");
+    assert_eq!(
+        ranking_in(&registry, "org_a", Mode::Hybrid, 7).await,
+        first_answers[0]
+    );
+    let (resident, bytes) = registry.resident();
+    assert!(
+        resident == 2 && bytes <= budget,
+        "{resident} tenants, {bytes} bytes"
+    );
+    let b = registry
+        .sync("org_b", Environment::Production)
+        .await
+        .unwrap();
+    assert!(b.loaded_snapshot, "org_b had left: {b:?}");
+    let c = registry
+        .sync("org_c", Environment::Production)
+        .await
+        .unwrap();
+    assert!(c.loaded_snapshot, "org_c left when org_b came back: {c:?}");
 }

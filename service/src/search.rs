@@ -99,7 +99,11 @@ impl Searcher {
         let model = companin_worker::embedding_model(settings.embedder.model);
         Searcher {
             registry: Registry::new(db, settings.embedder.model.name())
-                .with_snapshots(settings.data_dir.join("index")),
+                .with_snapshots(settings.data_dir.join("index"))
+                .with_memory_budget(
+                    usize::try_from(settings.search.memory_budget_mb.saturating_mul(1 << 20))
+                        .unwrap_or(usize::MAX),
+                ),
             relevance: model.relevance(),
             cross_language_lexical: model.cross_language_lexical(),
             settings,
