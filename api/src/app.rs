@@ -202,6 +202,14 @@ pub async fn start(settings: Settings, options: StartOptions) -> anyhow::Result<
     let platform = Platform::new(pools.clone(), settings, jwt, telemetry, Some(queue))
         .context("preparing the reply generators")?;
     let state = AppState::new(platform);
+    // The embedding model loads while the server starts listening: `/readyz` says `loading`
+    // until it is in memory, and the first search does not wait for it.
+    let warming = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warming.search.load_embedder().await {
+            tracing::error!(error = %e.detail, "cannot load the embedding model");
+        }
+    });
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

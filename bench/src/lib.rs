@@ -9,9 +9,11 @@ mod analytics;
 mod chat;
 mod crawl;
 mod eval;
+mod generated;
 mod ingest;
 mod scratch;
 mod search;
+mod tenants;
 
 use std::path::PathBuf;
 
@@ -126,6 +128,37 @@ pub enum BenchCommand {
         #[arg(long)]
         models_dir: Option<PathBuf>,
     },
+    /// Search many tenants in a random order under the index memory budget, over generated
+    /// chunks with real vectors (words drawn from a BEIR corpus): latency with the index in
+    /// memory and loaded from its snapshot, and every answer checked for its tenant's chunks
+    Tenants {
+        #[arg(long)]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 1_000)]
+        tenants: usize,
+        /// Chunks per tenant
+        #[arg(long, default_value_t = 1_000)]
+        chunks: usize,
+        /// Generated texts embedded, from which each tenant draws its chunks
+        #[arg(long, default_value_t = 5_000)]
+        pool: usize,
+        /// Searches timed, in a random order of tenants
+        #[arg(long, default_value_t = 2_000)]
+        searches: usize,
+        /// The index memory budget, in MiB [default: search.memory_budget_mb]
+        #[arg(long)]
+        budget_mb: Option<usize>,
+        /// Keep the pool's vectors in this file and reuse them on later runs
+        #[arg(long)]
+        vectors: Option<PathBuf>,
+        /// Keep the scratch database and snapshots here, and reuse them when they hold the
+        /// same chunks
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Model weights directory [env: COMPANIN_MODELS_DIR; default: ./models]
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +214,7 @@ impl BenchCommand {
         match self {
             Self::Ingest { models_dir, .. }
             | Self::Search { models_dir, .. }
+            | Self::Tenants { models_dir, .. }
             | Self::Chat { models_dir, .. }
             | Self::Crawl { models_dir, .. } => models_dir.clone(),
             Self::Analytics { .. } => None,
@@ -243,6 +277,30 @@ pub async fn bench(command: BenchCommand, settings: &Settings) -> anyhow::Result
                 ann_only,
             };
             search::search(settings, &corpus, &options).await
+        }
+        BenchCommand::Tenants {
+            corpus,
+            tenants,
+            chunks,
+            pool,
+            searches,
+            budget_mb,
+            vectors,
+            work_dir,
+            ..
+        } => {
+            let options = tenants::Options {
+                tenants,
+                chunks,
+                pool,
+                searches,
+                budget_mb: budget_mb.unwrap_or(
+                    usize::try_from(settings.search.memory_budget_mb).unwrap_or(usize::MAX),
+                ),
+                vectors,
+                work_dir,
+            };
+            tenants::tenants(settings, &corpus, &options).await
         }
         BenchCommand::Crawl { corpus, pages, .. } => crawl::crawl(settings, &corpus, pages).await,
         BenchCommand::Chat {

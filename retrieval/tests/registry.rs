@@ -426,3 +426,69 @@ async fn over_the_memory_budget_the_least_recently_searched_tenant_leaves_memory
         .unwrap();
     assert!(c.loaded_snapshot, "org_c left when org_b came back: {c:?}");
 }
+
+/// Many tenants searched at once, in a random order, with room in memory for few of them:
+/// indexes leave and come back while others search, and no search ever sees another tenant's
+/// chunks or misses its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_searched_at_once_under_the_budget_see_only_their_own_chunks() {
+    const TENANTS: usize = 12;
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path()).await;
+    let org = |n: usize| format!("org_{n:02}");
+    for n in 0..TENANTS {
+        add_environment(&db, &org(n)).await;
+        for item in 0..10 {
+            insert_chunks_in(&db, &org(n), n * 100 + item, 5, MODEL).await;
+        }
+    }
+    let one = {
+        let probe = Registry::new(db.clone(), MODEL);
+        probe.sync(&org(0), Environment::Production).await.unwrap();
+        probe.resident().1
+    };
+    // Room for three tenants of twelve.
+    let budget = one * 3 + one / 2;
+    let registry = std::sync::Arc::new(
+        Registry::new(db.clone(), MODEL)
+            .with_snapshots(dir.path().join("index"))
+            .with_memory_budget(budget),
+    );
+    let searchers: Vec<_> = (0..4u64)
+        .map(|seed| {
+            let registry = registry.clone();
+            tokio::spawn(async move {
+                // A small deterministic shuffle per searcher.
+                let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+                for _ in 0..30 {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let n = (state % TENANTS as u64) as usize;
+                    let item = n * 100 + (state >> 8) as usize % 10;
+                    let found =
+                        ranking_in(&registry, &format!("org_{n:02}"), Mode::Hybrid, item).await;
+                    assert_eq!(
+                        found.first().map(String::as_str),
+                        Some(format!("chk_{item:04}_00").as_str()),
+                        "org_{n:02} finds its item {item}: {found:?}"
+                    );
+                    assert!(
+                        found
+                            .iter()
+                            .all(|id| id.starts_with(&format!("chk_{n:02}"))),
+                        "org_{n:02} sees only its own chunks: {found:?}"
+                    );
+                }
+            })
+        })
+        .collect();
+    for searcher in searchers {
+        searcher.await.unwrap();
+    }
+    let (resident, bytes) = registry.resident();
+    assert!(
+        resident <= 4 && bytes <= budget + one,
+        "{resident} tenants, {bytes} bytes, budget {budget}"
+    );
+}

@@ -142,6 +142,11 @@ impl Searcher {
             .cloned()
     }
 
+    /// Loads the embedding model unless it is loaded (a readiness check, and start-up's warm-up).
+    pub async fn load_embedder(&self) -> Result<(), ApiError> {
+        self.embedder().await.map(drop)
+    }
+
     /// Embeds a query.
     pub async fn embed(&self, text: &str) -> Result<Vec<f32>, ApiError> {
         self.embed_all(vec![text.to_owned()])

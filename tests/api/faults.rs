@@ -17,7 +17,7 @@ use crate::helpers::{
 use crate::knowledge::{spawn_worker, wait_done, wait_done_within};
 
 /// These tests poll; the default hourly limit would run out.
-const POLLING_LIMIT: i64 = 1_000_000;
+pub(crate) const POLLING_LIMIT: i64 = 1_000_000;
 
 /// One row of a count query.
 async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
@@ -47,7 +47,11 @@ fn doc(i: usize) -> Value {
 }
 
 /// Creates texts `range`, twenty at a time, answering their ids.
-async fn create_docs(app: &TestApp, c: &Creds, range: std::ops::Range<usize>) -> Vec<String> {
+pub(crate) async fn create_docs(
+    app: &TestApp,
+    c: &Creds,
+    range: std::ops::Range<usize>,
+) -> Vec<String> {
     let mut ids = Vec::new();
     let all: Vec<usize> = range.collect();
     for batch in all.chunks(20) {
@@ -80,7 +84,7 @@ async fn wait_count(db: &DatabaseConnection, sql: &str, n: i64, within: Duration
 
 /// Every item of the tenant has exactly its chunks, once each, and no job is left
 /// `running` or `queued` within a minute.
-async fn assert_whole(db: &DatabaseConnection, items: i64) {
+pub(crate) async fn assert_whole(db: &DatabaseConnection, items: i64) {
     assert_eq!(
         count(
             db,

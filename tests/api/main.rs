@@ -14,6 +14,7 @@ mod clients;
 mod console;
 mod conversations;
 mod crawl;
+mod deployment;
 mod errors;
 mod faults;
 mod hostile;

@@ -16,11 +16,29 @@ fn health_readiness_and_metrics() {
             resp.json::<Value>().await.unwrap(),
             json!({ "status": "ok" })
         );
-        let resp = app.request(Method::GET, "/readyz").send().await.unwrap();
-        assert_eq!(resp.status(), 200);
+        // Ready once the embedding model is in memory: until then `loading`, with a 503.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        let ready = loop {
+            let resp = app.request(Method::GET, "/readyz").send().await.unwrap();
+            let status = resp.status();
+            let body = resp.json::<Value>().await.unwrap();
+            if status == 200 {
+                break body;
+            }
+            assert_eq!(status, 503, "{body}");
+            assert_eq!(body["data"]["checks"]["models"], "loading", "{body}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "never ready: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
         assert_eq!(
-            resp.json::<Value>().await.unwrap(),
-            json!({ "status": "ready", "checks": { "database": "ok" } })
+            ready,
+            json!({
+                "status": "ready",
+                "checks": { "database": "ok", "queue": "ok", "models": "ok" }
+            })
         );
 
         let org = app.create_org("Acme", None).await;

@@ -98,7 +98,25 @@ impl Control {
 /// How often progress is written and the cancel flag read.
 const INTERVAL: Duration = Duration::from_millis(300);
 
-/// Until dropped (aborted), writes the job's progress, picks up a cancel request and, every
+/// A running attempt's watch ([`watch`]). Dropping it stops the watch and cancels the
+/// attempt's work: an attempt dropped half-way (its apalis worker died and took its tasks
+/// with it) must stop saying it is alive, or its job would look owned for ever and nobody
+/// would take it over.
+#[derive(Debug)]
+pub struct Watch {
+    task: tokio::task::JoinHandle<()>,
+    control: Arc<Control>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.task.abort();
+        // Blocking work stops at its next check; a finished attempt has nothing left to stop.
+        self.control.cancel();
+    }
+}
+
+/// Until dropped, writes the job's progress, picks up a cancel request and, every
 /// `heartbeat`, says that attempt `attempt` is alive. An attempt whose job was taken over
 /// (this worker was presumed dead) is canceled: its successor does the work.
 pub fn watch(
@@ -107,8 +125,9 @@ pub fn watch(
     attempt: i32,
     heartbeat: Duration,
     control: Arc<Control>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+) -> Watch {
+    let watched = control.clone();
+    let task = tokio::spawn(async move {
         let mut last = -1.0;
         let mut beat = tokio::time::Instant::now();
         loop {
@@ -139,5 +158,9 @@ pub fn watch(
             }
             last = p;
         }
-    })
+    });
+    Watch {
+        task,
+        control: watched,
+    }
 }

@@ -146,6 +146,22 @@ impl Queue {
         Ok(())
     }
 
+    /// Whether the queue answers: its table read through its own connections (a readiness
+    /// check; jobs could not be queued or taken without it).
+    pub async fn ping(&self) -> Result<(), QueueError> {
+        let probe = match self {
+            Queue::Sqlite(s) => sqlx::query("SELECT 1 FROM Jobs LIMIT 1")
+                .fetch_optional(s.pool())
+                .await
+                .map(drop),
+            Queue::Postgres(s) => sqlx::query("SELECT 1 FROM apalis.jobs LIMIT 1")
+                .fetch_optional(s.pool())
+                .await
+                .map(drop),
+        };
+        probe.map_err(QueueError::Connect)
+    }
+
     /// Enqueues the job with this id (see [`Queue::hand_off`], which callers use).
     async fn push(&self, job_id: &str) -> Result<(), QueueError> {
         let task = JobTask {

@@ -26,9 +26,60 @@ use companin_entity::{JobKind, JobStatus};
 #[error("{0}")]
 pub struct RetryLater(String);
 
+/// How long to wait before replacing a worker that stopped on a queue error, at first and
+/// at most (doubling in between; reset once a worker has run for [`HEALTHY_RUN`]).
+const RESTART_FIRST: Duration = Duration::from_secs(1);
+const RESTART_MAX: Duration = Duration::from_secs(30);
+const HEALTHY_RUN: Duration = Duration::from_secs(60);
+
 /// Runs workers on `queue` (of `lane`) until `shutdown` resolves; jobs in flight then finish
 /// their current step or are picked up again by another worker.
+///
+/// An apalis worker stops for good at its first queue error (a failed poll or heartbeat,
+/// e.g. while the database restarts). This one then starts another in its place after a
+/// pause, for as long as the process runs: a database outage must never leave a process
+/// that no longer takes jobs. The tasks the stopped worker held are re-delivered by apalis
+/// (orphaned after two missed heartbeats) and, failing that, by the sweeper.
 pub async fn run_workers<F>(
+    rt: Arc<Runtime>,
+    queue: Queue,
+    lane: Lane,
+    shutdown: F,
+) -> anyhow::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let shutdown = shutdown.shared();
+    let mut pause = RESTART_FIRST;
+    loop {
+        let started = std::time::Instant::now();
+        let result = run_worker(rt.clone(), queue.clone(), lane, shutdown.clone()).await;
+        if shutdown.peek().is_some() {
+            return result;
+        }
+        let error = match result {
+            Ok(()) => "it stopped".to_owned(),
+            Err(e) => format!("{e:#}"),
+        };
+        if started.elapsed() >= HEALTHY_RUN {
+            pause = RESTART_FIRST;
+        }
+        tracing::warn!(
+            ?lane,
+            error,
+            pause_ms = pause.as_millis() as u64,
+            "job worker stopped; starting another"
+        );
+        tokio::select! {
+            () = shutdown.clone() => return Ok(()),
+            () = tokio::time::sleep(pause) => {}
+        }
+        pause = (pause * 2).min(RESTART_MAX);
+    }
+}
+
+/// One apalis worker on `queue`, until `shutdown` resolves or it meets a queue error.
+async fn run_worker<F>(
     rt: Arc<Runtime>,
     queue: Queue,
     lane: Lane,
@@ -76,7 +127,7 @@ where
         Queue::Sqlite(storage) => run!(storage),
         Queue::Postgres(storage) => run!(storage),
     };
-    result.map_err(|e| anyhow::anyhow!("job worker stopped: {e}"))
+    result.map_err(|e| anyhow::anyhow!("job worker {name} stopped: {e}"))
 }
 
 async fn handle(task: JobTask, rt: Data<Arc<Runtime>>, lane: Data<Lane>) -> Result<(), RetryLater> {
@@ -163,7 +214,8 @@ pub async fn run_job(rt: &Arc<Runtime>, job_id: &str) -> Result<(), RetryLater> 
             Err(failure)
         }
     };
-    watcher.abort();
+    // Stopped before the bookkeeping, so a late progress write cannot follow the final one.
+    drop(watcher);
     if let Some(pages) = control.pages() {
         // The last count, which the watcher may not have written.
         let _ = jobs::report_progress(&rt.db, &job.id, None, Some(pages)).await;

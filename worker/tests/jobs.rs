@@ -234,3 +234,50 @@ async fn a_job_whose_worker_went_silent_runs_again() {
     assert_eq!(row.attempts, 2, "{row:?}");
     assert_eq!(h.runs.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stopped_by_a_queue_error_is_replaced() {
+    use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let workers = |db: DatabaseConnection| async move {
+        Count::find_by_statement(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM Workers",
+        ))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .n
+    };
+    let h = Harness::new().await;
+    let (queue, _stop) = h.start(Duration::ZERO).await;
+    let first = h.insert(COUNTS).await;
+    queue.hand_off(&h.db, &first).await.unwrap();
+    h.wait_finished(&first, Duration::from_secs(30)).await;
+    assert_eq!(workers(h.db.clone()).await, 1);
+
+    // The queue's tables go away for a few heartbeats, as in a database restart: the apalis
+    // worker's next heartbeat fails, which stops it for good.
+    h.db.execute_unprepared("ALTER TABLE Workers RENAME TO WorkersAway")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    h.db.execute_unprepared("ALTER TABLE WorkersAway RENAME TO Workers")
+        .await
+        .unwrap();
+
+    // Jobs still run: another worker took the stopped one's place.
+    let second = h.insert(COUNTS).await;
+    queue.hand_off(&h.db, &second).await.unwrap();
+    let row = h.wait_finished(&second, Duration::from_secs(60)).await;
+    assert_eq!(row.status, JobStatus::Succeeded, "{row:?}");
+    assert!(
+        workers(h.db.clone()).await >= 2,
+        "a new worker registered in place of the stopped one"
+    );
+    assert_eq!(h.runs.load(Ordering::SeqCst), 2);
+}
