@@ -97,16 +97,30 @@ impl DenseIndex {
         self.vectors.len == 0
     }
 
-    /// An index over a graph loaded from a snapshot, whose vectors are then given back in slot
-    /// order with [`DenseIndex::store`].
-    pub fn from_graph(dim: usize, graph: Hnsw<'static, f32, UnitCosine>) -> Self {
-        let links = Links::of(&graph, graph.get_nb_point());
-        DenseIndex {
+    /// An index over a graph loaded from a snapshot, its flat vectors copied from the graph's
+    /// (nodes are numbered by slot, from 0). `None` when the graph's numbering has a gap or its
+    /// vectors another size: not a graph this index wrote.
+    pub fn from_graph(dim: usize, graph: Hnsw<'static, f32, UnitCosine>) -> Option<Self> {
+        let count = graph.get_nb_point();
+        let mut by_slot = vec![None; count];
+        for point in graph.get_point_indexation() {
+            let cell = by_slot.get_mut(point.get_origin_id())?;
+            if point.get_v().len() != dim || cell.is_some() {
+                return None;
+            }
+            *cell = Some(point);
+        }
+        let mut vectors = Blocks::default();
+        for point in by_slot {
+            vectors.push(point?.get_v());
+        }
+        let links = Links::of(&graph, count);
+        Some(DenseIndex {
             dim,
-            vectors: Blocks::default(),
+            vectors,
             graph,
             links,
-        }
+        })
     }
 
     /// Bytes this index holds, estimated: the flat vectors; the graph's own copy of each

@@ -2,13 +2,19 @@
 //! Each chunk is analysed in its own language (Snowball stemmer and stop words) in a field of
 //! that language; a query is analysed once per language present, after dropping the stop words
 //! of the languages it is written in, so `canciones` finds `canción` and a Spanish question
-//! still matches an English product name. It is rebuilt from the database like the vectors,
-//! so nothing of it is written to disk.
+//! still matches an English product name. The index lives in memory; a snapshot keeps a copy
+//! of its files ([`LexicalIndex::save`]), so a restart reads them back instead of analysing
+//! every chunk again.
 
 use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use tantivy::collector::{FilterCollector, TopDocs};
+use tantivy::directory::RamDirectory;
+use tantivy::index::SegmentComponent;
 use tantivy::query::BooleanQuery;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
@@ -17,7 +23,7 @@ use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     StopWordFilter, TextAnalyzer,
 };
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Directory, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::dense::Scored;
 
@@ -60,6 +66,8 @@ const UNKNOWN: &str = "en";
 pub type Mask = Arc<Vec<bool>>;
 
 pub struct LexicalIndex {
+    /// Where the index's files are (in memory).
+    files: RamDirectory,
     index: Index,
     reader: IndexReader,
     slot: Field,
@@ -105,6 +113,43 @@ fn analyzer(field: usize) -> TextAnalyzer {
     }
 }
 
+/// The names of the text fields: one per language of [`STEMMED`], then the plain one.
+fn field_names() -> impl Iterator<Item = &'static str> + Clone {
+    STEMMED
+        .iter()
+        .map(|(code, _)| *code)
+        .chain(std::iter::once("plain"))
+}
+
+/// The index's schema: the slot, and a text field per language.
+fn schema() -> Schema {
+    let mut schema = Schema::builder();
+    schema.add_u64_field(SLOT, FAST | INDEXED);
+    for name in field_names() {
+        schema.add_text_field(
+            &format!("text_{name}"),
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(&format!("companin_{name}"))
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        );
+    }
+    schema.build()
+}
+
+/// What [`SAVED_LIST`] holds.
+#[derive(Debug, Serialize, Deserialize)]
+struct Saved {
+    /// The files written, `meta.json` first.
+    files: Vec<String>,
+    /// The fields holding chunks.
+    present: Vec<usize>,
+}
+
+/// tantivy's own list of the index's segments.
+const META_FILE: &str = "meta.json";
+
 /// The words of `query`, lower-cased, without the stop words of `languages` (those of
 /// `field`'s own language are its analyzer's to drop).
 fn without_stop_words(query: &str, languages: &[String], field: usize) -> String {
@@ -132,30 +177,40 @@ fn without_stop_words(query: &str, languages: &[String], field: usize) -> String
     kept.join(" ")
 }
 
+/// The components of a segment a snapshot copies (the others exist only while writing).
+const SAVED_COMPONENTS: [SegmentComponent; 7] = [
+    SegmentComponent::Postings,
+    SegmentComponent::Positions,
+    SegmentComponent::Terms,
+    SegmentComponent::Store,
+    SegmentComponent::FastFields,
+    SegmentComponent::FieldNorms,
+    SegmentComponent::Delete,
+];
+
+/// The file listing a saved index's files, written last.
+const SAVED_LIST: &str = "files.json";
+
 impl LexicalIndex {
     pub fn new() -> tantivy::Result<LexicalIndex> {
-        let mut schema = Schema::builder();
-        let slot = schema.add_u64_field(SLOT, FAST | INDEXED);
-        let names = STEMMED
-            .iter()
-            .map(|(code, _)| *code)
-            .chain(std::iter::once("plain"));
-        let fields: Vec<Field> = names
-            .clone()
-            .map(|name| {
-                schema.add_text_field(
-                    &format!("text_{name}"),
-                    TextOptions::default().set_indexing_options(
-                        TextFieldIndexing::default()
-                            .set_tokenizer(&format!("companin_{name}"))
-                            .set_index_option(IndexRecordOption::WithFreqs),
-                    ),
-                )
-            })
-            .collect();
-        let index = Index::create_in_ram(schema.build());
+        let files = RamDirectory::create();
+        let index = Index::create(files.clone(), schema(), tantivy::IndexSettings::default())?;
+        Self::over(files, index, BTreeSet::new())
+    }
+
+    /// The index over `index`'s files, its analyzers registered.
+    fn over(
+        files: RamDirectory,
+        index: Index,
+        present: BTreeSet<usize>,
+    ) -> tantivy::Result<LexicalIndex> {
+        let schema = index.schema();
+        let slot = schema.get_field(SLOT)?;
+        let fields = field_names()
+            .map(|name| schema.get_field(&format!("text_{name}")))
+            .collect::<tantivy::Result<Vec<Field>>>()?;
         let analyzers: Vec<TextAnalyzer> = (0..fields.len()).map(analyzer).collect();
-        for (name, analyzer) in names.zip(&analyzers) {
+        for (name, analyzer) in field_names().zip(&analyzers) {
             index
                 .tokenizers()
                 .register(&format!("companin_{name}"), analyzer.clone());
@@ -165,13 +220,80 @@ impl LexicalIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(LexicalIndex {
+            files,
             index,
             reader,
             slot,
             fields,
             analyzers,
-            present: BTreeSet::new(),
+            present,
         })
+    }
+
+    /// Copies the index's files into `dir` (which must exist), the list of them last.
+    pub fn save(&self, dir: &Path) -> Result<(), String> {
+        let mut names = vec![META_FILE.to_owned()];
+        for segment in self
+            .index
+            .searchable_segment_metas()
+            .map_err(|e| e.to_string())?
+        {
+            for component in SAVED_COMPONENTS {
+                let path = segment.relative_path(component);
+                if self.files.exists(&path).map_err(|e| e.to_string())? {
+                    names.push(path.to_string_lossy().into_owned());
+                }
+            }
+        }
+        for name in &names {
+            let bytes = self
+                .files
+                .open_read(Path::new(name))
+                .map_err(|e| format!("reading {name}: {e}"))?
+                .read_bytes()
+                .map_err(|e| format!("reading {name}: {e}"))?;
+            std::fs::write(dir.join(name), bytes.as_slice())
+                .map_err(|e| format!("writing {name}: {e}"))?;
+        }
+        let list = Saved {
+            files: names,
+            present: self.present.iter().copied().collect(),
+        };
+        let json = serde_json::to_vec(&list).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join(SAVED_LIST), json).map_err(|e| format!("{SAVED_LIST}: {e}"))
+    }
+
+    /// An index read back from the files [`LexicalIndex::save`] wrote in `dir`.
+    pub fn load(dir: &Path) -> Result<LexicalIndex, String> {
+        let list: Saved = serde_json::from_slice(
+            &std::fs::read(dir.join(SAVED_LIST)).map_err(|e| format!("{SAVED_LIST}: {e}"))?,
+        )
+        .map_err(|e| format!("{SAVED_LIST}: {e}"))?;
+        let files = RamDirectory::create();
+        for name in &list.files {
+            // Names are the index's own; anything else in the list means a foreign file.
+            if name.contains('/') || name.starts_with('.') {
+                return Err(format!("{SAVED_LIST} names {name}"));
+            }
+            let bytes = std::fs::read(dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
+            files
+                .atomic_write(Path::new(name), &bytes)
+                .map_err(|e| format!("{name}: {e}"))?;
+        }
+        let index = Index::open(files.clone()).map_err(|e| e.to_string())?;
+        // Every segment file ends with its checksum: a damaged file is refused here rather
+        // than met by a search.
+        for name in list.files.iter().filter(|name| *name != META_FILE) {
+            match index.directory().validate_checksum(Path::new(name)) {
+                Ok(true) => {}
+                Ok(false) => return Err(format!("{name} is damaged (checksum)")),
+                Err(e) => return Err(format!("{name} is damaged: {e}")),
+            }
+        }
+        if index.schema() != schema() {
+            return Err("the saved index has another schema".to_owned());
+        }
+        Self::over(files, index, list.present.into_iter().collect()).map_err(|e| e.to_string())
     }
 
     /// Indexes `docs` (slot, text, language as an ISO 639-1 code) and makes them searchable.
@@ -379,6 +501,49 @@ mod tests {
         let found = slots(&found);
         assert!(found.contains(&0) && found.contains(&2), "{found:?}");
         assert!(!found.contains(&1));
+    }
+
+    #[test]
+    fn a_saved_index_reads_back_alike_and_takes_more() {
+        let mut index = LexicalIndex::new().unwrap();
+        index
+            .add([
+                (0, "Refunds are issued within 30 days.", Some("en")),
+                (1, "Las devoluciones tardan cinco días.", Some("es")),
+            ])
+            .unwrap();
+        index
+            .add([(2, "Refund requests go to the desk.", Some("en"))])
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        index.save(dir.path()).unwrap();
+        let mut loaded = LexicalIndex::load(dir.path()).unwrap();
+        let es = vec!["es".to_owned()];
+        for (query, languages) in [("refund", en()), ("devolución", es.clone())] {
+            assert_eq!(
+                index.search(query, &languages, 10, None).unwrap(),
+                loaded.search(query, &languages, 10, None).unwrap(),
+                "{query}"
+            );
+        }
+        assert_eq!(loaded.present, index.present);
+        loaded.add([(3, "A refund in cash.", Some("en"))]).unwrap();
+        assert_eq!(
+            slots(&loaded.search("refund", &en(), 10, None).unwrap()).len(),
+            3
+        );
+
+        // A damaged file is refused.
+        let postings = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "idx"))
+            .unwrap();
+        let mut bytes = std::fs::read(&postings).unwrap();
+        bytes[0] ^= 0xff;
+        std::fs::write(&postings, bytes).unwrap();
+        let refused = LexicalIndex::load(dir.path()).err().unwrap();
+        assert!(refused.contains("damaged"), "{refused}");
     }
 
     #[test]

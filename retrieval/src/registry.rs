@@ -25,7 +25,7 @@ use sea_orm::{
 };
 use tokio::sync::RwLock;
 
-use crate::snapshot::SnapshotStore;
+use crate::snapshot::{Snapshot, SnapshotStore};
 use crate::tenant::{ChunkRow, Hit, Query, TenantIndex};
 
 /// Rows per database round trip when loading chunks.
@@ -260,7 +260,7 @@ impl Registry {
                 }
             }
             None => match self
-                .load_snapshot(slot, org_id, env, version, in_db.len())
+                .load_snapshot(slot, org_id, env, version, &in_db)
                 .await?
             {
                 Some(outcome) => outcome,
@@ -418,16 +418,17 @@ impl Registry {
         })
     }
 
-    /// Starts the tenant's index from its snapshot plus what changed in the database since.
-    /// `None` when there is no usable snapshot (with a warning when one was there), or when
-    /// so much changed that a rebuild is better.
+    /// Starts the tenant's index from its snapshot plus what changed in the database since:
+    /// the rows of the chunks added since are read (all rows, for a graph-only snapshot), and
+    /// the chunks gone since masked. `None` when there is no usable snapshot (with a warning
+    /// when one was there), or when so much changed that a rebuild is better.
     async fn load_snapshot(
         &self,
         slot: &Slot,
         org_id: &str,
         env: Environment,
         version: i64,
-        expected: usize,
+        in_db: &HashSet<String>,
     ) -> Result<Option<CatchUp>, RetrievalError> {
         let Some(store) = self.snapshots.clone() else {
             return Ok(None);
@@ -446,26 +447,63 @@ impl Registry {
                 return Ok(None);
             }
         };
-        let rows = self.all_rows(org_id, env, expected).await?;
-        let built = tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
-            let (mut index, rest) =
-                TenantIndex::from_snapshot(version, snapshot.dense, snapshot.slots, rows)?;
-            let masked = index.masked();
-            let new = rest.len();
-            let skipped = index.add(rest)?;
-            Ok((index, masked, new - skipped))
-        })
-        .await
-        .map_err(|e| RetrievalError::Task(e.to_string()))??;
-        let (index, masked, added) = built;
+        // A graph-only snapshot is written again whole, so the next start reads no rows.
+        let graph_only = matches!(snapshot, Snapshot::Graph { .. });
+        let (index, added, removed) = match snapshot {
+            Snapshot::Whole(index) => {
+                let mut index = *index;
+                let held: HashSet<&str> = index.chunk_ids().collect();
+                let removed: Vec<String> = held
+                    .iter()
+                    .filter(|id| !in_db.contains(**id))
+                    .map(|id| (*id).to_owned())
+                    .collect();
+                let added: Vec<String> = in_db
+                    .iter()
+                    .filter(|id| !held.contains(id.as_str()))
+                    .cloned()
+                    .collect();
+                let rows = self.load_rows(&added).await?;
+                tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
+                    index.remove(removed.iter().map(String::as_str));
+                    let skipped = index.add(rows)?;
+                    index.set_version(version);
+                    Ok((index, added.len() - skipped, removed.len()))
+                })
+                .await
+                .map_err(|e| RetrievalError::Task(e.to_string()))??
+            }
+            Snapshot::Graph {
+                dense,
+                slots,
+                version: _,
+            } => {
+                let rows = self.all_rows(org_id, env, in_db.len()).await?;
+                tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
+                    let (mut index, rest) =
+                        TenantIndex::from_snapshot(version, *dense, slots, rows)?;
+                    let masked = index.masked();
+                    let new = rest.len();
+                    let skipped = index.add(rest)?;
+                    Ok((index, new - skipped, masked))
+                })
+                .await
+                .map_err(|e| RetrievalError::Task(e.to_string()))??
+            }
+        };
+        let masked = index.masked();
         if needs_rebuild(masked, masked + index.len()) {
             return Ok(None);
         }
+        let worth_saving = graph_only || index.unsaved() >= SAVE_MIN_UNSAVED.max(index.len() / 10);
         *slot.index.write().await = Some(index);
+        if worth_saving {
+            self.save(slot, org_id, env).await;
+        }
         Ok(Some(CatchUp {
             loaded_snapshot: true,
             added,
-            removed: masked,
+            removed,
             ..CatchUp::default()
         }))
     }

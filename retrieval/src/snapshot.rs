@@ -1,12 +1,15 @@
-//! Snapshots of a tenant's vector graph in the data directory, so that a restart loads the
-//! graph instead of rebuilding it (building is the slow part; the chunks' text and vectors are
-//! read from the database either way, which stays the source of truth).
+//! Snapshots of a tenant's index in the data directory, so that a restart loads the index
+//! instead of rebuilding it: the graph (building it is the slow part), the BM25 index's files
+//! and each slot's state. A restart then reads from the database only the chunk ids, and the
+//! rows of the chunks added since the snapshot; the database stays the source of truth.
 //!
 //! Layout: `<root>/<org>-<environment>/CURRENT` names the live snapshot folder, which holds
-//! the graph (`graph.hnsw.graph`, `graph.hnsw.data`) and `manifest.json` (the index version,
-//! the vector size, the chunk id of every slot and the files' sizes). A snapshot is written in
-//! a fresh folder and `CURRENT` is replaced by a rename, so a reader (in this or another
-//! process) sees the old snapshot or the new one, never half of one.
+//! the graph (`graph.hnsw.graph`, `graph.hnsw.data`), the BM25 index (`lexical/`) and
+//! `manifest.json` (the index version, the vector size, the chunk id and state of every slot
+//! and the graph files' sizes). A snapshot is written in a fresh folder and `CURRENT` is
+//! replaced by a rename, so a reader (in this or another process) sees the old snapshot or the
+//! new one, never half of one. Snapshots written before the BM25 index and the slot states
+//! were kept hold the graph only: their chunks' rows are read to complete them.
 
 use std::path::{Path, PathBuf};
 
@@ -14,9 +17,12 @@ use companin_entity::Environment;
 use serde::{Deserialize, Serialize};
 
 use crate::dense::{self, DenseIndex};
-use crate::tenant::TenantIndex;
+use crate::lexical::LexicalIndex;
+use crate::tenant::{SlotState, TenantIndex};
 
 const MANIFEST: &str = "manifest.json";
+/// The BM25 index's folder.
+const LEXICAL: &str = "lexical";
 const CURRENT: &str = "CURRENT";
 const GRAPH_FILES: [&str; 2] = ["graph.hnsw.graph", "graph.hnsw.data"];
 
@@ -32,13 +38,22 @@ struct Manifest {
     slots: Vec<Option<String>>,
     /// Sizes of [`GRAPH_FILES`], checked before loading (hnsw_rs panics on a short file).
     file_sizes: [u64; 2],
+    /// Each slot's item, language and vector flag (absent in graph-only snapshots).
+    #[serde(default)]
+    state: Option<SlotState>,
 }
 
 /// A loaded snapshot.
-pub struct Snapshot {
-    pub version: i64,
-    pub dense: DenseIndex,
-    pub slots: Vec<Option<String>>,
+pub enum Snapshot {
+    /// The whole index as it was at its version.
+    Whole(Box<TenantIndex>),
+    /// The graph only (a snapshot written before the rest was kept): the chunks' rows complete
+    /// it ([`TenantIndex::from_snapshot`]).
+    Graph {
+        version: i64,
+        dense: Box<DenseIndex>,
+        slots: Vec<Option<String>>,
+    },
 }
 
 /// Where snapshots live.
@@ -71,6 +86,10 @@ impl SnapshotStore {
         let dir = tenant.join(&name);
         std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         index.dense().dump(&dir)?;
+        let lexical = dir.join(LEXICAL);
+        std::fs::create_dir_all(&lexical)
+            .map_err(|e| format!("creating {}: {e}", lexical.display()))?;
+        index.lexical().save(&lexical)?;
         let mut file_sizes = [0u64; 2];
         for (size, file) in file_sizes.iter_mut().zip(GRAPH_FILES) {
             *size = std::fs::metadata(dir.join(file))
@@ -87,6 +106,7 @@ impl SnapshotStore {
                 .map(|s| s.map(str::to_owned))
                 .collect(),
             file_sizes,
+            state: Some(index.slot_state()),
         };
         let json = serde_json::to_vec(&manifest).map_err(|e| e.to_string())?;
         std::fs::write(dir.join(MANIFEST), json).map_err(|e| format!("manifest: {e}"))?;
@@ -132,19 +152,25 @@ impl SnapshotStore {
             }
         }
         let graph = dense::load_graph(&dir)?;
-        let dense = DenseIndex::from_graph(manifest.dim, graph);
-        if dense.graph_len() != manifest.slots.len() {
+        let dense = DenseIndex::from_graph(manifest.dim, graph)
+            .ok_or("the graph's nodes are not numbered by slot")?;
+        if dense.len() != manifest.slots.len() {
             return Err(format!(
                 "the graph holds {} points, the manifest {} slots",
-                dense.graph_len(),
+                dense.len(),
                 manifest.slots.len()
             ));
         }
-        Ok(Some(Snapshot {
-            version: manifest.version,
-            dense,
-            slots: manifest.slots,
-        }))
+        let Some(state) = manifest.state else {
+            return Ok(Some(Snapshot::Graph {
+                version: manifest.version,
+                dense: Box::new(dense),
+                slots: manifest.slots,
+            }));
+        };
+        let lexical = LexicalIndex::load(&dir.join(LEXICAL))?;
+        let index = TenantIndex::restore(manifest.version, dense, manifest.slots, state, lexical)?;
+        Ok(Some(Snapshot::Whole(Box::new(index))))
     }
 }
 

@@ -31,6 +31,19 @@ pub struct ChunkRow {
     pub vector: Vec<f32>,
 }
 
+/// Each slot's item, language and whether it holds the chunk's vector, as a snapshot keeps
+/// them ([`TenantIndex::slot_state`]).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct SlotState {
+    /// The items, by ordinal.
+    pub items: Vec<String>,
+    /// The item ordinal of each slot.
+    pub item_of: Vec<u32>,
+    /// The language of each slot's chunk, packed ([`language_key`]).
+    pub language_of: Vec<u32>,
+    pub has_vector: Vec<bool>,
+}
+
 /// The knowledge items a search may draw from.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
@@ -317,6 +330,87 @@ impl TenantIndex {
         &self.dense
     }
 
+    pub fn lexical(&self) -> &LexicalIndex {
+        &self.lexical
+    }
+
+    /// What a snapshot keeps of each slot besides its chunk id ([`TenantIndex::slots`]), the
+    /// graph and the BM25 files: enough to restore the index without the chunks' rows.
+    pub fn slot_state(&self) -> SlotState {
+        SlotState {
+            items: self.items.clone(),
+            item_of: self.item_of.clone(),
+            language_of: self.language_of.clone(),
+            has_vector: self.has_vector.as_ref().clone(),
+        }
+    }
+
+    /// The index a snapshot holds whole: its graph with the flat vectors, its chunk ids by slot
+    /// (`None`: masked), each slot's state and the BM25 index, at `version`. An error when
+    /// they disagree on the number of slots.
+    pub fn restore(
+        version: i64,
+        dense: DenseIndex,
+        slots: Vec<Option<String>>,
+        state: SlotState,
+        lexical: LexicalIndex,
+    ) -> Result<TenantIndex, String> {
+        let count = slots.len();
+        if dense.len() != count
+            || state.item_of.len() != count
+            || state.language_of.len() != count
+            || state.has_vector.len() != count
+        {
+            return Err(format!(
+                "{count} slots, but {} vectors and {} slot states",
+                dense.len(),
+                state.item_of.len()
+            ));
+        }
+        let mut index = TenantIndex {
+            version,
+            chunk_ids: Vec::with_capacity(count),
+            item_of: Vec::with_capacity(count),
+            slot_of: HashMap::with_capacity(count),
+            item_ordinal: state
+                .items
+                .iter()
+                .enumerate()
+                .map(|(o, id)| (id.clone(), u32::try_from(o).unwrap_or(NO_ITEM)))
+                .collect(),
+            item_slots: vec![Vec::new(); state.items.len()],
+            items: state.items,
+            live: Arc::new(Vec::with_capacity(count)),
+            has_vector: Arc::new(Vec::with_capacity(count)),
+            awaiting: 0,
+            language_of: state.language_of,
+            dense,
+            lexical,
+            unsaved: 0,
+        };
+        for (slot, id) in slots.into_iter().enumerate() {
+            let ordinal = state.item_of[slot];
+            let Some(id) = id.filter(|_| (ordinal as usize) < index.items.len()) else {
+                index.chunk_ids.push(String::new());
+                index.item_of.push(NO_ITEM);
+                Arc::make_mut(&mut index.live).push(false);
+                Arc::make_mut(&mut index.has_vector).push(false);
+                continue;
+            };
+            let has_vector = state.has_vector[slot];
+            index.item_slots[ordinal as usize].push(slot);
+            index.item_of.push(ordinal);
+            index.slot_of.insert(id.clone(), slot);
+            index.chunk_ids.push(id);
+            Arc::make_mut(&mut index.live).push(true);
+            Arc::make_mut(&mut index.has_vector).push(has_vector);
+            if !has_vector {
+                index.awaiting += 1;
+            }
+        }
+        Ok(index)
+    }
+
     /// An index over a snapshot's graph: `slots` are the snapshot's chunk ids by slot, `rows`
     /// the tenant's chunks now in the database. Slots whose chunk is gone are masked; answers
     /// the index and the rows the snapshot did not hold (for [`TenantIndex::add`]).
@@ -331,7 +425,6 @@ impl TenantIndex {
         index.dense = dense;
         let mut by_id: HashMap<String, ChunkRow> =
             rows.into_iter().map(|r| (r.id.clone(), r)).collect();
-        let zeros = vec![0.0; dim];
         let mut texts: Vec<(usize, String, Option<String>)> = Vec::with_capacity(slots.len());
         for (slot, id) in slots.into_iter().enumerate() {
             let row = id.and_then(|id| by_id.remove(&id));
@@ -346,14 +439,10 @@ impl TenantIndex {
             };
             match row {
                 Some(mut row) => {
-                    index.dense.store(&row.vector);
                     texts.push((slot, std::mem::take(&mut row.content), row.language.clone()));
                     index.push_live(row);
                 }
-                None => {
-                    index.dense.store(&zeros);
-                    index.push_masked();
-                }
+                None => index.push_masked(),
             }
         }
         index.lexical.add(

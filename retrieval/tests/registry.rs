@@ -492,3 +492,105 @@ async fn tenants_searched_at_once_under_the_budget_see_only_their_own_chunks() {
         "{resident} tenants, {bytes} bytes, budget {budget}"
     );
 }
+
+/// A restart takes the BM25 index and every slot's state from the snapshot and reads only the
+/// rows of chunks added since; a snapshot of the graph alone (as written before the rest was
+/// kept) is completed from the rows and written again whole; a damaged BM25 file means a
+/// rebuild.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_reads_only_the_rows_added_since_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path()).await;
+    let snapshots = dir.path().join("index");
+    for item in 0..30 {
+        insert_chunks(&db, item, 5).await;
+    }
+    bump(&db).await;
+    let first = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
+    assert!(
+        first
+            .sync(ORG, Environment::Production)
+            .await
+            .unwrap()
+            .rebuilt
+    );
+    let mut before = Vec::new();
+    for mode in [Mode::Dense, Mode::Lexical, Mode::Hybrid] {
+        before.push(ranking(&first, mode, 17).await);
+    }
+
+    // The stored text of the chunks the snapshot holds is blanked behind the registries' back:
+    // a restart that read those rows would lose their words.
+    knowledge_chunk::Entity::update_many()
+        .col_expr(
+            knowledge_chunk::Column::Content,
+            sea_orm::sea_query::Expr::value(""),
+        )
+        .exec(&db)
+        .await
+        .unwrap();
+    insert_chunks(&db, 30, 2).await;
+    bump(&db).await;
+    let second = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
+    let loaded = second.sync(ORG, Environment::Production).await.unwrap();
+    assert_eq!(
+        loaded,
+        CatchUp {
+            loaded_snapshot: true,
+            added: 2,
+            ..CatchUp::default()
+        }
+    );
+    for (mode, before) in [Mode::Dense, Mode::Lexical, Mode::Hybrid]
+        .iter()
+        .zip(&before)
+    {
+        assert_eq!(&ranking(&second, *mode, 17).await, before, "{mode:?}");
+    }
+    assert_eq!(ranking(&second, Mode::Lexical, 30).await[0], "chk_0030_00");
+
+    // A graph-only snapshot: the manifest without slot states, no BM25 folder.
+    let tenant_dir = snapshots.join(format!("{ORG}-production"));
+    let current = || {
+        tenant_dir.join(
+            std::fs::read_to_string(tenant_dir.join("CURRENT"))
+                .unwrap()
+                .trim(),
+        )
+    };
+    let manifest_path = current().join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    manifest.as_object_mut().unwrap().remove("state");
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    std::fs::remove_dir_all(current().join("lexical")).unwrap();
+    let third = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
+    let completed = third.sync(ORG, Environment::Production).await.unwrap();
+    assert!(
+        completed.loaded_snapshot && !completed.rebuilt,
+        "{completed:?}"
+    );
+    // Completed from the rows, whose text is blank now: BM25 finds only the new item.
+    assert_eq!(
+        ranking(&third, Mode::Lexical, 17).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(ranking(&third, Mode::Dense, 17).await, before[0]);
+    let rewritten: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(current().join("manifest.json")).unwrap()).unwrap();
+    assert!(rewritten["state"].is_object(), "written again whole");
+    assert!(current().join("lexical").join("files.json").is_file());
+
+    // A damaged BM25 file: rebuilt from the database.
+    let lexical = current().join("lexical");
+    let segment = std::fs::read_dir(&lexical)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    std::fs::write(&segment, b"not a segment").unwrap();
+    let fourth = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
+    let rebuilt = fourth.sync(ORG, Environment::Production).await.unwrap();
+    assert!(rebuilt.rebuilt && !rebuilt.loaded_snapshot, "{rebuilt:?}");
+    assert_eq!(ranking(&fourth, Mode::Dense, 17).await, before[0]);
+}
