@@ -8,13 +8,13 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use reqwest::Method;
-use sea_orm::Database;
+use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 
 use crate::conversations::{extractive_assistant, session};
-use crate::faults::{POLLING_LIMIT, assert_whole, create_docs};
+use crate::faults::{POLLING_LIMIT, PrivatePostgres, assert_whole, create_docs};
 use crate::helpers::{
-    Backend, JWT_SECRET, Killed, OPERATOR_TOKEN, TestApp, TestDatabase, http_client, models_dir,
+    Backend, JWT_SECRET, Killed, OPERATOR_TOKEN, TestApp, http_client, models_dir,
 };
 use crate::knowledge::wait_done_within;
 
@@ -114,11 +114,21 @@ async fn found(app: &TestApp, c: &crate::helpers::Creds, query: &str) -> Vec<Str
 fn two_api_processes_and_two_workers_share_one_postgres() {
     crate::helpers::run(async {
         let dir = tempfile::tempdir().unwrap();
-        let db = TestDatabase::new(Backend::Postgres, dir.path()).await;
+        // A PostgreSQL of its own: four processes at full load hold up to about 150
+        // connections (32 per pool, and the queues'), more than the shared server's 100
+        // leave to the tests running beside this one.
+        let server = PrivatePostgres::start_with(400);
+        let admin = Database::connect(server.url("postgres")).await.unwrap();
+        admin
+            .execute_unprepared("CREATE DATABASE companin")
+            .await
+            .unwrap();
+        drop(admin);
+        let db_url = server.url("companin");
         let migrated = Command::new(env!("CARGO_BIN_EXE_companin"))
             .arg("migrate")
             .env_remove("COMPANIN_CONFIG")
-            .env("COMPANIN_DATABASE_URL", &db.url)
+            .env("COMPANIN_DATABASE_URL", &db_url)
             .env("COMPANIN_DATA_DIR", dir.path().join("migrate"))
             .output()
             .unwrap();
@@ -128,12 +138,12 @@ fn two_api_processes_and_two_workers_share_one_postgres() {
             String::from_utf8_lossy(&migrated.stderr)
         );
         let ((api_a, a), (api_b, b)) = tokio::join!(
-            api_process(&db.url, dir.path(), "api-a"),
-            api_process(&db.url, dir.path(), "api-b")
+            api_process(&db_url, dir.path(), "api-a"),
+            api_process(&db_url, dir.path(), "api-b")
         );
         let workers = [
-            companin(&db.url, dir.path(), "worker-1", &["worker"]),
-            companin(&db.url, dir.path(), "worker-2", &["worker"]),
+            companin(&db_url, dir.path(), "worker-1", &["worker"]),
+            companin(&db_url, dir.path(), "worker-2", &["worker"]),
         ];
         let org = a.create_org("Acme", Some(POLLING_LIMIT)).await;
         let c = &org.production;
@@ -146,7 +156,7 @@ fn two_api_processes_and_two_workers_share_one_postgres() {
             let item = wait_done_within(via, c, id, Duration::from_secs(300)).await;
             assert_eq!(item["status"], "ready", "{item}");
         }
-        let pg = Database::connect(&db.url).await.unwrap();
+        let pg = Database::connect(&db_url).await.unwrap();
         assert_whole(&pg, 40).await;
 
         // Each API process keeps its own index; both find every item as soon as it is ready

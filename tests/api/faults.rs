@@ -281,14 +281,22 @@ async fn a_server_killed_during_uploads_leaves_no_item_behind(backend: Backend) 
 
 /// A PostgreSQL server of the test's own, which it may stop and start (the machine's shared
 /// one serves the other tests).
-struct PrivatePostgres {
+pub(crate) struct PrivatePostgres {
     bin: PathBuf,
     dir: tempfile::TempDir,
     port: u16,
+    /// PostgreSQL's own limit on connections.
+    max_connections: u32,
 }
 
 impl PrivatePostgres {
     fn start() -> PrivatePostgres {
+        Self::start_with(100)
+    }
+
+    /// A private server that admits `max_connections` connections (PostgreSQL's default is
+    /// 100: several Companin processes at full load use more).
+    pub(crate) fn start_with(max_connections: u32) -> PrivatePostgres {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL's server binaries under /usr/lib/postgresql")
             .flatten()
@@ -302,7 +310,12 @@ impl PrivatePostgres {
             .local_addr()
             .unwrap()
             .port();
-        let pg = PrivatePostgres { bin, dir, port };
+        let pg = PrivatePostgres {
+            bin,
+            dir,
+            port,
+            max_connections,
+        };
         if Self::as_root() {
             // PostgreSQL refuses to run as root: its files belong to `postgres`.
             let chown = Command::new("chown")
@@ -352,9 +365,10 @@ impl PrivatePostgres {
     fn start_again(&self) {
         let log = self.dir.path().join("log").display().to_string();
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections={}",
             self.port,
-            self.dir.path().display()
+            self.dir.path().display(),
+            self.max_connections
         );
         self.run(
             "pg_ctl",
@@ -375,7 +389,7 @@ impl PrivatePostgres {
         self.run("pg_ctl", &["stop", "-w", "-m", "fast", "-D", &self.data()]);
     }
 
-    fn url(&self, database: &str) -> String {
+    pub(crate) fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 }
