@@ -221,8 +221,7 @@ impl Registry {
         };
         let outcome = match held {
             Some(held) => {
-                let removed: Vec<String> = held.difference(&in_db).cloned().collect();
-                let added: Vec<String> = in_db.difference(&held).cloned().collect();
+                let (removed, added) = changes(&held, &in_db);
                 let masked_after = masked + removed.len();
                 let slots_after = held.len() + masked + added.len();
                 if needs_rebuild(masked_after, slots_after) {
@@ -452,17 +451,8 @@ impl Registry {
         let (index, added, removed) = match snapshot {
             Snapshot::Whole(index) => {
                 let mut index = *index;
-                let held: HashSet<&str> = index.chunk_ids().collect();
-                let removed: Vec<String> = held
-                    .iter()
-                    .filter(|id| !in_db.contains(**id))
-                    .map(|id| (*id).to_owned())
-                    .collect();
-                let added: Vec<String> = in_db
-                    .iter()
-                    .filter(|id| !held.contains(id.as_str()))
-                    .cloned()
-                    .collect();
+                let held: HashSet<String> = index.chunk_ids().map(str::to_owned).collect();
+                let (removed, added) = changes(&held, in_db);
                 let rows = self.load_rows(&added).await?;
                 tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
                     index.remove(removed.iter().map(String::as_str));
@@ -572,6 +562,14 @@ impl Registry {
         }
         Ok(rows)
     }
+}
+
+/// The chunks an index holds that the database no longer has, and those it lacks.
+fn changes(held: &HashSet<String>, in_db: &HashSet<String>) -> (Vec<String>, Vec<String>) {
+    (
+        held.difference(in_db).cloned().collect(),
+        in_db.difference(held).cloned().collect(),
+    )
 }
 
 async fn held_version(index: &Shared) -> Option<i64> {

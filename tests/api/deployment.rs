@@ -12,11 +12,12 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 
 use crate::conversations::{extractive_assistant, session};
-use crate::faults::{POLLING_LIMIT, PrivatePostgres, assert_whole, create_docs};
+use crate::faults::{PrivatePostgres, assert_whole, create_docs};
 use crate::helpers::{
     Backend, JWT_SECRET, Killed, OPERATOR_TOKEN, TestApp, http_client, models_dir,
 };
 use crate::knowledge::wait_done_within;
+use crate::search::{POLLING_LIMIT, item_ids, search};
 
 /// One process of the deployment, killed when dropped; its log is kept for the error check.
 struct Process {
@@ -87,25 +88,6 @@ async fn api_process(db_url: &str, dir: &Path, name: &str) -> (Process, TestApp)
     (process, TestApp::client_of(&base, db_url))
 }
 
-/// The passages' item ids of a search for `query`.
-async fn found(app: &TestApp, c: &crate::helpers::Creds, query: &str) -> Vec<String> {
-    let (status, v) = app
-        .call(
-            c,
-            Method::POST,
-            "/api/v1/knowledge/search",
-            Some(json!({"query": query, "top_k": 3})),
-        )
-        .await;
-    assert_eq!(status, 200, "{v}");
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["knowledge_id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Two API processes and two workers on one PostgreSQL: uploads, searches and conversations
 /// sent to both API processes at once; every item is ingested exactly once, both processes
 /// find every item at once, a rate limit holds exactly across them, and no process logs an
@@ -163,7 +145,10 @@ fn two_api_processes_and_two_workers_share_one_postgres() {
         // (a search first catches up with the index version in the database).
         for (i, id) in items.iter().step_by(5) {
             let query = format!("warehouse shelf {i} spare parts");
-            let (on_a, on_b) = tokio::join!(found(&a, c, &query), found(&b, c, &query));
+            let body = json!({"query": query, "top_k": 3});
+            let (on_a, on_b) =
+                tokio::join!(search(&a, c, body.clone()), search(&b, c, body.clone()));
+            let (on_a, on_b) = (item_ids(&on_a), item_ids(&on_b));
             assert_eq!(on_a.first(), Some(id), "{query}: {on_a:?}");
             assert_eq!(on_a, on_b, "{query}: both processes answer alike");
         }

@@ -17,7 +17,7 @@ use crate::helpers::{
 use crate::knowledge::{spawn_worker, wait_done, wait_done_within};
 
 /// These tests poll; the default hourly limit would run out.
-pub(crate) const POLLING_LIMIT: i64 = 1_000_000;
+const POLLING_LIMIT: i64 = 1_000_000;
 
 /// One row of a count query.
 async fn count(db: &DatabaseConnection, sql: &str) -> i64 {

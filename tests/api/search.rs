@@ -40,7 +40,7 @@ pub(crate) async fn add_text(
     id
 }
 
-async fn search(app: &TestApp, creds: &Creds, body: Value) -> Value {
+pub(crate) async fn search(app: &TestApp, creds: &Creds, body: Value) -> Value {
     let (status, v) = app
         .call(creds, Method::POST, "/api/v1/knowledge/search", Some(body))
         .await;
@@ -48,7 +48,7 @@ async fn search(app: &TestApp, creds: &Creds, body: Value) -> Value {
     v
 }
 
-fn item_ids(results: &Value) -> Vec<String> {
+pub(crate) fn item_ids(results: &Value) -> Vec<String> {
     results["items"]
         .as_array()
         .unwrap()
