@@ -10,7 +10,8 @@
 # The organization's sandbox is not seeded: seeding ingests a guide (and may write its summary
 # with the local model) in the server's worker, on the server's one pinned CPU, while wrk runs.
 # With --bin the script sets no setting (an older build refuses ones it does not know); set
-# COMPANIN_SANDBOX_SEED_ON_CREATE=false in the environment for builds that seed.
+# COMPANIN_SANDBOX_SEED_ON_CREATE=false and COMPANIN_GENERATOR_SUMMARIES=false in the
+# environment for builds that have them. The measurement starts once /readyz answers.
 #
 # Prints requests/s, p50 and p99 latency for both routes and the ratio. The server runs the
 # release build with its normal logging (one line per request, to a file) and request log.
@@ -42,6 +43,8 @@ if [ -z "$bin" ]; then
   cargo build --release --quiet
   bin=target/release/companin
   export COMPANIN_SANDBOX_SEED_ON_CREATE=false
+  # Loading the summary model (quantising its matrices) takes the server's CPU for a while.
+  export COMPANIN_GENERATOR_SUMMARIES=false
 fi
 
 work=$(mktemp -d)
@@ -62,8 +65,9 @@ if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
 fi
 "${pin_server[@]}" "$bin" serve --listen "127.0.0.1:$port" 2>"$work/server.log" &
 server=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+# Ready, not just listening: the models load at start, on the server's one CPU.
+for _ in $(seq 1 1200); do
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
   sleep 0.1
 done
 

@@ -22,6 +22,10 @@ pub struct Settings {
     /// `sqlite://...` or `postgres://...` (`COMPANIN_DATABASE_URL`); a SQLite file in the data
     /// directory when unset.
     pub database_url: Option<DatabaseUrl>,
+    /// Most connections of the process's main pool (`COMPANIN_DATABASE_MAX_CONNECTIONS`); 8 on
+    /// SQLite (plus its one write connection) and 32 on PostgreSQL when unset. The job queue
+    /// has pools of its own.
+    pub database_max_connections: Option<u32>,
     /// Run pending migrations when `serve` starts. Unset means: yes on SQLite, no on
     /// PostgreSQL (where several processes start at once and `companin migrate` runs once).
     pub auto_migrate: Option<bool>,
@@ -53,6 +57,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("./data"),
             models_dir: PathBuf::from("./models"),
             database_url: None,
+            database_max_connections: None,
             auto_migrate: None,
             admin_token: None,
             auth: AuthSettings::default(),
@@ -91,6 +96,12 @@ impl Settings {
     /// Whether the database in effect is SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.database_url().starts_with("sqlite:")
+    }
+
+    /// Most connections of the main pool.
+    pub fn database_max_connections(&self) -> u32 {
+        self.database_max_connections
+            .unwrap_or(if self.is_sqlite() { 8 } else { 32 })
     }
 
     /// Whether `serve` should run pending migrations itself.

@@ -246,6 +246,15 @@ impl Settings {
                 "must be at most 300 so that revoked credentials stop working promptly",
             ));
         }
+        if self
+            .database_max_connections
+            .is_some_and(|n| !(2..=1000).contains(&n))
+        {
+            return Err(invalid(
+                "database_max_connections",
+                "must be between 2 and 1000",
+            ));
+        }
         if self.rate_limit.default_per_hour == 0 {
             return Err(invalid("rate_limit.default_per_hour", "must be at least 1"));
         }
@@ -360,6 +369,15 @@ mod tests {
             assert_eq!(s.auth.token_ttl_secs, 60);
             assert!(!s.is_sqlite());
             assert!(!s.auto_migrate());
+            assert_eq!(s.database_max_connections(), 32);
+            jail.set_env("COMPANIN_DATABASE_MAX_CONNECTIONS", "12");
+            let s = Settings::from_figment(layers(None, &cli)).map_err(|e| e.to_string())?;
+            assert_eq!(s.database_max_connections(), 12);
+            jail.set_env("COMPANIN_DATABASE_MAX_CONNECTIONS", "1");
+            let err = load_in_jail()
+                .expect_err("one connection is too few")
+                .to_string();
+            assert!(err.contains("database_max_connections"), "{err}");
             Ok(())
         });
     }

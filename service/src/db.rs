@@ -44,7 +44,7 @@ impl Pools {
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout so that readers never block the
 /// writer and concurrent writers wait their turn instead of failing.
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    connect_with(settings, if settings.is_sqlite() { 8 } else { 32 }).await
+    connect_with(settings, settings.database_max_connections()).await
 }
 
 async fn connect_with(

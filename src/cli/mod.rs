@@ -7,6 +7,7 @@ mod org;
 mod reindex;
 mod sandbox;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -338,8 +339,11 @@ fn init_logging(settings: &Settings, serving: bool) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(default))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only for a person at a terminal: a log file or collector gets plain lines (and
+    // the server skips writing escape codes on every request).
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let result = match settings.log.format {
         LogFormat::Json => builder.json().try_init(),
