@@ -726,6 +726,7 @@ async fn seed_knowledge(
                     language: Some("en".to_owned()),
                     embedder: "all-MiniLM-L6-v2".to_owned(),
                     created_at: at,
+                    added_version: Some(0),
                 }
                 .into_active_model(),
             );

@@ -292,6 +292,7 @@ async fn insert(scratch: &Scratch, texts: &[String], vectors: &[Vec<f32>]) -> an
             language: Set(Some("en".to_owned())),
             embedder: Set(scratch.state.settings.embedder.model.name().to_owned()),
             created_at: Set(now),
+            added_version: sea_orm::ActiveValue::NotSet,
         })
         .collect();
     for batch in chunks.chunks(INSERT_BATCH) {

@@ -379,6 +379,7 @@ async fn insert(db: &DatabaseConnection, chunks: &Chunks, model: &str) -> anyhow
                     language: Set(Some("en".to_owned())),
                     embedder: Set(model.to_owned()),
                     created_at: Set(now),
+                    added_version: Set(Some(1)),
                 }
             })
             .collect();

@@ -59,6 +59,9 @@ pub struct Model {
     /// Bumped in the same transaction as every change to the tenant's knowledge chunks, so
     /// retrievers in any process know their index is behind.
     pub index_version: i64,
+    /// An index at this version or later may catch up from the log of chunk changes
+    /// ([`crate::index_log`]); an older one compares every chunk id.
+    pub index_log_from: i64,
     pub created_at: DateTimeUtc,
     /// Where rate-limit alerts are posted, when set.
     pub alert_webhook_url: Option<String>,

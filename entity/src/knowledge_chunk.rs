@@ -29,6 +29,9 @@ pub struct Model {
     /// The model that embedded it (`all-MiniLM-L6-v2`, `multilingual-e5-small`).
     pub embedder: String,
     pub created_at: DateTimeUtc,
+    /// The index version whose transaction added it (see [`crate::index_log`]); `None` until
+    /// that transaction moves the version.
+    pub added_version: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

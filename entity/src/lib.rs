@@ -1,4 +1,5 @@
-//! sea-orm entities: the rows Companin stores, and nothing else.
+//! sea-orm entities: the rows Companin stores, and the few statements every crate that writes
+//! them shares (`db`, `index_log`).
 //!
 //! One module per table. These types are storage, not API: the `api` crate maps them to its
 //! own request and response schemas. Every tenant-owned row carries `org_id` and
@@ -20,8 +21,10 @@ pub mod db;
 pub mod environment;
 pub mod feedback;
 pub mod idempotency_key;
+pub mod index_log;
 pub mod job;
 pub mod knowledge_chunk;
+pub mod knowledge_chunk_removal;
 pub mod knowledge_item;
 pub mod knowledge_page;
 pub mod latency_rollup;

@@ -31,6 +31,7 @@ mod m20261206_000019_server_errors;
 mod m20261206_000020_operator_sessions;
 mod m20261206_000021_languages;
 mod m20261206_000022_chunk_embedder;
+mod m20261207_000023_index_log;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_operator_sessions::Migration),
             Box::new(m20261206_000021_languages::Migration),
             Box::new(m20261206_000022_chunk_embedder::Migration),
+            Box::new(m20261207_000023_index_log::Migration),
         ]
     }
 }

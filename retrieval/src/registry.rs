@@ -2,8 +2,9 @@
 //!
 //! The database is the source of truth. Every change to a tenant's chunks moves its
 //! `environments.index_version` in the same transaction, whichever process made it; before a
-//! search the registry reads that number, and when it moved it diffs the chunk ids it holds
-//! against the database: new chunks are loaded and inserted, vanished ones masked. When
+//! search the registry reads that number, and when it moved it reads the log of changes since
+//! the version it holds (`companin_entity::index_log`; every chunk id only when the index is
+//! older than the log): new chunks are loaded and inserted, vanished ones masked. When
 //! masked slots pass a share of the index, or at first use, the index is built anew off to
 //! the side while the old one keeps answering.
 //!
@@ -18,10 +19,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use companin_entity::db::begin_snapshot;
 use companin_entity::knowledge_chunk::{self, decode_vector};
-use companin_entity::{Environment, environment};
+use companin_entity::{Environment, environment, knowledge_chunk_removal};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use tokio::sync::RwLock;
 
@@ -96,6 +99,9 @@ pub struct CatchUp {
     pub loaded_snapshot: bool,
     pub added: usize,
     pub removed: usize,
+    /// Read only what changed since the index's version, from the log of chunk changes (not
+    /// every chunk id).
+    pub from_log: bool,
 }
 
 impl Registry {
@@ -181,11 +187,20 @@ impl Registry {
         self.catch_up(&slot, org_id, env).await
     }
 
-    async fn current_version(&self, org_id: &str, env: Environment) -> Result<i64, DbErr> {
+    /// The tenant's index version and where its change log starts, as `conn` sees them.
+    async fn tenant_state(
+        &self,
+        conn: &impl ConnectionTrait,
+        org_id: &str,
+        env: Environment,
+    ) -> Result<TenantState, DbErr> {
         Ok(environment::Entity::find_by_id((org_id.to_owned(), env))
-            .one(&self.db)
+            .one(conn)
             .await?
-            .map_or(0, |e| e.index_version))
+            .map_or(TenantState::default(), |e| TenantState {
+                version: e.index_version,
+                log_from: e.index_log_from,
+            }))
     }
 
     async fn catch_up(
@@ -194,55 +209,46 @@ impl Registry {
         org_id: &str,
         env: Environment,
     ) -> Result<CatchUp, RetrievalError> {
-        let version = self.current_version(org_id, env).await?;
+        let version = self.tenant_state(&self.db, org_id, env).await?.version;
         if held_version(&slot.index).await == Some(version) {
             return Ok(CatchUp::default());
         }
         let _syncing = slot.syncing.lock().await;
-        // Read the version before the chunks: a change landing in between moves it again, so
-        // the next search looks once more.
-        let version = self.current_version(org_id, env).await?;
+        let started = Instant::now();
+        // The version and the changes that led to it are read in one snapshot, so they agree.
+        let txn = begin_snapshot(&self.db).await?;
+        let state = self.tenant_state(&txn, org_id, env).await?;
+        let version = state.version;
         if held_version(&slot.index).await == Some(version) {
             return Ok(CatchUp::default());
         }
-        let started = Instant::now();
-        let in_db = self.chunk_ids(org_id, env).await?;
-        let (held, masked) = {
+        let held = {
             let index = slot.index.read().await;
             match index.as_ref() {
                 // An index built while the tenant had no chunks does not know the vector size
                 // yet: build it anew.
-                Some(index) if index.dim() > 0 => (
-                    Some(index.chunk_ids().map(str::to_owned).collect::<HashSet<_>>()),
-                    index.masked(),
-                ),
-                _ => (None, 0),
+                Some(index) if index.dim() > 0 => Some(Held::of(index, state)),
+                _ => None,
             }
         };
         let outcome = match held {
             Some(held) => {
-                let (removed, added) = changes(&held, &in_db);
-                let masked_after = masked + removed.len();
-                let slots_after = held.len() + masked + added.len();
+                let delta = self.delta(&txn, org_id, env, &held).await?;
+                drop(txn);
+                let masked_after = held.masked + delta.removed.len();
+                let slots_after = held.len + held.masked + delta.added.len();
                 if needs_rebuild(masked_after, slots_after) {
-                    self.rebuild(slot, org_id, env, version, in_db.len())
-                        .await?
+                    self.rebuild(slot, org_id, env, version, held.len).await?
                 } else {
-                    let rows = self.load_rows(&added).await?;
                     let mut guard = slot.index.clone().write_owned().await;
                     let outcome =
                         tokio::task::spawn_blocking(move || -> Result<CatchUp, RetrievalError> {
                             let Some(index) = guard.as_mut() else {
                                 return Ok(CatchUp::default());
                             };
-                            index.remove(removed.iter().map(String::as_str));
-                            let skipped = index.add(rows)?;
+                            let outcome = delta.apply(index)?;
                             index.set_version(version);
-                            Ok(CatchUp {
-                                added: added.len() - skipped,
-                                removed: removed.len(),
-                                ..CatchUp::default()
-                            })
+                            Ok(outcome)
                         })
                         .await
                         .map_err(|e| RetrievalError::Task(e.to_string()))??;
@@ -258,16 +264,13 @@ impl Registry {
                     outcome
                 }
             }
-            None => match self
-                .load_snapshot(slot, org_id, env, version, &in_db)
-                .await?
-            {
-                Some(outcome) => outcome,
-                None => {
-                    self.rebuild(slot, org_id, env, version, in_db.len())
-                        .await?
+            None => {
+                drop(txn);
+                match self.load_snapshot(slot, org_id, env).await? {
+                    Some(outcome) => outcome,
+                    None => self.rebuild(slot, org_id, env, version, 0).await?,
                 }
-            },
+            }
         };
         tracing::info!(
             org_id,
@@ -353,6 +356,7 @@ impl Registry {
     /// Every chunk of the tenant, read in pages.
     async fn all_rows(
         &self,
+        conn: &impl ConnectionTrait,
         org_id: &str,
         env: Environment,
         expected: usize,
@@ -370,7 +374,7 @@ impl Registry {
             if let Some(after) = &after {
                 select = select.filter(knowledge_chunk::Column::Id.gt(after.as_str()));
             }
-            let page: Vec<RowTuple> = select.into_tuple().all(&self.db).await?;
+            let page: Vec<RowTuple> = select.into_tuple().all(conn).await?;
             let full = page.len() as u64 == LOAD_PAGE;
             after = page.last().map(|r| r.0.clone());
             rows.extend(page.into_iter().map(|r| to_row(r, &self.embedder)));
@@ -390,7 +394,7 @@ impl Registry {
         version: i64,
         expected: usize,
     ) -> Result<CatchUp, RetrievalError> {
-        let rows = self.all_rows(org_id, env, expected).await?;
+        let rows = self.all_rows(&self.db, org_id, env, expected).await?;
         let built = tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
             let dim = dominant_dim(&rows);
             let mut index = TenantIndex::new(dim, rows.len(), version)?;
@@ -426,8 +430,6 @@ impl Registry {
         slot: &Slot,
         org_id: &str,
         env: Environment,
-        version: i64,
-        in_db: &HashSet<String>,
     ) -> Result<Option<CatchUp>, RetrievalError> {
         let Some(store) = self.snapshots.clone() else {
             return Ok(None);
@@ -448,17 +450,20 @@ impl Registry {
         };
         // A graph-only snapshot is written again whole, so the next start reads no rows.
         let graph_only = matches!(snapshot, Snapshot::Graph { .. });
-        let (index, added, removed) = match snapshot {
+        let txn = begin_snapshot(&self.db).await?;
+        let state = self.tenant_state(&txn, org_id, env).await?;
+        let version = state.version;
+        let (index, outcome) = match snapshot {
             Snapshot::Whole(index) => {
                 let mut index = *index;
-                let held: HashSet<String> = index.chunk_ids().map(str::to_owned).collect();
-                let (removed, added) = changes(&held, in_db);
-                let rows = self.load_rows(&added).await?;
+                let delta = self
+                    .delta(&txn, org_id, env, &Held::of(&index, state))
+                    .await?;
+                drop(txn);
                 tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
-                    index.remove(removed.iter().map(String::as_str));
-                    let skipped = index.add(rows)?;
+                    let outcome = delta.apply(&mut index)?;
                     index.set_version(version);
-                    Ok((index, added.len() - skipped, removed.len()))
+                    Ok((index, outcome))
                 })
                 .await
                 .map_err(|e| RetrievalError::Task(e.to_string()))??
@@ -468,14 +473,23 @@ impl Registry {
                 slots,
                 version: _,
             } => {
-                let rows = self.all_rows(org_id, env, in_db.len()).await?;
+                let rows = self.all_rows(&txn, org_id, env, 0).await?;
+                drop(txn);
                 tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
                     let (mut index, rest) =
                         TenantIndex::from_snapshot(version, *dense, slots, rows)?;
-                    let masked = index.masked();
+                    let removed = index.masked();
                     let new = rest.len();
                     let skipped = index.add(rest)?;
-                    Ok((index, new - skipped, masked))
+                    let added = new - skipped;
+                    Ok((
+                        index,
+                        CatchUp {
+                            added,
+                            removed,
+                            ..CatchUp::default()
+                        },
+                    ))
                 })
                 .await
                 .map_err(|e| RetrievalError::Task(e.to_string()))??
@@ -492,9 +506,7 @@ impl Registry {
         }
         Ok(Some(CatchUp {
             loaded_snapshot: true,
-            added,
-            removed,
-            ..CatchUp::default()
+            ..outcome
         }))
     }
 
@@ -536,19 +548,109 @@ impl Registry {
         }
     }
 
-    async fn chunk_ids(&self, org_id: &str, env: Environment) -> Result<HashSet<String>, DbErr> {
+    /// What changed in the tenant's chunks since `held`'s version: from the change log when
+    /// it reaches back that far, else by comparing every chunk id.
+    async fn delta(
+        &self,
+        conn: &impl ConnectionTrait,
+        org_id: &str,
+        env: Environment,
+        held: &Held,
+    ) -> Result<Delta, DbErr> {
+        let Some(ids) = &held.ids else {
+            return Ok(Delta {
+                added: self
+                    .rows_added_since(conn, org_id, env, held.version)
+                    .await?,
+                removed: self
+                    .ids_removed_since(conn, org_id, env, held.version)
+                    .await?,
+                from_log: true,
+            });
+        };
+        let in_db = self.chunk_ids(conn, org_id, env).await?;
+        let (removed, added) = changes(ids, &in_db);
+        Ok(Delta {
+            added: self.load_rows(conn, &added).await?,
+            removed,
+            from_log: false,
+        })
+    }
+
+    /// The chunks added after `version` (or not stamped yet).
+    async fn rows_added_since(
+        &self,
+        conn: &impl ConnectionTrait,
+        org_id: &str,
+        env: Environment,
+        version: i64,
+    ) -> Result<Vec<ChunkRow>, DbErr> {
+        use knowledge_chunk::Column as C;
+        let rows: Vec<RowTuple> = knowledge_chunk::Entity::find()
+            .select_only()
+            .columns(ROW_COLUMNS)
+            .filter(C::OrgId.eq(org_id))
+            .filter(C::Environment.eq(env))
+            .filter(
+                Condition::any()
+                    .add(C::AddedVersion.gt(version))
+                    .add(C::AddedVersion.is_null()),
+            )
+            .into_tuple()
+            .all(conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| to_row(r, &self.embedder))
+            .collect())
+    }
+
+    /// The chunks deleted after `version` (or not stamped yet).
+    async fn ids_removed_since(
+        &self,
+        conn: &impl ConnectionTrait,
+        org_id: &str,
+        env: Environment,
+        version: i64,
+    ) -> Result<Vec<String>, DbErr> {
+        use knowledge_chunk_removal::Column as C;
+        knowledge_chunk_removal::Entity::find()
+            .select_only()
+            .column(C::ChunkId)
+            .filter(C::OrgId.eq(org_id))
+            .filter(C::Environment.eq(env))
+            .filter(
+                Condition::any()
+                    .add(C::Version.gt(version))
+                    .add(C::Version.is_null()),
+            )
+            .into_tuple()
+            .all(conn)
+            .await
+    }
+
+    async fn chunk_ids(
+        &self,
+        conn: &impl ConnectionTrait,
+        org_id: &str,
+        env: Environment,
+    ) -> Result<HashSet<String>, DbErr> {
         let ids: Vec<String> = knowledge_chunk::Entity::find()
             .select_only()
             .column(knowledge_chunk::Column::Id)
             .filter(knowledge_chunk::Column::OrgId.eq(org_id))
             .filter(knowledge_chunk::Column::Environment.eq(env))
             .into_tuple()
-            .all(&self.db)
+            .all(conn)
             .await?;
         Ok(ids.into_iter().collect())
     }
 
-    async fn load_rows(&self, ids: &[String]) -> Result<Vec<ChunkRow>, DbErr> {
+    async fn load_rows(
+        &self,
+        conn: &impl ConnectionTrait,
+        ids: &[String],
+    ) -> Result<Vec<ChunkRow>, DbErr> {
         let mut rows = Vec::with_capacity(ids.len());
         for batch in ids.chunks(IN_BATCH) {
             let page: Vec<RowTuple> = knowledge_chunk::Entity::find()
@@ -556,7 +658,7 @@ impl Registry {
                 .columns(ROW_COLUMNS)
                 .filter(knowledge_chunk::Column::Id.is_in(batch.iter().map(String::as_str)))
                 .into_tuple()
-                .all(&self.db)
+                .all(conn)
                 .await?;
             rows.extend(page.into_iter().map(|r| to_row(r, &self.embedder)));
         }
@@ -570,6 +672,67 @@ fn changes(held: &HashSet<String>, in_db: &HashSet<String>) -> (Vec<String>, Vec
         held.difference(in_db).cloned().collect(),
         in_db.difference(held).cloned().collect(),
     )
+}
+
+/// A tenant's index version and where its change log starts.
+#[derive(Debug, Clone, Copy, Default)]
+struct TenantState {
+    version: i64,
+    log_from: i64,
+}
+
+/// What a catch-up needs to know of the index it brings up to date.
+struct Held {
+    version: i64,
+    len: usize,
+    masked: usize,
+    /// Its chunk ids, when the change log cannot say what changed since its version (and the
+    /// ids have to be compared whole): older than the log, or newer than the database (a
+    /// snapshot kept across a restore of an older backup).
+    ids: Option<HashSet<String>>,
+}
+
+impl Held {
+    fn of(index: &TenantIndex, state: TenantState) -> Held {
+        let version = index.version();
+        Held {
+            version,
+            len: index.len(),
+            masked: index.masked(),
+            ids: (version < state.log_from || version > state.version)
+                .then(|| index.chunk_ids().map(str::to_owned).collect()),
+        }
+    }
+}
+
+/// The chunks added to and deleted from a tenant since an index's version. Read from the log,
+/// it may name chunks the index already holds or never held (an index rebuilt from rows read
+/// after its version was, or chunks written without a bump); applying it skips those.
+struct Delta {
+    added: Vec<ChunkRow>,
+    removed: Vec<String>,
+    from_log: bool,
+}
+
+impl Delta {
+    fn apply(self, index: &mut TenantIndex) -> Result<CatchUp, RetrievalError> {
+        let Delta {
+            mut added,
+            mut removed,
+            from_log,
+        } = self;
+        removed.retain(|id| index.contains(id));
+        index.remove(removed.iter().map(String::as_str));
+        added.retain(|row| !index.contains(&row.id));
+        let new = added.len();
+        let skipped = index.add(added)?;
+        Ok(CatchUp {
+            added: new - skipped,
+            removed: removed.len(),
+            from_log,
+            ..CatchUp::default()
+        })
+    }
 }
 
 async fn held_version(index: &Shared) -> Option<i64> {

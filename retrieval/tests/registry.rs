@@ -4,15 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use companin_entity::index_log::{LOG_KEEP_VERSIONS, bump_index_version};
 use companin_entity::knowledge_chunk::{self, encode_vector};
-use companin_entity::{Environment, environment};
+use companin_entity::{Environment, environment, knowledge_chunk_removal};
 use companin_migration::Migrator;
 use companin_retrieval::snapshot::has_snapshot;
 use companin_retrieval::{CatchUp, Mode, Query, Registry, Scope};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
-    QueryFilter, Set,
+    QueryFilter, QuerySelect, Set,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -95,6 +95,7 @@ async fn insert_chunks_in(
             language: Set(Some("en".to_owned())),
             embedder: Set(model.to_owned()),
             created_at: Set(chrono::Utc::now()),
+            added_version: sea_orm::ActiveValue::NotSet,
         })
         .collect();
     knowledge_chunk::Entity::insert_many(rows)
@@ -115,14 +116,11 @@ async fn reembed(db: &DatabaseConnection, items: std::ops::Range<usize>, model: 
     }
 }
 
-async fn bump(db: &DatabaseConnection) {
-    use environment::Column as C;
-    environment::Entity::update_many()
-        .col_expr(C::IndexVersion, Expr::col(C::IndexVersion).add(1))
-        .filter(C::OrgId.eq(ORG))
-        .exec(db)
+/// Moves `ORG`'s index version on, as the transaction that changed its chunks does.
+async fn bump(db: &DatabaseConnection) -> i64 {
+    bump_index_version(db, ORG, Environment::Production)
         .await
-        .unwrap();
+        .unwrap()
 }
 
 async fn ranking(registry: &Registry, mode: Mode, item: usize) -> Vec<String> {
@@ -191,6 +189,7 @@ async fn builds_catches_up_and_restarts_from_its_snapshot() {
         CatchUp {
             added: 3,
             removed: 10,
+            from_log: true,
             ..CatchUp::default()
         }
     );
@@ -211,6 +210,7 @@ async fn builds_catches_up_and_restarts_from_its_snapshot() {
             loaded_snapshot: true,
             added: 3,
             removed: 10,
+            from_log: true,
             ..CatchUp::default()
         }
     );
@@ -538,6 +538,7 @@ async fn a_restart_reads_only_the_rows_added_since_the_snapshot() {
         CatchUp {
             loaded_snapshot: true,
             added: 2,
+            from_log: true,
             ..CatchUp::default()
         }
     );
@@ -593,4 +594,128 @@ async fn a_restart_reads_only_the_rows_added_since_the_snapshot() {
     let rebuilt = fourth.sync(ORG, Environment::Production).await.unwrap();
     assert!(rebuilt.rebuilt && !rebuilt.loaded_snapshot, "{rebuilt:?}");
     assert_eq!(ranking(&fourth, Mode::Dense, 17).await, before[0]);
+}
+
+/// A catch-up reads the change log (the rows added since its version and the ids deleted
+/// since), not every chunk id; an index older than the log (its removals pruned) compares
+/// every id instead, and ends up alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catch_up_reads_the_change_log_until_it_is_pruned_past_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path()).await;
+    for item in 0..20 {
+        insert_chunks(&db, item, 5).await;
+    }
+    bump(&db).await;
+    let registry = Registry::new(db.clone(), MODEL);
+    assert!(
+        registry
+            .sync(ORG, Environment::Production)
+            .await
+            .unwrap()
+            .rebuilt
+    );
+
+    // Deleted and added in one transaction, as a re-ingestion does; the trigger logs the
+    // deletes, the bump stamps both.
+    let delete = |item: usize| {
+        knowledge_chunk::Entity::delete_many()
+            .filter(knowledge_chunk::Column::KnowledgeId.eq(format!("kn_{item:04}")))
+    };
+    delete(3).exec(&db).await.unwrap();
+    insert_chunks(&db, 20, 4).await;
+    let version = bump(&db).await;
+    assert_eq!(version, 2);
+    let logged: Vec<(String, Option<i64>)> = knowledge_chunk_removal::Entity::find()
+        .select_only()
+        .column(knowledge_chunk_removal::Column::ChunkId)
+        .column(knowledge_chunk_removal::Column::Version)
+        .into_tuple()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 5, "{logged:?}");
+    assert!(
+        logged
+            .iter()
+            .all(|(id, v)| id.starts_with("chk_0003") && *v == Some(2))
+    );
+    let caught = registry.sync(ORG, Environment::Production).await.unwrap();
+    assert_eq!(
+        caught,
+        CatchUp {
+            added: 4,
+            removed: 5,
+            from_log: true,
+            ..CatchUp::default()
+        }
+    );
+    assert_eq!(
+        ranking(&registry, Mode::Lexical, 20).await[0],
+        "chk_0020_00"
+    );
+    assert!(
+        ranking(&registry, Mode::Hybrid, 3)
+            .await
+            .iter()
+            .all(|c| !c.starts_with("chk_0003"))
+    );
+
+    // A second registry stops at version 2; the tenant then moves on for longer than the log
+    // keeps removals, and item 5 goes in between.
+    let behind = Registry::new(db.clone(), MODEL);
+    behind.sync(ORG, Environment::Production).await.unwrap();
+    delete(5).exec(&db).await.unwrap();
+    for _ in 0..LOG_KEEP_VERSIONS + 100 {
+        bump(&db).await;
+    }
+    let state = environment::Entity::find_by_id((ORG.to_owned(), Environment::Production))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(state.index_log_from > 2, "pruned: {}", state.index_log_from);
+    let pruned = knowledge_chunk_removal::Entity::find()
+        .filter(knowledge_chunk_removal::Column::ChunkId.starts_with("chk_0005"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(pruned.is_empty(), "removals older than the log are pruned");
+    let compared = behind.sync(ORG, Environment::Production).await.unwrap();
+    assert_eq!(
+        compared,
+        CatchUp {
+            removed: 5,
+            from_log: false,
+            ..CatchUp::default()
+        }
+    );
+    // The first registry, at the same version, does the same; both agree.
+    let followed = registry.sync(ORG, Environment::Production).await.unwrap();
+    assert_eq!(followed.removed, 5);
+    for mode in [Mode::Dense, Mode::Lexical, Mode::Hybrid] {
+        assert_eq!(
+            ranking(&registry, mode, 5).await,
+            ranking(&behind, mode, 5).await,
+            "{mode:?}"
+        );
+    }
+    // The database goes back to an older state (a backup restored under running servers):
+    // an index newer than the database cannot trust the log, and compares every id.
+    environment::Entity::update_many()
+        .col_expr(environment::Column::IndexVersion, 7.into())
+        .col_expr(environment::Column::IndexLogFrom, 0.into())
+        .exec(&db)
+        .await
+        .unwrap();
+    delete(6).exec(&db).await.unwrap();
+    let restored = registry.sync(ORG, Environment::Production).await.unwrap();
+    assert_eq!(
+        restored,
+        CatchUp {
+            removed: 5,
+            from_log: false,
+            ..CatchUp::default()
+        }
+    );
 }

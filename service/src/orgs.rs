@@ -71,6 +71,7 @@ pub async fn create(
             environment: Set(env),
             config_version: Set(0),
             index_version: Set(0),
+            index_log_from: Set(0),
             created_at: Set(now),
             alert_webhook_url: Set(None),
             alert_webhook_secret: Set(None),

@@ -2,9 +2,9 @@
 
 use companin_entity::db::{begin_write, now};
 use companin_entity::knowledge_chunk::encode_vector;
-use companin_entity::{Environment, KnowledgeStatus, environment, knowledge_chunk, knowledge_item};
+use companin_entity::{KnowledgeStatus, knowledge_chunk, knowledge_item};
 use companin_ingest::{Prepared, PreparedChunk};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, Set,
@@ -16,21 +16,7 @@ use crate::jobs::Fence;
 /// Rows per multi-row insert (well under SQLite's bound on parameters).
 const INSERT_BATCH: usize = 200;
 
-/// Moves the tenant's index version on, in the transaction that changed its chunks.
-pub async fn bump_index_version(
-    conn: &impl ConnectionTrait,
-    org_id: &str,
-    env: Environment,
-) -> Result<(), DbErr> {
-    use environment::Column as C;
-    environment::Entity::update_many()
-        .col_expr(C::IndexVersion, Expr::col(C::IndexVersion).add(1))
-        .filter(C::OrgId.eq(org_id))
-        .filter(C::Environment.eq(env))
-        .exec(conn)
-        .await
-        .map(|_| ())
-}
+pub use companin_entity::index_log::bump_index_version;
 
 /// Sets an item's status (and error) unless its content moved on to another version, it was
 /// deleted meanwhile, or `fence`'s attempt no longer holds its job; answers whether it did.
@@ -158,6 +144,7 @@ pub async fn insert_chunks(
             language: Set(c.language),
             embedder: Set(embedder.to_owned()),
             created_at: Set(at),
+            added_version: sea_orm::ActiveValue::NotSet,
         })
         .peekable();
     while rows.peek().is_some() {
