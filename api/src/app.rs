@@ -119,12 +119,20 @@ impl Workers {
             stop_signal(),
         ));
         let alerts = companin_service::alerts::deliver::Deliverer::new(
-            db,
+            db.clone(),
             settings.alerts.clone(),
             settings.crawl.allow_private_networks,
         )
         .context("preparing the alert sender")?;
         let alerts = tokio::spawn(alerts.run(stop_signal()));
+        let webhooks = companin_service::webhooks::deliver::Deliverer::new(
+            db,
+            companin_service::auth::seal::SecretSeal::new(&settings.jwt_secret()?),
+            settings.webhooks.clone(),
+            settings.crawl.allow_private_networks,
+        )
+        .context("preparing the webhook sender")?;
+        let webhooks = tokio::spawn(webhooks.run(stop_signal()));
         let enrich = enrichment.map(|queue| {
             let (runtime, settings, stopped) = (runtime.clone(), settings.clone(), stop_signal());
             tokio::spawn(async move {
@@ -146,6 +154,7 @@ impl Workers {
             retention.await.context("retention sweep panicked")?;
             sealing.await.context("latency sealing panicked")?;
             alerts.await.context("alert sender panicked")?;
+            webhooks.await.context("webhook sender panicked")?;
             if let Some(enrich) = enrich {
                 result = result.and(enrich.await.context("enrichment worker panicked")?);
             }

@@ -2,6 +2,8 @@
  * <script src="https://HOST/widget.js" data-client-id="..." data-assistant-id="..."></script>
  * Optional: window.Companin.identify({userId, userHash}) for visitors the page's server vouches
  * for (userHash = hex HMAC-SHA256(userId, key = client secret)); Companin.open(), .close().
+ * Or a token your server minted: data-token="..." data-token-callback="fnName", or
+ * Companin.init({token, assistantId, onTokenExpired}); the callback answers the next token.
  */
 (function () {
   "use strict";
@@ -14,7 +16,39 @@
   var CLIENT_ID = script.getAttribute("data-client-id") || "";
   var ASSISTANT_ID = script.getAttribute("data-assistant-id") || "";
   var TITLE = script.getAttribute("data-title") || "";
-  var KEY = "companin:" + CLIENT_ID + ":" + ASSISTANT_ID;
+  // A token the page's server minted, and how to ask the page for the next one.
+  var supplied = null; // {token, renew}
+  var callbackName = script.getAttribute("data-token-callback");
+  if (script.getAttribute("data-token") || callbackName) {
+    supplied = {
+      token: script.getAttribute("data-token") || null,
+      renew: callbackName
+        ? function () {
+            return window[callbackName]();
+          }
+        : null,
+    };
+    adoptClaims(supplied.token);
+  }
+  var KEY = storageKey();
+  function storageKey() {
+    return "companin:" + CLIENT_ID + ":" + ASSISTANT_ID;
+  }
+  // The claims of a token, read only to know its client, assistant, visitor and expiry: the
+  // server checks it.
+  function claims(value) {
+    try {
+      var part = String(value).split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return JSON.parse(atob(part + "===".slice((part.length + 3) % 4))) || {};
+    } catch (e) {
+      return {};
+    }
+  }
+  function adoptClaims(value) {
+    var c = claims(value);
+    if (!CLIENT_ID && c.sub) CLIENT_ID = c.sub;
+    if (!ASSISTANT_ID && c.widget && c.widget.asst) ASSISTANT_ID = c.widget.asst;
+  }
 
   // ---- what survives a reload ------------------------------------------------------------
   function load() {
@@ -81,6 +115,7 @@
   }
 
   function fetchToken() {
+    if (supplied) return pageToken();
     var body = { client_id: CLIENT_ID };
     if (ASSISTANT_ID) body.assistant_id = ASSISTANT_ID;
     if (identity) {
@@ -102,6 +137,31 @@
         if (!t.authenticated) saved.visitor_id = t.visitor_id;
         save();
       });
+  }
+  // The page's token: the one it gave, else a new one from its callback.
+  function pageToken() {
+    var given = supplied.token;
+    supplied.token = null;
+    token = null;
+    var next = given
+      ? Promise.resolve(given)
+      : supplied.renew
+      ? Promise.resolve().then(supplied.renew)
+      : Promise.reject(new Failure(401, "token_expired", ""));
+    return next.then(function (t) {
+      var value = t && typeof t === "object" ? t.token : t;
+      if (!value) throw new Failure(401, "token_expired", "");
+      var c = claims(value);
+      var life = (c.exp || 0) - (c.iat || 0);
+      var margin = Math.min(30, Math.max(0, life) / 10);
+      token = { value: String(value), expiresAt: ((c.exp || 0) - margin) * 1000 };
+      // Another visitor's token: the sessions kept here are not theirs.
+      var visitor = c.widget && c.widget.vis;
+      if (saved.token_visitor !== visitor) {
+        saved = { token_visitor: visitor };
+        save();
+      }
+    });
   }
   function ensureToken() {
     if (token && Date.now() < token.expiresAt) return Promise.resolve();
@@ -588,6 +648,23 @@
     version: "__COMPANIN_VERSION__",
     open: open,
     close: close,
+    // Starts (or restarts) the widget with a token the page's server minted; onTokenExpired
+    // answers the next one (or a promise of it).
+    init: function (options) {
+      var o = options || {};
+      if (!o.token && !o.onTokenExpired) throw new Error("Companin.init needs {token} or {onTokenExpired}");
+      supplied = { token: o.token || null, renew: o.onTokenExpired || null };
+      if (o.assistantId) ASSISTANT_ID = String(o.assistantId);
+      adoptClaims(o.token);
+      KEY = storageKey();
+      saved = load();
+      identity = null;
+      token = null;
+      started = null;
+      log.textContent = "";
+      rate.hidden = true;
+      if (!panel.hidden) start();
+    },
     // A visitor the page's server vouches for: their sessions follow them across devices.
     identify: function (who) {
       if (!who || !who.userId || !who.userHash) throw new Error("Companin.identify needs {userId, userHash}");

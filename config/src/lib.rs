@@ -24,7 +24,7 @@ pub use settings::{
     AlertSettings, AuthSettings, ConversationSettings, CrawlSettings, DatabaseUrl, EmbedderModel,
     EmbedderSettings, GeneratorSettings, HttpSettings, IngestSettings, LogFormat, LogSettings,
     RateLimitSettings, ReplyGenerator, RequestLogSettings, SandboxSettings, SearchSettings,
-    SessionSettings, Settings, WidgetSettings, WorkerSettings, redact_password,
+    SessionSettings, Settings, WebhookSettings, WidgetSettings, WorkerSettings, redact_password,
 };
 
 /// Why settings could not be loaded.

@@ -14,8 +14,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "companin.toml";
 
 /// Sections of the settings; a flat variable `COMPANIN_<SECTION>_<KEY>` sets `section.key`.
 /// Longest names first so that `request_log_*` is not read as `log` + `request_...`.
-const SECTIONS: [&str; 16] = [
+const SECTIONS: [&str; 17] = [
     "conversations",
+    "webhooks",
     "crawl",
     "sandbox",
     "search",
@@ -134,6 +135,10 @@ mod tests {
             "request_log.flush_interval_ms"
         );
         assert_eq!(section_key("log_level"), "log.level");
+        assert_eq!(
+            section_key("webhooks_retry_for_secs"),
+            "webhooks.retry_for_secs"
+        );
         assert_eq!(section_key("auth_jwt_secret"), "auth.jwt_secret");
         assert_eq!(
             section_key("widget_token_ttl_secs"),

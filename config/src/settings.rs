@@ -44,6 +44,7 @@ pub struct Settings {
     pub ingest: IngestSettings,
     pub worker: WorkerSettings,
     pub alerts: AlertSettings,
+    pub webhooks: WebhookSettings,
     pub widget: WidgetSettings,
     pub sandbox: SandboxSettings,
     pub crawl: CrawlSettings,
@@ -72,6 +73,7 @@ impl Default for Settings {
             ingest: IngestSettings::default(),
             worker: WorkerSettings::default(),
             alerts: AlertSettings::default(),
+            webhooks: WebhookSettings::default(),
             widget: WidgetSettings::default(),
             sandbox: SandboxSettings::default(),
             crawl: CrawlSettings::default(),
@@ -645,6 +647,39 @@ impl Default for WorkerSettings {
             retry_backoff_ms: 2_000,
             heartbeat_secs: 15,
             poll_interval_ms: 500,
+        }
+    }
+}
+
+/// Event webhooks, delivered by the workers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// First retry delay, in milliseconds; each further retry doubles it, up to
+    /// `max_backoff_secs`.
+    pub retry_backoff_ms: u64,
+    /// Longest delay between two attempts, in seconds.
+    pub max_backoff_secs: u64,
+    /// An event is retried until it is this old, in seconds (a day), then marked failed.
+    pub retry_for_secs: u64,
+    /// An endpoint whose every attempt failed for this long, in seconds (a day), is turned
+    /// off.
+    pub disable_after_secs: u64,
+    /// How often a worker looks for events to send, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Longest wait for the receiver's answer, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            retry_backoff_ms: 30_000,
+            max_backoff_secs: 3_600,
+            retry_for_secs: 86_400,
+            disable_after_secs: 86_400,
+            poll_interval_ms: 1_000,
+            timeout_secs: 10,
         }
     }
 }

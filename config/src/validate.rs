@@ -305,6 +305,21 @@ impl Settings {
                 "the poll interval and the timeout must be at least 1",
             ));
         }
+        let webhooks = &self.webhooks;
+        for (key, value) in [
+            ("webhooks.retry_backoff_ms", webhooks.retry_backoff_ms),
+            ("webhooks.max_backoff_secs", webhooks.max_backoff_secs),
+            ("webhooks.retry_for_secs", webhooks.retry_for_secs),
+            ("webhooks.disable_after_secs", webhooks.disable_after_secs),
+            ("webhooks.poll_interval_ms", webhooks.poll_interval_ms),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        if !(1..=60).contains(&webhooks.timeout_secs) {
+            return Err(invalid("webhooks.timeout_secs", "must be between 1 and 60"));
+        }
         if self.request_log.retention_sweep_secs == 0 {
             return Err(invalid(
                 "request_log.retention_sweep_secs",

@@ -12,6 +12,7 @@
 
 pub mod alert_delivery;
 pub mod assistant;
+pub mod assistant_promotion;
 pub mod assistant_version;
 pub mod audit_log;
 pub mod client;
@@ -41,6 +42,9 @@ pub mod request_rollup;
 pub mod session;
 pub mod sign_in_failure;
 pub mod status;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
+pub mod webhook_event;
 
 pub use environment::Environment;
 pub use status::{JobKind, JobStatus, KnowledgeStatus, MemberRole, PageStatus};

@@ -32,6 +32,8 @@ mod m20261206_000020_operator_sessions;
 mod m20261206_000021_languages;
 mod m20261206_000022_chunk_embedder;
 mod m20261207_000023_index_log;
+mod m20261207_000024_assistant_promotions;
+mod m20261207_000025_webhooks;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -62,6 +64,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_languages::Migration),
             Box::new(m20261206_000022_chunk_embedder::Migration),
             Box::new(m20261207_000023_index_log::Migration),
+            Box::new(m20261207_000024_assistant_promotions::Migration),
+            Box::new(m20261207_000025_webhooks::Migration),
         ]
     }
 }

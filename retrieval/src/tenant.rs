@@ -61,6 +61,11 @@ impl Scope {
     fn is_everything(&self) -> bool {
         self.allowed.is_none() && self.excluded.is_empty()
     }
+
+    /// Whether the item `id` is in scope: allowed, and not excluded.
+    pub fn admits(&self, id: &str) -> bool {
+        !self.excluded.contains(id) && self.allowed.as_ref().is_none_or(|a| a.contains(id))
+    }
 }
 
 /// What to search for, and how.
@@ -706,6 +711,14 @@ mod tests {
         let mut q = query(&selected, Mode::Dense);
         q.top_k = 1;
         assert_eq!(ids(&index.search(&q).unwrap()), vec!["c4"]);
+        // The same rule, asked of one item.
+        assert!(selected.admits("k2"));
+        assert!(!selected.admits("k3") && !selected.admits("k1"));
+        let all_but = Scope {
+            allowed: None,
+            excluded: HashSet::from(["k1".to_owned()]),
+        };
+        assert!(all_but.admits("k2") && !all_but.admits("k1"));
     }
 
     #[test]

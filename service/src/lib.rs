@@ -36,6 +36,7 @@ pub mod sandbox;
 pub mod search;
 pub mod sessions;
 pub mod telemetry;
+pub mod webhooks;
 pub mod widget;
 
 pub use platform::Platform;
@@ -125,6 +126,7 @@ macro_rules! tenant_columns {
 tenant_columns!(
     alert_delivery,
     assistant,
+    assistant_promotion,
     audit_log,
     client,
     context,
@@ -141,6 +143,8 @@ tenant_columns!(
     rate_limit_window,
     request_log,
     session,
+    webhook_delivery,
+    webhook_endpoint,
 );
 
 /// Who makes a change, for the audit log.

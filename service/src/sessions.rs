@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use companin_config::SessionSettings;
-use companin_entity::session;
+use companin_entity::{session, webhook_event};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, Set,
@@ -131,6 +131,14 @@ pub async fn create(
     session::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(&txn)
         .await?;
+    webhook_event::emit(
+        &txn,
+        &row.org_id,
+        row.environment,
+        "session.created",
+        event_data(&row),
+    )
+    .await?;
     audit::commit_change(
         txn,
         tenant,
@@ -149,6 +157,21 @@ pub async fn create(
     )
     .await?;
     Ok(row)
+}
+
+/// A session as its webhook events carry it.
+fn event_data(s: &session::Model) -> Value {
+    json!({
+        "id": s.id,
+        "assistant_id": s.assistant_id,
+        "visitor_id": s.visitor_id,
+        "user_id": s.user_id,
+        "locale": s.locale,
+        "metadata": s.metadata,
+        "created_at": s.created_at,
+        "expires_at": s.expires_at,
+        "ended_at": s.ended_at,
+    })
 }
 
 fn tenant_sessions(tenant: &Tenant) -> sea_orm::Select<session::Entity> {
@@ -302,6 +325,14 @@ pub async fn end(
     row.ended_at = Set(Some(now));
     row.updated_at = Set(now);
     let ended = row.update(&txn).await?;
+    webhook_event::emit(
+        &txn,
+        &ended.org_id,
+        ended.environment,
+        "session.ended",
+        event_data(&ended),
+    )
+    .await?;
     audit::commit_change(
         txn,
         tenant,

@@ -253,6 +253,7 @@ async fn insert(
             .exec_without_returning(&txn)
             .await?;
         alerts::raise::raise(&txn, thresholds).await?;
+        alerts::raise::emit_events(&txn, thresholds).await?;
     }
     txn.commit().await
 }

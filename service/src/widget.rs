@@ -1,5 +1,6 @@
-//! Widget tokens: issued without a secret to pages on a client's allowed origins, for one
-//! visitor, anonymous unless the customer's server vouches for the user.
+//! Widget tokens: issued without a secret to pages on a client's allowed origins, or to the
+//! customer's server calling with the client's key pair; for one visitor, anonymous unless the
+//! customer's server vouches for the user.
 
 use std::sync::Arc;
 
@@ -41,16 +42,19 @@ fn unknown_client() -> ApiError {
     )
 }
 
-/// An active client whose allowed origins hold the page's origin.
+/// An active client whose allowed origins hold the page's origin, or whose key pair the
+/// customer's server sent.
 pub struct Admitted {
     client: Arc<ClientRecord>,
-    origin: String,
+    /// The allowed origin a page's request came from; `None` for the customer's server.
+    origin: Option<String>,
 }
 
 impl Admitted {
-    /// The allowed origin the request came from.
-    pub fn origin(&self) -> &str {
-        &self.origin
+    /// The allowed origin a page's request came from; `None` when the customer's server asked
+    /// with the key pair.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
     }
 
     /// The client as a caller, to charge the token request to its tenant's rate limit.
@@ -91,7 +95,35 @@ pub async fn admit(
         .ok_or_else(|| {
             origin_not_allowed("the page's origin is not in the client's `allowed_origins`")
         })?;
-    Ok(Admitted { client, origin })
+    Ok(Admitted {
+        client,
+        origin: Some(origin),
+    })
+}
+
+/// The client the customer's server authenticated as with its key pair (or secret key), asking
+/// for a token to hand to its page. `client_id`, when sent, must name that client.
+pub async fn vouch(
+    state: &Platform,
+    caller: &Principal,
+    client_id: Option<&str>,
+) -> Result<Admitted, ApiError> {
+    if client_id.is_some_and(|id| id.trim() != caller.client_id.as_str()) {
+        return Err(ApiError::validation(
+            "client_id",
+            "must be the id of the client whose credentials the request carries (or absent)",
+        ));
+    }
+    let client = state
+        .credentials
+        .get(&caller.client_id)
+        .await?
+        .filter(|c| c.usable)
+        .ok_or_else(unknown_client)?;
+    Ok(Admitted {
+        client,
+        origin: None,
+    })
 }
 
 /// Checks the assistant and the visitor's identity, and signs a widget token.
@@ -119,6 +151,8 @@ pub async fn issue(
         None => None,
     };
     let user_id = match (request.user_id, request.user_hash) {
+        // The customer's server, holding the secret, vouches for its user by asking.
+        (Some(user_id), None) if origin.is_none() => Some(clean_identifier("user_id", &user_id)?),
         (Some(user_id), Some(hash)) => {
             let user_id = clean_identifier("user_id", &user_id)?;
             let secret = client
@@ -162,11 +196,11 @@ pub async fn issue(
         assistant_id,
         visitor_id,
         user_id,
-        origin: Some(origin.clone()),
+        origin: origin.clone(),
     };
     let ttl = state.settings.widget.token_ttl_secs;
     let token = state.jwt.issue_widget(&client, &grant, ttl)?;
-    tracing::debug!(client_id = %client.id, %origin, authenticated = grant.authenticated(), "widget token issued");
+    tracing::debug!(client_id = %client.id, origin = origin.as_deref().unwrap_or("(server)"), authenticated = grant.authenticated(), "widget token issued");
     Ok(Issued {
         token,
         expires_in: ttl,

@@ -5,7 +5,7 @@ use companin_config::Settings;
 use companin_entity::Environment;
 use companin_service::Paging;
 use companin_service::auth::seal::SecretSeal;
-use companin_service::ids::OrgId;
+use companin_service::ids::{ClientId, OrgId};
 use companin_service::rate_limit::Limits;
 use companin_service::{Actor, Tenant, clients, orgs, sandbox};
 use sea_orm::DatabaseConnection;
@@ -69,11 +69,21 @@ pub async fn create(
     };
     let (production, production_secret) = new.production;
     let (sandbox, sandbox_secret) = new.sandbox;
+    let production_key = key_of(&production, &production_secret);
+    let sandbox_key = key_of(&sandbox, &sandbox_secret);
     if as_json {
         let out = json!({
             "org_id": new.org.id,
-            "production": { "client_id": production.id, "client_secret": production_secret },
-            "sandbox": { "client_id": sandbox.id, "client_secret": sandbox_secret },
+            "production": {
+                "client_id": production.id,
+                "client_secret": production_secret,
+                "api_key": production_key,
+            },
+            "sandbox": {
+                "client_id": sandbox.id,
+                "client_secret": sandbox_secret,
+                "api_key": sandbox_key,
+            },
             "sandbox_seed_job_id": seed_job,
         });
         println!("{out}");
@@ -88,8 +98,10 @@ pub async fn create(
     println!();
     println!("production  X-API-Key: {}", production.id);
     println!("            X-API-Secret: {production_secret}");
+    println!("            or alone, X-API-Key: {production_key}");
     println!("sandbox     X-API-Key: {}", sandbox.id);
     println!("            X-API-Secret: {sandbox_secret}");
+    println!("            or alone, X-API-Key: {sandbox_key}");
     if let Some(job) = seed_job {
         println!();
         println!("The sandbox gets sample data from job {job}, run by the server's workers.");
@@ -211,13 +223,21 @@ pub async fn create_client(
             "name": client.name,
             "client_id": client.id,
             "client_secret": secret,
+            "api_key": key_of(&client, &secret),
         });
         println!("{out}");
     } else {
         println!("{environment} client {} ({})", client.id, client.name);
         println!("X-API-Key: {}", client.id);
         println!("X-API-Secret: {secret}");
+        println!("or alone, X-API-Key: {}", key_of(&client, &secret));
         println!("Store the secret now: it is not shown again.");
     }
     Ok(())
+}
+
+/// The client's one-string secret key (`ck_live_…`, `ck_test_…`).
+fn key_of(client: &companin_entity::client::Model, secret: &str) -> String {
+    let id = ClientId::from_db(client.id.clone());
+    companin_service::auth::credentials::secret_key(&id, client.environment, secret)
 }

@@ -78,7 +78,11 @@ async fn missing_and_wrong_credentials_are_refused(backend: Backend) {
         .await
         .unwrap();
     let body = assert_error(resp, 401, "missing_credentials").await;
-    assert_eq!(body["detail"], "send both `X-API-Key` and `X-API-Secret`");
+    assert_eq!(
+        body["detail"],
+        "send both `X-API-Key` and `X-API-Secret`, or a secret key (`ck_live_…`, `ck_test_…`) \
+         alone in `X-API-Key`"
+    );
 
     let wrong_secret = Creds {
         client_secret: org.sandbox.client_secret.clone(),

@@ -653,3 +653,177 @@ fn the_widget_speaks_the_assistants_language_in_chromium() {
         client.close().await.unwrap();
     });
 }
+
+/// The customer's shop on its own origin, whose server mints widget tokens with its key pair:
+/// the page embeds the widget with a token (`data-token`) and a callback that fetches the next
+/// one from the shop's `/token?user=…`. Answers the page's origin and a count of the tokens
+/// the callback asked for.
+async fn serve_minting_page(
+    app: &TestApp,
+    c: &Creds,
+    first_token: &str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let api = &app.base;
+    let html = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head>
+<body><h1>The shop</h1>
+<script>
+window.currentUser = "user-7";
+window.renewToken = function () {{
+  return fetch("/token?user=" + window.currentUser).then(function (r) {{ return r.json(); }});
+}};
+</script>
+<script src="{api}/widget.js" data-token="{first_token}" data-token-callback="renewToken"></script>
+</body></html>"#
+    );
+    let minted = Arc::new(AtomicUsize::new(0));
+    let (counter, api, creds) = (minted.clone(), api.clone(), c.clone());
+    let app_routes = poem::Route::new()
+        .at(
+            "/",
+            poem::get(poem::endpoint::make_sync(move |_| {
+                poem::web::Html(html.clone())
+            })),
+        )
+        .at(
+            "/token",
+            poem::get(poem::endpoint::make(move |req: poem::Request| {
+                let (counter, api, creds) = (counter.clone(), api.clone(), creds.clone());
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let user = req
+                        .uri()
+                        .query()
+                        .and_then(|q| q.strip_prefix("user="))
+                        .unwrap_or("nobody")
+                        .to_owned();
+                    let token = mint(&api, &creds, &user).await;
+                    poem::web::Json(token)
+                }
+            })),
+        );
+    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();
+    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app_routes));
+    (origin, minted)
+}
+
+/// A widget token for `user`, minted as the customer's server does: with the key pair, no
+/// Origin, the user id taken as verified.
+async fn mint(api: &str, c: &Creds, user: &str) -> Value {
+    let resp = crate::helpers::http_client()
+        .post(format!("{api}/api/v1/widget/token"))
+        .header("X-API-Key", &c.client_id)
+        .header("X-API-Secret", &c.client_secret)
+        .json(&json!({ "user_id": user }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+/// The ids of the users with sessions of the client `c`.
+async fn session_users(app: &TestApp, c: &Creds) -> Vec<String> {
+    let (status, page) = app
+        .call(c, Method::GET, "/api/v1/sessions/?limit=100", None)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let mut users: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["user_id"].as_str().map(str::to_owned))
+        .collect();
+    users.sort();
+    users.dedup();
+    users
+}
+
+#[test]
+fn the_widget_starts_from_a_server_minted_token_and_renews_it_in_chromium() {
+    crate::helpers::run(async {
+        // Tokens live 10 s, so the test sees one expire.
+        let app = spawn_app_with(Backend::Sqlite, |s| s.widget.token_ttl_secs = 10).await;
+        let (c, bot) = shop(&app).await;
+        let driver = start_driver().await;
+        let profile = tempfile::tempdir().unwrap();
+        let client = browser(&driver, profile.path()).await;
+        // The token names no assistant: the page names it through Companin.init below, and
+        // the first token's claims name the client.
+        let first = mint(&app.base, &c, "user-7").await;
+        let expired_at = Instant::now() + Duration::from_secs(10);
+        assert_eq!(first["authenticated"], true, "{first}");
+        let (page, renewals) = serve_minting_page(&app, &c, first["token"].as_str().unwrap()).await;
+        let (status, v) = app
+            .call(
+                &c,
+                Method::PATCH,
+                &format!("/api/v1/clients/{}", c.client_id),
+                Some(json!({ "allowed_origins": [page] })),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+        client.goto(&page).await.unwrap();
+        wait_for(
+            &client,
+            "the widget",
+            &script("return !!(root && window.Companin && window.Companin.version);"),
+        )
+        .await;
+        // The script tag named no assistant: Companin.init names it, keeping the page's token
+        // callback.
+        js(
+            &client,
+            &format!(
+                "window.Companin.init({{ token: document.querySelector('script[data-token]')
+                     .getAttribute('data-token'), assistantId: '{bot}',
+                     onTokenExpired: window.renewToken }}); return true;"
+            ),
+        )
+        .await;
+        open_widget(&client).await;
+        wait_for_replies(&client, "the greeting", "r.length").await;
+        // The page's own token opened the widget: no renewal was needed.
+        assert_eq!(renewals.load(std::sync::atomic::Ordering::SeqCst), 0);
+        let replies = ask(&client, QUESTION, 2).await;
+        assert!(
+            replies[1].as_str().unwrap().contains("30 days"),
+            "{replies}"
+        );
+
+        // Past the token's life the widget asks the page for a new one, and goes on.
+        tokio::time::sleep_until((expired_at + Duration::from_millis(500)).into()).await;
+        let replies = ask(&client, "How long does international shipping take?", 3).await;
+        assert!(
+            replies[2].as_str().unwrap().contains("two weeks"),
+            "{replies}"
+        );
+        assert!(renewals.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+        assert_eq!(session_users(&app, &c).await, vec!["user-7".to_owned()]);
+        assert!(notices(&client).await.as_array().unwrap().is_empty());
+
+        // Another user signs in on the page: a token for them restarts the widget as theirs.
+        js(&client, "window.currentUser = 'user-8'; return true;").await;
+        let second = mint(&app.base, &c, "user-8").await;
+        js(
+            &client,
+            &format!(
+                "window.Companin.init({{ token: '{}', assistantId: '{bot}',
+                     onTokenExpired: window.renewToken }}); return true;",
+                second["token"].as_str().unwrap()
+            ),
+        )
+        .await;
+        wait_for_replies(&client, "the greeting again", "r.length === 1").await;
+        ask(&client, QUESTION, 2).await;
+        assert_eq!(
+            session_users(&app, &c).await,
+            vec!["user-7".to_owned(), "user-8".to_owned()]
+        );
+        client.close().await.unwrap();
+    });
+}

@@ -61,8 +61,11 @@ fn org_and_client_commands_print_working_credentials() {
                 .is_some_and(|j| j.starts_with("job_")),
             "the sandbox is seeded by a queued job: {org}"
         );
-        assert_eq!(keys(&org["production"]), ["client_id", "client_secret"]);
-        assert_eq!(keys(&org["sandbox"]), ["client_id", "client_secret"]);
+        for env in ["production", "sandbox"] {
+            let mut fields = keys(&org[env]);
+            fields.sort();
+            assert_eq!(fields, ["api_key", "client_id", "client_secret"]);
+        }
         let org_id = org["org_id"].as_str().unwrap();
 
         for env in ["production", "sandbox"] {
@@ -75,6 +78,14 @@ fn org_and_client_commands_print_working_credentials() {
             assert_eq!(resp.status(), 200, "{env} credentials work");
             let list: Value = resp.json().await.unwrap();
             assert_eq!(list["items"][0]["environment"], env);
+            // The one-string key printed beside them works alone.
+            let resp = app
+                .request(Method::GET, "/api/v1/clients/")
+                .header("X-API-Key", org[env]["api_key"].as_str().unwrap())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200, "{env} key works");
         }
 
         let out = companin(&app.db_url, dir, &["org", "list", "--json"]).await;

@@ -229,6 +229,8 @@ pub fn test_settings(db_url: &str, dir: &std::path::Path) -> Settings {
     // Alerts are sent, and retried, within a moment.
     settings.alerts.poll_interval_ms = 50;
     settings.alerts.retry_backoff_ms = 100;
+    settings.webhooks.poll_interval_ms = 50;
+    settings.webhooks.retry_backoff_ms = 100;
     settings.embedder.threads = 2;
     // Generated summaries cost seconds of CPU per document; the tests that are about them
     // turn them on.

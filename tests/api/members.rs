@@ -557,6 +557,10 @@ fn roles_hold_on_every_route() {
             if method == "get" || path == "/knowledge/search" {
                 return Some("viewer");
             }
+            // Promoting changes production.
+            if path.ends_with("/promote") {
+                return Some("admin");
+            }
             let edited = [
                 "assistants",
                 "knowledge",

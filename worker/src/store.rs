@@ -2,7 +2,7 @@
 
 use companin_entity::db::{begin_write, now};
 use companin_entity::knowledge_chunk::encode_vector;
-use companin_entity::{KnowledgeStatus, knowledge_chunk, knowledge_item};
+use companin_entity::{KnowledgeStatus, knowledge_chunk, knowledge_item, webhook_event};
 use companin_ingest::{Prepared, PreparedChunk};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -28,16 +28,30 @@ pub async fn set_status(
     fence: Option<&Fence>,
 ) -> Result<bool, DbErr> {
     use knowledge_item::Column as C;
+    let at = now();
     let mut update = knowledge_item::Entity::update_many()
         .col_expr(C::Status, Expr::value(status.as_str()))
-        .col_expr(C::Error, Expr::value(error))
-        .col_expr(C::UpdatedAt, Expr::value(now()))
+        .col_expr(C::Error, Expr::value(error.clone()))
+        .col_expr(C::UpdatedAt, Expr::value(at))
         .filter(C::Id.eq(item.id.as_str()))
         .filter(C::Version.eq(item.version));
     if let Some(fence) = fence {
         update = update.filter(fence.holds());
     }
-    Ok(update.exec(db).await?.rows_affected > 0)
+    // With the event it causes (ready, failed), if any: both or neither.
+    let txn = begin_write(db).await?;
+    let changed = update.exec(&txn).await?.rows_affected > 0;
+    if changed {
+        let now_item = knowledge_item::Model {
+            status,
+            error,
+            updated_at: at,
+            ..item.clone()
+        };
+        webhook_event::emit_knowledge_status(&txn, &now_item).await?;
+    }
+    txn.commit().await?;
+    Ok(changed)
 }
 
 /// Makes the transaction `conn` the item's only writer until it ends, and answers the item
@@ -109,7 +123,8 @@ pub async fn replace_chunks(
     active.keywords = Set(json!(prepared.keywords));
     active.language = Set(prepared.language);
     active.updated_at = Set(at);
-    active.update(&txn).await?;
+    let ready = active.update(&txn).await?;
+    webhook_event::emit_knowledge_status(&txn, &ready).await?;
     bump_index_version(&txn, &item.org_id, item.environment).await?;
     txn.commit().await?;
     Ok(true)

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use companin_entity::Environment;
+use companin_service::auth::credentials;
 use companin_service::auth::jwt::{SCOPE_FULL, SCOPE_WIDGET};
 use companin_service::auth::{AuthMethod, MemberGrant, Principal};
 use companin_service::ids::{ClientId, OrgId};
@@ -218,13 +219,17 @@ async fn authenticate(state: &AppState, req: &Request) -> Result<Option<Principa
     let key = header(req, API_KEY_HEADER);
     let secret = header(req, API_SECRET_HEADER);
     if key.is_some() || secret.is_some() {
-        let (Some(key), Some(secret)) = (key, secret) else {
-            return Err(ApiError::new(
+        return match (key, secret) {
+            (Some(key), None) if credentials::is_secret_key(key.trim()) => {
+                secret_key(state, key.trim()).await.map(Some)
+            }
+            (Some(key), Some(secret)) => key_pair(state, key, secret).await.map(Some),
+            _ => Err(ApiError::new(
                 ErrorCode::MissingCredentials,
-                "send both `X-API-Key` and `X-API-Secret`",
-            ));
+                "send both `X-API-Key` and `X-API-Secret`, or a secret key (`ck_live_…`, \
+                 `ck_test_…`) alone in `X-API-Key`",
+            )),
         };
-        return key_pair(state, key, secret).await.map(Some);
     }
     if let Some(value) = header(req, "authorization") {
         return bearer(state, value).await.map(Some);
@@ -283,11 +288,8 @@ async fn key_pair(state: &AppState, key: &str, secret: &str) -> Result<Principal
         .get(&id)
         .await?
         .ok_or_else(invalid_credentials)?;
-    let matches = companin_service::auth::credentials::verify_secret(
-        &client.secret_salt,
-        &client.secret_hash,
-        secret.trim(),
-    );
+    let matches =
+        credentials::verify_secret(&client.secret_salt, &client.secret_hash, secret.trim());
     if !matches || !client.usable {
         return Err(invalid_credentials());
     }
@@ -303,6 +305,18 @@ async fn key_pair(state: &AppState, key: &str, secret: &str) -> Result<Principal
     })
 }
 
+/// The client a one-string secret key names, if the secret it carries is the client's and the
+/// environment it names is the client's.
+async fn secret_key(state: &AppState, key: &str) -> Result<Principal, ApiError> {
+    let (id, environment, secret) =
+        credentials::parse_secret_key(key).ok_or_else(invalid_credentials)?;
+    let principal = key_pair(state, id.as_str(), &secret).await?;
+    if principal.environment != environment {
+        return Err(invalid_credentials());
+    }
+    Ok(principal)
+}
+
 async fn bearer(state: &AppState, value: &str) -> Result<Principal, ApiError> {
     let token = value
         .split_once(' ')
@@ -314,6 +328,9 @@ async fn bearer(state: &AppState, value: &str) -> Result<Principal, ApiError> {
                 "the Authorization header must be `Bearer <token>`",
             )
         })?;
+    if credentials::is_secret_key(token) {
+        return secret_key(state, token).await;
+    }
     let claims = state.jwt.verify(token)?;
     let revoked = || ApiError::new(ErrorCode::InvalidToken, "the bearer token has been revoked");
     let id = ClientId::parse(&claims.sub).ok_or_else(revoked)?;

@@ -14,8 +14,9 @@ use secrecy::ExposeSecret;
 use crate::error::{ApiError, ErrorCode, into_poem};
 use crate::state::AppState;
 
-/// `X-API-Key: <client_id>` together with `X-API-Secret: <client_secret>` (both headers are
-/// required).
+/// `X-API-Key: <client_id>` together with `X-API-Secret: <client_secret>`, or the client's
+/// one-string secret key (`ck_live_…` or `ck_test_…`, shown with the secret) alone in
+/// `X-API-Key`.
 #[derive(SecurityScheme)]
 #[oai(
     ty = "api_key",
@@ -25,7 +26,8 @@ use crate::state::AppState;
 )]
 pub struct KeyPairAuth(pub Principal);
 
-/// `Authorization: Bearer <token>` with a token from `POST /api/v1/auth/token`.
+/// `Authorization: Bearer <token>` with a token from `POST /api/v1/auth/token`, or with the
+/// client's one-string secret key (`ck_live_…` or `ck_test_…`).
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", bearer_format = "JWT", checker = "bearer_principal")]
 pub struct BearerAuth(pub Principal);
@@ -118,7 +120,8 @@ async fn bearer_principal(req: &Request, _token: Bearer) -> poem::Result<Princip
         Some(p) if p.method == AuthMethod::Bearer && p.widget.is_some() => {
             Err(into_poem(insufficient_scope()))
         }
-        Some(p) if p.method == AuthMethod::Bearer => Ok(p.clone()),
+        // A JWT, or a one-string secret key sent as a bearer token.
+        Some(p) if matches!(p.method, AuthMethod::Bearer | AuthMethod::KeyPair) => Ok(p.clone()),
         // As if the scheme found nothing, like the other schemes' checkers.
         _ => Err(poem_openapi::error::AuthorizationError.into()),
     }

@@ -61,7 +61,9 @@ impl<T: ParseFromJSON + 'static> ParsePayload for JsonBody<T> {
                 )
             })?
         };
-        if let Some((field, reason)) = explain::<T>(&value) {
+        // An optional body left out has nothing to check.
+        let absent = value.is_null() && !T::IS_REQUIRED;
+        if let Some((field, reason)) = explain::<T>(&value).filter(|_| !absent) {
             return Err(into_poem(ApiError::validation(&field, reason)));
         }
         T::parse_from_json(Some(value))
@@ -279,6 +281,10 @@ impl<'a, T: ParseFromJSON + 'static> ApiExtractor<'a> for JsonBody<T> {
                 content_type: ct.to_owned(),
             }
             .into()),
+            // An optional body may be left out altogether.
+            None if !<Self as ParsePayload>::IS_REQUIRED => {
+                <Self as ParsePayload>::from_request(request, body).await
+            }
             None => Err(ContentTypeError::ExpectContentType.into()),
         }
     }

@@ -98,6 +98,7 @@ impl AdminApi {
         };
         let credentials =
             |(client, secret): (companin_entity::client::Model, String)| ClientCredentials {
+                api_key: crate::schemas::clients::secret_key(&client, &secret),
                 client_id: client.id,
                 client_secret: secret,
             };

@@ -12,14 +12,15 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::{ApiTags, request_id};
 use crate::auth::scheme::ClientAuth;
 use crate::error::{
-    ActionErrors, ApiResult, CreateErrors, GetErrors, ListByIdErrors, ListErrors, UpdateErrors,
+    ActionErrors, ApiResult, CreateErrors, ErrorSet, GetErrors, ListByIdErrors, ListErrors,
+    UpdateErrors,
 };
 use crate::http::context::RequestContext;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::JsonBody;
 use crate::schemas::assistants::{
-    Assistant, AssistantList, AssistantVersion, AssistantVersionList, CreateAssistant, Rollback,
-    UpdateAssistant,
+    Assistant, AssistantList, AssistantVersion, AssistantVersionList, CreateAssistant,
+    PromoteAssistant, Promotion, Rollback, UpdateAssistant,
 };
 use crate::state::AppState;
 
@@ -28,6 +29,25 @@ enum Created {
     /// The assistant, at version 1.
     #[oai(status = 201)]
     Created(Json<Assistant>),
+}
+
+#[derive(ApiResponse)]
+enum Promoted {
+    /// Promoted: the production assistant was created, or given a new version.
+    #[oai(status = 201)]
+    Created(Json<Promotion>),
+    /// This version was promoted before (with the same `include_knowledge`): that promotion,
+    /// and nothing changed.
+    #[oai(status = 200)]
+    Replayed(Json<Promotion>),
+}
+
+/// Promoting: 403 `sandbox_only` with production credentials, 409 `promotion_in_progress`
+/// while another request promotes the same version, 503 without a job queue for the
+/// knowledge copies.
+pub struct PromoteErrors;
+impl ErrorSet for PromoteErrors {
+    const STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503];
 }
 
 #[derive(ApiResponse)]
@@ -247,5 +267,49 @@ impl AssistantsApi {
         )
         .await?;
         Ok(Json(row.into()))
+    }
+
+    /// Promote a sandbox assistant to production
+    ///
+    /// Called with sandbox credentials: copies the assistant's active configuration to
+    /// production, as a new assistant the first time and as a new version of that same
+    /// production assistant afterwards, audited in both environments. With
+    /// `include_knowledge`, the items the assistant answers from are copied too and ingested
+    /// anew in production (not shared; an item production already holds is used). Knowledge
+    /// ids in the configuration are mapped to the production items with the same content.
+    /// Promoting the same version again answers the first promotion (200) and changes
+    /// nothing. The body is optional.
+    #[oai(
+        path = "/assistants/:id/promote",
+        method = "post",
+        operation_id = "promote_assistant"
+    )]
+    async fn promote(
+        &self,
+        /// Makes a retry safe: the same key with the same request answers the first
+        /// response again (`Idempotent-Replayed: true`) without doing the work twice.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: IdempotencyKey,
+        state: Data<&Arc<AppState>>,
+        ctx: Data<&Arc<RequestContext>>,
+        auth: ClientAuth,
+        id: Path<String>,
+        body: JsonBody<Option<PromoteAssistant>>,
+    ) -> ApiResult<Promoted, PromoteErrors> {
+        let p = auth.principal();
+        let include_knowledge = body.0.and_then(|b| b.include_knowledge).unwrap_or(false);
+        let promotion = assistants::promote::promote(
+            &state,
+            &Tenant::from(p),
+            &Actor::from_principal(p, request_id(&ctx)),
+            &id.0,
+            include_knowledge,
+        )
+        .await?;
+        Ok(if promotion.replayed {
+            Promoted::Replayed(Json(promotion.into()))
+        } else {
+            Promoted::Created(Json(promotion.into()))
+        })
     }
 }

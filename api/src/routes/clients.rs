@@ -66,10 +66,9 @@ impl ClientsApi {
             body.is_active.unwrap_or(true),
         )
         .await?;
-        Ok(Created::Created(Json(ClientWithSecret {
-            client: client.into(),
-            client_secret: secret,
-        })))
+        Ok(Created::Created(Json(ClientWithSecret::new(
+            client, secret,
+        ))))
     }
 
     /// List clients
@@ -207,10 +206,7 @@ impl ClientsApi {
         )
         .await?;
         forget(&state, &client.id);
-        Ok(Json(ClientWithSecret {
-            client: client.into(),
-            client_secret: secret,
-        }))
+        Ok(Json(ClientWithSecret::new(client, secret)))
     }
 }
 

@@ -20,6 +20,7 @@ mod sandbox;
 mod search;
 mod sessions;
 mod web;
+mod webhooks;
 mod widget;
 
 use std::collections::HashMap;
@@ -61,6 +62,8 @@ enum ApiTags {
     Jobs,
     /// Request logs, usage, rate-limit monitoring and alerts.
     Analytics,
+    /// Signed event webhooks: endpoints, deliveries, redelivery.
+    Webhooks,
     /// The record of every change.
     Audit,
     /// The browser widget: its token (no secret, allowed origins only) and public config.
@@ -84,7 +87,8 @@ type Apis = (
     jobs::JobsApi,
     conversations::ConversationsApi,
     analytics::AnalyticsApi,
-    alerts::AlertsApi,
+    // Two APIs in one element: poem-openapi implements tuples of up to 16.
+    (alerts::AlertsApi, webhooks::WebhooksApi),
     audit::AuditApi,
     widget::WidgetApi,
     sandbox::SandboxApi,
@@ -107,7 +111,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             jobs::JobsApi,
             conversations::ConversationsApi,
             analytics::AnalyticsApi,
-            alerts::AlertsApi,
+            (alerts::AlertsApi, webhooks::WebhooksApi),
             audit::AuditApi,
             widget::WidgetApi,
             sandbox::SandboxApi,

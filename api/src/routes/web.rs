@@ -97,6 +97,6 @@ mod tests {
         gz.write_all(script.body.as_bytes()).unwrap();
         let gzipped = gz.finish().unwrap().len();
         // docs/benchmarks.md reports the size; this keeps it from creeping up unnoticed.
-        assert!(gzipped < 8 * 1024, "widget.js is {gzipped} bytes gzipped");
+        assert!(gzipped < 10 * 1024, "widget.js is {gzipped} bytes gzipped");
     }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use companin_service::auth::{AuthMethod, Principal};
 use companin_service::rate_limit::widget::Traffic;
 use companin_service::{Tenant, assistants, widget};
 use poem::Request;
@@ -40,6 +41,11 @@ impl WidgetApi {
     /// token request counts against the widget's limits (per client address, per origin, the
     /// widget's share of the organization's budget), then costs one request of the
     /// organization's rate limit.
+    ///
+    /// Or called by the customer's server with the client's key pair (or its one-string
+    /// secret key): no `Origin` is needed, `client_id` may be left out, and a `user_id` sent
+    /// is taken as verified. The page then starts the widget with the token (`data-token`,
+    /// or `Companin.init({token})`). Such a request costs one request of the rate limit.
     #[oai(
         path = "/widget/token",
         method = "post",
@@ -52,33 +58,13 @@ impl WidgetApi {
         body: JsonBody<CreateWidgetToken>,
     ) -> ApiResult<Json<WidgetToken>, WidgetTokenErrors> {
         let b = body.0;
-        let origin = request
-            .headers()
-            .get(poem::http::header::ORIGIN)
-            .and_then(|v| v.to_str().ok());
-        let admitted = widget::admit(&state, origin, &b.client_id).await?;
-        // Anonymous: counted against the widget's own limits first, so that no page can
-        // spend the server keys' budget.
-        let caller = admitted.principal();
-        let ctx = request.data::<Arc<RequestContext>>();
-        if let Some(ctx) = ctx {
-            // A refusal is logged as the tenant's, like the rate limit's.
-            ctx.set_principal(caller.clone());
-        }
-        let address = widget_address(&state, request);
-        state
-            .widget_limiter
-            .check(Traffic {
-                org_id: caller.org_id.as_str(),
-                environment: caller.environment,
-                address: address.as_deref(),
-                origin: Some(admitted.origin()),
-                visitor: None,
-                token: true,
-            })
-            .await?;
-        // Issuing costs a request of the org's rate limit, like any call with a credential.
-        charge(&state, &caller, ctx).await?;
+        let admitted = match request.data::<Principal>() {
+            // The customer's server, already charged by the authentication middleware.
+            Some(caller) if caller.method == AuthMethod::KeyPair => {
+                widget::vouch(&state, caller, b.client_id.as_deref()).await?
+            }
+            _ => from_page(&state, request, b.client_id.as_deref()).await?,
+        };
         let issued = widget::issue(
             &state,
             admitted,
@@ -132,4 +118,45 @@ impl WidgetApi {
             greeting: assistant.greeting,
         }))
     }
+}
+
+/// A page's request for a token: the client it names must allow the page's `Origin`. The
+/// request counts against the widget's own limits first, so that no page can spend the server
+/// keys' budget, then costs one request of the organization's rate limit.
+async fn from_page(
+    state: &AppState,
+    request: &Request,
+    client_id: Option<&str>,
+) -> Result<widget::Admitted, ApiError> {
+    let client_id = client_id.ok_or_else(|| {
+        ApiError::validation(
+            "client_id",
+            "is required (or call with the client's key pair from your server)",
+        )
+    })?;
+    let origin = request
+        .headers()
+        .get(poem::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    let admitted = widget::admit(state, origin, client_id).await?;
+    let caller = admitted.principal();
+    let ctx = request.data::<Arc<RequestContext>>();
+    if let Some(ctx) = ctx {
+        // A refusal is logged as the tenant's, like the rate limit's.
+        ctx.set_principal(caller.clone());
+    }
+    let address = widget_address(state, request);
+    state
+        .widget_limiter
+        .check(Traffic {
+            org_id: caller.org_id.as_str(),
+            environment: caller.environment,
+            address: address.as_deref(),
+            origin: admitted.origin(),
+            visitor: None,
+            token: true,
+        })
+        .await?;
+    charge(state, &caller, ctx).await?;
+    Ok(admitted)
 }

@@ -340,6 +340,76 @@ pub struct Rollback {
     pub version: i32,
 }
 
+/// What to promote besides the configuration.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PromoteAssistant {
+    /// Also copy the knowledge items the assistant answers from (its scope) to production,
+    /// where they are ingested anew. Defaults to `false`: the configuration only, its
+    /// knowledge ids mapped to the production items with the same content.
+    pub include_knowledge: Option<bool>,
+}
+
+/// A sandbox item and its production copy.
+#[derive(Debug, Object)]
+pub struct PromotedKnowledge {
+    /// The sandbox item.
+    pub source_id: String,
+    /// Its production copy (queued for ingestion; follow it with `GET /knowledge/{id}` and
+    /// production credentials).
+    pub id: String,
+    /// `false` when production already held an item with the same content, which is used.
+    pub created: bool,
+}
+
+/// A sandbox assistant's configuration copied to production.
+#[derive(Debug, Object)]
+pub struct Promotion {
+    pub id: String,
+    /// The sandbox assistant, and the version of it that was promoted.
+    pub source_assistant_id: String,
+    pub source_version: i32,
+    pub include_knowledge: bool,
+    /// The production assistant (read it with production credentials), as it is now.
+    pub assistant: Assistant,
+    /// The production assistant's version this promotion made.
+    pub production_version: i32,
+    /// The items copied (with `include_knowledge`).
+    pub knowledge: Vec<PromotedKnowledge>,
+    /// Sandbox items the configuration named (selected or linked) that production has no item
+    /// with the same content for: the production assistant does not name them.
+    pub unmapped_knowledge_ids: Vec<String>,
+    /// When the promotion finished.
+    pub promoted_at: DateTime<Utc>,
+}
+
+impl From<companin_service::assistants::promote::Promotion> for Promotion {
+    fn from(p: companin_service::assistants::promote::Promotion) -> Self {
+        let knowledge = p
+            .knowledge()
+            .into_iter()
+            .map(|c| PromotedKnowledge {
+                source_id: c.source_id,
+                id: c.id,
+                created: c.created,
+            })
+            .collect();
+        let unmapped_knowledge_ids = p.unmapped_knowledge_ids();
+        let row = p.row;
+        Promotion {
+            id: row.id,
+            source_assistant_id: row.source_assistant_id,
+            source_version: row.source_version,
+            include_knowledge: row.include_knowledge,
+            production_version: row.production_version.unwrap_or(p.assistant.version),
+            assistant: p.assistant.into(),
+            knowledge,
+            unmapped_knowledge_ids,
+            promoted_at: row.finished_at.unwrap_or(row.created_at),
+        }
+    }
+}
+
 /// One immutable version of an assistant's configuration.
 #[derive(Debug, Object)]
 pub struct AssistantVersion {

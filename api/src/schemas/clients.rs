@@ -44,6 +44,27 @@ pub struct ClientWithSecret {
     pub client: Client,
     /// Shown only now; store it safely.
     pub client_secret: String,
+    /// The same credentials as one string (`ck_live_…` in production, `ck_test_…` in the
+    /// sandbox), sent alone as `X-API-Key` or `Authorization: Bearer`. Shown only now; it
+    /// changes with the secret.
+    pub api_key: String,
+}
+
+impl ClientWithSecret {
+    pub fn new(client: client::Model, secret: String) -> Self {
+        let api_key = secret_key(&client, &secret);
+        ClientWithSecret {
+            client: client.into(),
+            client_secret: secret,
+            api_key,
+        }
+    }
+}
+
+/// The one-string secret key of a client row and its secret.
+pub fn secret_key(client: &client::Model, secret: &str) -> String {
+    let id = companin_service::ids::ClientId::from_db(client.id.clone());
+    companin_service::auth::credentials::secret_key(&id, client.environment, secret)
 }
 
 /// A new client in the caller's environment.

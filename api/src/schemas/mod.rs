@@ -13,6 +13,7 @@ pub mod members;
 pub mod orgs;
 pub mod search;
 pub mod sessions;
+pub mod webhooks;
 pub mod widget;
 
 use companin_entity::Environment;

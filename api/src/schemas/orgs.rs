@@ -28,6 +28,8 @@ pub struct Organization {
 pub struct ClientCredentials {
     pub client_id: String,
     pub client_secret: String,
+    /// Both as one string (`ck_live_…`, `ck_test_…`), sent alone as `X-API-Key`.
+    pub api_key: String,
 }
 
 /// A new organization with the first client of each environment.

@@ -6,12 +6,14 @@ use poem_openapi::Object;
 /// client's `allowed_origins`.
 #[derive(Debug, Object)]
 pub struct CreateWidgetToken {
-    /// The client (OAuth application) the widget belongs to.
-    pub client_id: String,
+    /// The client (OAuth application) the widget belongs to. Required from a page; the
+    /// customer's server, calling with the key pair, may leave it out.
+    pub client_id: Option<String>,
     /// Bind the token to this assistant; without it, any of the environment's assistants.
     pub assistant_id: Option<String>,
-    /// The customer's user id. Ignored (the visitor stays anonymous) unless `user_hash`
-    /// vouches for it.
+    /// The customer's user id. From a page it is ignored (the visitor stays anonymous)
+    /// unless `user_hash` vouches for it; the customer's server, calling with the key pair,
+    /// vouches for it by sending it.
     pub user_id: Option<String>,
     /// Hex HMAC-SHA256 of `user_id` keyed with the client secret, computed by the customer's
     /// server. A wrong hash answers 401 `invalid_user_hash`.

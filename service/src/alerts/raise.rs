@@ -77,6 +77,43 @@ impl Threshold {
     }
 }
 
+/// Queues `ratelimit.warning` / `ratelimit.blocked` webhook events for the thresholds passed
+/// (inside the caller's transaction). The event id names the tenant, window and kind, so a
+/// threshold seen again (by this process or another) is delivered once per endpoint.
+pub async fn emit_events(conn: &impl ConnectionTrait, events: &[Threshold]) -> Result<(), DbErr> {
+    let mut seen = std::collections::HashSet::new();
+    for event in events {
+        let kind = event.alert_kind();
+        let id = format!(
+            "evt_ratelimit_{}_{}_{}_{}",
+            event.org_id, event.environment, event.window_start, kind
+        );
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let data = json!({
+            "window": event.period.as_str(),
+            "window_start": unix(event.window_start),
+            "window_reset": unix(event.window_start + event.period.secs()),
+            "limit": event.limit,
+            "used": event.used,
+            "client_id": event.client_id,
+            "occurred_at": event.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        });
+        let event_type = format!("ratelimit.{}", event.kind);
+        companin_entity::webhook_event::emit_as(
+            conn,
+            &id,
+            &event.org_id,
+            event.environment,
+            &event_type,
+            data,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Queues the alerts of `events` (inside the caller's transaction).
 pub async fn raise(conn: &impl ConnectionTrait, events: &[Threshold]) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();

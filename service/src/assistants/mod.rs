@@ -6,6 +6,7 @@
 //! number nor lose a field.
 
 pub mod config;
+pub mod promote;
 pub mod texts;
 
 use companin_entity::{assistant, assistant_version};
@@ -192,6 +193,8 @@ pub async fn get(
 enum Edit {
     Patch(Box<Patch>),
     Rollback(i32),
+    /// A whole configuration (a promotion's, from the sandbox).
+    Replace(Box<Config>),
 }
 
 /// Applies a PATCH; a PATCH that changes nothing returns the assistant as it is, with no new
@@ -204,6 +207,17 @@ pub async fn update(
     patch: Patch,
 ) -> Result<assistant::Model, ApiError> {
     change(db, tenant, actor, id, Edit::Patch(Box::new(patch))).await
+}
+
+/// Makes `config` the assistant's configuration, as a new version unless it already is.
+pub async fn replace(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    actor: &Actor,
+    id: &str,
+    config: Config,
+) -> Result<assistant::Model, ApiError> {
+    change(db, tenant, actor, id, Edit::Replace(Box::new(config))).await
 }
 
 /// Makes a new version equal to version `version`.
@@ -230,6 +244,7 @@ async fn change(
         let before = Config::from_row(&current);
         let (after, rolled_back_from) = match &what {
             Edit::Patch(patch) => (before.patched((**patch).clone()).validated()?, None),
+            Edit::Replace(config) => ((**config).clone().validated()?, None),
             Edit::Rollback(version) => {
                 let old = find_version(&txn, &current, *version).await?;
                 (Config::from_json(&old.config)?, Some(*version))

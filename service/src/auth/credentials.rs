@@ -31,6 +31,45 @@ pub fn generate_secret() -> String {
     )
 }
 
+/// Prefix of a one-string secret key (see [`secret_key`]) of a production client...
+const LIVE_KEY_PREFIX: &str = "ck_live_";
+/// ...and of a sandbox client.
+const TEST_KEY_PREFIX: &str = "ck_test_";
+
+/// The one-string secret key of a client: `ck_live_` (production) or `ck_test_` (sandbox),
+/// the client id's 32 hex digits, `_`, and the random part of its secret. It carries both
+/// halves of the key pair, so it works alone in `X-API-Key` or as `Authorization: Bearer`;
+/// like the secret, it is shown once and changes when the secret is rotated.
+pub fn secret_key(client_id: &ClientId, environment: Environment, secret: &str) -> String {
+    let prefix = match environment {
+        Environment::Production => LIVE_KEY_PREFIX,
+        Environment::Sandbox => TEST_KEY_PREFIX,
+    };
+    let id = &client_id.as_str()[ClientId::PREFIX.len()..];
+    let random = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
+    format!("{prefix}{id}_{random}")
+}
+
+/// Whether `raw` has the shape of a one-string secret key (not whether it is valid).
+pub fn is_secret_key(raw: &str) -> bool {
+    raw.starts_with(LIVE_KEY_PREFIX) || raw.starts_with(TEST_KEY_PREFIX)
+}
+
+/// The key pair a one-string secret key carries, and the environment it names; `None` when
+/// `raw` does not have that shape.
+pub fn parse_secret_key(raw: &str) -> Option<(ClientId, Environment, String)> {
+    let (environment, rest) = match raw.strip_prefix(LIVE_KEY_PREFIX) {
+        Some(rest) => (Environment::Production, rest),
+        None => (Environment::Sandbox, raw.strip_prefix(TEST_KEY_PREFIX)?),
+    };
+    let (id, random) = (rest.get(..32)?, rest.get(32..)?.strip_prefix('_')?);
+    let client_id = ClientId::parse(&format!("{}{id}", ClientId::PREFIX))?;
+    if random.is_empty() {
+        return None;
+    }
+    Some((client_id, environment, format!("{SECRET_PREFIX}{random}")))
+}
+
 /// A new random salt (the HMAC key of one client's secret hash), hex.
 pub fn generate_salt() -> String {
     let mut bytes = [0u8; 16];
@@ -213,5 +252,45 @@ mod tests {
         assert!(!verify_secret(&generate_salt(), &decoded, &a));
         assert!(!verify_secret(&salt, &[], &a));
         assert!(!hash.contains(&a));
+    }
+
+    #[test]
+    fn a_secret_key_carries_the_key_pair_and_its_environment() {
+        let id = ClientId::generate();
+        let secret = generate_secret();
+        let live = secret_key(&id, Environment::Production, &secret);
+        assert!(
+            live.starts_with("ck_live_") && is_secret_key(&live),
+            "{live}"
+        );
+        assert!(!live.contains("cli_") && !live.contains("cs_"), "{live}");
+        assert_eq!(
+            parse_secret_key(&live),
+            Some((id.clone(), Environment::Production, secret.clone()))
+        );
+        let test = secret_key(&id, Environment::Sandbox, &secret);
+        assert!(test.starts_with("ck_test_"), "{test}");
+        assert_eq!(
+            parse_secret_key(&test),
+            Some((id.clone(), Environment::Sandbox, secret.clone()))
+        );
+        // Base64url's own `_` and `-` stay in the secret.
+        let odd = secret_key(&id, Environment::Sandbox, "cs_a_b-c");
+        assert_eq!(
+            parse_secret_key(&odd).map(|k| k.2),
+            Some("cs_a_b-c".to_owned())
+        );
+        for bad in [
+            "",
+            "ck_live_",
+            "ck_prod_0123",
+            &live[..40],
+            &format!("{}_", &live[..40]),
+            &live.replacen('_', "-", 3),
+            &format!("ck_live_{}x_{}", &live[8..39], &live[41..]),
+            "cli_0123456789abcdef0123456789abcdef",
+        ] {
+            assert_eq!(parse_secret_key(bad), None, "{bad}");
+        }
     }
 }

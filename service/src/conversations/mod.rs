@@ -230,8 +230,26 @@ pub async fn add_feedback(
         comment,
         created_at: crate::db::now(),
     };
+    let txn = crate::db::begin_write(db).await?;
     feedback::Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await?;
+    let data = serde_json::json!({
+        "id": row.id,
+        "conversation_id": row.conversation_id,
+        "message_id": row.message_id,
+        "rating": row.rating,
+        "comment": row.comment,
+        "created_at": row.created_at,
+    });
+    companin_entity::webhook_event::emit(
+        &txn,
+        &row.org_id,
+        row.environment,
+        "feedback.created",
+        data,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(row)
 }

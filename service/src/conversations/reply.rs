@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use companin_config::ReplyGenerator;
-use companin_entity::{conversation, knowledge_item, message, session};
+use companin_entity::{conversation, knowledge_item, message, session, webhook_event};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -508,6 +508,7 @@ impl Prepared {
         let tenant = &self.tenant;
         let now = crate::db::now();
         let txn = crate::db::begin_write(&state.db_write).await?;
+        let mut created = None;
         let conversation_id = match &self.conversation {
             Some(c) => {
                 use conversation::Column as C;
@@ -546,6 +547,14 @@ impl Prepared {
                 conversation::Entity::insert(row.clone().into_active_model())
                     .exec_without_returning(&txn)
                     .await?;
+                created = Some(json!({
+                    "id": row.id,
+                    "session_id": row.session_id,
+                    "assistant_id": row.assistant_id,
+                    "visitor_id": row.visitor_id,
+                    "user_id": row.user_id,
+                    "created_at": row.created_at,
+                }));
                 row.id
             }
         };
@@ -579,6 +588,31 @@ impl Prepared {
             .filter(session::Column::Id.eq(self.session.id.as_str()))
             .exec(&txn)
             .await?;
+        let (org, env) = (tenant.org_id.as_str(), tenant.environment);
+        if let Some(data) = created {
+            webhook_event::emit(&txn, org, env, "conversation.created", data).await?;
+        }
+        let data = json!({
+            "conversation_id": conversation_id,
+            "session_id": self.session.id,
+            "assistant_id": self.session.assistant_id,
+            "message": {
+                "id": question.id,
+                "role": question.role,
+                "content": question.content,
+                "created_at": question.created_at,
+            },
+            "reply": {
+                "id": reply.id,
+                "role": reply.role,
+                "content": reply.content,
+                "reply_kind": reply.reply_kind,
+                "answered": reply.answered,
+                "sources": reply.sources,
+                "created_at": reply.created_at,
+            },
+        });
+        webhook_event::emit(&txn, org, env, "message.created", data).await?;
         txn.commit().await?;
         crate::metrics::record_reply(made.kind, self.received.elapsed(), made.first_text);
         tracing::info!(

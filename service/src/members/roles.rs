@@ -19,7 +19,8 @@ const EDITED: &[&str] = &[
 /// - Reads (GET, HEAD, and the search playground's POST) need `viewer`, except the alert
 ///   webhook's: it answers its signing secret, which an admin sets and rotates.
 /// - Writes to assistants, knowledge, sessions, contexts, conversations and jobs need
-///   `editor`; every other write (clients, alerts, sandbox, …) needs `admin`.
+///   `editor`, except promoting an assistant to production; every other write (clients,
+///   alerts, sandbox, promotion, …) needs `admin`.
 /// - Members are managed by owners only, reads included.
 /// - `/auth/...` (a member's own sign-in and sign-out) needs no role.
 pub fn required_role(method: &str, path: &str) -> Option<MemberRole> {
@@ -32,6 +33,8 @@ pub fn required_role(method: &str, path: &str) -> Option<MemberRole> {
         "members" => MemberRole::Owner,
         "alerts" => MemberRole::Admin,
         _ if read => MemberRole::Viewer,
+        // Promotion changes production: an admin's decision.
+        "assistants" if path.trim_end_matches('/').ends_with("/promote") => MemberRole::Admin,
         r if EDITED.contains(&r) => MemberRole::Editor,
         _ => MemberRole::Admin,
     })
@@ -55,6 +58,7 @@ mod tests {
             ("POST", "/knowledge/search", Viewer),
             ("POST", "/knowledge/files", Editor),
             ("PATCH", "/assistants/asst_1", Editor),
+            ("POST", "/assistants/asst_1/promote", Admin),
             ("POST", "/conversations/send-message", Editor),
             ("POST", "/jobs/job_1/cancel", Editor),
             ("POST", "/clients/", Admin),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use companin_entity::db::{begin_write, now};
 use companin_entity::{
-    KnowledgeStatus, PageStatus, knowledge_chunk, knowledge_item, knowledge_page,
+    KnowledgeStatus, PageStatus, knowledge_chunk, knowledge_item, knowledge_page, webhook_event,
 };
 use companin_ingest::PreparedChunk;
 use sea_orm::sea_query::Expr;
@@ -270,7 +270,22 @@ pub async fn finish(
     }
     active.updated_at = Set(at);
     match active.update(&txn).await {
-        Ok(_) | Err(DbErr::RecordNotUpdated) => txn.commit().await,
+        Ok(synced) => {
+            webhook_event::emit_knowledge_status(&txn, &synced).await?;
+            let mut data = webhook_event::knowledge_data(&synced);
+            data["changes"] = synced.sync_changes.clone().unwrap_or_default();
+            data["last_synced_at"] = json!(synced.last_synced_at);
+            webhook_event::emit(
+                &txn,
+                &synced.org_id,
+                synced.environment,
+                "knowledge.synced",
+                data,
+            )
+            .await?;
+            txn.commit().await
+        }
+        Err(DbErr::RecordNotUpdated) => txn.commit().await,
         Err(e) => Err(e),
     }
 }
