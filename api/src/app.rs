@@ -118,17 +118,11 @@ impl Workers {
             db.clone(),
             stop_signal(),
         ));
-        let alerts = companin_service::alerts::deliver::Deliverer::new(
-            db.clone(),
-            settings.alerts.clone(),
-            settings.crawl.allow_private_networks,
-        )
-        .context("preparing the alert sender")?;
-        let alerts = tokio::spawn(alerts.run(stop_signal()));
+        // Event webhooks and the rate-limit alert webhook, one sender.
         let webhooks = companin_service::webhooks::deliver::Deliverer::new(
             db,
             companin_service::auth::seal::SecretSeal::new(&settings.jwt_secret()?),
-            settings.webhooks.clone(),
+            (settings.webhooks.clone(), settings.alerts.clone()),
             settings.crawl.allow_private_networks,
         )
         .context("preparing the webhook sender")?;
@@ -153,7 +147,6 @@ impl Workers {
             sweeper.await.context("job sweeper panicked")?;
             retention.await.context("retention sweep panicked")?;
             sealing.await.context("latency sealing panicked")?;
-            alerts.await.context("alert sender panicked")?;
             webhooks.await.context("webhook sender panicked")?;
             if let Some(enrich) = enrich {
                 result = result.and(enrich.await.context("enrichment worker panicked")?);

@@ -10,7 +10,6 @@
 //!
 //! Depends on no other crate of the workspace; must not know of services or HTTP.
 
-pub mod alert_delivery;
 pub mod assistant;
 pub mod assistant_promotion;
 pub mod assistant_version;

@@ -34,6 +34,7 @@ mod m20261206_000022_chunk_embedder;
 mod m20261207_000023_index_log;
 mod m20261207_000024_assistant_promotions;
 mod m20261207_000025_webhooks;
+mod m20261207_000026_alerts_as_webhooks;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_index_log::Migration),
             Box::new(m20261207_000024_assistant_promotions::Migration),
             Box::new(m20261207_000025_webhooks::Migration),
+            Box::new(m20261207_000026_alerts_as_webhooks::Migration),
         ]
     }
 }

@@ -124,7 +124,6 @@ macro_rules! tenant_columns {
 }
 
 tenant_columns!(
-    alert_delivery,
     assistant,
     assistant_promotion,
     audit_log,

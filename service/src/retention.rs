@@ -25,13 +25,13 @@ pub struct Swept {
     pub rate_limit_windows: u64,
     /// Hourly and daily rollups of the request log, and its sealed latency samples.
     pub rollups: u64,
-    /// Rate-limit alerts, sent or not.
-    pub alerts: u64,
+    /// Webhook deliveries (rate-limit alerts among them), sent or not.
+    pub webhook_deliveries: u64,
 }
 
 /// Deletes every request log and rate-limit event written before `cutoff`, and every
-/// rate-limit window and request rollup whose hour (or day) ended before it, and the alerts
-/// raised before it.
+/// rate-limit window and request rollup whose hour (or day) ended before it, and the webhook
+/// deliveries (alerts among them) made before it.
 pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<Swept, DbErr> {
     let request_logs = delete_batched(db, "request_logs", cutoff).await?;
     let rate_limit_events = delete_batched(db, "rate_limit_events", cutoff).await?;
@@ -44,13 +44,13 @@ pub async fn sweep(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<S
         .bind(cutoff.timestamp() - crate::rate_limit::Period::Day.secs());
     let rate_limit_windows = windows.execute(db).await? + days.execute(db).await?;
     let rollups = super::analytics::rollups::sweep(db, cutoff).await?;
-    let alerts = delete_batched(db, "alert_deliveries", cutoff).await?;
+    let webhook_deliveries = delete_batched(db, "webhook_deliveries", cutoff).await?;
     Ok(Swept {
         request_logs,
         rate_limit_events,
         rate_limit_windows,
         rollups,
-        alerts,
+        webhook_deliveries,
     })
 }
 
@@ -122,7 +122,7 @@ pub async fn run(
                 rate_limit_events = swept.rate_limit_events,
                 rate_limit_windows = swept.rate_limit_windows,
                 rollups = swept.rollups,
-                alerts = swept.alerts,
+                webhook_deliveries = swept.webhook_deliveries,
                 "retention sweep deleted old records"
             ),
             Ok(_) => {}

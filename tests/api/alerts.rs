@@ -15,7 +15,8 @@ use crate::on_both_backends;
 
 on_both_backends!(
     alerts_are_signed_sent_once_per_window_and_retried,
-    webhook_settings_are_validated_and_audited
+    webhook_settings_are_validated_and_audited,
+    upgrading_moves_alerts_into_webhook_deliveries
 );
 
 /// One post the receiver got: signature header, event header, raw body, and what it answered.
@@ -411,4 +412,87 @@ fn webhooks_cannot_reach_private_networks() {
         )
         .await;
     })
+}
+
+/// A database with alerts from before the alert webhook became a subscriber of the event
+/// webhooks: the migration moves them, delivered and waiting, into the webhook deliveries
+/// under the event id their body carries, and drops the old table.
+async fn upgrading_moves_alerts_into_webhook_deliveries(backend: Backend) {
+    use companin_migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Database, Statement};
+
+    let dir = tempfile::tempdir().unwrap();
+    let test_db = crate::helpers::TestDatabase::new(backend, dir.path()).await;
+    let db = Database::connect(test_db.url.clone()).await.unwrap();
+    // Every migration before the move.
+    Migrator::up(&db, Some(25)).await.unwrap();
+    for (id, kind, status, attempts) in [
+        (7, "warning", "delivered", 2),
+        (8, "daily_blocked", "pending", 1),
+    ] {
+        db.execute_unprepared(&format!(
+            "INSERT INTO alert_deliveries (id, org_id, environment, kind, window_start, payload, \
+             status, attempts, next_attempt_at, response_status, last_error, created_at) \
+             VALUES ({id}, 'org_a', 'production', '{kind}', 3600, '{{\"id\": \"x\"}}', \
+             '{status}', {attempts}, '2026-12-01T10:00:00Z', 500, 'boom', '2026-12-01T10:00:00Z')"
+        ))
+        .await
+        .unwrap();
+    }
+    Migrator::up(&db, None).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, endpoint_id, event_id, event_type, status, attempts, sequence, payload \
+             FROM webhook_deliveries ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let text = |i: usize| -> String { r.try_get_by_index(i).unwrap() };
+            let number = |i: usize| -> i32 { r.try_get_by_index(i).unwrap() };
+            json!([
+                text(0),
+                text(1),
+                text(2),
+                text(3),
+                text(4),
+                number(5),
+                number(6),
+                text(7)
+            ])
+        })
+        .collect();
+    let body = r#"{"id": "x"}"#;
+    assert_eq!(
+        rows,
+        [
+            json!([
+                "whd_alert7",
+                "alert",
+                "alert_org_a_production_3600_warning",
+                "rate_limit.warning",
+                "delivered",
+                2,
+                0,
+                body
+            ]),
+            json!([
+                "whd_alert8",
+                "alert",
+                "alert_org_a_production_3600_daily_blocked",
+                "rate_limit.daily_blocked",
+                "pending",
+                1,
+                0,
+                body
+            ]),
+        ]
+    );
+    let gone = db
+        .execute_unprepared("SELECT COUNT(*) FROM alert_deliveries")
+        .await;
+    assert!(gone.is_err(), "the old table is dropped");
 }

@@ -1,7 +1,8 @@
 //! The rate-limit alert webhook and its deliveries.
 
 use chrono::{DateTime, Utc};
-use companin_entity::alert_delivery;
+use companin_entity::webhook_delivery;
+use companin_entity::webhook_event::PENDING;
 use companin_service::alerts;
 use poem_openapi::Object;
 
@@ -42,7 +43,8 @@ pub struct SetAlertWebhook {
 /// One alert and how its delivery went.
 #[derive(Debug, Object)]
 pub struct AlertDelivery {
-    pub id: i64,
+    /// The delivery (`whd_…`): alerts are deliveries of the event webhooks' sender.
+    pub id: String,
     /// `rate_limit.warning` or `rate_limit.blocked`.
     #[oai(rename = "type")]
     pub event: String,
@@ -60,20 +62,27 @@ pub struct AlertDelivery {
     pub payload: serde_json::Value,
 }
 
-impl From<alert_delivery::Model> for AlertDelivery {
-    fn from(m: alert_delivery::Model) -> Self {
+impl From<webhook_delivery::Model> for AlertDelivery {
+    fn from(m: webhook_delivery::Model) -> Self {
+        let payload: serde_json::Value =
+            serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null);
+        let window_start = payload["window_start"]
+            .as_str()
+            .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+            .map(|at| at.with_timezone(&Utc))
+            .unwrap_or_default();
         AlertDelivery {
             id: m.id,
-            event: format!("rate_limit.{}", m.kind),
-            window_start: DateTime::from_timestamp(m.window_start, 0).unwrap_or_default(),
-            next_attempt_at: (m.status == alerts::deliver::PENDING).then_some(m.next_attempt_at),
+            event: m.event_type,
+            window_start,
+            next_attempt_at: (m.status == PENDING).then_some(m.next_attempt_at),
             status: m.status,
             attempts: m.attempts,
             response_status: m.response_status,
             last_error: m.last_error,
             created_at: m.created_at,
             delivered_at: m.delivered_at,
-            payload: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
+            payload,
         }
     }
 }

@@ -1,11 +1,13 @@
-//! Rate-limit alerts: a tenant's webhook, the alerts raised when its requests pass 80 % and
-//! 100 % of the limit in a window (once per window and kind, across every process), and
-//! their signed delivery by the workers with retries.
+//! Rate-limit alerts: a tenant's webhook, and the alerts raised when its requests pass 80 % and
+//! 100 % of the limit in a window (once per window and kind, across every process). The alert
+//! webhook is one subscriber of the event webhooks' delivery: its alerts are webhook
+//! deliveries to the endpoint [`ENDPOINT`], sent by `webhooks::deliver` in the alert
+//! webhook's own format and signature.
 
-pub mod deliver;
 pub mod raise;
 
-use companin_entity::{alert_delivery, environment};
+use companin_entity::webhook_event::PENDING;
+use companin_entity::{environment, webhook_delivery};
 use companin_worker::egress;
 use rand::RngCore;
 use sea_orm::{
@@ -21,6 +23,10 @@ use crate::error::{ApiError, ErrorCode};
 
 /// The events a webhook receives.
 pub const EVENTS: [&str; 2] = ["rate_limit.warning", "rate_limit.blocked"];
+
+/// The `endpoint_id` of alert deliveries: the tenant's alert webhook (its URL and secret are
+/// on the environment's row).
+pub const ENDPOINT: &str = "alert";
 
 /// A tenant's webhook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,9 +145,10 @@ pub async fn remove(
     active.alert_webhook_url = Set(None);
     active.alert_webhook_secret = Set(None);
     active.update(&txn).await?;
-    alert_delivery::Entity::delete_many()
-        .filter(tenant.rows::<alert_delivery::Column>())
-        .filter(alert_delivery::Column::Status.eq(deliver::PENDING))
+    webhook_delivery::Entity::delete_many()
+        .filter(tenant.rows::<webhook_delivery::Column>())
+        .filter(webhook_delivery::Column::EndpointId.eq(ENDPOINT))
+        .filter(webhook_delivery::Column::Status.eq(PENDING))
         .exec(&txn)
         .await?;
     audit::commit_change(
@@ -164,9 +171,11 @@ pub async fn deliveries(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
     paging: Paging,
-) -> Result<(Vec<alert_delivery::Model>, u64), ApiError> {
-    use alert_delivery::Column as C;
-    let query = alert_delivery::Entity::find().filter(tenant.rows::<C>());
+) -> Result<(Vec<webhook_delivery::Model>, u64), ApiError> {
+    use webhook_delivery::Column as C;
+    let query = webhook_delivery::Entity::find()
+        .filter(tenant.rows::<C>())
+        .filter(C::EndpointId.eq(ENDPOINT));
     Ok(super::page(conn, query, C::CreatedAt, C::Id, paging).await?)
 }
 

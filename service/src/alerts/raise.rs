@@ -1,24 +1,27 @@
 //! Raising alerts from rate-limit events: one per tenant, window and kind, and only for
-//! tenants with a webhook. The unique index on `(org_id, environment, window_start, kind)`
-//! makes "once per window" hold across processes; the statement is a no-op for every later
-//! event of the same window.
+//! tenants with an alert webhook; and the `ratelimit.*` events of the event webhooks. Both
+//! are webhook deliveries whose event id names the tenant, window and kind: the unique index
+//! on `(endpoint_id, event_id, sequence)` makes "once per window" hold across processes, and
+//! the statement is a no-op for every later event of the same window.
 
 use chrono::{DateTime, Utc};
 use companin_entity::Environment;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use serde_json::json;
 
-use super::deliver::PENDING;
+use companin_entity::webhook_event::{PENDING, new_id};
+
+use super::ENDPOINT;
 use crate::rate_limit::Period;
 
 const INSERT: &str = r#"
-INSERT INTO alert_deliveries
-    (org_id, environment, kind, window_start, payload, status, attempts, next_attempt_at,
-     created_at)
-SELECT $1, $2, $3, $4, $5, $6, 0, $7, $7
+INSERT INTO webhook_deliveries
+    (id, org_id, environment, endpoint_id, event_id, event_type, sequence, payload, status,
+     attempts, next_attempt_at, created_at)
+SELECT $1, $2, $3, $4, $5, $6, 0, $7, $8, 0, $9, $9
 FROM environments
-WHERE org_id = $1 AND environment = $2 AND alert_webhook_url IS NOT NULL
-ON CONFLICT (org_id, environment, window_start, kind) DO NOTHING
+WHERE org_id = $2 AND environment = $3 AND alert_webhook_url IS NOT NULL
+ON CONFLICT (endpoint_id, event_id, sequence) DO NOTHING
 "#;
 
 fn unix(secs: i64) -> String {
@@ -54,14 +57,22 @@ impl Threshold {
         }
     }
 
+    /// The alert's id: tenant, window and kind.
+    pub fn alert_id(&self) -> String {
+        format!(
+            "alert_{}_{}_{}_{}",
+            self.org_id,
+            self.environment.as_str(),
+            self.window_start,
+            self.alert_kind()
+        )
+    }
+
     /// The body posted: stable field names, the window, and who passed the threshold.
     pub fn payload(&self) -> String {
         let kind = self.alert_kind();
         json!({
-            "id": format!(
-                "alert_{}_{}_{}_{}",
-                self.org_id, self.environment, self.window_start, kind
-            ),
+            "id": self.alert_id(),
             "type": format!("rate_limit.{kind}"),
             "window": self.period.as_str(),
             "org_id": self.org_id,
@@ -138,10 +149,12 @@ pub async fn raise(conn: &impl ConnectionTrait, events: &[Threshold]) -> Result<
             backend,
             sql.clone(),
             [
+                new_id("whd_").into(),
                 event.org_id.as_str().into(),
                 event.environment.as_str().into(),
-                kind.into(),
-                event.window_start.into(),
+                ENDPOINT.into(),
+                event.alert_id().into(),
+                format!("rate_limit.{kind}").into(),
                 event.payload().into(),
                 PENDING.into(),
                 crate::db::now().into(),

@@ -4,14 +4,18 @@
 //! (`webhooks.retry_for_secs`); an endpoint whose attempts all failed for a day
 //! (`webhooks.disable_after_secs`) is turned off, with an audit entry. A worker that dies
 //! mid-delivery loses its lease and another takes the delivery over.
+//!
+//! The rate-limit alert webhook is one more subscriber: its deliveries (endpoint
+//! [`alerts::ENDPOINT`]) go to the URL on the environment's row, in the alert webhook's own
+//! format and signature, retried `alerts.max_attempts` times.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use companin_config::WebhookSettings;
+use companin_config::{AlertSettings, WebhookSettings};
 use companin_entity::webhook_event::PENDING;
-use companin_entity::{webhook_delivery, webhook_endpoint};
+use companin_entity::{environment, webhook_delivery, webhook_endpoint};
 use companin_worker::egress;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -21,6 +25,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::sign;
+use crate::alerts;
 use crate::audit::{self, Change};
 use crate::auth::seal::SecretSeal;
 use crate::ids::OrgId;
@@ -38,6 +43,7 @@ pub struct Deliverer {
     http: reqwest::Client,
     seal: SecretSeal,
     settings: WebhookSettings,
+    alert_settings: AlertSettings,
     allow_private: bool,
 }
 
@@ -54,7 +60,7 @@ impl Deliverer {
     pub fn new(
         db: DatabaseConnection,
         seal: SecretSeal,
-        settings: WebhookSettings,
+        (settings, alert_settings): (WebhookSettings, AlertSettings),
         allow_private: bool,
     ) -> anyhow::Result<Self> {
         // Every connection goes through the SSRF guard: a host that resolves to a private
@@ -70,13 +76,19 @@ impl Deliverer {
             http,
             seal,
             settings,
+            alert_settings,
             allow_private,
         })
     }
 
-    /// How long a taken delivery stays with its worker: the request's timeout and some room.
+    /// How long a taken delivery stays with its worker: the longer request timeout and some
+    /// room.
     fn lease(&self) -> chrono::Duration {
-        chrono::Duration::seconds(self.settings.timeout_secs as i64 * 2 + 5)
+        let timeout = self
+            .settings
+            .timeout_secs
+            .max(self.alert_settings.timeout_secs);
+        chrono::Duration::seconds(timeout as i64 * 2 + 5)
     }
 
     /// Polls until `stop` resolves.
@@ -142,6 +154,9 @@ impl Deliverer {
     }
 
     async fn attempt(&self, delivery: webhook_delivery::Model) -> Result<(), DbErr> {
+        if delivery.endpoint_id == alerts::ENDPOINT {
+            return self.attempt_alert(delivery).await;
+        }
         let endpoint = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id.as_str())
             .one(&self.db)
             .await?;
@@ -171,33 +186,16 @@ impl Deliverer {
             return self.finish(&delivery, attempts, outcome).await;
         }
         let timestamp = Utc::now().timestamp();
-        let started = Instant::now();
-        let sent = self
+        let request = self
             .http
             .post(&endpoint.url)
-            .header("Content-Type", "application/json")
             .header("webhook-id", delivery.event_id.as_str())
             .header("webhook-timestamp", timestamp.to_string())
             .header(
                 "webhook-signature",
                 sign(&secret, &delivery.event_id, timestamp, &delivery.payload),
-            )
-            .body(delivery.payload.clone())
-            .send()
-            .await;
-        let duration_ms = i32::try_from(started.elapsed().as_millis()).ok();
-        let (response_status, error) = match sent {
-            Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), None),
-            Ok(resp) => (
-                Some(resp.status().as_u16()),
-                Some(format!("the receiver answered {}", resp.status())),
-            ),
-            // The whole chain: the guard's reason sits under reqwest's own message.
-            Err(e) => (
-                None,
-                Some(format!("sending failed: {:#}", anyhow::Error::new(e))),
-            ),
-        };
+            );
+        let (response_status, error, duration_ms) = self.post(request, &delivery).await;
         let now = crate::db::now();
         let too_old = now - delivery.created_at
             >= chrono::Duration::seconds(self.settings.retry_for_secs as i64);
@@ -232,6 +230,100 @@ impl Deliverer {
         self.note_health(&endpoint, failed, now).await
     }
 
+    /// Posts the delivery's body with `request`'s headers; answers the receiver's status, the
+    /// error (none for a 2xx answer) and how long it took.
+    async fn post(
+        &self,
+        request: reqwest::RequestBuilder,
+        delivery: &webhook_delivery::Model,
+    ) -> (Option<u16>, Option<String>, Option<i32>) {
+        let started = Instant::now();
+        let sent = request
+            .header("Content-Type", "application/json")
+            .body(delivery.payload.clone())
+            .send()
+            .await;
+        let duration_ms = i32::try_from(started.elapsed().as_millis()).ok();
+        match sent {
+            Ok(resp) if resp.status().is_success() => {
+                (Some(resp.status().as_u16()), None, duration_ms)
+            }
+            Ok(resp) => (
+                Some(resp.status().as_u16()),
+                Some(format!("the receiver answered {}", resp.status())),
+                duration_ms,
+            ),
+            // The whole chain: the guard's reason sits under reqwest's own message.
+            Err(e) => (
+                None,
+                Some(format!("sending failed: {:#}", anyhow::Error::new(e))),
+                duration_ms,
+            ),
+        }
+    }
+
+    /// An alert to the tenant's alert webhook: signed `X-Companin-Signature` (hex HMAC-SHA256
+    /// of the body keyed with the secret), retried `alerts.max_attempts` times.
+    async fn attempt_alert(&self, delivery: webhook_delivery::Model) -> Result<(), DbErr> {
+        let webhook =
+            environment::Entity::find_by_id((delivery.org_id.clone(), delivery.environment))
+                .one(&self.db)
+                .await?
+                .and_then(|env| env.alert_webhook_url.zip(env.alert_webhook_secret));
+        let attempts = delivery.attempts + 1;
+        let failed = |error: String| Outcome {
+            status: FAILED,
+            response_status: None,
+            error: Some(error),
+            duration_ms: None,
+        };
+        let Some((url, secret)) = webhook else {
+            let outcome = failed("the webhook was removed".into());
+            return self.finish(&delivery, attempts, outcome).await;
+        };
+        if !self.allow_private
+            && let Some(refused) = egress::parse(&url)
+                .and_then(|u| egress::check_literal(&u))
+                .err()
+        {
+            let outcome = failed(format!("not sent: {refused}"));
+            return self.finish(&delivery, attempts, outcome).await;
+        }
+        let request = self
+            .http
+            .post(&url)
+            .timeout(Duration::from_secs(self.alert_settings.timeout_secs))
+            .header(
+                "X-Companin-Signature",
+                alerts::sign(&secret, delivery.payload.as_bytes()),
+            )
+            .header("X-Companin-Event", delivery.event_type.as_str())
+            .header("X-Companin-Delivery", delivery.id.as_str());
+        let (response_status, error, duration_ms) = self.post(request, &delivery).await;
+        let status = match (&error, attempts >= self.alert_settings.max_attempts as i32) {
+            (None, _) => DELIVERED,
+            (Some(_), true) => FAILED,
+            (Some(_), false) => PENDING,
+        };
+        tracing::info!(
+            delivery_id = %delivery.id,
+            org_id = %delivery.org_id,
+            kind = %delivery.event_type,
+            attempts,
+            status = ?response_status,
+            outcome = status,
+            error = error.as_deref(),
+            "alert delivery attempt"
+        );
+        let outcome = Outcome {
+            status,
+            response_status,
+            error,
+            duration_ms,
+        };
+        self.finish(&delivery, attempts, outcome).await
+    }
+
     /// Records an attempt's outcome and, for a retry, when the next one is due.
     async fn finish(
         &self,
@@ -256,7 +348,12 @@ impl Deliverer {
             update = update.col_expr(C::DeliveredAt, Expr::value(Some(now)));
         }
         if outcome.status == PENDING {
-            update = update.col_expr(C::NextAttemptAt, Expr::value(now + self.backoff(attempts)));
+            let wait = if delivery.endpoint_id == alerts::ENDPOINT {
+                self.alert_backoff(attempts)
+            } else {
+                self.backoff(attempts)
+            };
+            update = update.col_expr(C::NextAttemptAt, Expr::value(now + wait));
         }
         update
             .filter(C::Id.eq(delivery.id.as_str()))
@@ -273,6 +370,15 @@ impl Deliverer {
             .retry_backoff_ms
             .saturating_mul(1 << (attempts - 1).clamp(0, 30));
         let ms = doubled.min(self.settings.max_backoff_secs.saturating_mul(1000));
+        chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX / 2))
+    }
+
+    /// The alert webhook's wait: `alerts.retry_backoff_ms`, doubled each time.
+    fn alert_backoff(&self, attempts: i32) -> chrono::Duration {
+        let ms = self
+            .alert_settings
+            .retry_backoff_ms
+            .saturating_mul(1 << (attempts - 1).clamp(0, 20));
         chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX / 2))
     }
 
