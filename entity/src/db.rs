@@ -13,6 +13,15 @@ pub const SQLITE_CACHE_SIZE: &str = "-32768";
 /// a `pread` copy per page.
 pub const SQLITE_MMAP_SIZE: &str = "268435456";
 
+/// `sql` written with PostgreSQL's numbered placeholders (`$1`), for `backend`: SQLite reads
+/// the same numbers as `?1`. (The statements never hold a `$` elsewhere.)
+pub fn placeholders(backend: DbBackend, sql: &str) -> String {
+    match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    }
+}
+
 /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so two
 /// writers queue for the lock instead of one failing on upgrade; other databases ignore it.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
@@ -44,4 +53,19 @@ pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransacti
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_keep_their_numbers() {
+        let sql = "UPDATE t SET a = $2 WHERE id = $1 AND b = $2";
+        assert_eq!(placeholders(DbBackend::Postgres, sql), sql);
+        assert_eq!(
+            placeholders(DbBackend::Sqlite, sql),
+            "UPDATE t SET a = ?2 WHERE id = ?1 AND b = ?2"
+        );
+    }
 }

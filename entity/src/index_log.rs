@@ -11,7 +11,7 @@
 //! Removal rows are pruned as versions move on; `environments.index_log_from` says from which
 //! version on the log is whole.
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 
 use crate::Environment;
 
@@ -70,10 +70,5 @@ pub async fn bump_index_version(
 /// `sql` written with PostgreSQL's `$n`, for the connection's database.
 fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
     let backend = conn.get_database_backend();
-    let sql = if backend == DbBackend::Postgres {
-        sql.to_owned()
-    } else {
-        sql.replace('$', "?")
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+    Statement::from_sql_and_values(backend, crate::db::placeholders(backend, sql), values)
 }

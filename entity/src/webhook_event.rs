@@ -3,7 +3,7 @@
 //! change it reports committed, and is never lost after it did). The workers deliver them.
 
 use chrono::SecondsFormat;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 
 use crate::{Environment, KnowledgeStatus, knowledge_item, webhook_endpoint};
@@ -97,13 +97,9 @@ pub async fn emit_as(
         let body = payload.get_or_insert_with(|| {
             envelope(event_id, event_type, now, org_id, environment, data.clone()).to_string()
         });
-        let sql = match backend {
-            DbBackend::Postgres => INSERT.to_owned(),
-            _ => INSERT.replace('$', "?"),
-        };
         conn.execute_raw(Statement::from_sql_and_values(
             backend,
-            sql,
+            crate::db::placeholders(backend, INSERT),
             [
                 new_id("whd_").into(),
                 org_id.into(),

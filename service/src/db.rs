@@ -113,4 +113,4 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
 
-pub use companin_entity::db::{begin_snapshot, begin_write, now};
+pub use companin_entity::db::{begin_snapshot, begin_write, now, placeholders};

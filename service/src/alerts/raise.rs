@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use companin_entity::Environment;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr, Statement};
 use serde_json::json;
 
 use companin_entity::webhook_event::{PENDING, new_id};
@@ -128,10 +128,7 @@ pub async fn emit_events(conn: &impl ConnectionTrait, events: &[Threshold]) -> R
 /// Queues the alerts of `events` (inside the caller's transaction).
 pub async fn raise(conn: &impl ConnectionTrait, events: &[Threshold]) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => INSERT.to_owned(),
-        _ => INSERT.replace('$', "?"),
-    };
+    let sql = crate::db::placeholders(backend, INSERT);
     // Within a batch, only the first event of each window and kind can raise an alert.
     let mut seen = std::collections::HashSet::new();
     for event in events {

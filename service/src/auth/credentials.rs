@@ -208,10 +208,7 @@ impl CredentialStore {
         let backend = self.db.get_database_backend();
         let sql = "SELECT e.config_version FROM environments e JOIN clients c \
                    ON c.org_id = e.org_id AND c.environment = e.environment WHERE c.id = $1";
-        let sql = match backend {
-            sea_orm::DbBackend::Postgres => sql.to_owned(),
-            _ => sql.replace('$', "?"),
-        };
+        let sql = crate::db::placeholders(backend, sql);
         let row = self
             .db
             .query_one_raw(Statement::from_sql_and_values(

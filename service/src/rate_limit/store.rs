@@ -108,7 +108,7 @@ fn upsert_sql(backend: DbBackend, period: Period) -> String {
             let sql = UPSERT
                 .replace("{table}", period.table())
                 .replace("{secs}", &period.secs().to_string());
-            let sql = if postgres { sql } else { sql.replace('$', "?") };
+            let sql = crate::db::placeholders(backend, &sql);
             sql.replace("{now}", now_sql(backend))
         })
         .clone()
@@ -179,11 +179,7 @@ pub async fn refund(
          WHERE org_id = $2 AND environment = $3 AND window_start = $4",
         period.table()
     );
-    let sql = if backend == DbBackend::Postgres {
-        sql
-    } else {
-        sql.replace('$', "?")
-    };
+    let sql = crate::db::placeholders(backend, &sql);
     db.execute_raw(Statement::from_sql_and_values(
         backend,
         sql,

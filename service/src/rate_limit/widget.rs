@@ -307,11 +307,7 @@ async fn increment(
          RETURNING scope, hits, window_start, ({now})",
         rows.join(", ")
     );
-    let sql = if backend == DbBackend::Postgres {
-        sql
-    } else {
-        sql.replace('$', "?")
-    };
+    let sql = crate::db::placeholders(backend, &sql);
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
