@@ -21,7 +21,8 @@ use companin_ingest::SourceFormat;
 use companin_worker::crawl::{Bounds, BoundsChange};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -258,8 +259,8 @@ async fn run(
         }
         None => Vec::new(),
     };
-    let excluded: Vec<String> = config.excluded_knowledge_ids.clone();
-    let ids: Vec<&str> = named.iter().chain(&excluded).map(String::as_str).collect();
+    let excluded = &config.excluded_knowledge_ids;
+    let ids: Vec<&str> = named.iter().chain(excluded).map(String::as_str).collect();
     let map = production_ids(&state.db_write, sandbox, production, &ids).await?;
     let mut unmapped = Vec::new();
     let mut target = config.clone();
@@ -304,17 +305,22 @@ async fn finish(
 ) -> Result<Promotion, ApiError> {
     use assistant_promotion::Column as C;
     let txn = crate::db::begin_write(&state.db_write).await?;
-    let now = crate::db::now();
-    let mut active = assistant_promotion::ActiveModel::from(claim.clone());
-    active.production_assistant_id = Set(Some(assistant.id.clone()));
-    active.production_version = Set(Some(assistant.version));
-    active.knowledge = Set(json!(copied));
-    active.unmapped_knowledge_ids = Set(json!(unmapped));
-    active.finished_at = Set(Some(now));
+    let row = assistant_promotion::Model {
+        production_assistant_id: Some(assistant.id.clone()),
+        production_version: Some(assistant.version),
+        knowledge: json!(copied),
+        unmapped_knowledge_ids: json!(unmapped),
+        finished_at: Some(crate::db::now()),
+        ..claim
+    };
+    // Every column written (`reset_all`: a model's fields otherwise count as unchanged), but
+    // the key.
+    let mut active = assistant_promotion::ActiveModel::from(row.clone()).reset_all();
+    active.id = sea_orm::ActiveValue::NotSet;
     let updated = assistant_promotion::Entity::update_many()
         .set(active)
-        .filter(C::Id.eq(claim.id.as_str()))
-        .filter(C::Attempt.eq(claim.attempt))
+        .filter(C::Id.eq(row.id.as_str()))
+        .filter(C::Attempt.eq(row.attempt))
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
@@ -325,15 +331,15 @@ async fn finish(
         ));
     }
     let changes = json!({
-        "source_assistant_id": { "to": claim.source_assistant_id },
-        "source_version": { "to": claim.source_version },
+        "source_assistant_id": { "to": row.source_assistant_id },
+        "source_version": { "to": row.source_version },
         "production_assistant_id": { "to": assistant.id },
         "production_version": { "to": assistant.version },
-        "include_knowledge": { "to": claim.include_knowledge },
+        "include_knowledge": { "to": row.include_knowledge },
         "knowledge_copied": { "to": copied.iter().filter(|c| c.created).count() },
     });
     for (tenant, resource_id) in [
-        (sandbox, claim.source_assistant_id.as_str()),
+        (sandbox, row.source_assistant_id.as_str()),
         (production, assistant.id.as_str()),
     ] {
         audit::record(
@@ -350,14 +356,6 @@ async fn finish(
         .await?;
     }
     txn.commit().await?;
-    let row = assistant_promotion::Model {
-        production_assistant_id: Some(assistant.id.clone()),
-        production_version: Some(assistant.version),
-        knowledge: json!(copied),
-        unmapped_knowledge_ids: json!(unmapped),
-        finished_at: Some(now),
-        ..claim
-    };
     Ok(Promotion {
         row,
         assistant,
