@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use companin_entity::{
     Environment, conversation, feedback, latency_rollup, message, rate_limit_event,
-    rate_limit_window, request_log,
+    rate_limit_window, request_log, webhook_delivery,
 };
 use reqwest::Method;
 use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, IntoActiveModel, Set, Statement};
@@ -875,6 +875,35 @@ async fn old_records_are_swept(backend: Backend) {
         .exec_without_returning(&db)
         .await
         .unwrap();
+        // A delivered event and an alert (endpoint `alert`) of that age.
+        for endpoint in ["whe_old", "alert"] {
+            webhook_delivery::Entity::insert(
+                webhook_delivery::Model {
+                    id: format!("whd_old_{endpoint}_{n}"),
+                    org_id: org.id.clone(),
+                    environment: Environment::Production,
+                    endpoint_id: endpoint.into(),
+                    event_id: format!("evt_old_{n}"),
+                    event_type: "session.created".into(),
+                    sequence: 0,
+                    payload: "{}".into(),
+                    status: "delivered".into(),
+                    attempts: 1,
+                    next_attempt_at: at,
+                    locked_until: None,
+                    response_status: Some(200),
+                    last_error: None,
+                    duration_ms: Some(3),
+                    created_at: at,
+                    last_attempt_at: Some(at),
+                    delivered_at: Some(at),
+                }
+                .into_active_model(),
+            )
+            .exec_without_returning(&db)
+            .await
+            .unwrap();
+        }
         rate_limit_window::Entity::insert(
             rate_limit_window::Model {
                 org_id: org.id.clone(),
@@ -914,8 +943,9 @@ async fn old_records_are_swept(backend: Backend) {
         .await
         .unwrap();
     // The 29- and 1-day-old records stay; the 31- and 40-day-old ones go, with their
-    // rollups (one hourly total, one hourly histogram row and one sample row each).
-    let mut left = (0, 0, 0, 0, 0, 0);
+    // rollups (one hourly total, one hourly histogram row and one sample row each), and the
+    // webhook deliveries (two per age).
+    let mut left = (0, 0, 0, 0, 0, 0, 0);
     for _ in 0..200 {
         left = (
             count("request_logs", "route = '/api/v1/old'").await,
@@ -924,13 +954,14 @@ async fn old_records_are_swept(backend: Backend) {
             count("request_rollups", "route = '/api/v1/old'").await,
             count("latency_hour_rollups", "route = '/api/v1/old'").await,
             count("latency_samples", "route = '/api/v1/old'").await,
+            count("webhook_deliveries", "event_id LIKE 'evt_old_%'").await,
         );
-        if left == (2, 2, 2, 2, 2, 2) {
+        if left == (2, 2, 2, 2, 2, 2, 4) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(left, (2, 2, 2, 2, 2, 2));
+    assert_eq!(left, (2, 2, 2, 2, 2, 2, 4));
 }
 
 /// Three days of generated requests, written with their rollups as the request-log writer

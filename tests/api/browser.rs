@@ -655,12 +655,14 @@ fn the_widget_speaks_the_assistants_language_in_chromium() {
 }
 
 /// The customer's shop on its own origin, whose server mints widget tokens with its key pair:
-/// the page embeds the widget with a token (`data-token`) and a callback that fetches the next
-/// one from the shop's `/token?user=…`. Answers the page's origin and a count of the tokens
-/// the callback asked for.
+/// the page embeds the widget for assistant `bot` with a token (`data-token`) and names the
+/// function that fetches the next one from the shop's `/token?user=…`
+/// (`data-token-callback`). Answers the page's origin and a count of the tokens the callback
+/// asked for.
 async fn serve_minting_page(
     app: &TestApp,
     c: &Creds,
+    bot: &str,
     first_token: &str,
 ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::Arc;
@@ -677,7 +679,8 @@ window.renewToken = function () {{
   return fetch("/token?user=" + window.currentUser).then(function (r) {{ return r.json(); }});
 }};
 </script>
-<script src="{api}/widget.js" data-token="{first_token}" data-token-callback="renewToken"></script>
+<script src="{api}/widget.js" data-assistant-id="{bot}" data-token="{first_token}"
+  data-token-callback="renewToken"></script>
 </body></html>"#
     );
     let minted = Arc::new(AtomicUsize::new(0));
@@ -752,12 +755,13 @@ fn the_widget_starts_from_a_server_minted_token_and_renews_it_in_chromium() {
         let driver = start_driver().await;
         let profile = tempfile::tempdir().unwrap();
         let client = browser(&driver, profile.path()).await;
-        // The token names no assistant: the page names it through Companin.init below, and
-        // the first token's claims name the client.
+        // The token's claims name the client; the script tag names the assistant, and the
+        // page's function that renews the token: no script of the page starts the widget.
         let first = mint(&app.base, &c, "user-7").await;
         let expired_at = Instant::now() + Duration::from_secs(10);
         assert_eq!(first["authenticated"], true, "{first}");
-        let (page, renewals) = serve_minting_page(&app, &c, first["token"].as_str().unwrap()).await;
+        let (page, renewals) =
+            serve_minting_page(&app, &c, &bot, first["token"].as_str().unwrap()).await;
         let (status, v) = app
             .call(
                 &c,
@@ -774,17 +778,6 @@ fn the_widget_starts_from_a_server_minted_token_and_renews_it_in_chromium() {
             &script("return !!(root && window.Companin && window.Companin.version);"),
         )
         .await;
-        // The script tag named no assistant: Companin.init names it, keeping the page's token
-        // callback.
-        js(
-            &client,
-            &format!(
-                "window.Companin.init({{ token: document.querySelector('script[data-token]')
-                     .getAttribute('data-token'), assistantId: '{bot}',
-                     onTokenExpired: window.renewToken }}); return true;"
-            ),
-        )
-        .await;
         open_widget(&client).await;
         wait_for_replies(&client, "the greeting", "r.length").await;
         // The page's own token opened the widget: no renewal was needed.
@@ -795,7 +788,8 @@ fn the_widget_starts_from_a_server_minted_token_and_renews_it_in_chromium() {
             "{replies}"
         );
 
-        // Past the token's life the widget asks the page for a new one, and goes on.
+        // Past the token's life the widget asks the page's `data-token-callback` for a new
+        // one, and goes on.
         tokio::time::sleep_until((expired_at + Duration::from_millis(500)).into()).await;
         let replies = ask(&client, "How long does international shipping take?", 3).await;
         assert!(
@@ -806,7 +800,8 @@ fn the_widget_starts_from_a_server_minted_token_and_renews_it_in_chromium() {
         assert_eq!(session_users(&app, &c).await, vec!["user-7".to_owned()]);
         assert!(notices(&client).await.as_array().unwrap().is_empty());
 
-        // Another user signs in on the page: a token for them restarts the widget as theirs.
+        // Another user signs in on the page: Companin.init with a token for them restarts the
+        // widget as theirs.
         js(&client, "window.currentUser = 'user-8'; return true;").await;
         let second = mint(&app.base, &c, "user-8").await;
         js(

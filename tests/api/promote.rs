@@ -1,7 +1,10 @@
 //! Promotion of a sandbox assistant to production: configuration, knowledge copies, versions,
 //! idempotency, audit, and the walls around it.
 
+use chrono::{Duration, Utc};
+use companin_entity::{Environment, assistant_promotion};
 use reqwest::Method;
+use sea_orm::{EntityTrait, IntoActiveModel};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Creds, TestApp, assert_error, spawn_app};
@@ -10,6 +13,7 @@ use crate::on_both_backends;
 use crate::search::{POLLING_LIMIT, add_text, search};
 
 on_both_backends!(a_sandbox_assistant_is_promoted_with_its_knowledge);
+on_both_backends!(a_promotion_under_way_answers_409_until_it_is_abandoned);
 
 const RETURNS: &str = "Returns: any product may be sent back within 45 days of delivery; the \
     refund reaches the original payment method within a week.";
@@ -294,4 +298,72 @@ async fn a_sandbox_assistant_is_promoted_with_its_knowledge(backend: Backend) {
         count(&app, production, "/api/v1/knowledge/").await,
         production_items + 2
     );
+}
+
+/// Another request's claim on the same source version: 409 `promotion_in_progress` while it
+/// is fresh, changing nothing; once it is older than ten minutes (its request died), the
+/// next promotion takes it over and finishes it.
+async fn a_promotion_under_way_answers_409_until_it_is_abandoned(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Promo race", None).await;
+    let (sandbox, production) = (&org.sandbox, &org.production);
+    let (status, bot) = app
+        .call(
+            sandbox,
+            Method::POST,
+            "/api/v1/assistants/",
+            Some(json!({"name": "Racer", "reply_mode": "extractive"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{bot}");
+    let bot_id = bot["id"].as_str().unwrap();
+    let production_assistants = count(&app, production, "/api/v1/assistants/").await;
+
+    let db = app.db().await;
+    let claim = assistant_promotion::Model {
+        id: "prm_other_request".into(),
+        org_id: org.id.clone(),
+        environment: Environment::Sandbox,
+        source_assistant_id: bot_id.into(),
+        source_version: 1,
+        include_knowledge: false,
+        production_assistant_id: None,
+        production_version: None,
+        knowledge: json!([]),
+        unmapped_knowledge_ids: json!([]),
+        attempt: 1,
+        created_at: Utc::now(),
+        finished_at: None,
+    };
+    assistant_promotion::Entity::insert(claim.clone().into_active_model())
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+    let (status, body) = promote(&app, sandbox, bot_id, None).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["code"], "promotion_in_progress");
+    assert_eq!(
+        count(&app, production, "/api/v1/assistants/").await,
+        production_assistants
+    );
+
+    // The other request died eleven minutes ago.
+    let mut stale = claim.into_active_model();
+    stale.created_at = sea_orm::Set(Utc::now() - Duration::minutes(11));
+    assistant_promotion::Entity::update(stale)
+        .exec(&db)
+        .await
+        .unwrap();
+    let (status, done) = promote(&app, sandbox, bot_id, None).await;
+    assert_eq!(status, 201, "{done}");
+    assert_eq!(done["id"], "prm_other_request");
+    assert_eq!(done["source_version"], 1);
+    assert_eq!(
+        count(&app, production, "/api/v1/assistants/").await,
+        production_assistants + 1
+    );
+    // And it is done: the same version again is its replay.
+    let (status, again) = promote(&app, sandbox, bot_id, None).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["assistant"]["id"], done["assistant"]["id"]);
 }

@@ -53,6 +53,7 @@ const ASSETS: &[(&str, &str)] = assets![
     "views/signin.js",
     "views/try-it.js",
     "views/versions.js",
+    "views/webhooks.js",
     "console.css",
 ];
 

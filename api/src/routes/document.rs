@@ -6,6 +6,13 @@
 //!   OpenAPI 3.0 ignores siblings of `$ref`).
 //! - Unsigned integers (`format: uint32`/`uint64`) get `minimum: 0`: a negative value is
 //!   refused (422), and clients and fuzzers should know so from the document.
+//! - A `$ref` with a description or a default is written by poem-openapi as `allOf` of the
+//!   reference and a bare `{description, default}`; client generators (openapi-python-client)
+//!   refuse `allOf` of a non-object. The annotations move up beside the `allOf`, which keeps
+//!   the reference alone.
+//! - A default that is an object (a nested settings object's defaults) moves into the
+//!   description as JSON: generators cannot express an object default for a model, and the
+//!   server fills it in anyway when the field is left out.
 //!
 //! The same document is served at `/openapi.json`, shown by `/docs` and committed as
 //! docs/openapi.json.
@@ -25,6 +32,14 @@ pub fn finish(spec: &str) -> String {
 fn walk(value: &mut Value) {
     match value {
         Value::Object(map) => {
+            lift_annotations(map);
+            if let Some(default) = map.remove("default") {
+                if default.is_object() {
+                    describe_default(map, &default);
+                } else {
+                    map.insert("default".into(), default);
+                }
+            }
             if map
                 .get("format")
                 .and_then(Value::as_str)
@@ -57,6 +72,43 @@ fn walk(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(walk),
         _ => {}
     }
+}
+
+/// Keys that only annotate a schema: an `allOf` member holding nothing else adds no type.
+const ANNOTATIONS: [&str; 5] = ["description", "default", "example", "title", "deprecated"];
+
+/// Moves annotation-only members of `allOf` up into the schema that holds it.
+fn lift_annotations(map: &mut serde_json::Map<String, Value>) {
+    let Some(Value::Array(members)) = map.remove("allOf") else {
+        return;
+    };
+    let mut kept = Vec::with_capacity(members.len());
+    for member in members {
+        match member {
+            Value::Object(annotations)
+                if !annotations.is_empty()
+                    && annotations
+                        .keys()
+                        .all(|k| ANNOTATIONS.contains(&k.as_str())) =>
+            {
+                for (key, value) in annotations {
+                    map.entry(key).or_insert(value);
+                }
+            }
+            other => kept.push(other),
+        }
+    }
+    map.insert("allOf".into(), Value::Array(kept));
+}
+
+/// Appends "Default: `{...}`." to the schema's description.
+fn describe_default(map: &mut serde_json::Map<String, Value>, default: &Value) {
+    let sentence = format!("Default: `{default}`.");
+    let description = match map.get("description").and_then(Value::as_str) {
+        Some(text) if !text.is_empty() => format!("{text} {sentence}"),
+        _ => sentence,
+    };
+    map.insert("description".into(), Value::String(description));
 }
 
 fn make_nullable(schema: &mut Value) {
@@ -99,5 +151,41 @@ mod tests {
             p["count"],
             json!({"type": "integer", "format": "uint64", "minimum": 0, "nullable": true})
         );
+    }
+
+    #[test]
+    fn annotations_leave_all_of_and_object_defaults_become_prose() {
+        let kind = json!({"$ref": "#/components/schemas/Kind"});
+        let spec = json!({
+            "components": {"schemas": {"Item": {
+                "type": "object",
+                "properties": {
+                    "kind": {"allOf": [kind, {"default": "all"}], "default": "all"},
+                    "limits": {
+                        "allOf": [{"$ref": "#/components/schemas/Limits"},
+                                  {"description": "How far.", "default": {"top_k": 5}}],
+                        "description": "How far.",
+                        "default": {"top_k": 5}
+                    },
+                    "both": {"allOf": [kind, {"type": "object"}]}
+                }
+            }}}
+        });
+        let done: Value = serde_json::from_str(&finish(&spec.to_string())).unwrap();
+        let p = &done["components"]["schemas"]["Item"]["properties"];
+        assert_eq!(
+            p["kind"],
+            json!({"allOf": [kind], "default": "all", "nullable": true})
+        );
+        assert_eq!(
+            p["limits"],
+            json!({
+                "allOf": [{"$ref": "#/components/schemas/Limits"}],
+                "description": "How far. Default: `{\"top_k\":5}`.",
+                "nullable": true
+            })
+        );
+        // A member that adds a type is a real part of the composition and stays.
+        assert_eq!(p["both"]["allOf"], json!([kind, {"type": "object"}]));
     }
 }

@@ -1,7 +1,7 @@
 //! The console's developers view in Chromium, as an admin: a client created with its secret
 //! shown once (never again after a reload), the widget's snippet and live preview once the
-//! console's origin is allowed, a rotated secret, a deactivation and the alert webhook; each
-//! checked through the API. A viewer reads the clients without a control that writes.
+//! console's origin is allowed, a rotated secret, a deactivation, the alert webhook, and an
+//! event webhook (its secret, a delivery sent again, turned off); each checked through the API. A viewer reads the clients without a control that writes.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -189,6 +189,90 @@ fn the_console_manages_clients_the_widget_and_alerts_in_chromium() {
         assert_eq!(hook["secret"], signing);
         accessible(client, "developers with the webhook").await;
 
+        // An event webhook: two events chosen, its signing secret shown once.
+        js(
+            client,
+            "document.getElementById('endpoint-url').value = 'https://hooks.example/events';
+             document.getElementById('event-session.created').checked = true;
+             document.getElementById('event-feedback.created').checked = true;
+             document.getElementById('endpoint-form').requestSubmit();",
+        )
+        .await;
+        let endpoint_secret = until(
+            client,
+            "the endpoint's secret",
+            "const s = document.getElementById('endpoint-secret'); return s && s.textContent;",
+        )
+        .await;
+        assert!(
+            endpoint_secret.as_str().unwrap().starts_with("whsec_"),
+            "{endpoint_secret}"
+        );
+        let (_, endpoints) = app.call(&c, Method::GET, "/api/v1/webhooks/", None).await;
+        let endpoint = endpoints["items"][0].clone();
+        assert_eq!(endpoint["url"], "https://hooks.example/events");
+        assert_eq!(
+            endpoint["events"],
+            json!(["feedback.created", "session.created"])
+        );
+        let endpoint_id = endpoint["id"].as_str().unwrap().to_owned();
+        // A session makes an event; its delivery is listed and sent again on demand.
+        let (status, _) = app
+            .call(
+                &c,
+                Method::POST,
+                "/api/v1/sessions/",
+                Some(json!({ "assistant_id": bot })),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let in_row = |label: &str| {
+            format!(
+                "const b = [...document.querySelectorAll('tr[data-endpoint=\"{endpoint_id}\"] button')]
+                     .find(b => b.textContent === '{label}'); b.click(); return true;"
+            )
+        };
+        js(client, &in_row("Deliveries")).await;
+        until(
+            client,
+            "the session's delivery",
+            "const r = document.querySelector('#endpoint-deliveries tr[data-delivery]');
+             return r && r.textContent.includes('session.created');",
+        )
+        .await;
+        js(
+            client,
+            "document.querySelector('#endpoint-deliveries tr[data-delivery] button').click(); return true;",
+        )
+        .await;
+        until(
+            client,
+            "the redelivery",
+            "return document.querySelectorAll('#endpoint-deliveries tr[data-delivery]').length === 2;",
+        )
+        .await;
+        accessible(client, "developers with an event webhook").await;
+        // Turned off from its row.
+        js(client, &in_row("Turn off")).await;
+        until(
+            client,
+            "the endpoint turned off",
+            &format!(
+                "const r = document.querySelector('tr[data-endpoint=\"{endpoint_id}\"]');
+                 return r && r.textContent.includes('Inactive');"
+            ),
+        )
+        .await;
+        let (_, endpoint) = app
+            .call(
+                &c,
+                Method::GET,
+                &format!("/api/v1/webhooks/{endpoint_id}"),
+                None,
+            )
+            .await;
+        assert_eq!(endpoint["is_active"], false);
+
         // A viewer reads the clients, with no control that writes and no webhook.
         let link = invitation(&app, &org, "vic@shop.example", "viewer").await;
         let viewer = signed_in(&app, &link, "vic@shop.example").await;
@@ -205,7 +289,7 @@ fn the_console_manages_clients_the_widget_and_alerts_in_chromium() {
         .await;
         let writes = js(
             client,
-            "return [...document.querySelectorAll('main form, main button, main textarea, #webhook-title')].length;",
+            "return [...document.querySelectorAll('main form, main button, main textarea, #webhook-title, #endpoints-title')].length;",
         )
         .await;
         assert_eq!(writes, 0);

@@ -1,12 +1,14 @@
 // Developers: the organization's API clients (OAuth applications: create, with the secret
 // shown once; allowed origins; rotate the secret; deactivate; delete), the widget's snippet
-// for a chosen client and assistant with a live preview, the alert webhook, and the API docs.
+// for a chosen client and assistant with a live preview, the event webhooks, the alert webhook,
+// and the API docs.
 import { call } from '../api.js';
 import { fill, h, lines } from '../dom.js';
 import { t } from '../i18n.js';
 import { can } from '../roles.js';
 import { alerts } from './alerts.js';
 import { once } from './secret.js';
+import { webhooks } from './webhooks.js';
 
 function clients({ admin, onChange }) {
   const error = h('p', { class: 'error', role: 'alert' });
@@ -160,5 +162,6 @@ export function developers({ session }) {
       h('a', { href: '/api/v1/openapi.json' }, 'openapi.json')),
     clients({ admin, onChange: snippet.setClients }),
     snippet.el,
+    admin ? webhooks() : null,
     admin ? alerts() : null);
 }

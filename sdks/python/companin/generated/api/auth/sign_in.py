@@ -1,0 +1,212 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.console_session import ConsoleSession
+from ...models.error_body import ErrorBody
+from ...models.sign_in import SignIn
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: SignIn,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/auth/login",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ConsoleSession | ErrorBody | None:
+    if response.status_code == 200:
+        response_200 = ConsoleSession.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ConsoleSession | ErrorBody]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SignIn,
+) -> Response[ConsoleSession | ErrorBody]:
+    """Sign in to the console
+
+     A team member's email and password open a session: an `HttpOnly`, `SameSite=Strict`
+    cookie page scripts cannot read. Repeated failures of one account or one address lock
+    it for a growing while (429 `sign_in_throttled` with `Retry-After`).
+
+    Args:
+        body (SignIn): An email and password.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ConsoleSession | ErrorBody]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SignIn,
+) -> ConsoleSession | ErrorBody | None:
+    """Sign in to the console
+
+     A team member's email and password open a session: an `HttpOnly`, `SameSite=Strict`
+    cookie page scripts cannot read. Repeated failures of one account or one address lock
+    it for a growing while (429 `sign_in_throttled` with `Retry-After`).
+
+    Args:
+        body (SignIn): An email and password.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ConsoleSession | ErrorBody
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SignIn,
+) -> Response[ConsoleSession | ErrorBody]:
+    """Sign in to the console
+
+     A team member's email and password open a session: an `HttpOnly`, `SameSite=Strict`
+    cookie page scripts cannot read. Repeated failures of one account or one address lock
+    it for a growing while (429 `sign_in_throttled` with `Retry-After`).
+
+    Args:
+        body (SignIn): An email and password.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ConsoleSession | ErrorBody]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SignIn,
+) -> ConsoleSession | ErrorBody | None:
+    """Sign in to the console
+
+     A team member's email and password open a session: an `HttpOnly`, `SameSite=Strict`
+    cookie page scripts cannot read. Repeated failures of one account or one address lock
+    it for a growing while (429 `sign_in_throttled` with `Retry-After`).
+
+    Args:
+        body (SignIn): An email and password.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ConsoleSession | ErrorBody
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

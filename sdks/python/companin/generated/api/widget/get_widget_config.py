@@ -1,0 +1,203 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
+from ...models.widget_config import WidgetConfig
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    assistant_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["assistant_id"] = assistant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/widget/config",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | WidgetConfig | None:
+    if response.status_code == 200:
+        response_200 = WidgetConfig.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | WidgetConfig]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    assistant_id: str | Unset = UNSET,
+) -> Response[ErrorBody | WidgetConfig]:
+    """The assistant's public configuration
+
+     What the widget shows before the first message. A token bound to an assistant reads
+    that one; an unbound token names it with `assistant_id`.
+
+    Args:
+        assistant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | WidgetConfig]
+    """
+
+    kwargs = _get_kwargs(
+        assistant_id=assistant_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    assistant_id: str | Unset = UNSET,
+) -> ErrorBody | WidgetConfig | None:
+    """The assistant's public configuration
+
+     What the widget shows before the first message. A token bound to an assistant reads
+    that one; an unbound token names it with `assistant_id`.
+
+    Args:
+        assistant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | WidgetConfig
+    """
+
+    return sync_detailed(
+        client=client,
+        assistant_id=assistant_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    assistant_id: str | Unset = UNSET,
+) -> Response[ErrorBody | WidgetConfig]:
+    """The assistant's public configuration
+
+     What the widget shows before the first message. A token bound to an assistant reads
+    that one; an unbound token names it with `assistant_id`.
+
+    Args:
+        assistant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | WidgetConfig]
+    """
+
+    kwargs = _get_kwargs(
+        assistant_id=assistant_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    assistant_id: str | Unset = UNSET,
+) -> ErrorBody | WidgetConfig | None:
+    """The assistant's public configuration
+
+     What the widget shows before the first message. A token bound to an assistant reads
+    that one; an unbound token names it with `assistant_id`.
+
+    Args:
+        assistant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | WidgetConfig
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            assistant_id=assistant_id,
+        )
+    ).parsed

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class SummaryKind(StrEnum):
+    EXTRACTIVE = "extractive"
+    GENERATED = "generated"
+
+    def __str__(self) -> str:
+        return str(self.value)
