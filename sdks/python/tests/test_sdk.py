@@ -1,5 +1,6 @@
-"""The SDK against a live server: started by scripts/sdks, which sets COMPANIN_BASE_URL and
-COMPANIN_API_KEY (a production secret key of a fresh organization)."""
+"""The SDK against a live server: started by scripts/sdks, which sets COMPANIN_BASE_URL,
+COMPANIN_API_KEY (a production secret key of a fresh organization) and the same client's key
+pair, COMPANIN_CLIENT_ID and COMPANIN_CLIENT_SECRET."""
 
 import os
 import time
@@ -112,7 +113,7 @@ class OnboardingTest(unittest.TestCase):
         self.assertIn("3 to 5 working days", text)
         self.assertTrue(events[-1].data["answered"])
 
-    def test_errors_are_typed_exceptions_with_their_code(self) -> None:
+    def test_credentials_and_errors_are_typed_exceptions_with_their_code(self) -> None:
         with self.assertRaises(companin.NotFoundError) as missing:
             companin.unwrap(get_assistant.sync_detailed(str(uuid.uuid4()), client=self.api))
         self.assertEqual(missing.exception.code, "not_found")
@@ -130,6 +131,15 @@ class OnboardingTest(unittest.TestCase):
                     self.api, {"session_id": str(uuid.uuid4()), "message": "hello"}
                 )
             )
+        pair = companin.connect(
+            os.environ["COMPANIN_BASE_URL"],
+            client_id=os.environ["COMPANIN_CLIENT_ID"],
+            client_secret=os.environ["COMPANIN_CLIENT_SECRET"],
+        )
+        self.assertIn(
+            self.qa.id,
+            [i.id for i in companin.unwrap(list_knowledge.sync_detailed(client=pair)).items],
+        )
         wrong = companin.connect(os.environ["COMPANIN_BASE_URL"], "ck_live_" + "0" * 32 + "_x")
         with self.assertRaises(companin.AuthenticationError) as refused:
             companin.unwrap(list_knowledge.sync_detailed(client=wrong))

@@ -1,5 +1,6 @@
-// The SDK against a live server: started by scripts/sdks, which sets COMPANIN_BASE_URL and
-// COMPANIN_API_KEY (a production secret key of a fresh organization).
+// The SDK against a live server: started by scripts/sdks, which sets COMPANIN_BASE_URL,
+// COMPANIN_API_KEY (a production secret key of a fresh organization) and the same client's key
+// pair, COMPANIN_CLIENT_ID and COMPANIN_CLIENT_SECRET.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, describe, test } from "node:test";
@@ -88,7 +89,7 @@ describe("the five onboarding steps", () => {
     assert.equal(events.at(-1).data.answered, true);
   });
 
-  test("errors are typed exceptions with their code", async () => {
+  test("the key pair works; errors are typed exceptions with their code", async () => {
     const missing = await unwrap(
       api.GET("/assistants/{id}", { params: { path: { id: randomUUID() } } }),
     ).catch((e) => e);
@@ -106,6 +107,14 @@ describe("the five onboarding steps", () => {
 
     const stream = streamMessage(api, { session_id: randomUUID(), message: "hello" });
     await assert.rejects(stream.next(), NotFoundError);
+
+    const pair = createCompanin({
+      baseUrl,
+      clientId: process.env.COMPANIN_CLIENT_ID,
+      clientSecret: process.env.COMPANIN_CLIENT_SECRET,
+    });
+    const listed = await unwrap(pair.GET("/knowledge"));
+    assert.ok(listed.items.some((item) => item.id === qa.id));
 
     const wrong = createCompanin({ baseUrl, apiKey: `ck_live_${"0".repeat(32)}_x` });
     const refused = await unwrap(wrong.GET("/knowledge")).catch((e) => e);
