@@ -28,3 +28,17 @@ export function fill(el, ...children) {
 export function lines(text) {
   return text.split('\n').map((s) => s.trim()).filter(Boolean);
 }
+
+// A factory of small buttons: each runs its action, shows a failure's message in `error`, and
+// then calls `after` (a reload, say) unless the action answered `false` (cancelled).
+export function actionButtons(error, after = async () => {}) {
+  return (label, run, attrs = {}) => h('button', { type: 'button', class: 'small', ...attrs, onclick: async () => {
+    error.textContent = '';
+    try {
+      if (await run() === false) return;
+      await after();
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  } }, label);
+}

@@ -1,7 +1,7 @@
 // The alert webhook (admins): where rate-limit alerts are posted, its signing secret (shown
 // when set or rotated), and every alert with how its delivery went.
 import { call } from '../api.js';
-import { fill, h } from '../dom.js';
+import { actionButtons, fill, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { once } from './secret.js';
 
@@ -11,14 +11,7 @@ export function alerts() {
   const body = h('tbody');
   const url = h('input', { id: 'webhook-url', type: 'url', required: true, maxlength: '2048' });
 
-  const act = (label, run) => h('button', { type: 'button', class: 'small', onclick: async () => {
-    error.textContent = '';
-    try {
-      await run();
-    } catch (e) {
-      error.textContent = e.message;
-    }
-  } }, label);
+  const act = actionButtons(error);
 
   function show(hook, secretShown) {
     url.value = hook.url || '';

@@ -3,7 +3,7 @@
 // for a chosen client and assistant with a live preview, the event webhooks, the alert webhook,
 // and the API docs.
 import { call } from '../api.js';
-import { fill, h, lines } from '../dom.js';
+import { actionButtons, fill, h, lines } from '../dom.js';
 import { t } from '../i18n.js';
 import { can } from '../roles.js';
 import { alerts } from './alerts.js';
@@ -15,15 +15,7 @@ function clients({ admin, onChange }) {
   const shown = h('div', { id: 'client-secret-box' });
   const body = h('tbody');
 
-  const act = (label, run, attrs = {}) => h('button', { type: 'button', class: 'small', ...attrs, onclick: async () => {
-    error.textContent = '';
-    try {
-      if (await run() === false) return;
-      await load();
-    } catch (e) {
-      error.textContent = e.message;
-    }
-  } }, label);
+  const act = actionButtons(error, () => load());
 
   function origins(c) {
     const field = h('textarea', { id: `origins-${c.id}`, rows: 2, 'aria-label': t('developers.origins_of', { name: c.name }) },

@@ -2,7 +2,7 @@
 // cancel / re-sync / delete (editors), the forms that add knowledge, and the search
 // playground.
 import { call } from '../api.js';
-import { fill, h } from '../dom.js';
+import { actionButtons, fill, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { can } from '../roles.js';
 import { addForms } from './knowledge-add.js';
@@ -45,16 +45,10 @@ export function knowledge({ session, href }) {
     }
   }
 
-  const act = (label, run) => h('button', { type: 'button', class: 'small', onclick: async () => {
-    error.textContent = '';
-    try {
-      if (await run() === false) return;
-      await load();
-      watch();
-    } catch (e) {
-      error.textContent = e.message;
-    }
-  } }, label);
+  const act = actionButtons(error, async () => {
+    await load();
+    watch();
+  });
 
   function actions(item) {
     if (!editor) return null;

@@ -2,7 +2,7 @@
 // with its signing secret shown once; rotate it, turn an endpoint off or on (and see why the
 // server turned one off), delete it, and read an endpoint's deliveries with a redeliver button.
 import { call } from '../api.js';
-import { fill, h } from '../dom.js';
+import { actionButtons, fill, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { once } from './secret.js';
 
@@ -20,15 +20,7 @@ export function webhooks() {
   const about = h('input', { id: 'endpoint-description', maxlength: '500' });
   const boxes = EVENTS.map((event) => h('input', { type: 'checkbox', value: event, id: `event-${event}` }));
 
-  const act = (label, run, attrs = {}) => h('button', { type: 'button', class: 'small', ...attrs, onclick: async () => {
-    error.textContent = '';
-    try {
-      if (await run() === false) return;
-      await load();
-    } catch (e) {
-      error.textContent = e.message;
-    }
-  } }, label);
+  const act = actionButtons(error, () => load());
 
   const showSecret = (made) => fill(shown, once('endpoint-secret', t('webhooks.secret', { url: made.url }), made.secret));
 
