@@ -33,12 +33,10 @@ fn walk(value: &mut Value) {
     match value {
         Value::Object(map) => {
             lift_annotations(map);
-            if let Some(default) = map.remove("default") {
-                if default.is_object() {
-                    describe_default(map, &default);
-                } else {
-                    map.insert("default".into(), default);
-                }
+            if map.get("default").is_some_and(Value::is_object)
+                && let Some(default) = map.remove("default")
+            {
+                describe_default(map, &default);
             }
             if map
                 .get("format")
@@ -65,8 +63,15 @@ fn walk(value: &mut Value) {
                     }
                 }
             }
-            for child in map.values_mut() {
-                walk(child);
+            for (key, child) in map.iter_mut() {
+                match child {
+                    // Names to schemas: a property may be called `default` or `allOf`, so
+                    // only the schemas are visited, not this map as if it were one.
+                    Value::Object(properties) if key == "properties" => {
+                        properties.values_mut().for_each(walk)
+                    }
+                    _ => walk(child),
+                }
             }
         }
         Value::Array(items) => items.iter_mut().for_each(walk),
@@ -167,7 +172,8 @@ mod tests {
                         "description": "How far.",
                         "default": {"top_k": 5}
                     },
-                    "both": {"allOf": [kind, {"type": "object"}]}
+                    "both": {"allOf": [kind, {"type": "object"}]},
+                    "default": {"type": "object", "default": {}}
                 }
             }}}
         });
@@ -187,5 +193,7 @@ mod tests {
         );
         // A member that adds a type is a real part of the composition and stays.
         assert_eq!(p["both"]["allOf"], json!([kind, {"type": "object"}]));
+        // A property named `default` is a property, not a default.
+        assert_eq!(p["default"]["type"], "object");
     }
 }
