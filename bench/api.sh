@@ -84,17 +84,12 @@ run healthz "$base/healthz"
 run clients -H "X-API-Key: $key" -H "X-API-Secret: $secret" "$base/api/v1/clients/"
 
 python3 - "$work" "$duration" "$connections" <<'PY'
-import re, sys
+import sys
+sys.path.insert(0, "bench")
+from wrk_report import parse as report
 work, duration, conns = sys.argv[1:4]
 def parse(name):
-    text = open(f"{work}/{name}.txt").read()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    def pct(p):
-        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    return rps, pct(50), pct(99), int(non2xx.group(1)) if non2xx else 0
+    return report(f"{work}/{name}.txt")
 h = parse("healthz"); c = parse("clients")
 print(f"wrk -t1 -c{conns} -d{duration}, same server, same run")
 print(f"{'route':<34}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")

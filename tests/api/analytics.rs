@@ -1302,10 +1302,7 @@ async fn upgrading_sums_existing_rows_into_rollups(backend: Backend) {
 
     let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
     let backend_of = db.get_database_backend();
-    let placeholders = |sql: &str| match backend {
-        Backend::Postgres => sql.to_owned(),
-        Backend::Sqlite => sql.replace('$', "?"),
-    };
+    let placeholders = |sql: &str| companin_entity::db::placeholders(backend_of, sql);
     let insert_log = |org: Option<&str>, request_id: String, status: i32, latency: f64, at| {
         let db = db.clone();
         let org = org.map(str::to_owned);
