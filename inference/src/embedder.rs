@@ -8,11 +8,12 @@ use std::path::Path;
 
 use candle_core::Device;
 use candle_transformers::models::bert::Config;
-use tokenizers::{Encoding, PostProcessor, Tokenizer, TruncationDirection};
+use tokenizers::{Encoding, TruncationDirection};
 
 use crate::bert::{PackedBert, WordEmbeddings};
 use crate::e5s1;
 use crate::manifest::{ModelError, verify_file};
+use crate::tokenizer::TextTokenizer;
 
 /// MiniLM's folder inside the models folder.
 pub const EMBEDDER_DIR: &str = "all-MiniLM-L6-v2";
@@ -196,8 +197,8 @@ impl Default for EmbedderOptions {
 pub struct Embedder {
     model: PackedBert,
     /// Does not truncate (chunking counts tokens with it); the model's inputs are cut to
-    /// `max_tokens` in [`Embedder::encode`]. One copy only: XLM-R's is over 100 MB in memory.
-    tokenizer: Tokenizer,
+    /// `max_tokens` in [`Embedder::encode`]. One copy only.
+    tokenizer: TextTokenizer,
     pool: rayon::ThreadPool,
     options: EmbedderOptions,
     dimension: usize,
@@ -227,11 +228,7 @@ impl Embedder {
             EmbeddingModel::MiniLmL6V2 => load_minilm(models_dir)?,
             EmbeddingModel::MultilingualE5Small => load_e5(models_dir)?,
         };
-        let mut tokenizer =
-            Tokenizer::from_file(&tokenizer_path).map_err(|e| load_error(&tokenizer_path, e))?;
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(None)
+        let tokenizer = TextTokenizer::from_file(&tokenizer_path)
             .map_err(|e| load_error(&tokenizer_path, e))?;
 
         let mut pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("embed-{i}"));
@@ -272,7 +269,7 @@ impl Embedder {
     }
 
     /// The model's tokenizer without truncation, to size chunks in model tokens.
-    pub fn tokenizer(&self) -> &Tokenizer {
+    pub fn tokenizer(&self) -> &TextTokenizer {
         &self.tokenizer
     }
 
@@ -313,10 +310,7 @@ impl Embedder {
     /// kept (what the tokenizer's own truncation does, without a second tokenizer for it).
     fn encode(&self, inputs: Vec<String>) -> Result<Vec<Encoding>, ModelError> {
         let failed = |e: tokenizers::Error| ModelError::Inference(format!("tokenizer: {e}"));
-        let specials = self
-            .tokenizer
-            .get_post_processor()
-            .map_or(0, |p| p.added_tokens(false));
+        let specials = self.tokenizer.special_tokens();
         let room = self
             .options
             .max_tokens
@@ -324,14 +318,12 @@ impl Embedder {
             .saturating_sub(specials)
             .max(1);
         self.tokenizer
-            .encode_batch(inputs, false)
+            .encode_batch(inputs)
             .map_err(failed)?
             .into_iter()
             .map(|mut encoding| {
                 encoding.truncate(room, 0, TruncationDirection::Right);
-                self.tokenizer
-                    .post_process(encoding, None, true)
-                    .map_err(failed)
+                self.tokenizer.post_process(encoding).map_err(failed)
             })
             .collect()
     }

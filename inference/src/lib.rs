@@ -21,6 +21,8 @@ mod llama;
 mod manifest;
 mod shared;
 mod simd;
+mod tokenizer;
+mod unigram;
 
 pub use batcher::{Batcher, Embed};
 pub use embedder::{
@@ -32,3 +34,4 @@ pub use generator::{
 pub use llama::CONTEXT_TOKENS;
 pub use manifest::{ModelError, verify_file};
 pub use shared::{shared_embedder, shared_generator};
+pub use tokenizer::TextTokenizer;

@@ -103,3 +103,65 @@ fn inputs_past_the_window_are_cut_to_it() {
     assert!(dot(&vectors[0], &vectors[1]) > 0.9999);
     assert!(vectors[0].iter().all(|v| v.is_finite()));
 }
+
+/// Deterministic text from a mix of scripts, spaces, digits and punctuation (xorshift).
+fn mixed_texts(count: usize) -> Vec<String> {
+    const CHARS: &[&str] = &[
+        "a", "e", "s", "n", "t", "r", "o", "l", "ñ", "á", "é", "ü", "ç", "ß", "ø", "я", "ж", "и",
+        "中", "国", "語", "の", "ア", "한", "ك", "ש", "α", "ω", "🙂", "ﬁ", "Ａ", "①", "\u{301}",
+        "\u{200b}", " ", " ", " ", "  ", "\t", "\n", ".", ",", "¿", "?", "¡", "-", "'", "\"", "0",
+        "7", "42", "https://", "<s>", "<mask>", "▁", "\u{a0}", "\u{3000}",
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|_| {
+            let len = (next() % 40) as usize;
+            (0..len)
+                .map(|_| CHARS[(next() % CHARS.len() as u64) as usize])
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_compact_tokenizer_splits_as_the_library_does() {
+    let embedder = load();
+    let library =
+        tokenizers::Tokenizer::from_file(models_dir().join("multilingual-e5-small/tokenizer.json"))
+            .unwrap();
+    let mut texts: Vec<String> = [
+        "query: ¿Cuánto tarda el envío?",
+        "passage: Las devoluciones son gratuitas durante 30 días.",
+        "The mitochondria is the powerhouse of the cell (ATP synthase, ~3.2 µm).",
+        "東京は日本の首都です。人口は約1400万人。",
+        "Москва — столица России.",
+        "ﬁnancial ｆｕｌｌ－ｗｉｄｔｈ ① ½ ™",
+        "   leading and trailing   ",
+        "",
+        "a\u{301} e\u{301}",
+        "supercalifragilisticexpialidocious-antidisestablishmentarianism",
+        "https://example.com/path?query=1&other=two#fragment",
+        "<s> <mask> </s> <unk>",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    texts.extend(mixed_texts(2_000));
+    for text in &texts {
+        for specials in [false, true] {
+            let ours = embedder.tokenizer().encode(text, specials).unwrap();
+            let theirs = library.encode(text.as_str(), specials).unwrap();
+            assert_eq!(ours.get_ids(), theirs.get_ids(), "ids of {text:?}");
+            assert_eq!(
+                ours.get_offsets(),
+                theirs.get_offsets(),
+                "offsets of {text:?}"
+            );
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Token-sized chunks with their title and heading as a prefix, so each stands on its own.
 
-use text_splitter::{ChunkConfig, TextSplitter};
-use tokenizers::Tokenizer;
+use companin_inference::TextTokenizer;
+use text_splitter::{ChunkConfig, ChunkSizer, TextSplitter};
 
 use crate::parse::Parsed;
 
@@ -37,17 +37,25 @@ pub struct Chunk {
     pub token_count: usize,
 }
 
-fn count(tokenizer: &Tokenizer, text: &str) -> usize {
+fn count(tokenizer: &TextTokenizer, text: &str) -> usize {
     tokenizer
-        .encode_fast(text, false)
-        .map(|e| e.get_ids().len())
+        .count(text)
         .unwrap_or(text.split_whitespace().count())
 }
 
+/// Sizes text-splitter's chunks in the model's tokens.
+struct Tokens<'a>(&'a TextTokenizer);
+
+impl ChunkSizer for Tokens<'_> {
+    fn size(&self, chunk: &str) -> usize {
+        count(self.0, chunk)
+    }
+}
+
 /// The beginning of `text` up to `most` tokens, ending with `…`.
-fn cut_to_tokens(tokenizer: &Tokenizer, text: &str, most: usize) -> String {
+fn cut_to_tokens(tokenizer: &TextTokenizer, text: &str, most: usize) -> String {
     let end = tokenizer
-        .encode_fast(text, false)
+        .encode(text, false)
         .ok()
         .and_then(|e| e.get_offsets().get(most.saturating_sub(1)).map(|o| o.1))
         .filter(|end| text.is_char_boundary(*end))
@@ -62,7 +70,7 @@ fn cut_to_tokens(tokenizer: &Tokenizer, text: &str, most: usize) -> String {
 pub fn chunk(
     parsed: &Parsed,
     title: &str,
-    tokenizer: &Tokenizer,
+    tokenizer: &TextTokenizer,
     options: ChunkOptions,
 ) -> Vec<Chunk> {
     let mut chunks = Vec::new();
@@ -92,9 +100,9 @@ pub fn chunk(
             .max(MIN_BODY_TOKENS);
         let overlap = options.overlap_tokens.min(capacity / 2);
         let config = ChunkConfig::new(capacity)
-            .with_sizer(tokenizer)
+            .with_sizer(Tokens(tokenizer))
             .with_overlap(overlap)
-            .unwrap_or_else(|_| ChunkConfig::new(capacity).with_sizer(tokenizer));
+            .unwrap_or_else(|_| ChunkConfig::new(capacity).with_sizer(Tokens(tokenizer)));
         let splitter = TextSplitter::new(config);
         for body in splitter.chunks(&section.text) {
             let body = body.trim();
@@ -128,7 +136,7 @@ mod tests {
                 text: words(3000, "body"),
             }],
         };
-        let tokenizer = Tokenizer::from_bytes(
+        let tokenizer = TextTokenizer::from_bytes(
             // A word-level tokenizer: one token per word, no model files needed.
             br#"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],
                 "normalizer":null,"pre_tokenizer":{"type":"Whitespace"},"post_processor":null,

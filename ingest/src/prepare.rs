@@ -113,12 +113,7 @@ pub fn prepare(
                     PreparedChunk {
                         heading: None,
                         language: languages.item.clone(),
-                        token_count: embedder
-                            .model()
-                            .tokenizer()
-                            .encode_fast(content.as_str(), false)
-                            .map(|e| e.get_ids().len())
-                            .unwrap_or(0),
+                        token_count: embedder.model().tokenizer().count(&content).unwrap_or(0),
                         content,
                         vector,
                     }
