@@ -5,11 +5,11 @@
 //! hash map in every node. For XLM-R's 250,002 pieces (multilingual-e5-small's tokenizer) that
 //! is 296 MB held for the life of the process, more than the encoder's weights. This model
 //! keeps each piece in a vector (by id) and as a key of one hash map (a `serve` with E5 went
-//! from 505 to 257 MB resident with it), and finds the
-//! same segmentation: the same best-path search (SentencePiece's optimised Viterbi, as the
-//! library runs it), visiting the characters in order, so equal scores are broken the same way
-//! (the path that reached a position first keeps it). Normalisation, pre-tokenisation, special tokens,
-//! offsets and post-processing stay the library's ([`crate::tokenizer::TextTokenizer`]).
+//! from 505 to 257 MB resident with it), and finds the same segmentation: the same best-path
+//! search (SentencePiece's optimised Viterbi, as the library runs it), visiting the characters
+//! in order, so equal scores are broken the same way (the path that reached a position first
+//! keeps it). Normalisation, pre-tokenisation, special tokens, offsets and post-processing
+//! stay the library's ([`crate::tokenizer::TextTokenizer`]).
 
 use std::collections::HashMap;
 use std::ops::Range;
