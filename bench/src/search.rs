@@ -1,11 +1,11 @@
 //! `companin bench search`: the vector index and the whole search at 10k and 100k chunks.
 //!
 //! The chunks are generated text (word sequences drawn from a corpus' own word frequencies)
-//! with real MiniLM vectors. For each size it reports the graph's build rate and memory, the
-//! approximate search's latency and its recall@10 against an exact scan (beside hnsw_rs' own
-//! search of the same graph, timed in the same run), the cost of adding one more chunk, and
-//! the latency of the whole search service (query embedding, index-version check, hybrid
-//! search, passages read back) over a scratch tenant holding the same chunks.
+//! with real vectors of the configured embedder. For each size it reports the graph's build
+//! rate and memory, the approximate search's latency and its recall@10 against an exact scan,
+//! the cost of adding one more chunk, and the latency of the whole search service (query
+//! embedding, index-version check, hybrid search, passages read back) over a scratch tenant
+//! holding the same chunks.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -52,9 +52,6 @@ struct AnnRun {
     p50_ms: f64,
     p99_ms: f64,
     recall: f64,
-    /// The same queries through hnsw_rs' own search of the same graph.
-    graph_p50_ms: f64,
-    graph_recall: f64,
 }
 
 /// Times `search` over the queries: p50, p99 and recall@K against `exact`.
@@ -128,8 +125,6 @@ pub async fn search(settings: &Settings, corpus: &Path, options: &Options) -> an
                 let runs = efs
                     .iter()
                     .map(|&ef| {
-                        let (graph_p50_ms, _, graph_recall) =
-                            time_queries(&qs, &exact, |q| index.search_in_graph(q, K, ef));
                         let (p50_ms, p99_ms, recall) =
                             time_queries(&qs, &exact, |q| index.search(q, K, ef, None));
                         AnnRun {
@@ -137,8 +132,6 @@ pub async fn search(settings: &Settings, corpus: &Path, options: &Options) -> an
                             p50_ms,
                             p99_ms,
                             recall,
-                            graph_p50_ms,
-                            graph_recall,
                         }
                     })
                     .collect();
@@ -155,13 +148,13 @@ pub async fn search(settings: &Settings, corpus: &Path, options: &Options) -> an
             build.as_secs_f64()
         );
         println!(
-            "{size} chunks: one more chunk added in {:.1} ms (graph insertion; searches scan it until the links are copied again)",
+            "{size} chunks: one more chunk added in {:.1} ms (graph insertion)",
             add_one.as_secs_f64() * 1e3
         );
         for run in &runs {
             println!(
-                "{size} chunks: ANN top-{K} (ef {}) p50 {:.3} ms, p99 {:.3} ms, recall@{K} vs exact {:.4} (hnsw_rs' own search: p50 {:.3} ms, recall {:.4})",
-                run.ef, run.p50_ms, run.p99_ms, run.recall, run.graph_p50_ms, run.graph_recall
+                "{size} chunks: ANN top-{K} (ef {}) p50 {:.3} ms, p99 {:.3} ms, recall@{K} vs exact {:.4}",
+                run.ef, run.p50_ms, run.p99_ms, run.recall
             );
         }
         let mut figures = json!({
@@ -176,8 +169,6 @@ pub async fn search(settings: &Settings, corpus: &Path, options: &Options) -> an
                     "p50_ms": r.p50_ms,
                     "p99_ms": r.p99_ms,
                     "recall_at_10": r.recall,
-                    "hnsw_rs_search_p50_ms": r.graph_p50_ms,
-                    "hnsw_rs_search_recall_at_10": r.graph_recall,
                 }))
                 .collect::<Vec<_>>(),
         });

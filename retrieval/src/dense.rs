@@ -1,70 +1,33 @@
-//! The vector side of retrieval: an HNSW graph (hnsw_rs) over unit vectors, and an exact scan
-//! for candidate sets small enough that the scan is as fast as the graph and never misses.
+//! The vector side of retrieval: an HNSW graph ([`Graph`]) over unit vectors held in flat
+//! blocks, and an exact scan for candidate sets small enough that the scan is as fast as the
+//! graph and never misses.
 
+use std::fs::File;
 use std::path::Path;
 
-use hnsw_rs::prelude::{AnnT, Distance, Hnsw, HnswIo};
+use crate::binary::{Reader, Writer};
+use crate::graph::Graph;
 
-use crate::links::Links;
+/// The snapshot file of a dense index: [`MAGIC`], the vector size and count, the vectors,
+/// then the graph.
+const FILE_NAME: &str = "dense.bin";
+/// Names the format; a file of another format (or none of ours) is refused.
+const MAGIC: u64 = u64::from_le_bytes(*b"cmpnDNS1");
 
-/// Links per node and layer: 16 is the usual balance of recall, memory and build time for
-/// 384-dimensional text vectors.
-const MAX_CONNECTIONS: usize = 16;
-/// Candidates explored when linking a new node.
-const EF_CONSTRUCTION: usize = 200;
-const MAX_LAYERS: usize = 16;
-/// Fewer additions than this go into the graph one by one (no thread-pool round trip).
-const PARALLEL_INSERT_MIN: usize = 64;
-/// Slots added since the links were last copied that searches scan exactly instead (about
-/// 0.1 ms per search at most), before the copy is taken again. Copying chases two pointers
-/// per link through hnsw_rs' nodes: 0.8 s at 100k chunks, so not after every item.
-const UNLINKED_MAX: usize = 1_024;
-
-/// One link in hnsw_rs' graph: an `Arc` to a neighbour-with-distance record (its pointer, the
-/// record's pointer and distance, and the `Arc`'s two counts).
-const GRAPH_LINK_BYTES: usize = 48;
-/// A graph node beside its vector and links: its ids, the `Arc`s and lock around it, the
-/// `Vec` headers of its vector and of its layers.
-const GRAPH_NODE_BYTES: usize = 160;
-
-/// `1 - cosine` of unit vectors, never below 0. hnsw_rs' own `DistDot` asserts that the dot
-/// product of unit vectors is at most 1, which rounding breaks for identical vectors (a
-/// duplicated chunk, or a query equal to a chunk): that would be a panic in a search.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct UnitCosine;
-
-impl Distance<f32> for UnitCosine {
-    fn eval(&self, a: &[f32], b: &[f32]) -> f32 {
-        (1.0 - dot(a, b)).max(0.0)
-    }
-}
-
-/// The file name stem of a dumped graph.
-const GRAPH_BASENAME: &str = "graph";
-
-/// Loads a graph written by [`DenseIndex::dump`]. A truncated or foreign file makes hnsw_rs
-/// panic rather than fail, so callers run this where a panic is caught (a blocking task).
-pub fn load_graph(dir: &Path) -> Result<Hnsw<'static, f32, UnitCosine>, String> {
-    // hnsw_rs ties a loaded graph's lifetime to its loader even when the vectors are copied
-    // out (no memory map, the default). The loader is a few hundred bytes and a graph is
-    // loaded once per tenant and process, so it is leaked rather than kept alongside.
-    let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, GRAPH_BASENAME)));
-    loader
-        .load_hnsw::<f32, UnitCosine>()
-        .map_err(|e| e.to_string())
+/// `1 - cosine` of unit vectors, never below 0 (rounding puts the dot product of identical
+/// vectors a hair above 1).
+fn distance(a: &[f32], b: &[f32]) -> f32 {
+    (1.0 - dot(a, b)).max(0.0)
 }
 
 /// A slot (the chunk's position in its tenant index) and its cosine similarity to the query.
 pub type Scored = (usize, f32);
 
-/// Unit vectors by slot, in a graph for approximate search and in flat blocks for exact
-/// scores. Searches walk a flat copy of the graph's links ([`Links`]) and scan the slots added
-/// since it was taken; it is taken again once those pass [`UNLINKED_MAX`].
+/// Unit vectors by slot, in flat blocks, and the graph over them.
 pub struct DenseIndex {
     dim: usize,
     vectors: Blocks,
-    graph: Hnsw<'static, f32, UnitCosine>,
-    links: Links,
+    graph: Graph,
 }
 
 impl DenseIndex {
@@ -73,14 +36,7 @@ impl DenseIndex {
         DenseIndex {
             dim,
             vectors: Blocks::default(),
-            graph: Hnsw::new(
-                MAX_CONNECTIONS,
-                capacity.max(1024),
-                MAX_LAYERS,
-                EF_CONSTRUCTION,
-                UnitCosine,
-            ),
-            links: Links::default(),
+            graph: Graph::with_capacity(capacity),
         }
     }
 
@@ -97,84 +53,107 @@ impl DenseIndex {
         self.vectors.len == 0
     }
 
-    /// An index over a graph loaded from a snapshot, its flat vectors copied from the graph's
-    /// (nodes are numbered by slot, from 0). `None` when the graph's numbering has a gap or its
-    /// vectors another size: not a graph this index wrote.
-    pub fn from_graph(dim: usize, graph: Hnsw<'static, f32, UnitCosine>) -> Option<Self> {
-        let count = graph.get_nb_point();
-        let mut by_slot = vec![None; count];
-        for point in graph.get_point_indexation() {
-            let cell = by_slot.get_mut(point.get_origin_id())?;
-            if point.get_v().len() != dim || cell.is_some() {
-                return None;
+    /// Bytes this index holds, estimated: the flat vectors and the graph's links.
+    pub fn memory_bytes(&self) -> usize {
+        let flat: usize = self.vectors.blocks.iter().map(|b| b.capacity() * 4).sum();
+        flat + self.graph.memory_bytes()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// Writes the index to `dir` (as [`FILE_NAME`]), answering the file's size.
+    pub fn write(&self, dir: &Path) -> Result<u64, String> {
+        let path = dir.join(FILE_NAME);
+        let written = (|| -> std::io::Result<()> {
+            let mut out = Writer::new(File::create(&path)?);
+            out.u64(MAGIC)?;
+            out.u32(self.dim as u32)?;
+            out.u64(self.len() as u64)?;
+            for block in &self.vectors.blocks {
+                out.f32s(block)?;
             }
-            *cell = Some(point);
+            self.graph.write(&mut out)?;
+            out.finish()?.sync_all()
+        })();
+        written.map_err(|e| format!("writing {}: {e}", path.display()))?;
+        std::fs::metadata(&path)
+            .map(|m| m.len())
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Reads what [`DenseIndex::write`] wrote to `dir`, which must be `size` bytes of
+    /// `dim`-dimensional vectors and their graph.
+    pub fn read(dir: &Path, dim: usize, size: u64) -> Result<DenseIndex, String> {
+        let path = dir.join(FILE_NAME);
+        let file = File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let actual = file
+            .metadata()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
+        if actual != size {
+            return Err(format!(
+                "{FILE_NAME} is {actual} bytes, the manifest says {size}"
+            ));
+        }
+        let mut input = Reader::new(file, size);
+        if input.u64()? != MAGIC {
+            return Err(format!("{FILE_NAME} is not a dense index of this format"));
+        }
+        let stored_dim = input.u32()? as usize;
+        let len = usize::try_from(input.u64()?).map_err(|e| e.to_string())?;
+        if stored_dim != dim || dim == 0 {
+            return Err(format!(
+                "vectors of {stored_dim} dimensions, expected {dim}"
+            ));
         }
         let mut vectors = Blocks::default();
-        for point in by_slot {
-            vectors.push(point?.get_v());
+        while vectors.len < len {
+            let count = BLOCK.min(len - vectors.len);
+            // Whole blocks, as `Blocks::push` makes them: an index counts the same bytes
+            // whether it was built or read.
+            let mut block = Vec::with_capacity(BLOCK * dim);
+            input.f32s(count * dim, &mut block)?;
+            vectors.blocks.push(block);
+            vectors.len += count;
         }
-        let links = Links::of(&graph, count);
-        Some(DenseIndex {
+        let graph = Graph::read(&mut input)?;
+        if graph.slots() != len || input.remaining() != 0 {
+            return Err(format!(
+                "{len} vectors, a graph of {} slots and {} bytes after it",
+                graph.slots(),
+                input.remaining()
+            ));
+        }
+        Ok(DenseIndex {
             dim,
             vectors,
             graph,
-            links,
         })
     }
 
-    /// Bytes this index holds, estimated: the flat vectors; the graph's own copy of each
-    /// vector with its links, which hnsw_rs keeps as shared pointers to the neighbour and its
-    /// distance ([`GRAPH_LINK_BYTES`] each, up to twice [`MAX_CONNECTIONS`] at the bottom);
-    /// and the flat copy of the links.
-    pub fn memory_bytes(&self) -> usize {
-        let flat: usize = self.vectors.blocks.iter().map(|b| b.capacity() * 4).sum();
-        let per_node = self.dim * 4 + 2 * MAX_CONNECTIONS * GRAPH_LINK_BYTES + GRAPH_NODE_BYTES;
-        flat + self.graph_len() * per_node + self.links.memory_bytes()
-    }
-
-    /// Points in the graph.
-    pub fn graph_len(&self) -> usize {
-        self.graph.get_nb_point()
-    }
-
-    /// Appends a vector, normalised, to the flat store only (the graph already holds it, or
-    /// the slot is masked and `v` is a placeholder).
-    pub fn store(&mut self, v: &[f32]) {
-        debug_assert_eq!(v.len(), self.dim);
-        normalize(self.vectors.push(v));
-    }
-
-    /// Writes the graph (with its vectors) to `dir` as `graph.hnsw.graph` and
-    /// `graph.hnsw.data`.
-    pub fn dump(&self, dir: &Path) -> Result<(), String> {
-        self.graph
-            .file_dump(dir, GRAPH_BASENAME)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
-
-    /// Appends `vectors` (each `dim` long), normalised, at the next slots.
+    /// Appends `vectors` (each `dim` long), normalised, at the next slots, and links them into
+    /// the graph (all-zero vectors, the placeholders of chunks awaiting theirs, stay unlinked:
+    /// they are never to be found).
     pub fn extend(&mut self, vectors: &[Vec<f32>]) {
-        if vectors.is_empty() {
-            return;
-        }
-        let first = self.len();
         for v in vectors {
-            self.store(v);
-        }
-        let rows: Vec<(&[f32], usize)> = (first..self.len())
-            .map(|slot| (self.vector(slot), slot))
-            .collect();
-        if rows.len() >= PARALLEL_INSERT_MIN {
-            self.graph.parallel_insert_slice(&rows);
-        } else {
-            for row in rows {
-                self.graph.insert_slice(row);
+            debug_assert_eq!(v.len(), self.dim);
+            let stored = self.vectors.push(v);
+            normalize(stored);
+            let zero = stored.iter().all(|x| *x == 0.0);
+            let (flat, dim) = (&self.vectors, self.dim);
+            if zero {
+                self.graph.push_unlinked();
+            } else {
+                self.graph.push(|a, b| {
+                    match (flat.get(a as usize, dim), flat.get(b as usize, dim)) {
+                        (Some(a), Some(b)) => distance(a, b),
+                        _ => f32::INFINITY,
+                    }
+                });
             }
-        }
-        if self.len().saturating_sub(self.links.slots()) > UNLINKED_MAX {
-            self.links = Links::of(&self.graph, self.len());
         }
     }
 
@@ -200,36 +179,16 @@ impl DenseIndex {
         if self.is_empty() || k == 0 {
             return Vec::new();
         }
-        let distance = |slot: u32| {
+        let to_query = |slot: u32| {
             self.vectors
                 .get(slot as usize, self.dim)
-                .map_or(f32::INFINITY, |v| UnitCosine.eval(query, v))
+                .map_or(f32::INFINITY, |v| distance(query, v))
         };
-        let mut found = self.links.search(ef.max(k), distance, keep);
-        let linked = self.links.slots().min(self.len());
-        if linked < self.len() {
-            let allowed = |s: &usize| keep.is_none_or(|keep| keep(s));
-            found.extend(
-                (linked..self.len())
-                    .filter(allowed)
-                    .map(|s| (s as u32, distance(s as u32))),
-            );
-            found.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        }
+        let mut found = self.graph.search(ef.max(k), to_query, keep);
         found.truncate(k);
         found
             .into_iter()
             .map(|(slot, d)| (slot as usize, 1.0 - d))
-            .collect()
-    }
-
-    /// The same search through hnsw_rs' own search of the graph: what `companin bench search`
-    /// compares the walk of [`Links`] against.
-    pub fn search_in_graph(&self, query: &[f32], k: usize, ef: usize) -> Vec<Scored> {
-        self.graph
-            .search(query, k, ef.max(k))
-            .into_iter()
-            .map(|n| (n.d_id, 1.0 - n.distance))
             .collect()
     }
 
@@ -441,7 +400,7 @@ pub(crate) mod tests {
         // Values whose normalised dot product rounds above 1.
         let mut v: Vec<f32> = (0..384).map(|i| ((i * 7919) % 101) as f32 / 37.0).collect();
         normalize(&mut v);
-        assert!(UnitCosine.eval(&v, &v) >= 0.0);
+        assert!(distance(&v, &v) >= 0.0);
         let mut index = DenseIndex::new(384, 4);
         index.extend(&[v.clone(), v.clone(), v.clone()]);
         let found = index.search(&v, 3, 16, None);
@@ -450,41 +409,54 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn slots_added_after_the_links_were_copied_are_found_and_filtered() {
-        let data = vectors(UNLINKED_MAX + 600, 24, 21);
+    fn single_additions_are_found_at_once_and_placeholders_never() {
+        let data = vectors(1_600, 24, 21);
         let mut index = DenseIndex::new(24, data.len());
-        index.extend(&data[..UNLINKED_MAX + 500]);
-        assert_eq!(
-            index.links.slots(),
-            UNLINKED_MAX + 500,
-            "a large batch is copied at once"
-        );
-        for v in &data[UNLINKED_MAX + 500..] {
+        index.extend(&data[..1_500]);
+        // Zero vectors hold slots 1,500 and 1,501 for chunks awaiting theirs.
+        index.extend(&[vec![0.0; 24], vec![0.0; 24]]);
+        for v in &data[1_500..] {
             index.extend(std::slice::from_ref(v));
         }
-        assert_eq!(
-            index.links.slots(),
-            UNLINKED_MAX + 500,
-            "single additions wait"
-        );
-        for slot in [UNLINKED_MAX + 500, UNLINKED_MAX + 599] {
-            let found = index.search(&data[slot], 3, 64, None);
+        for (slot, v) in [(1_502, &data[1_500]), (1_601, &data[1_599])] {
+            let found = index.search(v, 3, 64, None);
             assert_eq!(found[0].0, slot);
             assert!((found[0].1 - 1.0).abs() < 1e-5);
-            // A filter applies to the unlinked slots as well.
             let not_it = |s: &usize| *s != slot;
-            let found = index.search(&data[slot], 3, 64, Some(&not_it));
+            let found = index.search(v, 3, 64, Some(&not_it));
             assert_eq!(found.len(), 3);
             assert!(found.iter().all(|(s, _)| *s != slot));
         }
-        // Past the limit the links are copied again.
-        let more = vectors(UNLINKED_MAX, 24, 22);
-        for v in &more {
-            index.extend(std::slice::from_ref(v));
+        let everything = index.search(&data[7], 200, 400, None);
+        assert!(everything.iter().all(|(s, _)| *s != 1_500 && *s != 1_501));
+    }
+
+    #[test]
+    fn a_written_index_reads_back_alike_and_a_foreign_file_is_refused() {
+        let data = clustered(1_200, 16, 4);
+        let mut index = DenseIndex::new(16, data.len());
+        index.extend(&data);
+        let dir = tempfile::tempdir().unwrap();
+        let size = index.write(dir.path()).unwrap();
+        let copy = DenseIndex::read(dir.path(), 16, size).unwrap();
+        assert_eq!(copy.len(), index.len());
+        assert_eq!(copy.vector(1_199), index.vector(1_199));
+        for q in &data[..20] {
+            assert_eq!(copy.search(q, 10, 64, None), index.search(q, 10, 64, None));
         }
-        assert!(index.links.slots() > UNLINKED_MAX + 500);
-        let last = index.len() - 1;
-        assert_eq!(index.search(index.vector(last), 1, 64, None)[0].0, last);
+        // Another vector size, another recorded size, another format: refused, no panic.
+        assert!(DenseIndex::read(dir.path(), 384, size).is_err());
+        assert!(DenseIndex::read(dir.path(), 16, size + 1).is_err());
+        let path = dir.path().join(FILE_NAME);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[0] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let refused = DenseIndex::read(dir.path(), 16, size).err().unwrap();
+        assert!(refused.contains("format"), "{refused}");
+        // Truncated: a file whose own count overstates it fails while reading.
+        bytes[0] ^= 1;
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(DenseIndex::read(dir.path(), 16, size / 2).is_err());
     }
 
     #[test]

@@ -28,7 +28,7 @@ use sea_orm::{
 };
 use tokio::sync::RwLock;
 
-use crate::snapshot::{Snapshot, SnapshotStore};
+use crate::snapshot::SnapshotStore;
 use crate::tenant::{ChunkRow, Hit, Query, TenantIndex};
 
 /// Rows per database round trip when loading chunks.
@@ -422,9 +422,9 @@ impl Registry {
     }
 
     /// Starts the tenant's index from its snapshot plus what changed in the database since:
-    /// the rows of the chunks added since are read (all rows, for a graph-only snapshot), and
-    /// the chunks gone since masked. `None` when there is no usable snapshot (with a warning
-    /// when one was there), or when so much changed that a rebuild is better.
+    /// the rows of the chunks added since are read, and the chunks gone since masked. `None`
+    /// when there is no usable snapshot (with a warning when one was there), or when so much
+    /// changed that a rebuild is better.
     async fn load_snapshot(
         &self,
         slot: &Slot,
@@ -435,9 +435,8 @@ impl Registry {
             return Ok(None);
         };
         let org = org_id.to_owned();
-        // A damaged graph file makes hnsw_rs panic; the blocking task catches it.
-        let snapshot = match tokio::task::spawn_blocking(move || store.load(&org, env)).await {
-            Ok(Ok(Some(snapshot))) => snapshot,
+        let mut index = match tokio::task::spawn_blocking(move || store.load(&org, env)).await {
+            Ok(Ok(Some(index))) => index,
             Ok(Ok(None)) => return Ok(None),
             Ok(Err(reason)) => {
                 tracing::warn!(org_id, environment = %env, %reason, "the index snapshot is unusable; rebuilding");
@@ -448,58 +447,25 @@ impl Registry {
                 return Ok(None);
             }
         };
-        // A graph-only snapshot is written again whole, so the next start reads no rows.
-        let graph_only = matches!(snapshot, Snapshot::Graph { .. });
         let txn = begin_snapshot(&self.db).await?;
         let state = self.tenant_state(&txn, org_id, env).await?;
         let version = state.version;
-        let (index, outcome) = match snapshot {
-            Snapshot::Whole(index) => {
-                let mut index = *index;
-                let delta = self
-                    .delta(&txn, org_id, env, &Held::of(&index, state))
-                    .await?;
-                drop(txn);
-                tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
-                    let outcome = delta.apply(&mut index)?;
-                    index.set_version(version);
-                    Ok((index, outcome))
-                })
-                .await
-                .map_err(|e| RetrievalError::Task(e.to_string()))??
-            }
-            Snapshot::Graph {
-                dense,
-                slots,
-                version: _,
-            } => {
-                let rows = self.all_rows(&txn, org_id, env, 0).await?;
-                drop(txn);
-                tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
-                    let (mut index, rest) =
-                        TenantIndex::from_snapshot(version, *dense, slots, rows)?;
-                    let removed = index.masked();
-                    let new = rest.len();
-                    let skipped = index.add(rest)?;
-                    let added = new - skipped;
-                    Ok((
-                        index,
-                        CatchUp {
-                            added,
-                            removed,
-                            ..CatchUp::default()
-                        },
-                    ))
-                })
-                .await
-                .map_err(|e| RetrievalError::Task(e.to_string()))??
-            }
-        };
+        let delta = self
+            .delta(&txn, org_id, env, &Held::of(&index, state))
+            .await?;
+        drop(txn);
+        let (index, outcome) = tokio::task::spawn_blocking(move || -> Result<_, RetrievalError> {
+            let outcome = delta.apply(&mut index)?;
+            index.set_version(version);
+            Ok((index, outcome))
+        })
+        .await
+        .map_err(|e| RetrievalError::Task(e.to_string()))??;
         let masked = index.masked();
         if needs_rebuild(masked, masked + index.len()) {
             return Ok(None);
         }
-        let worth_saving = graph_only || index.unsaved() >= SAVE_MIN_UNSAVED.max(index.len() / 10);
+        let worth_saving = index.unsaved() >= SAVE_MIN_UNSAVED.max(index.len() / 10);
         *slot.index.write().await = Some(index);
         if worth_saving {
             self.save(slot, org_id, env).await;

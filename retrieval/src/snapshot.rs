@@ -1,22 +1,23 @@
 //! Snapshots of a tenant's index in the data directory, so that a restart loads the index
-//! instead of rebuilding it: the graph (building it is the slow part), the BM25 index's files
-//! and each slot's state. A restart then reads from the database only the chunk ids, and the
-//! rows of the chunks added since the snapshot; the database stays the source of truth.
+//! instead of rebuilding it: the vectors with their graph (building it is the slow part), the
+//! BM25 index's files and each slot's state. A restart then reads from the database only the
+//! chunk ids, and the rows of the chunks added since the snapshot; the database stays the
+//! source of truth.
 //!
 //! Layout: `<root>/<org>-<environment>/CURRENT` names the live snapshot folder, which holds
-//! the graph (`graph.hnsw.graph`, `graph.hnsw.data`), the BM25 index (`lexical/`) and
-//! `manifest.json` (the index version, the vector size, the chunk id and state of every slot
-//! and the graph files' sizes). A snapshot is written in a fresh folder and `CURRENT` is
-//! replaced by a rename, so a reader (in this or another process) sees the old snapshot or the
-//! new one, never half of one. Snapshots written before the BM25 index and the slot states
-//! were kept hold the graph only: their chunks' rows are read to complete them.
+//! the vectors and graph (`dense.bin`), the BM25 index (`lexical/`) and `manifest.json` (the
+//! index version, the vector size, the chunk id and state of every slot and the size of
+//! `dense.bin`). A snapshot is written in a fresh folder and `CURRENT` is replaced by a rename,
+//! so a reader (in this or another process) sees the old snapshot or the new one, never half
+//! of one. Snapshots of earlier releases (an hnsw_rs graph, or the graph alone) are not read:
+//! the index is rebuilt from the database once and written anew.
 
 use std::path::{Path, PathBuf};
 
 use companin_entity::Environment;
 use serde::{Deserialize, Serialize};
 
-use crate::dense::{self, DenseIndex};
+use crate::dense::DenseIndex;
 use crate::lexical::LexicalIndex;
 use crate::tenant::{SlotState, TenantIndex};
 
@@ -24,7 +25,6 @@ const MANIFEST: &str = "manifest.json";
 /// The BM25 index's folder.
 const LEXICAL: &str = "lexical";
 const CURRENT: &str = "CURRENT";
-const GRAPH_FILES: [&str; 2] = ["graph.hnsw.graph", "graph.hnsw.data"];
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Manifest {
@@ -36,24 +36,14 @@ struct Manifest {
     embedder: Option<String>,
     /// The chunk id of each slot; `None` for a masked slot.
     slots: Vec<Option<String>>,
-    /// Sizes of [`GRAPH_FILES`], checked before loading (hnsw_rs panics on a short file).
-    file_sizes: [u64; 2],
-    /// Each slot's item, language and vector flag (absent in graph-only snapshots).
+    /// The size of the dense index's file (absent in snapshots of earlier releases, whose
+    /// graph was hnsw_rs' files).
+    #[serde(default)]
+    dense_bytes: Option<u64>,
+    /// Each slot's item, language and vector flag (absent in the graph-only snapshots of
+    /// earlier releases).
     #[serde(default)]
     state: Option<SlotState>,
-}
-
-/// A loaded snapshot.
-pub enum Snapshot {
-    /// The whole index as it was at its version.
-    Whole(Box<TenantIndex>),
-    /// The graph only (a snapshot written before the rest was kept): the chunks' rows complete
-    /// it ([`TenantIndex::from_snapshot`]).
-    Graph {
-        version: i64,
-        dense: Box<DenseIndex>,
-        slots: Vec<Option<String>>,
-    },
 }
 
 /// Where snapshots live.
@@ -85,17 +75,11 @@ impl SnapshotStore {
         let name = format!("v{}-{}", index.version(), uuid_like());
         let dir = tenant.join(&name);
         std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-        index.dense().dump(&dir)?;
+        let dense_bytes = index.dense().write(&dir)?;
         let lexical = dir.join(LEXICAL);
         std::fs::create_dir_all(&lexical)
             .map_err(|e| format!("creating {}: {e}", lexical.display()))?;
         index.lexical().save(&lexical)?;
-        let mut file_sizes = [0u64; 2];
-        for (size, file) in file_sizes.iter_mut().zip(GRAPH_FILES) {
-            *size = std::fs::metadata(dir.join(file))
-                .map_err(|e| format!("{file}: {e}"))?
-                .len();
-        }
         let manifest = Manifest {
             version: index.version(),
             dim: index.dim(),
@@ -105,7 +89,7 @@ impl SnapshotStore {
                 .into_iter()
                 .map(|s| s.map(str::to_owned))
                 .collect(),
-            file_sizes,
+            dense_bytes: Some(dense_bytes),
             state: Some(index.slot_state()),
         };
         let json = serde_json::to_vec(&manifest).map_err(|e| e.to_string())?;
@@ -122,9 +106,8 @@ impl SnapshotStore {
         Ok(())
     }
 
-    /// The tenant's snapshot, if there is a usable one. Must run where a panic is caught
-    /// (see [`dense::load_graph`]).
-    pub fn load(&self, org_id: &str, env: Environment) -> Result<Option<Snapshot>, String> {
+    /// The tenant's snapshot, if there is one, or why it cannot be used.
+    pub fn load(&self, org_id: &str, env: Environment) -> Result<Option<TenantIndex>, String> {
         let tenant = self.tenant_dir(org_id, env);
         let Ok(name) = std::fs::read_to_string(tenant.join(CURRENT)) else {
             return Ok(None);
@@ -141,36 +124,12 @@ impl SnapshotStore {
                 self.embedder
             ));
         }
-        for (size, file) in manifest.file_sizes.iter().zip(GRAPH_FILES) {
-            let actual = std::fs::metadata(dir.join(file))
-                .map_err(|e| format!("{file}: {e}"))?
-                .len();
-            if actual != *size {
-                return Err(format!(
-                    "{file} is {actual} bytes, the manifest says {size}"
-                ));
-            }
-        }
-        let graph = dense::load_graph(&dir)?;
-        let dense = DenseIndex::from_graph(manifest.dim, graph)
-            .ok_or("the graph's nodes are not numbered by slot")?;
-        if dense.len() != manifest.slots.len() {
-            return Err(format!(
-                "the graph holds {} points, the manifest {} slots",
-                dense.len(),
-                manifest.slots.len()
-            ));
-        }
-        let Some(state) = manifest.state else {
-            return Ok(Some(Snapshot::Graph {
-                version: manifest.version,
-                dense: Box::new(dense),
-                slots: manifest.slots,
-            }));
+        let (Some(dense_bytes), Some(state)) = (manifest.dense_bytes, manifest.state) else {
+            return Err("it was written by an earlier release in another format".into());
         };
+        let dense = DenseIndex::read(&dir, manifest.dim, dense_bytes)?;
         let lexical = LexicalIndex::load(&dir.join(LEXICAL))?;
-        let index = TenantIndex::restore(manifest.version, dense, manifest.slots, state, lexical)?;
-        Ok(Some(Snapshot::Whole(Box::new(index))))
+        TenantIndex::restore(manifest.version, dense, manifest.slots, state, lexical).map(Some)
     }
 }
 

@@ -233,8 +233,8 @@ impl TenantIndex {
             .filter(|r| !self.slot_of.contains_key(&r.id))
             .partition(|r| r.vector.len() == dim || r.vector.is_empty());
         let first = self.chunk_ids.len();
-        // A chunk awaiting its vector holds its slot in the graph with a zero vector, which is
-        // equally far from everything and never returned (see `has_vector`).
+        // A chunk awaiting its vector holds its slot with a zero vector, which the graph leaves
+        // unlinked and a search never returns (see `has_vector`).
         let vectors: Vec<Vec<f32>> = rows
             .iter()
             .map(|r| {
@@ -289,15 +289,6 @@ impl TenantIndex {
         if !has_vector {
             self.awaiting += 1;
         }
-    }
-
-    /// Records a masked slot (a snapshot's chunk that is gone from the database).
-    fn push_masked(&mut self) {
-        self.chunk_ids.push(String::new());
-        self.item_of.push(NO_ITEM);
-        Arc::make_mut(&mut self.live).push(false);
-        Arc::make_mut(&mut self.has_vector).push(false);
-        self.language_of.push(UNKNOWN_LANGUAGE);
     }
 
     /// The chunk id of every slot, `None` for masked ones: what a snapshot records next to the
@@ -414,48 +405,6 @@ impl TenantIndex {
             }
         }
         Ok(index)
-    }
-
-    /// An index over a snapshot's graph: `slots` are the snapshot's chunk ids by slot, `rows`
-    /// the tenant's chunks now in the database. Slots whose chunk is gone are masked; answers
-    /// the index and the rows the snapshot did not hold (for [`TenantIndex::add`]).
-    pub fn from_snapshot(
-        version: i64,
-        dense: DenseIndex,
-        slots: Vec<Option<String>>,
-        rows: Vec<ChunkRow>,
-    ) -> tantivy::Result<(TenantIndex, Vec<ChunkRow>)> {
-        let dim = dense.dim();
-        let mut index = TenantIndex::new(dim, slots.len(), version)?;
-        index.dense = dense;
-        let mut by_id: HashMap<String, ChunkRow> =
-            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
-        let mut texts: Vec<(usize, String, Option<String>)> = Vec::with_capacity(slots.len());
-        for (slot, id) in slots.into_iter().enumerate() {
-            let row = id.and_then(|id| by_id.remove(&id));
-            // A chunk without a vector of this model (or of another size) is not the one the
-            // graph holds: its slot is masked and the chunk added anew.
-            let row = match row {
-                Some(r) if r.vector.len() != dim => {
-                    by_id.insert(r.id.clone(), r);
-                    None
-                }
-                other => other,
-            };
-            match row {
-                Some(mut row) => {
-                    texts.push((slot, std::mem::take(&mut row.content), row.language.clone()));
-                    index.push_live(row);
-                }
-                None => index.push_masked(),
-            }
-        }
-        index.lexical.add(
-            texts
-                .iter()
-                .map(|(slot, text, language)| (*slot, text.as_str(), language.as_deref())),
-        )?;
-        Ok((index, by_id.into_values().collect()))
     }
 
     /// Masks the given chunks: they are never returned again.

@@ -227,7 +227,7 @@ async fn builds_catches_up_and_restarts_from_its_snapshot() {
     // A damaged snapshot is not used: the index is rebuilt from the database.
     let tenant_dir = snapshots.join(format!("{ORG}-production"));
     let current = std::fs::read_to_string(tenant_dir.join("CURRENT")).unwrap();
-    let graph = tenant_dir.join(current.trim()).join("graph.hnsw.graph");
+    let graph = tenant_dir.join(current.trim()).join("dense.bin");
     let bytes = std::fs::read(&graph).unwrap();
     std::fs::write(&graph, &bytes[..bytes.len() / 2]).unwrap();
     let third = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
@@ -494,9 +494,8 @@ async fn tenants_searched_at_once_under_the_budget_see_only_their_own_chunks() {
 }
 
 /// A restart takes the BM25 index and every slot's state from the snapshot and reads only the
-/// rows of chunks added since; a snapshot of the graph alone (as written before the rest was
-/// kept) is completed from the rows and written again whole; a damaged BM25 file means a
-/// rebuild.
+/// rows of chunks added since; a snapshot in an earlier release's format, or with a damaged
+/// BM25 file, means a rebuild.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_reads_only_the_rows_added_since_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
@@ -550,7 +549,8 @@ async fn a_restart_reads_only_the_rows_added_since_the_snapshot() {
     }
     assert_eq!(ranking(&second, Mode::Lexical, 30).await[0], "chk_0030_00");
 
-    // A graph-only snapshot: the manifest without slot states, no BM25 folder.
+    // A snapshot of an earlier release (its manifest names hnsw_rs' graph files, not
+    // `dense.bin`): not read; the index is rebuilt and written in today's format.
     let tenant_dir = snapshots.join(format!("{ORG}-production"));
     let current = || {
         tenant_dir.join(
@@ -562,25 +562,22 @@ async fn a_restart_reads_only_the_rows_added_since_the_snapshot() {
     let manifest_path = current().join("manifest.json");
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
-    manifest.as_object_mut().unwrap().remove("state");
+    let fields = manifest.as_object_mut().unwrap();
+    fields.remove("dense_bytes");
+    fields.insert("file_sizes".into(), serde_json::json!([1000, 2000]));
     std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
-    std::fs::remove_dir_all(current().join("lexical")).unwrap();
+    std::fs::remove_file(current().join("dense.bin")).unwrap();
     let third = Registry::new(db.clone(), MODEL).with_snapshots(snapshots.clone());
-    let completed = third.sync(ORG, Environment::Production).await.unwrap();
-    assert!(
-        completed.loaded_snapshot && !completed.rebuilt,
-        "{completed:?}"
-    );
-    // Completed from the rows, whose text is blank now: BM25 finds only the new item.
-    assert_eq!(
-        ranking(&third, Mode::Lexical, 17).await,
-        Vec::<String>::new()
-    );
+    let rebuilt = third.sync(ORG, Environment::Production).await.unwrap();
+    assert!(rebuilt.rebuilt && !rebuilt.loaded_snapshot, "{rebuilt:?}");
     assert_eq!(ranking(&third, Mode::Dense, 17).await, before[0]);
     let rewritten: serde_json::Value =
         serde_json::from_slice(&std::fs::read(current().join("manifest.json")).unwrap()).unwrap();
-    assert!(rewritten["state"].is_object(), "written again whole");
-    assert!(current().join("lexical").join("files.json").is_file());
+    assert!(
+        rewritten["dense_bytes"].is_u64(),
+        "written again: {rewritten}"
+    );
+    assert!(current().join("dense.bin").is_file());
 
     // A damaged BM25 file: rebuilt from the database.
     let lexical = current().join("lexical");
