@@ -10,7 +10,7 @@
 //! them, reached through the `distance` the caller passes.
 //!
 //! Insertion is the paper's: a node's level is drawn from an exponential distribution (here
-//! from its slot number, so every process builds the same graph from the same chunks), a
+//! from its slot number, so the same chunks inserted in the same order make the same graph), a
 //! greedy descent to its top layer, then on each of its layers a beam search of
 //! [`EF_CONSTRUCTION`] candidates, from which up to [`room`] neighbours are chosen by the paper's
 //! heuristic (a candidate is kept only if it is nearer to the new node than to every neighbour
@@ -102,7 +102,8 @@ impl Visited {
 }
 
 /// The layer a slot is drawn on: `floor(-ln(u) / ln(M))` for a `u` in (0, 1] that the slot
-/// number decides (splitmix64), so the same chunks make the same graph in every process.
+/// number decides (splitmix64), so the same chunks inserted in the same order make the same
+/// graph, in any process and in tests.
 fn level_of(slot: u32) -> usize {
     let mut z = u64::from(slot).wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -190,7 +191,9 @@ impl Graph {
                 .and_then(|block| block.get_mut(at..at + WIDTH))
             {
                 row.fill(NONE);
-                row[..links.len()].copy_from_slice(links);
+                for (cell, &link) in row.iter_mut().zip(links) {
+                    *cell = link;
+                }
             }
         } else if let Some(nodes) = self.upper.get_mut(layer - 1) {
             nodes.insert(slot, links.to_vec());
