@@ -53,7 +53,7 @@ struct Workers {
 }
 
 impl Workers {
-    /// Loads the models (once for the process) and starts the workers: the jobs lane on
+    /// Loads the embedder (once for the process) and starts the workers: the jobs lane on
     /// `queue`, the job sweeper, the URL sync scheduler, the retention sweep, the sealing of latency samples,
     /// the alert sender and, when generated summaries are on, the enrichment lane.
     async fn start(
@@ -74,7 +74,7 @@ impl Workers {
         let mut enrichment = None;
         if settings.generator.summaries {
             // Checked now, so a missing or corrupt file stops start-up with its message; loaded
-            // below in the background, so neither the API nor ingestion waits for it.
+            // by the first summary job, and let go again when summaries stop for a while.
             let checking = settings.clone();
             tokio::task::spawn_blocking(move || companin_worker::check_generator(&checking))
                 .await
@@ -128,16 +128,12 @@ impl Workers {
         .context("preparing the webhook sender")?;
         let webhooks = tokio::spawn(webhooks.run(stop_signal()));
         let enrich = enrichment.map(|queue| {
-            let (runtime, settings, stopped) = (runtime.clone(), settings.clone(), stop_signal());
-            tokio::spawn(async move {
-                let generator =
-                    tokio::task::spawn_blocking(move || companin_worker::load_generator(&settings))
-                        .await
-                        .context("loading the generator model")?
-                        .context("cannot load the generator model")?;
-                runtime.set_generator(generator);
-                companin_worker::run_workers(runtime, queue, Lane::Enrichment, stopped).await
-            })
+            tokio::spawn(companin_worker::run_workers(
+                runtime.clone(),
+                queue,
+                Lane::Enrichment,
+                stop_signal(),
+            ))
         });
         let task = tokio::spawn(async move {
             let _ = stopped.await;

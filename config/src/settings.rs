@@ -477,6 +477,9 @@ pub struct GeneratorSettings {
     pub summary_timeout_secs: u64,
     /// Summaries written at once per process (each uses the generator's threads).
     pub concurrency: usize,
+    /// Seconds the loaded generator may go unused (no summary, no local reply) before the
+    /// process lets go of its memory; the next use loads it again. 0 keeps it loaded.
+    pub unload_after_idle_secs: u64,
 }
 
 impl Default for GeneratorSettings {
@@ -488,6 +491,7 @@ impl Default for GeneratorSettings {
             summary_input_tokens: 768,
             summary_timeout_secs: 60,
             concurrency: 1,
+            unload_after_idle_secs: 300,
         }
     }
 }

@@ -107,6 +107,7 @@ const REPEAT_WINDOW: usize = 64;
 impl Generator {
     /// Loads the generator from `models_dir`, checking the file's checksum first.
     pub fn load(models_dir: &Path, options: GeneratorOptions) -> Result<Self, ModelError> {
+        let started = Instant::now();
         let path = verify_file(models_dir, GENERATOR_FILE)?;
         let load_error = |reason: String| ModelError::Load {
             path: path.clone(),
@@ -131,6 +132,7 @@ impl Generator {
             model = GENERATOR_FILE,
             vocabulary = tokenizer.get_vocab_size(true),
             threads = pool.current_num_threads(),
+            load_ms = started.elapsed().as_millis() as u64,
             "generator loaded"
         );
         Ok(Self {

@@ -33,5 +33,5 @@ pub use generator::{
 };
 pub use llama::CONTEXT_TOKENS;
 pub use manifest::{ModelError, verify_file};
-pub use shared::{shared_embedder, shared_generator};
+pub use shared::{after_unload, shared_embedder, shared_generator};
 pub use tokenizer::TextTokenizer;

@@ -1,5 +1,5 @@
-//! The vector side of retrieval: an HNSW graph ([`Graph`]) over unit vectors held in flat
-//! blocks, and an exact scan for candidate sets small enough that the scan is as fast as the
+//! The vector side of retrieval: an HNSW graph ([`Graph`]) over unit vectors held in blocks
+//! ([`Rows`]), and an exact scan for candidate sets small enough that the scan is as fast as the
 //! graph and never misses.
 
 use std::fs::File;
@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::binary::{Reader, Writer};
 use crate::graph::Graph;
+use crate::rows::Rows;
 
 /// The snapshot file of a dense index: [`MAGIC`], the vector size and count, the vectors,
 /// then the graph.
@@ -23,10 +24,10 @@ fn distance(a: &[f32], b: &[f32]) -> f32 {
 /// A slot (the chunk's position in its tenant index) and its cosine similarity to the query.
 pub type Scored = (usize, f32);
 
-/// Unit vectors by slot, in flat blocks, and the graph over them.
+/// Unit vectors by slot, in blocks, and the graph over them.
 pub struct DenseIndex {
     dim: usize,
-    vectors: Blocks,
+    vectors: Rows<f32>,
     graph: Graph,
 }
 
@@ -35,7 +36,7 @@ impl DenseIndex {
     pub fn new(dim: usize, capacity: usize) -> DenseIndex {
         DenseIndex {
             dim,
-            vectors: Blocks::default(),
+            vectors: Rows::new(dim, capacity),
             graph: Graph::with_capacity(capacity),
         }
     }
@@ -46,17 +47,16 @@ impl DenseIndex {
 
     /// Slots held (live or masked).
     pub fn len(&self) -> usize {
-        self.vectors.len
+        self.vectors.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.vectors.len == 0
+        self.vectors.len() == 0
     }
 
     /// Bytes this index holds, estimated: the flat vectors and the graph's links.
     pub fn memory_bytes(&self) -> usize {
-        let flat: usize = self.vectors.blocks.iter().map(|b| b.capacity() * 4).sum();
-        flat + self.graph.memory_bytes()
+        self.vectors.memory_bytes() + self.graph.memory_bytes()
     }
 
     #[cfg(test)]
@@ -72,7 +72,7 @@ impl DenseIndex {
             out.u64(MAGIC)?;
             out.u32(self.dim as u32)?;
             out.u64(self.len() as u64)?;
-            for block in &self.vectors.blocks {
+            for block in self.vectors.blocks() {
                 out.f32s(block)?;
             }
             self.graph.write(&mut out)?;
@@ -109,16 +109,7 @@ impl DenseIndex {
                 "vectors of {stored_dim} dimensions, expected {dim}"
             ));
         }
-        let mut vectors = Blocks::default();
-        while vectors.len < len {
-            let count = BLOCK.min(len - vectors.len);
-            // Whole blocks, as `Blocks::push` makes them: an index counts the same bytes
-            // whether it was built or read.
-            let mut block = Vec::with_capacity(BLOCK * dim);
-            input.f32s(count * dim, &mut block)?;
-            vectors.blocks.push(block);
-            vectors.len += count;
-        }
+        let vectors = Rows::read(dim, len, |n, block| input.f32s(n, block))?;
         let graph = Graph::read(&mut input)?;
         if graph.slots() != len || input.remaining() != 0 {
             return Err(format!(
@@ -140,26 +131,25 @@ impl DenseIndex {
     pub fn extend(&mut self, vectors: &[Vec<f32>]) {
         for v in vectors {
             debug_assert_eq!(v.len(), self.dim);
-            let stored = self.vectors.push(v);
+            let stored = self.vectors.push(v, 0.0);
             normalize(stored);
             let zero = stored.iter().all(|x| *x == 0.0);
-            let (flat, dim) = (&self.vectors, self.dim);
+            let flat = &self.vectors;
             if zero {
                 self.graph.push_unlinked();
             } else {
-                self.graph.push(|a, b| {
-                    match (flat.get(a as usize, dim), flat.get(b as usize, dim)) {
+                self.graph
+                    .push(|a, b| match (flat.get(a as usize), flat.get(b as usize)) {
                         (Some(a), Some(b)) => distance(a, b),
                         _ => f32::INFINITY,
-                    }
-                });
+                    });
             }
         }
     }
 
     /// The stored (unit) vector of `slot`.
     pub fn vector(&self, slot: usize) -> &[f32] {
-        self.vectors.get(slot, self.dim).unwrap_or(&[])
+        self.vectors.get(slot).unwrap_or(&[])
     }
 
     /// Cosine similarity of the unit `query` to `slot`.
@@ -181,7 +171,7 @@ impl DenseIndex {
         }
         let to_query = |slot: u32| {
             self.vectors
-                .get(slot as usize, self.dim)
+                .get(slot as usize)
                 .map_or(f32::INFINITY, |v| distance(query, v))
         };
         let mut found = self.graph.search(ef.max(k), to_query, keep);
@@ -201,37 +191,6 @@ impl DenseIndex {
     ) -> Vec<Scored> {
         let scored: Vec<Scored> = slots.map(|s| (s, self.similarity(query, s))).collect();
         top_k(scored, k)
-    }
-}
-
-/// Vectors in blocks of [`BLOCK`]: growing never moves what is stored (one flat array of 100k
-/// vectors is 150 MB to copy when it outgrows its allocation, under the tenant's write lock).
-#[derive(Default)]
-struct Blocks {
-    blocks: Vec<Vec<f32>>,
-    len: usize,
-}
-
-/// Vectors per block.
-const BLOCK: usize = 1_024;
-
-impl Blocks {
-    /// Appends `v` and answers the stored copy.
-    fn push(&mut self, v: &[f32]) -> &mut [f32] {
-        let index = self.len / BLOCK;
-        if index == self.blocks.len() {
-            self.blocks.push(Vec::with_capacity(BLOCK * v.len()));
-        }
-        self.len += 1;
-        let block = &mut self.blocks[index];
-        let start = block.len();
-        block.extend_from_slice(v);
-        &mut block[start..]
-    }
-
-    fn get(&self, slot: usize, dim: usize) -> Option<&[f32]> {
-        let at = slot % BLOCK * dim;
-        self.blocks.get(slot / BLOCK)?.get(at..at + dim)
     }
 }
 

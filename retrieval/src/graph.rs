@@ -22,6 +22,7 @@ use std::collections::{BinaryHeap, HashMap};
 use std::io::{Read, Write};
 
 use crate::binary::{Reader, Writer};
+use crate::rows::Rows;
 
 /// Links per node on the upper layers: 16 is the usual balance of recall, memory and build
 /// time for 384-dimensional text vectors.
@@ -34,23 +35,15 @@ pub const EF_CONSTRUCTION: usize = 200;
 const MAX_LEVEL: usize = 16;
 /// Padding of a bottom-layer row that has fewer links than [`WIDTH`].
 const NONE: u32 = u32::MAX;
-/// Slots per block of the bottom layer's table. Blocks never move once allocated: one table
-/// for 100,000 chunks is 12.8 MB to copy when it outgrows its allocation, under the tenant's
-/// write lock (in `bench search` one more chunk at 10,000 took 7.3 ms with one table, 0.7 to
-/// 1.4 ms with blocks).
-const BLOCK: usize = 1_024;
 /// An upper-layer node in its layer's map beside its links: key, `Vec` header, and the map's
 /// own share.
 const UPPER_ENTRY_BYTES: usize = 48;
 
 /// The graph's links, by slot.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Graph {
-    /// Bottom-layer links: [`WIDTH`] entries per slot, padded with [`NONE`], in blocks of
-    /// [`BLOCK`] slots.
-    bottom: Vec<Vec<u32>>,
-    /// Slots held, linked or not.
-    slots: usize,
+    /// Bottom-layer links: a row of [`WIDTH`] per slot, linked or not, padded with [`NONE`].
+    bottom: Rows<u32>,
     /// `upper[l - 1]`: the links of each node present on layer `l` (1 and up).
     upper: Vec<HashMap<u32, Vec<u32>>>,
     /// Where searches start: a node of the top layer, and that layer.
@@ -140,14 +133,15 @@ impl Graph {
     /// An empty graph with room for about `capacity` slots.
     pub fn with_capacity(capacity: usize) -> Graph {
         Graph {
-            bottom: Vec::with_capacity(capacity.div_ceil(BLOCK)),
-            ..Graph::default()
+            bottom: Rows::new(WIDTH, capacity),
+            upper: Vec::new(),
+            entry: None,
         }
     }
 
     /// Slots held, linked or not.
     pub fn slots(&self) -> usize {
-        self.slots
+        self.bottom.len()
     }
 
     /// Bytes held: the bottom layer's table and the upper layers' lists.
@@ -158,19 +152,13 @@ impl Graph {
             .flat_map(|layer| layer.values())
             .map(|links| UPPER_ENTRY_BYTES + links.capacity() * 4)
             .sum();
-        let bottom: usize = self.bottom.iter().map(|b| b.capacity() * 4).sum();
-        bottom + upper
+        self.bottom.memory_bytes() + upper
     }
 
     /// The links of `slot` on `layer`.
     fn neighbours(&self, layer: usize, slot: u32) -> &[u32] {
         if layer == 0 {
-            let at = slot as usize % BLOCK * WIDTH;
-            let Some(row) = self
-                .bottom
-                .get(slot as usize / BLOCK)
-                .and_then(|block| block.get(at..at + WIDTH))
-            else {
+            let Some(row) = self.bottom.get_fixed::<WIDTH>(slot as usize) else {
                 return &[];
             };
             let len = row.iter().position(|&s| s == NONE).unwrap_or(WIDTH);
@@ -185,12 +173,7 @@ impl Graph {
 
     fn set_neighbours(&mut self, layer: usize, slot: u32, links: &[u32]) {
         if layer == 0 {
-            let at = slot as usize % BLOCK * WIDTH;
-            if let Some(row) = self
-                .bottom
-                .get_mut(slot as usize / BLOCK)
-                .and_then(|block| block.get_mut(at..at + WIDTH))
-            {
+            if let Some(row) = self.bottom.get_mut(slot as usize) {
                 row.fill(NONE);
                 for (cell, &link) in row.iter_mut().zip(links) {
                     *cell = link;
@@ -203,18 +186,12 @@ impl Graph {
 
     /// Adds the next slot without links: it is never reached (a chunk awaiting its vector).
     pub fn push_unlinked(&mut self) {
-        if self.slots.is_multiple_of(BLOCK) {
-            self.bottom.push(Vec::with_capacity(BLOCK * WIDTH));
-        }
-        if let Some(block) = self.bottom.last_mut() {
-            block.extend([NONE; WIDTH]);
-        }
-        self.slots += 1;
+        self.bottom.push(&[], NONE);
     }
 
     /// Adds the next slot and links it; `distance(a, b)` measures two slots, this one included.
     pub fn push(&mut self, distance: impl Fn(u32, u32) -> f32) {
-        let Ok(slot) = u32::try_from(self.slots) else {
+        let Ok(slot) = u32::try_from(self.slots()) else {
             return;
         };
         self.push_unlinked();
@@ -304,7 +281,7 @@ impl Graph {
         keep: Option<&dyn Fn(&usize) -> bool>,
     ) -> Vec<Near> {
         let accepted = |slot: u32| keep.is_none_or(|keep| keep(&(slot as usize)));
-        let mut visited = Visited::new(self.slots);
+        let mut visited = Visited::new(self.slots());
         // Candidates nearest first (reversed order), results farthest first.
         let mut candidates = BinaryHeap::with_capacity(4 * ef);
         let mut results: BinaryHeap<Near> = BinaryHeap::with_capacity(ef + 1);
@@ -375,10 +352,10 @@ impl Graph {
     /// order with their links.
     pub(crate) fn write<W: Write>(&self, out: &mut Writer<W>) -> std::io::Result<()> {
         let (entry, top) = self.entry.unwrap_or((NONE, 0));
-        out.u64(self.slots as u64)?;
+        out.u64(self.slots() as u64)?;
         out.u32(entry)?;
         out.u32(top as u32)?;
-        for block in &self.bottom {
+        for block in self.bottom.blocks() {
             out.u32s(block)?;
         }
         out.u32(self.upper.len() as u32)?;
@@ -410,17 +387,13 @@ impl Graph {
             e if valid(e) && top <= MAX_LEVEL => Some((e, top)),
             e => return Err(format!("entry {e} on layer {top}")),
         };
-        let mut bottom = Vec::with_capacity(slots.div_ceil(BLOCK));
-        for first in (0..slots).step_by(BLOCK) {
-            // Whole blocks, as `push_unlinked` makes them: a graph counts the same bytes
-            // whether it was built or read.
-            let mut block = Vec::with_capacity(BLOCK * WIDTH);
-            input.u32s(BLOCK.min(slots - first) * WIDTH, &mut block)?;
-            if let Some(bad) = block.iter().find(|&&s| s != NONE && !valid(s)) {
-                return Err(format!("a link to slot {bad} of {slots}"));
+        let bottom = Rows::read(WIDTH, slots, |n, block| {
+            input.u32s(n, block)?;
+            match block.iter().find(|&&s| s != NONE && !valid(s)) {
+                Some(bad) => Err(format!("a link to slot {bad} of {slots}")),
+                None => Ok(()),
             }
-            bottom.push(block);
-        }
+        })?;
         let layers = input.u32()? as usize;
         if layers > MAX_LEVEL || entry.is_some_and(|(_, top)| top > layers) {
             return Err(format!("{layers} upper layers"));
@@ -449,7 +422,6 @@ impl Graph {
         }
         Ok(Graph {
             bottom,
-            slots,
             upper,
             entry,
         })

@@ -24,6 +24,7 @@ pub mod fusion;
 pub mod graph;
 pub mod lexical;
 pub mod registry;
+mod rows;
 pub mod snapshot;
 pub mod tenant;
 

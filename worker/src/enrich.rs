@@ -103,11 +103,6 @@ pub async fn summarize(
     job: &job::Model,
     control: &Arc<Control>,
 ) -> Result<(), Failure> {
-    let Some(generator) = rt.generator.get().cloned() else {
-        return Err(Failure::Retryable(
-            "this process does not run the generator".into(),
-        ));
-    };
     let Some(id) = job.knowledge_id.as_deref() else {
         return Err(Failure::Permanent("the job names no knowledge item".into()));
     };
@@ -120,6 +115,13 @@ pub async fn summarize(
         return Ok(());
     }
     let text = parse_item(rt, &item).await?.full_text();
+    // Loaded here, not at start: the generator's memory is held only while summaries are
+    // being written (and a while after, see `generator.unload_after_idle_secs`).
+    let settings = rt.settings.clone();
+    let generator = tokio::task::spawn_blocking(move || crate::load_generator(&settings))
+        .await
+        .map_err(blocking_failed)?
+        .map_err(|e| Failure::Retryable(format!("cannot load the generator: {e}")))?;
     let settings = rt.settings.generator.clone();
     let title = item.title.clone();
     let work_control = control.clone();

@@ -34,7 +34,7 @@ mod store;
 mod sweep;
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use companin_config::Settings;
@@ -55,16 +55,13 @@ pub use store::bump_index_version;
 pub use sweep::run as run_sweeper;
 
 /// What job handlers share: the database, the embedder (behind a batcher that lets
-/// concurrent jobs share forward passes), the generator when this process writes generated
-/// summaries, and the settings.
+/// concurrent jobs share forward passes), the enrichment lane when this process writes
+/// generated summaries, and the settings.
 pub struct Runtime {
     /// Writes (on SQLite, the process's single write connection).
     pub db: DatabaseConnection,
     pub embedder: Arc<dyn Embed>,
     pub settings: Settings,
-    /// Runs `summarize` jobs once set ([`Runtime::set_generator`]); it may load after the
-    /// workers start.
-    pub generator: OnceLock<Arc<Generator>>,
     /// The enrichment lane ([`Runtime::with_enrichment`]): when set, every document that
     /// becomes ready gets a `summarize` job there.
     pub enrichment: Option<Queue>,
@@ -99,7 +96,6 @@ impl Runtime {
         Ok(Runtime {
             db,
             embedder: Arc::new(Batcher::new(embedder, BATCH_WINDOW)?),
-            generator: OnceLock::new(),
             enrichment: None,
             ingestion: enrich::Activity::default(),
             handlers: HashMap::new(),
@@ -119,11 +115,6 @@ impl Runtime {
     /// The name of the model that embeds this runtime's chunks, recorded with each of them.
     pub fn embedder_name(&self) -> &'static str {
         self.embedder.model().model().name()
-    }
-
-    /// Lets this runtime run `summarize` jobs (a second call changes nothing).
-    pub fn set_generator(&self, generator: Arc<Generator>) {
-        let _ = self.generator.set(generator);
     }
 
     /// Queues a `summarize` job on `enrichment` for every document that becomes ready.
@@ -165,12 +156,16 @@ pub fn check_generator(settings: &Settings) -> Result<(), companin_inference::Mo
         .map(|_| ())
 }
 
-/// The generator the settings ask for, shared by the whole process.
+/// The generator the settings ask for, shared by the whole process: loaded on first use and
+/// let go after `generator.unload_after_idle_secs` unused, so hold the result for one use only.
+/// Blocking (a load takes about 3 s on two cores).
 pub fn load_generator(
     settings: &Settings,
 ) -> Result<Arc<Generator>, companin_inference::ModelError> {
     let options = GeneratorOptions {
         threads: settings.generator.threads,
     };
-    companin_inference::shared_generator(&settings.models_dir, options)
+    let idle = settings.generator.unload_after_idle_secs;
+    let unload_after = (idle > 0).then(|| Duration::from_secs(idle));
+    companin_inference::shared_generator(&settings.models_dir, options, unload_after)
 }

@@ -1,12 +1,11 @@
-//! The local generator: SmolLM2 from the models folder, loaded on the first reply and shared
-//! with the process's workers.
-
-use std::sync::Arc;
+//! The local generator: SmolLM2 from the models folder, loaded on the first reply, shared
+//! with the process's workers, and let go when unused for a while
+//! (`generator.unload_after_idle_secs`).
 
 use companin_config::Settings;
 use companin_inference::{CONTEXT_TOKENS, Generator, Limits, Message, Role};
 use futures::future::BoxFuture;
-use tokio::sync::{OnceCell, mpsc};
+use tokio::sync::mpsc;
 
 use super::{Generate, GenerationError, Prompt, ReplyLimits, Speaker, Usage};
 
@@ -15,28 +14,11 @@ const STOP_SEQUENCES: [&str; 3] = ["\nUser:", "\nQuestion:", "\nPassages:"];
 
 pub struct Local {
     settings: Settings,
-    model: OnceCell<Arc<Generator>>,
 }
 
 impl Local {
     pub fn new(settings: Settings) -> Self {
-        Self {
-            settings,
-            model: OnceCell::new(),
-        }
-    }
-
-    async fn model(&self) -> Result<Arc<Generator>, GenerationError> {
-        self.model
-            .get_or_try_init(|| async {
-                let settings = self.settings.clone();
-                tokio::task::spawn_blocking(move || companin_worker::load_generator(&settings))
-                    .await
-                    .map_err(|e| GenerationError::Unavailable(e.to_string()))?
-                    .map_err(|e| GenerationError::Unavailable(e.to_string()))
-            })
-            .await
-            .cloned()
+        Self { settings }
     }
 }
 
@@ -52,7 +34,13 @@ impl Generate for Local {
         out: mpsc::Sender<String>,
     ) -> BoxFuture<'a, Result<Usage, GenerationError>> {
         Box::pin(async move {
-            let model = self.model().await?;
+            // Asked for on every reply and held only for it, so an idle process can let go.
+            let settings = self.settings.clone();
+            let model =
+                tokio::task::spawn_blocking(move || companin_worker::load_generator(&settings))
+                    .await
+                    .map_err(|e| GenerationError::Unavailable(e.to_string()))?
+                    .map_err(|e| GenerationError::Unavailable(e.to_string()))?;
             let owned: Vec<(Role, String)> = prompt
                 .messages
                 .iter()
