@@ -3,7 +3,7 @@
 //!
 //! The embedder stays for the life of the process: every search needs it. The generator is
 //! loaded when first asked for and, if the caller says so, let go once nothing has used it for
-//! a while. It holds about 700 MB, and a server whose documents are summarized only when they
+//! a while. It holds about 870 MB, and a server whose documents are summarized only when they
 //! change, or whose assistants rarely generate, should not hold that while it waits.
 
 use std::path::{Path, PathBuf};
@@ -71,7 +71,7 @@ fn load_once<O: Copy + PartialEq, M>(
 
 /// Takes the model out of `slot` when nothing else holds it and it has not been handed out
 /// for `idle`; one still held counts as in use, so its idle time starts again. The caller
-/// drops what is returned (after the lock, since freeing 700 MB takes a moment).
+/// drops what is returned (after the lock, since freeing hundreds of MB takes a moment).
 fn take_idle<O, M>(slot: &mut Slot<O, M>, idle: Duration) -> Option<Arc<M>> {
     let entry = slot.entry.as_mut()?;
     if Arc::strong_count(&entry.model) > 1 {
