@@ -56,8 +56,8 @@ impl<T: Copy> Rows<T> {
     }
 
     /// [`Rows::get`] for rows whose width `W` is known when compiling: the offset then costs
-    /// no multiply by a field and no overflow check on it, which showed as about 5 % of the
-    /// graph's walk in `bench search` (debug build with the crate optimised).
+    /// no multiply by a field and no overflow check on it. Used by the graph's walk; in
+    /// `bench search` the two differed by less than the runs' noise (docs/benchmarks.md).
     pub fn get_fixed<const W: usize>(&self, row: usize) -> Option<&[T; W]> {
         debug_assert_eq!(W, self.width);
         let at = row % BLOCK * W;
